@@ -1,0 +1,1 @@
+//! command (in progress)
