@@ -1,1 +1,23 @@
-//! lib
+//! # dynomite (the node)
+//!
+//! The production driver of dynomite-rs: tokio tasks that own the sockets and timers and feed
+//! `dynomite-core`. Tokio is taken through madsim's drop-in (`madsim-tokio`), so the same code runs as
+//! plain tokio in production and under the deterministic simulator when built with `--cfg madsim`.
+//!
+//! Layout:
+//! - [`node`]: binds the listeners of one node and runs it until shutdown.
+//! - [`client`]: one client connection: parses requests once, dispatches them, writes replies in
+//!   request order even when the client pipelines.
+//! - [`session`]: commands the proxy answers itself (HELLO, CLIENT, SELECT, PING, QUIT, RESET, ...).
+//! - [`datastore`]: the node's datastore: a pool of persistent connections to a real Redis, or the
+//!   embedded engine of `dynomite-core`.
+//! - [`clock`]: the injected wall clock (the simulator skews it per node).
+//! - [`cli`] and [`local`]: the command line and the one-command local cluster.
+
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod datastore;
+pub mod local;
+pub mod node;
+pub mod session;

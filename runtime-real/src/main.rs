@@ -1,1 +1,123 @@
-fn main() {}
+//! The `dynomite` binary: parses the command line, sets up logging, and runs a node (or `local`).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use dynomite::cli::{level_for_verbosity, Cli, CliCommand};
+use dynomite::clock::SystemClock;
+use dynomite::node::Node;
+use dynomite_core::config::{parse_config, Config};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(message) = init_logging(&cli) {
+        eprintln!("dynomite: {message}");
+        return ExitCode::FAILURE;
+    }
+    if cli.daemonize {
+        eprintln!("dynomite: -d/--daemonize is not supported; run dynomite under systemd or another supervisor");
+        return ExitCode::FAILURE;
+    }
+    if cli.command.is_none() && cli.test_conf {
+        return match load_config(&cli) {
+            Ok(_) => {
+                println!("dynomite: configuration file '{}' syntax is ok", cli.conf_file.display());
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("dynomite: configuration file '{}' syntax is invalid", cli.conf_file.display());
+                eprintln!("{message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("dynomite: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(&cli));
+    if let Some(pid_file) = &cli.pid_file {
+        let _ = std::fs::remove_file(pid_file);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dynomite: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: &Cli) -> Result<(), String> {
+    if let Some(pid_file) = &cli.pid_file {
+        std::fs::write(pid_file, format!("{}\n", std::process::id()))
+            .map_err(|error| format!("cannot write pid file '{}': {error}", pid_file.display()))?;
+    }
+    match &cli.command {
+        Some(CliCommand::Local(args)) => {
+            dynomite::local::run(args.clone(), shutdown_signal()).await.map_err(|error| error.to_string())
+        }
+        None => {
+            let config = load_config(cli)?;
+            let listen = config.listen.to_string();
+            let node = Node::bind(config, Arc::new(SystemClock))
+                .await
+                .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+            node.serve(shutdown_signal()).await;
+            Ok(())
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> Result<Config, String> {
+    let text = std::fs::read_to_string(&cli.conf_file)
+        .map_err(|error| format!("cannot read configuration file '{}': {error}", cli.conf_file.display()))?;
+    parse_config(&text).map_err(|error| error.to_string())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    biased;
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutdown signal received; stopping");
+}
+
+fn init_logging(cli: &Cli) -> Result<(), String> {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(level_for_verbosity(cli.verbosity).to_string()));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    match &cli.output {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|error| format!("cannot open log file '{}': {error}", path.display()))?;
+            builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
+        }
+        None => builder.with_writer(std::io::stderr).init(),
+    }
+    Ok(())
+}

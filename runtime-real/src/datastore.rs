@@ -1,0 +1,418 @@
+//! The node's datastore: a real Redis reached over a small pool of persistent, pipelined TCP
+//! connections, or the embedded engine of `dynomite-core` in process.
+//!
+//! Redis connections speak our own RESP codec (no third-party client: those use real tokio internally
+//! and would escape the simulator). Each connection slot is a task that owns its socket:
+//! - requests arrive on a bounded channel; the slot writes them in batches and flushes after every
+//!   batch (madsim's TCP buffers until `flush`);
+//! - a reader task matches replies to requests in FIFO order (Redis answers in order);
+//! - when the datastore is down, requests fail at once with `Storage: Datastore refused connection`
+//!   and the slot reconnects on later requests with capped exponential backoff. The node never exits
+//!   because its datastore died.
+//!
+//! Connections are kept per protocol version: a RESP3 client's requests travel over connections that
+//! sent `HELLO 3`, so Redis's reply bytes are already in the client's protocol and are forwarded as
+//! they are, without re-encoding.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use dynomite_core::resp::{self, DecodeError, Frame, Limits, Protocol};
+use dynomite_core::store::Store;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::SharedClock;
+
+/// Requests queued for one connection slot before callers wait.
+const SLOT_QUEUE_MAX: usize = 1024;
+/// Requests written to one Redis connection whose replies have not arrived yet.
+const IN_FLIGHT_MAX: usize = 4096;
+/// Bytes of requests gathered into one write before flushing.
+const WRITE_BATCH_BYTES_MAX: usize = 256 * 1024;
+/// First reconnect delay after a failed connect.
+const RECONNECT_BACKOFF_MIN_MS: u64 = 50;
+/// Cap of the reconnect delay (doubling from the minimum).
+const RECONNECT_BACKOFF_MAX_MS: u64 = 2_000;
+/// Time allowed for TCP connect plus the HELLO/AUTH handshake.
+const CONNECT_TIMEOUT_MS: u64 = 2_000;
+/// Bytes read from a socket per call.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Why a datastore request failed. Shown to clients as `-ERR <text>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatastoreError {
+    /// The datastore is down or refused the TCP connection (C Dynomite's text).
+    #[error("Storage: Datastore refused connection")]
+    Refused,
+    /// The connection broke after the request was sent; it may or may not have been applied.
+    #[error("Storage: Connection to datastore lost before it replied")]
+    ConnectionLost,
+    /// No reply within the configured `timeout`.
+    #[error("Storage: Datastore did not reply within {timeout_ms} ms")]
+    Timeout {
+        /// The configured `timeout`.
+        timeout_ms: u64,
+    },
+    /// The node is shutting down.
+    #[error("Storage: Datastore connection is shutting down")]
+    ShuttingDown,
+}
+
+impl DatastoreError {
+    /// The error as the RESP error a client receives.
+    pub fn to_frame(&self) -> Frame {
+        Frame::error(format!("ERR {self}"))
+    }
+}
+
+/// A reply that is either ready now or will come from a Redis connection.
+pub enum DatastoreReply {
+    /// Answered at once (embedded engine, or a request that failed fast).
+    Ready(Frame),
+    /// Raw reply bytes, already in the protocol of the request, arriving later.
+    Waiting(oneshot::Receiver<Result<Bytes, DatastoreError>>),
+}
+
+/// Where the node keeps its data.
+pub enum Datastore {
+    /// A real Redis server.
+    Redis(RedisPool),
+    /// The embedded engine, in process.
+    Embedded(EmbeddedStore),
+}
+
+impl Datastore {
+    /// Sends one command (`args[0]` is its name) and returns its reply or a handle to it.
+    pub fn call(&self, args: &[Bytes], protocol: Protocol) -> DatastoreReply {
+        match self {
+            Datastore::Redis(pool) => pool.call(args, protocol),
+            Datastore::Embedded(store) => DatastoreReply::Ready(store.execute(args, protocol)),
+        }
+    }
+
+    /// A short name for logs and INFO.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Datastore::Redis(_) => "redis",
+            Datastore::Embedded(_) => "embedded",
+        }
+    }
+}
+
+/// The embedded engine shared by the node's client connections.
+///
+/// A mutex is fine here: each command is a short in-memory operation, and this is the driver, not core.
+pub struct EmbeddedStore {
+    store: Mutex<Store>,
+    clock: SharedClock,
+}
+
+impl EmbeddedStore {
+    /// An empty store reading time from `clock`.
+    pub fn new(clock: SharedClock) -> EmbeddedStore {
+        EmbeddedStore { store: Mutex::new(Store::new()), clock }
+    }
+
+    /// Executes one command at the clock's current time.
+    pub fn execute(&self, args: &[Bytes], protocol: Protocol) -> Frame {
+        let now_ms = self.clock.now_ms();
+        let mut store = self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        store.execute(args, now_ms, protocol)
+    }
+
+    /// Active expiry: removes up to `max_keys` expired keys; returns how many were removed.
+    pub fn expire_some(&self, max_keys: usize) -> usize {
+        let now_ms = self.clock.now_ms();
+        let mut store = self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        store.expire_some(now_ms, max_keys)
+    }
+}
+
+/// How to reach and log in to a Redis server.
+#[derive(Debug, Clone)]
+pub struct RedisTarget {
+    /// `host:port` of the server.
+    pub address: String,
+    /// Password sent with `AUTH` (or `HELLO ... AUTH default`) on connect, if the server needs one.
+    pub password: Option<String>,
+    /// Connect at startup instead of on the first request (`preconnect`).
+    pub preconnect: bool,
+}
+
+/// A fixed set of connection slots per protocol version.
+pub struct RedisPool {
+    resp2: Vec<mpsc::Sender<SlotRequest>>,
+    resp3: Vec<mpsc::Sender<SlotRequest>>,
+    next: AtomicUsize,
+}
+
+struct SlotRequest {
+    encoded: Bytes,
+    reply: oneshot::Sender<Result<Bytes, DatastoreError>>,
+}
+
+impl RedisPool {
+    /// Starts `connections` slots for each protocol version (the RESP3 slots connect on first use).
+    pub fn start(target: RedisTarget, connections: usize) -> RedisPool {
+        let connections = connections.max(1);
+        let target = Arc::new(target);
+        let spawn_slots = |protocol: Protocol, preconnect: bool| {
+            (0..connections)
+                .map(|_| {
+                    let (sender, receiver) = mpsc::channel(SLOT_QUEUE_MAX);
+                    let slot = Slot { target: target.clone(), protocol, preconnect };
+                    tokio::spawn(slot.run(receiver));
+                    sender
+                })
+                .collect()
+        };
+        RedisPool {
+            resp2: spawn_slots(Protocol::Resp2, target.preconnect),
+            resp3: spawn_slots(Protocol::Resp3, false),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn call(&self, args: &[Bytes], protocol: Protocol) -> DatastoreReply {
+        let slots = match protocol {
+            Protocol::Resp2 => &self.resp2,
+            Protocol::Resp3 => &self.resp3,
+        };
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % slots.len();
+        let mut encoded = BytesMut::new();
+        resp::encode_request(args, &mut encoded);
+        let (reply, receiver) = oneshot::channel();
+        match slots[index].try_send(SlotRequest { encoded: encoded.freeze(), reply }) {
+            Ok(()) => DatastoreReply::Waiting(receiver),
+            Err(mpsc::error::TrySendError::Full(_)) => DatastoreReply::Ready(Frame::error(
+                "ERR Storage: Datastore queue is full; retry later".to_string(),
+            )),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                DatastoreReply::Ready(DatastoreError::ShuttingDown.to_frame())
+            }
+        }
+    }
+}
+
+/// One persistent connection slot: connects, reconnects, and pipelines requests.
+struct Slot {
+    target: Arc<RedisTarget>,
+    protocol: Protocol,
+    preconnect: bool,
+}
+
+impl Slot {
+    async fn run(self, mut requests: mpsc::Receiver<SlotRequest>) {
+        let mut backoff_ms = RECONNECT_BACKOFF_MIN_MS;
+        let mut first: Option<SlotRequest> = None;
+        let mut connect_now = self.preconnect;
+        loop {
+            if !connect_now && first.is_none() {
+                match requests.recv().await {
+                    Some(request) => first = Some(request),
+                    None => return,
+                }
+            }
+            connect_now = false;
+            match self.connect().await {
+                Ok(stream) => {
+                    if backoff_ms > RECONNECT_BACKOFF_MIN_MS {
+                        tracing::info!(address = %self.target.address, "datastore connection restored");
+                    }
+                    backoff_ms = RECONNECT_BACKOFF_MIN_MS;
+                    if !pipeline(stream, first.take(), &mut requests).await {
+                        return;
+                    }
+                    tracing::warn!(address = %self.target.address, "datastore connection lost");
+                }
+                Err(error) => {
+                    tracing::warn!(address = %self.target.address, %error, backoff_ms, "datastore connect failed");
+                    if let Some(request) = first.take() {
+                        let _ = request.reply.send(Err(DatastoreError::Refused));
+                    }
+                    if !fail_fast_for(Duration::from_millis(backoff_ms), &mut requests).await {
+                        return;
+                    }
+                    backoff_ms = (backoff_ms * 2).min(RECONNECT_BACKOFF_MAX_MS);
+                }
+            }
+        }
+    }
+
+    /// TCP connect plus the handshake that sets the protocol and logs in.
+    async fn connect(&self) -> std::io::Result<TcpStream> {
+        let connecting = async {
+            let mut stream = TcpStream::connect(self.target.address.as_str()).await?;
+            stream.set_nodelay(true)?;
+            if let Some(handshake) = self.handshake() {
+                let mut out = BytesMut::new();
+                resp::encode_request(&handshake, &mut out);
+                stream.write_all(&out).await?;
+                stream.flush().await?;
+                let reply = read_one_frame(&mut stream).await?;
+                if let Frame::Error(text) = reply {
+                    let text = String::from_utf8_lossy(&text).into_owned();
+                    return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, text));
+                }
+            }
+            Ok(stream)
+        };
+        match tokio::time::timeout(Duration::from_millis(CONNECT_TIMEOUT_MS), connecting).await {
+            Ok(result) => result,
+            Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out")),
+        }
+    }
+
+    fn handshake(&self) -> Option<Vec<Bytes>> {
+        let password = self.target.password.as_deref();
+        match (self.protocol, password) {
+            (Protocol::Resp2, None) => None,
+            (Protocol::Resp2, Some(password)) => Some(vec![Bytes::from_static(b"AUTH"), Bytes::from(password.to_string())]),
+            (Protocol::Resp3, None) => Some(vec![Bytes::from_static(b"HELLO"), Bytes::from_static(b"3")]),
+            (Protocol::Resp3, Some(password)) => Some(vec![
+                Bytes::from_static(b"HELLO"),
+                Bytes::from_static(b"3"),
+                Bytes::from_static(b"AUTH"),
+                Bytes::from_static(b"default"),
+                Bytes::from(password.to_string()),
+            ]),
+        }
+    }
+}
+
+/// Reads exactly one reply frame during the handshake.
+async fn read_one_frame(stream: &mut TcpStream) -> std::io::Result<Frame> {
+    let limits = Limits::default();
+    let mut buffer = BytesMut::with_capacity(1024);
+    loop {
+        match resp::decode_frame(&mut buffer, &limits) {
+            Ok(Some((frame, _raw))) => return Ok(frame),
+            Ok(None) => {}
+            Err(error) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string())),
+        }
+        if stream.read_buf(&mut buffer).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+}
+
+/// Fails every request arriving during `delay` with `Refused`. Returns false when the pool is gone.
+async fn fail_fast_for(delay: Duration, requests: &mut mpsc::Receiver<SlotRequest>) -> bool {
+    let sleep = tokio::time::sleep(delay);
+    tokio::pin!(sleep);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut sleep => return true,
+            request = requests.recv() => match request {
+                Some(request) => {
+                    let _ = request.reply.send(Err(DatastoreError::Refused));
+                }
+                None => return false,
+            },
+        }
+    }
+}
+
+/// Runs one connection until it breaks (returns true: reconnect) or the pool is dropped (false).
+async fn pipeline(
+    stream: TcpStream,
+    mut first: Option<SlotRequest>,
+    requests: &mut mpsc::Receiver<SlotRequest>,
+) -> bool {
+    let (read_half, mut write_half) = stream.into_split();
+    let (pending_sender, pending_receiver) = mpsc::channel(IN_FLIGHT_MAX);
+    let mut reader = tokio::spawn(match_replies(read_half, pending_receiver));
+    let mut batch = BytesMut::with_capacity(16 * 1024);
+    let keep_running = loop {
+        let request = match first.take() {
+            Some(request) => request,
+            None => tokio::select! {
+                biased;
+                _ = &mut reader => break true,
+                request = requests.recv() => match request {
+                    Some(request) => request,
+                    None => break false,
+                },
+            },
+        };
+        batch.clear();
+        if !enqueue(request, &mut batch, &pending_sender).await {
+            break true;
+        }
+        while batch.len() < WRITE_BATCH_BYTES_MAX {
+            match requests.try_recv() {
+                Ok(request) => {
+                    if !enqueue(request, &mut batch, &pending_sender).await {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        if write_batch(&mut write_half, &batch).await.is_err() {
+            break true;
+        }
+    };
+    reader.abort();
+    keep_running
+}
+
+/// Registers the reply slot (before the bytes go out, so a reply never beats its slot) and appends the
+/// request to the batch. False when the connection's reader is gone.
+async fn enqueue(
+    request: SlotRequest,
+    batch: &mut BytesMut,
+    pending: &mpsc::Sender<oneshot::Sender<Result<Bytes, DatastoreError>>>,
+) -> bool {
+    batch.extend_from_slice(&request.encoded);
+    pending.send(request.reply).await.is_ok()
+}
+
+async fn write_batch(write_half: &mut OwnedWriteHalf, batch: &[u8]) -> std::io::Result<()> {
+    write_half.write_all(batch).await?;
+    write_half.flush().await
+}
+
+/// Reads replies and hands each to the oldest waiting request. Dropping the remaining reply slots on
+/// exit tells their callers the connection was lost.
+async fn match_replies(
+    mut read_half: OwnedReadHalf,
+    mut pending: mpsc::Receiver<oneshot::Sender<Result<Bytes, DatastoreError>>>,
+) {
+    let limits = Limits::default();
+    let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
+    loop {
+        loop {
+            match resp::check_frame(&buffer, &limits) {
+                Ok(length) => {
+                    let raw = buffer.split_to(length).freeze();
+                    if raw.first() == Some(&b'>') {
+                        continue; // out-of-band push (we never subscribe or track): not a reply
+                    }
+                    match pending.recv().await {
+                        Some(reply) => {
+                            let _ = reply.send(Ok(raw));
+                        }
+                        None => return,
+                    }
+                }
+                Err(DecodeError::Incomplete) => break,
+                Err(DecodeError::Protocol(error)) => {
+                    tracing::error!(%error, "datastore sent an unparsable reply; closing its connection");
+                    return;
+                }
+            }
+        }
+        buffer.reserve(READ_CHUNK_BYTES);
+        match read_half.read_buf(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}

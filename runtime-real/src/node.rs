@@ -1,0 +1,201 @@
+//! One dynomite node: binds its client listener, owns its datastore, and runs until shutdown.
+//!
+//! `Node::bind` and `Node::serve` are separate so callers (the CLI, the local cluster, the simulator,
+//! tests) can learn the bound address (port 0 picks a free one) before the node starts serving.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dynomite_core::config::{Config, DataStore};
+use tokio::net::TcpListener;
+
+use crate::clock::SharedClock;
+use crate::datastore::{Datastore, EmbeddedStore, RedisPool, RedisTarget};
+
+/// How often the embedded engine's active expiry runs.
+const ACTIVE_EXPIRY_INTERVAL_MS: u64 = 100;
+/// Keys the embedded engine's active expiry may remove per run (bounds the pause).
+const ACTIVE_EXPIRY_KEYS_MAX: usize = 200;
+/// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
+const ACCEPT_RETRY_DELAY_MS: u64 = 50;
+
+/// Counters shown by `INFO` (and the admin `/info` endpoint).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Client connections accepted since start.
+    pub connections_total: AtomicU64,
+    /// Client connections open now.
+    pub connections_current: AtomicU64,
+    /// Requests parsed from clients.
+    pub requests: AtomicU64,
+    /// Requests refused by the proxy (unknown or unsupported command, wrong arity).
+    pub requests_rejected: AtomicU64,
+    /// Connections closed because of malformed RESP.
+    pub protocol_errors: AtomicU64,
+}
+
+impl Stats {
+    /// One more request parsed.
+    pub fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+    /// One more request refused.
+    pub fn count_rejected(&self) {
+        self.requests_rejected.fetch_add(1, Ordering::Relaxed);
+    }
+    /// One more connection closed on malformed input.
+    pub fn count_protocol_error(&self) {
+        self.protocol_errors.fetch_add(1, Ordering::Relaxed);
+    }
+    fn count_connect(&self) {
+        self.connections_total.fetch_add(1, Ordering::Relaxed);
+        self.connections_current.fetch_add(1, Ordering::Relaxed);
+    }
+    /// A client connection ended.
+    pub fn count_disconnect(&self) {
+        self.connections_current.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// State shared by every task of one node.
+pub struct NodeShared {
+    /// The validated configuration.
+    pub config: Config,
+    /// Where the data lives.
+    pub datastore: Datastore,
+    /// The node's clock (skewed per node in the simulator).
+    pub clock: SharedClock,
+    /// Counters for INFO.
+    pub stats: Stats,
+    started_ms: u64,
+    next_client_id: AtomicU64,
+}
+
+impl NodeShared {
+    /// A fresh id for a client connection.
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The datastore request timeout (`timeout`).
+    pub fn timeout_ms(&self) -> u64 {
+        self.config.timeout_ms
+    }
+
+    /// The `# Dynomite` section of `INFO`.
+    pub fn info_section(&self) -> String {
+        let uptime_seconds = self.clock.now_ms().saturating_sub(self.started_ms) / 1000;
+        let stats = &self.stats;
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        format!(
+            "# Dynomite\r\nproxy:dynomite-rs\r\nproxy_version:{}\r\nuptime_in_seconds:{}\r\ndatacenter:{}\r\n\
+             rack:{}\r\ndatastore:{}\r\nconnected_clients:{}\r\ntotal_connections_received:{}\r\n\
+             total_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n",
+            env!("CARGO_PKG_VERSION"),
+            uptime_seconds,
+            self.config.datacenter,
+            self.config.rack,
+            self.datastore.kind(),
+            load(&stats.connections_current),
+            load(&stats.connections_total),
+            load(&stats.requests),
+            load(&stats.requests_rejected),
+            load(&stats.protocol_errors),
+        )
+    }
+}
+
+/// A node whose listeners are bound but not yet serving.
+pub struct Node {
+    client_listener: TcpListener,
+    shared: Arc<NodeShared>,
+}
+
+impl Node {
+    /// Binds the client listener and sets up the datastore (connections open lazily unless
+    /// `preconnect` is set). Must run inside a tokio runtime.
+    pub async fn bind(config: Config, clock: SharedClock) -> std::io::Result<Node> {
+        let client_listener = TcpListener::bind(config.listen.to_string()).await?;
+        let datastore = match config.data_store {
+            DataStore::Embedded => Datastore::Embedded(EmbeddedStore::new(clock.clone())),
+            DataStore::Redis => Datastore::Redis(RedisPool::start(
+                RedisTarget {
+                    address: format!("{}:{}", config.server.host, config.server.port),
+                    password: config.redis_requirepass.clone(),
+                    preconnect: config.preconnect,
+                },
+                config.datastore_connections,
+            )),
+        };
+        let started_ms = clock.now_ms();
+        let shared = Arc::new(NodeShared {
+            config,
+            datastore,
+            clock,
+            stats: Stats::default(),
+            started_ms,
+            next_client_id: AtomicU64::new(0),
+        });
+        Ok(Node { client_listener, shared })
+    }
+
+    /// The address clients connect to.
+    pub fn client_address(&self) -> std::io::Result<SocketAddr> {
+        self.client_listener.local_addr()
+    }
+
+    /// State shared with the node's tasks (for tests and the admin endpoint).
+    pub fn shared(&self) -> Arc<NodeShared> {
+        self.shared.clone()
+    }
+
+    /// Serves clients until `shutdown` completes.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+        let Node { client_listener, shared } = self;
+        if let Datastore::Embedded(_) = shared.datastore {
+            tokio::spawn(active_expiry(shared.clone()));
+        }
+        tracing::info!(
+            listen = %shared.config.listen,
+            datastore = shared.datastore.kind(),
+            dc = %shared.config.datacenter,
+            rack = %shared.config.rack,
+            "node serving"
+        );
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                accepted = client_listener.accept() => match accepted {
+                    Ok((stream, _peer)) => {
+                        shared.stats.count_connect();
+                        tokio::spawn(crate::client::serve(stream, shared.clone()));
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(ACCEPT_RETRY_DELAY_MS)).await;
+                    }
+                },
+            }
+        }
+        tracing::info!(listen = %shared.config.listen, "node stopped accepting clients");
+    }
+}
+
+/// Periodically removes expired keys from the embedded engine (lazy expiry handles reads).
+async fn active_expiry(shared: Arc<NodeShared>) {
+    let mut interval = tokio::time::interval(Duration::from_millis(ACTIVE_EXPIRY_INTERVAL_MS));
+    loop {
+        interval.tick().await;
+        if Arc::strong_count(&shared) == 1 {
+            return; // the node is gone
+        }
+        if let Datastore::Embedded(store) = &shared.datastore {
+            store.expire_some(ACTIVE_EXPIRY_KEYS_MAX);
+        }
+    }
+}

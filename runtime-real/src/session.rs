@@ -1,0 +1,297 @@
+//! Per-connection state and the commands the proxy answers itself.
+//!
+//! A client connection negotiates its protocol (`HELLO 2|3`), may name itself (`CLIENT SETNAME`,
+//! `CLIENT SETINFO`), and asks about the node (`INFO`, `COMMAND`). None of that belongs to the
+//! datastore: the node answers from this session state, so modern clients (redis-py 5+, which sends
+//! `HELLO 3` and `CLIENT SETINFO` on connect) work, where C Dynomite dropped their connection.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use dynomite_core::command::{self, CommandSpec};
+use dynomite_core::resp::{self, Frame, Protocol};
+
+use crate::datastore::DatastoreReply;
+use crate::node::NodeShared;
+
+/// The Redis version the proxy reports in `HELLO` (the command set it implements).
+pub const REDIS_COMPATIBLE_VERSION: &str = "7.0.0";
+/// Longest client name or library name/version accepted, in bytes.
+const CLIENT_NAME_BYTES_MAX: usize = 512;
+
+/// A reply in the making, written to the client in request order.
+pub enum Pending {
+    /// Ready now; encoded in the given protocol.
+    Frame(Frame, Protocol),
+    /// Raw bytes from the datastore, already in the protocol the request was sent with.
+    Datastore(DatastoreReply, Protocol),
+    /// Computed later (e.g. INFO merges the node's section with the datastore's).
+    Later(Pin<Box<dyn Future<Output = Frame> + Send>>, Protocol),
+    /// Close the connection once every earlier reply is written (QUIT, protocol error).
+    Close,
+}
+
+/// What the connection does after a request.
+pub struct Outcome {
+    /// The reply to queue.
+    pub reply: Pending,
+    /// True when the connection closes after this reply (QUIT).
+    pub close_after: bool,
+}
+
+impl Outcome {
+    fn reply(frame: Frame, protocol: Protocol) -> Outcome {
+        Outcome { reply: Pending::Frame(frame, protocol), close_after: false }
+    }
+}
+
+/// State of one client connection.
+pub struct Session {
+    /// Unique id on this node (`CLIENT ID`, `HELLO`).
+    pub id: u64,
+    /// The client's address, for `CLIENT INFO`.
+    pub peer: Option<SocketAddr>,
+    /// The negotiated protocol; every reply is encoded in it.
+    pub protocol: Protocol,
+    /// `CLIENT SETNAME` / `HELLO ... SETNAME`.
+    pub name: Option<Bytes>,
+    /// `CLIENT SETINFO LIB-NAME`.
+    pub library_name: Option<Bytes>,
+    /// `CLIENT SETINFO LIB-VER`.
+    pub library_version: Option<Bytes>,
+}
+
+impl Session {
+    /// A new RESP2 session.
+    pub fn new(id: u64, peer: Option<SocketAddr>) -> Session {
+        Session { id, peer, protocol: Protocol::Resp2, name: None, library_name: None, library_version: None }
+    }
+
+    /// Handles one parsed request: the command is named once here, then routed by its table entry.
+    pub fn dispatch(&mut self, args: Vec<Bytes>, node: &Arc<NodeShared>) -> Outcome {
+        node.stats.count_request();
+        let spec = match command::resolve(&args) {
+            Ok(spec) => spec,
+            Err(error) => {
+                node.stats.count_rejected();
+                return Outcome::reply(Frame::error(error.to_string()), self.protocol);
+            }
+        };
+        match spec.routing {
+            command::Routing::Unsupported(reason) => {
+                node.stats.count_rejected();
+                Outcome::reply(Frame::error(format!("ERR {reason}")), self.protocol)
+            }
+            command::Routing::Proxy => self.answer(spec, &args, node),
+            _ => {
+                let reply = node.datastore.call(&args, self.protocol);
+                Outcome { reply: Pending::Datastore(reply, self.protocol), close_after: false }
+            }
+        }
+    }
+
+    fn answer(&mut self, spec: &CommandSpec, args: &[Bytes], node: &Arc<NodeShared>) -> Outcome {
+        let protocol = self.protocol;
+        let frame = match spec.name {
+            "PING" => match args.get(1) {
+                Some(message) => Frame::Bulk(message.clone()),
+                None => Frame::simple("PONG"),
+            },
+            "ECHO" => Frame::Bulk(args[1].clone()),
+            "QUIT" => return Outcome { reply: Pending::Frame(Frame::ok(), protocol), close_after: true },
+            "RESET" => {
+                *self = Session::new(self.id, self.peer);
+                Frame::simple("RESET")
+            }
+            "SELECT" => select(&args[1]),
+            "HELLO" => return Outcome::reply(self.hello(args), self.protocol),
+            "AUTH" => auth(args),
+            "COMMAND" | "COMMAND|COUNT" | "COMMAND|INFO" | "COMMAND|DOCS" | "COMMAND|LIST" | "COMMAND|GETKEYS" => {
+                command::command_reply(args)
+            }
+            "INFO" => return self.info(args, node),
+            name if name.starts_with("CLIENT|") => self.client(name, args),
+            name => Frame::error(format!("ERR {} is not supported by Dynomite", name.replace('|', " "))),
+        };
+        Outcome::reply(frame, protocol)
+    }
+
+    /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`, as Redis 7 parses it.
+    fn hello(&mut self, args: &[Bytes]) -> Frame {
+        let mut protocol = self.protocol;
+        if let Some(version) = args.get(1) {
+            protocol = match parse_integer(version) {
+                Some(2) => Protocol::Resp2,
+                Some(3) => Protocol::Resp3,
+                Some(_) => return Frame::error("NOPROTO unsupported protocol version"),
+                None => return Frame::error("ERR Protocol version is not an integer or out of range"),
+            };
+        }
+        let mut name = None;
+        let mut index = 2;
+        while index < args.len() {
+            let option = args[index].to_ascii_uppercase();
+            let remaining = args.len() - index - 1;
+            match option.as_slice() {
+                b"AUTH" if remaining >= 2 => {
+                    let reply = auth(&[Bytes::from_static(b"AUTH"), args[index + 1].clone(), args[index + 2].clone()]);
+                    if reply.is_error() {
+                        return reply;
+                    }
+                    index += 3;
+                }
+                b"SETNAME" if remaining >= 1 => {
+                    if let Err(error) = validate_client_name(&args[index + 1]) {
+                        return error;
+                    }
+                    name = Some(args[index + 1].clone());
+                    index += 2;
+                }
+                _ => {
+                    return Frame::error(format!(
+                        "ERR Syntax error in HELLO option '{}'",
+                        String::from_utf8_lossy(&args[index])
+                    ))
+                }
+            }
+        }
+        self.protocol = protocol;
+        if name.is_some() {
+            self.name = name;
+        }
+        Frame::Map(vec![
+            (Frame::bulk("server"), Frame::bulk("redis")),
+            (Frame::bulk("version"), Frame::bulk(REDIS_COMPATIBLE_VERSION)),
+            (Frame::bulk("proto"), Frame::Integer(protocol.version())),
+            (Frame::bulk("id"), Frame::Integer(self.id as i64)),
+            (Frame::bulk("mode"), Frame::bulk("standalone")),
+            (Frame::bulk("role"), Frame::bulk("master")),
+            (Frame::bulk("modules"), Frame::Array(Vec::new())),
+            (Frame::bulk("proxy"), Frame::bulk(format!("dynomite-rs {}", env!("CARGO_PKG_VERSION")))),
+        ])
+    }
+
+    fn client(&mut self, name: &str, args: &[Bytes]) -> Frame {
+        match name {
+            "CLIENT|ID" => Frame::Integer(self.id as i64),
+            "CLIENT|GETNAME" => self.name.clone().map(Frame::Bulk).unwrap_or(Frame::Null),
+            "CLIENT|SETNAME" => match validate_client_name(&args[2]) {
+                Ok(()) => {
+                    self.name = (!args[2].is_empty()).then(|| args[2].clone());
+                    Frame::ok()
+                }
+                Err(error) => error,
+            },
+            "CLIENT|SETINFO" => self.set_info(&args[2], &args[3]),
+            "CLIENT|INFO" => Frame::Verbatim { format: *b"txt", text: Bytes::from(self.info_line()) },
+            _ => Frame::error(format!(
+                "ERR CLIENT {} is not supported by Dynomite (the proxy answers ID, GETNAME, SETNAME, SETINFO, INFO)",
+                String::from_utf8_lossy(&args[1]).to_ascii_uppercase()
+            )),
+        }
+    }
+
+    /// `CLIENT SETINFO LIB-NAME|LIB-VER value` (Redis 7.2; redis-py sends it on connect).
+    fn set_info(&mut self, attribute: &Bytes, value: &Bytes) -> Frame {
+        let has_bad_byte = value.iter().any(|byte| *byte < b'!' || *byte > b'~');
+        if has_bad_byte || value.len() > CLIENT_NAME_BYTES_MAX {
+            let attribute = String::from_utf8_lossy(attribute).to_ascii_lowercase();
+            return Frame::error(format!("ERR {attribute} cannot contain spaces, newlines or special characters."));
+        }
+        match attribute.to_ascii_uppercase().as_slice() {
+            b"LIB-NAME" => self.library_name = Some(value.clone()),
+            b"LIB-VER" => self.library_version = Some(value.clone()),
+            _ => {
+                return Frame::error(format!(
+                    "ERR Unrecognized option '{}'",
+                    String::from_utf8_lossy(attribute)
+                ))
+            }
+        }
+        Frame::ok()
+    }
+
+    /// One `CLIENT INFO` line, in Redis's `key=value` shape for the fields the proxy knows.
+    fn info_line(&self) -> String {
+        let text = |value: &Option<Bytes>| value.as_ref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+        let address = self.peer.map(|peer| peer.to_string()).unwrap_or_default();
+        format!(
+            "id={} addr={} name={} db=0 resp={} lib-name={} lib-ver={}\n",
+            self.id,
+            address,
+            text(&self.name),
+            self.protocol.version(),
+            text(&self.library_name),
+            text(&self.library_version)
+        )
+    }
+
+    /// `INFO [section ...]`: the node's own `# Dynomite` section followed by the datastore's INFO.
+    fn info(&self, args: &[Bytes], node: &Arc<NodeShared>) -> Outcome {
+        let protocol = self.protocol;
+        let own = node.info_section();
+        let datastore_reply = node.datastore.call(args, protocol);
+        let merged = async move {
+            let datastore_text = match datastore_reply {
+                DatastoreReply::Ready(frame) => frame_text(&frame),
+                DatastoreReply::Waiting(receiver) => match receiver.await {
+                    Ok(Ok(raw)) => resp::parse_frame(&raw).map(|frame| frame_text(&frame)).unwrap_or_default(),
+                    Ok(Err(error)) => format!("# Datastore\r\ndatastore_error:{error}\r\n"),
+                    Err(_) => "# Datastore\r\ndatastore_error:connection lost\r\n".to_string(),
+                },
+            };
+            let text = format!("{own}\r\n{datastore_text}");
+            match protocol {
+                Protocol::Resp2 => Frame::Bulk(Bytes::from(text)),
+                Protocol::Resp3 => Frame::Verbatim { format: *b"txt", text: Bytes::from(text) },
+            }
+        };
+        Outcome { reply: Pending::Later(Box::pin(merged), protocol), close_after: false }
+    }
+}
+
+/// The text of an INFO reply (bulk or verbatim), or the error text.
+fn frame_text(frame: &Frame) -> String {
+    match frame {
+        Frame::Bulk(text) | Frame::Verbatim { text, .. } => String::from_utf8_lossy(text).into_owned(),
+        Frame::Error(text) => format!("# Datastore\r\ndatastore_error:{}\r\n", String::from_utf8_lossy(text)),
+        _ => String::new(),
+    }
+}
+
+fn select(index: &Bytes) -> Frame {
+    match parse_integer(index) {
+        Some(0) => Frame::ok(),
+        Some(_) => Frame::error("ERR DB index is out of range (Dynomite serves database 0 only)"),
+        None => Frame::error("ERR value is not an integer or out of range"),
+    }
+}
+
+/// `AUTH [username] password`. The proxy has no password of its own (like a Redis whose default user
+/// is `nopass`), so it answers exactly as such a Redis does.
+fn auth(args: &[Bytes]) -> Frame {
+    match args.len() {
+        2 => Frame::error(
+            "ERR AUTH <password> called without any password configured for the default user. \
+             Are you sure your configuration is correct?",
+        ),
+        3 if args[1].eq_ignore_ascii_case(b"default") => Frame::ok(),
+        3 => Frame::error("WRONGPASS invalid username-password pair or user is disabled."),
+        _ => Frame::error("ERR syntax error"),
+    }
+}
+
+/// Redis forbids spaces, newlines and other non-printable bytes in client names.
+fn validate_client_name(name: &Bytes) -> Result<(), Frame> {
+    if name.len() > CLIENT_NAME_BYTES_MAX || name.iter().any(|byte| *byte < b'!' || *byte > b'~') {
+        return Err(Frame::error("ERR Client names cannot contain spaces, newlines or special characters."));
+    }
+    Ok(())
+}
+
+fn parse_integer(text: &[u8]) -> Option<i64> {
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
