@@ -2,8 +2,16 @@
 //!
 //! - [`frame`]: the one value model for both protocol versions ([`Frame`], [`Protocol`]).
 //! - `encode`: frame → bytes, downgrading RESP3-only types for RESP2 connections like Redis 7.
+//! - `decode`: bytes → frame for replies (check without allocating, then parse zero-copy).
+mod decode;
 mod encode;
 mod frame;
+
+pub use decode::{
+    check_frame, decode_frame, parse_frame, DecodeError, Limits, ProtocolError,
+    DEFAULT_MAX_ARRAY_LEN_ELEMENTS, DEFAULT_MAX_BULK_LEN_BYTES, DEFAULT_MAX_DEPTH_LEVELS,
+    DEFAULT_MAX_INLINE_LEN_BYTES, PARSE_MAX_DEPTH_LEVELS,
+};
 
 pub use encode::{encode, encode_request};
 pub use frame::{format_double, Frame, Protocol};
