@@ -1,11 +1,13 @@
 //! RESP2/RESP3 codec: frame model, incremental decoder, encoder, client request parser.
 //!
-//! - [`frame`]: the one value model for both protocol versions ([`Frame`], [`Protocol`]).
+//! - `frame`: the one value model for both protocol versions ([`Frame`], [`Protocol`]).
 //! - `encode`: frame → bytes, downgrading RESP3-only types for RESP2 connections like Redis 7.
 //! - `decode`: bytes → frame for replies (check without allocating, then parse zero-copy).
+//! - `request`: bytes → [`Request`] for what clients send (arrays of bulk strings or inline commands).
 mod decode;
 mod encode;
 mod frame;
+mod request;
 
 pub use decode::{
     check_frame, decode_frame, parse_frame, DecodeError, Limits, ProtocolError,
@@ -15,3 +17,4 @@ pub use decode::{
 
 pub use encode::{encode, encode_request};
 pub use frame::{format_double, Frame, Protocol};
+pub use request::{decode_request, Request};
