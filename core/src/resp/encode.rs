@@ -239,6 +239,61 @@ mod tests {
         assert_eq!(bytes_of(&Frame::error("ERR x\ny"), Protocol::Resp3), "-ERR x y\\r\\n");
     }
 
+    /// One line per frame: a name, then its RESP2 and RESP3 bytes (escaped).
+    fn snapshot_table(frames: &[(&str, Frame)]) -> String {
+        let lines = frames.iter().map(|(name, frame)| {
+            let (resp2, resp3) = both(frame);
+            format!("{name}\n  resp2: {resp2}\n  resp3: {resp3}")
+        });
+        lines.collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn snapshot_scalars() {
+        insta::assert_snapshot!(snapshot_table(&[
+            ("simple", Frame::ok()),
+            ("error", Frame::error("WRONGTYPE Operation against a key holding the wrong kind of value")),
+            ("integer", Frame::Integer(i64::MIN)),
+            ("bulk", Frame::bulk(b"bin\x00\r\n")),
+            ("null", Frame::Null),
+            ("null array", Frame::NullArray),
+            ("double", Frame::double(0.1)),
+            ("double inf", Frame::double(f64::INFINITY)),
+            ("boolean", Frame::Boolean(true)),
+            (
+                "big number",
+                Frame::BigNumber(Bytes::from_static(b"3492890328409238509324850943850943825024385"))
+            ),
+            ("verbatim", Frame::Verbatim { format: *b"txt", text: Bytes::from_static(b"Some string") }),
+            ("blob error", Frame::BlobError(Bytes::from_static(b"SYNTAX invalid\nsyntax"))),
+        ]));
+    }
+
+    #[test]
+    fn snapshot_aggregates() {
+        let hello = Frame::Map(vec![
+            (Frame::bulk("server"), Frame::bulk("redis")),
+            (Frame::bulk("proto"), Frame::Integer(3)),
+            (Frame::bulk("modules"), Frame::Array(vec![])),
+        ]);
+        let message = Frame::Push(vec![Frame::bulk("message"), Frame::bulk("news"), Frame::bulk("hi")]);
+        let attribute = Frame::Attribute {
+            attributes: vec![(
+                Frame::simple("key-popularity"),
+                Frame::Map(vec![(Frame::bulk("a"), Frame::double(0.5))]),
+            )],
+            frame: Box::new(Frame::Array(vec![Frame::Integer(2527), Frame::Integer(9121)])),
+        };
+        insta::assert_snapshot!(snapshot_table(&[
+            ("array", Frame::Array(vec![Frame::bulk("a"), Frame::Null, Frame::Integer(1)])),
+            ("nested", Frame::Array(vec![Frame::Array(vec![]), Frame::NullArray])),
+            ("hello map", hello),
+            ("set", Frame::Set(vec![Frame::bulk("x"), Frame::Boolean(false)])),
+            ("pubsub push", message),
+            ("attribute", attribute),
+        ]));
+    }
+
     #[test]
     fn requests_are_arrays_of_bulk_strings() {
         let mut out = BytesMut::new();
