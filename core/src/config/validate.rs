@@ -1,0 +1,438 @@
+//! Step two of STYLE #7: [`RawPool`] → [`Config`]. Applies C Dynomite's defaults, checks each value
+//! and then the rules that involve several keys.
+
+use super::error::ConfigError;
+use super::keys::*;
+use super::node::Node;
+use super::raw::RawPool;
+use super::scalar::Field;
+use super::values::*;
+use super::Config;
+
+/// The pool being validated: its name and raw values.
+struct Validator<'a> {
+    pool: &'a str,
+    raw: RawPool,
+}
+
+impl Validator<'_> {
+    fn field(&self, key: &'static str) -> Field<'_> {
+        Field { pool: self.pool, key }
+    }
+
+    /// An optional duration in milliseconds, 1..=`DURATION_MAX_MS`.
+    fn duration_ms(&self, key: &'static str, node: &Option<Node>, default: u64) -> Result<u64, ConfigError> {
+        match node {
+            Some(node) => self.field(key).unsigned(node, 1, DURATION_MAX_MS),
+            None => Ok(default),
+        }
+    }
+
+    /// An optional count in `min..=max`.
+    fn count(&self, key: &'static str, node: &Option<Node>, bounds: (u64, u64), default: u64) -> Result<u64, ConfigError> {
+        match node {
+            Some(node) => self.field(key).unsigned(node, bounds.0, bounds.1),
+            None => Ok(default),
+        }
+    }
+
+    /// An optional boolean.
+    fn boolean(&self, key: &'static str, node: &Option<Node>, default: bool) -> Result<bool, ConfigError> {
+        match node {
+            Some(node) => self.field(key).boolean(node),
+            None => Ok(default),
+        }
+    }
+
+    /// An optional text value.
+    fn text(&self, key: &'static str, node: &Option<Node>) -> Result<Option<String>, ConfigError> {
+        match node {
+            Some(node) => Ok(Some(self.field(key).text(node)?.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    /// An optional listener address.
+    fn endpoint(&self, key: &'static str, node: &Option<Node>, default: Endpoint) -> Result<Endpoint, ConfigError> {
+        match node {
+            Some(node) => self.field(key).endpoint(node, &default.to_string()),
+            None => Ok(default),
+        }
+    }
+}
+
+impl RawPool {
+    /// Checks every value, applies defaults and cross-key rules, and returns the typed config of the
+    /// pool named `pool`.
+    pub fn validate(self, pool: &str) -> Result<Config, ConfigError> {
+        let validator = Validator { pool, raw: self };
+        let config = build(&validator)?;
+        check_listeners_distinct(&config)?;
+        Ok(config)
+    }
+}
+
+/// Every key, in the order of `Config`'s fields.
+fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
+    let raw = &validator.raw;
+    let data_store = data_store(validator)?;
+    Ok(Config {
+        pool_name: validator.pool.to_string(),
+        listen: listen(validator)?,
+        dyn_listen: validator.endpoint(
+            "dyn_listen",
+            &raw.dyn_listen,
+            Endpoint::new(DYN_LISTEN_DEFAULT_HOST, DYN_LISTEN_DEFAULT_PORT),
+        )?,
+        dyn_port: dyn_port(validator)?,
+        stats_listen: validator.endpoint(
+            "stats_listen",
+            &raw.stats_listen,
+            Endpoint::new(STATS_LISTEN_DEFAULT_HOST, STATS_LISTEN_DEFAULT_PORT),
+        )?,
+        data_store,
+        server: server(validator, data_store)?,
+        datastore_password: datastore_password(validator)?,
+        datastore_connections: connections(validator, "datastore_connections", &raw.datastore_connections)?,
+        preconnect: validator.boolean("preconnect", &raw.preconnect, true)?,
+        auto_eject_hosts: validator.boolean("auto_eject_hosts", &raw.auto_eject_hosts, true)?,
+        server_retry_timeout_ms: validator.duration_ms(
+            "server_retry_timeout",
+            &raw.server_retry_timeout,
+            SERVER_RETRY_TIMEOUT_DEFAULT_MS,
+        )?,
+        server_failure_limit: narrow(validator.count(
+            "server_failure_limit",
+            &raw.server_failure_limit,
+            (1, u64::from(SERVER_FAILURE_LIMIT_MAX)),
+            u64::from(SERVER_FAILURE_LIMIT_DEFAULT),
+        )?),
+        rack: name(validator, "rack", &raw.rack, RACK_DEFAULT)?,
+        datacenter: name(validator, "datacenter", &raw.datacenter, DATACENTER_DEFAULT)?,
+        env: name(validator, "env", &raw.env, ENV_DEFAULT)?,
+        tokens: tokens(validator)?,
+        dyn_seed_provider: seed_provider(validator)?,
+        dyn_seeds: seeds(validator)?,
+        read_consistency: consistency(validator, "read_consistency", &raw.read_consistency)?,
+        write_consistency: consistency(validator, "write_consistency", &raw.write_consistency)?,
+        timeout_ms: validator.duration_ms("timeout", &raw.timeout, TIMEOUT_DEFAULT_MS)?,
+        hash: hash(validator)?,
+        hash_tag: hash_tag(validator)?,
+        read_repairs_enabled: validator.boolean("read_repairs_enabled", &raw.read_repairs_enabled, false)?,
+        dyn_read_timeout_ms: validator.duration_ms("dyn_read_timeout", &raw.dyn_read_timeout, DYN_TIMEOUT_DEFAULT_MS)?,
+        dyn_write_timeout_ms: validator.duration_ms(
+            "dyn_write_timeout",
+            &raw.dyn_write_timeout,
+            DYN_TIMEOUT_DEFAULT_MS,
+        )?,
+        dyn_connections: narrow(validator.count(
+            "dyn_connections",
+            &raw.dyn_connections,
+            (1, u64::from(DYN_CONNECTIONS_MAX)),
+            u64::from(DYN_CONNECTIONS_DEFAULT),
+        )?),
+        local_peer_connections: connections(validator, "local_peer_connections", &raw.local_peer_connections)?,
+        remote_peer_connections: connections(validator, "remote_peer_connections", &raw.remote_peer_connections)?,
+        enable_gossip: validator.boolean("enable_gossip", &raw.enable_gossip, false)?,
+        gossip_interval_ms: validator.duration_ms("gos_interval", &raw.gos_interval, GOSSIP_INTERVAL_DEFAULT_MS)?,
+        secure_server_option: secure_server_option(validator)?,
+        pem_key_file: file(validator, "pem_key_file", &raw.pem_key_file, PEM_KEY_FILE_DEFAULT)?,
+        pem_cert_file: validator.text("pem_cert_file", &raw.pem_cert_file)?,
+        ca_file: validator.text("ca_file", &raw.ca_file)?,
+        recon_key_file: file(validator, "recon_key_file", &raw.recon_key_file, RECON_KEY_FILE_DEFAULT)?,
+        recon_iv_file: file(validator, "recon_iv_file", &raw.recon_iv_file, RECON_IV_FILE_DEFAULT)?,
+        backlog: narrow(validator.count("backlog", &raw.backlog, (1, u64::from(BACKLOG_MAX)), u64::from(BACKLOG_DEFAULT))?),
+        client_connections: narrow(validator.count(
+            "client_connections",
+            &raw.client_connections,
+            (0, u64::from(CLIENT_CONNECTIONS_MAX)),
+            u64::from(CLIENT_CONNECTIONS_DEFAULT),
+        )?),
+        connection_messages_per_second: narrow(validator.count(
+            "conn_msg_rate",
+            &raw.conn_msg_rate,
+            (1, u64::from(CONNECTION_MESSAGES_PER_SECOND_MAX)),
+            u64::from(CONNECTION_MESSAGES_PER_SECOND_DEFAULT),
+        )?),
+        mbuf_size_bytes: mbuf_size(validator)?,
+        messages_max: narrow(validator.count(
+            "max_msgs",
+            &raw.max_msgs,
+            (MESSAGES_MIN as u64, MESSAGES_MAX as u64),
+            MESSAGES_DEFAULT as u64,
+        )?),
+        stats_interval_ms: validator.duration_ms("stats_interval", &raw.stats_interval, STATS_INTERVAL_DEFAULT_MS)?,
+        deprecated_keys: deprecated_keys(validator)?,
+    })
+}
+
+/// Narrows a number already checked against bounds that fit the target type.
+fn narrow<T: TryFrom<u64> + Default>(number: u64) -> T {
+    T::try_from(number).unwrap_or_default()
+}
+
+fn listen(validator: &Validator<'_>) -> Result<Endpoint, ConfigError> {
+    let field = validator.field("listen");
+    match &validator.raw.listen {
+        Some(node) => field.endpoint(node, "0.0.0.0:8102"),
+        None => Err(field.missing("0.0.0.0:8102")),
+    }
+}
+
+fn dyn_port(validator: &Validator<'_>) -> Result<Option<u16>, ConfigError> {
+    match &validator.raw.dyn_port {
+        Some(node) => Ok(Some(narrow(validator.field("dyn_port").unsigned(node, 1, u64::from(u16::MAX))?))),
+        None => Ok(None),
+    }
+}
+
+/// `data_store`: 0 redis, 1 memcached (not supported yet), 2 or `embedded` (ours).
+fn data_store(validator: &Validator<'_>) -> Result<DataStore, ConfigError> {
+    let field = validator.field("data_store");
+    let Some(node) = &validator.raw.data_store else {
+        return Ok(DataStore::Redis);
+    };
+    let supported = "0 or redis, 2 or embedded";
+    match field.text(node)? {
+        "0" | "redis" => Ok(DataStore::Redis),
+        "2" | "embedded" => Ok(DataStore::Embedded),
+        value @ ("1" | "memcached" | "memcache") => Err(field.unsupported(value, "memcached", supported)),
+        value => Err(field.invalid(value, format!("a data store; allowed: {supported} (1 = memcached, not supported yet)"))),
+    }
+}
+
+/// `servers`: exactly one `host:port:weight`; required unless the datastore is embedded.
+fn server(validator: &Validator<'_>, data_store: DataStore) -> Result<Option<ServerAddress>, ConfigError> {
+    let field = validator.field("servers");
+    let Some(node) = &validator.raw.servers else {
+        return match data_store {
+            DataStore::Embedded => Ok(None),
+            DataStore::Redis => Err(field.missing("[127.0.0.1:6379:1]")),
+        };
+    };
+    let entries = field.list(node)?;
+    let [entry] = entries.as_slice() else {
+        return Err(field.invalid(node, "exactly one server: a node proxies one datastore (e.g. [127.0.0.1:6379:1])"));
+    };
+    server_address(&field, entry).map(Some)
+}
+
+fn server_address(field: &Field<'_>, text: &str) -> Result<ServerAddress, ConfigError> {
+    let expected = "host:port:weight (e.g. 127.0.0.1:6379:1)";
+    if text.starts_with('/') {
+        return Err(field.unsupported(text, "a unix socket", "host:port:weight"));
+    }
+    let parts: Vec<&str> = text.rsplitn(3, ':').collect();
+    let [weight, port, host] = parts.as_slice() else {
+        return Err(field.invalid(text, expected));
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(field.invalid(text, expected));
+    }
+    let port = field.port(text, port, expected)?;
+    let all_digits = !weight.is_empty() && weight.bytes().all(|byte| byte.is_ascii_digit());
+    let weight = match weight.parse::<u32>() {
+        Ok(weight) if all_digits => weight,
+        _ => return Err(field.invalid(text, expected)),
+    };
+    Ok(ServerAddress { host: strip_brackets(host).to_string(), port, weight })
+}
+
+fn strip_brackets(host: &str) -> &str {
+    host.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).unwrap_or(host)
+}
+
+/// `requirepass` (newer C Dynomite) or `redis_requirepass` (older): the datastore's AUTH password.
+fn datastore_password(validator: &Validator<'_>) -> Result<Option<String>, ConfigError> {
+    let current = validator.text("requirepass", &validator.raw.requirepass)?;
+    let legacy = validator.text("redis_requirepass", &validator.raw.redis_requirepass)?;
+    match (current, legacy) {
+        (Some(_), Some(_)) => Err(ConfigError::Conflict {
+            pool: validator.pool.to_string(),
+            first_key: "requirepass",
+            second_key: "redis_requirepass",
+            reason: "both set the datastore password; keep one".to_string(),
+        }),
+        (current, legacy) => Ok(current.or(legacy)),
+    }
+}
+
+fn connections(validator: &Validator<'_>, key: &'static str, node: &Option<Node>) -> Result<usize, ConfigError> {
+    let bounds = (1, CONNECTIONS_MAX as u64);
+    Ok(narrow(validator.count(key, node, bounds, CONNECTIONS_DEFAULT as u64)?))
+}
+
+/// `rack`, `datacenter`, `env`: a name without ':' (it would break the `dyn_seeds` format).
+fn name(validator: &Validator<'_>, key: &'static str, node: &Option<Node>, default: &str) -> Result<String, ConfigError> {
+    let Some(node) = node else {
+        return Ok(default.to_string());
+    };
+    let field = validator.field(key);
+    let text = field.text(node)?;
+    if text.contains(':') || text.contains(char::is_whitespace) {
+        return Err(field.invalid(text, "a name without ':' or spaces"));
+    }
+    Ok(text.to_string())
+}
+
+fn file(validator: &Validator<'_>, key: &'static str, node: &Option<Node>, default: &str) -> Result<String, ConfigError> {
+    Ok(validator.text(key, node)?.unwrap_or_else(|| default.to_string()))
+}
+
+/// `tokens`: required, as C Dynomite places the node on the ring with them.
+fn tokens(validator: &Validator<'_>) -> Result<Vec<u32>, ConfigError> {
+    let field = validator.field("tokens");
+    let Some(node) = &validator.raw.tokens else {
+        return Err(field.missing("'437425602'"));
+    };
+    let text = field.text(node)?;
+    field.tokens(text, text)
+}
+
+fn seed_provider(validator: &Validator<'_>) -> Result<SeedProvider, ConfigError> {
+    let field = validator.field("dyn_seed_provider");
+    let Some(node) = &validator.raw.dyn_seed_provider else {
+        return Ok(SeedProvider::Simple);
+    };
+    match field.text(node)? {
+        "simple_provider" => Ok(SeedProvider::Simple),
+        "dns_provider" => Ok(SeedProvider::Dns),
+        "florida_provider" => Ok(SeedProvider::Florida),
+        other => Err(field.invalid(other, "a seed provider; allowed: simple_provider, dns_provider, florida_provider")),
+    }
+}
+
+/// `dyn_seeds`: `host:port:rack:datacenter:tokens` entries.
+fn seeds(validator: &Validator<'_>) -> Result<Vec<Seed>, ConfigError> {
+    let field = validator.field("dyn_seeds");
+    let Some(node) = &validator.raw.dyn_seeds else {
+        return Ok(Vec::new());
+    };
+    let entries = field.list(node)?;
+    if entries.len() > SEEDS_MAX {
+        return Err(field.invalid(node, format!("a list of at most {SEEDS_MAX} seeds")));
+    }
+    entries.into_iter().map(|entry| seed(&field, entry)).collect()
+}
+
+fn seed(field: &Field<'_>, text: &str) -> Result<Seed, ConfigError> {
+    let expected = "host:port:rack:datacenter:tokens (e.g. 127.0.0.2:8101:rack2:dc1:1383429731)";
+    let parts: Vec<&str> = text.rsplitn(5, ':').collect();
+    let [tokens, datacenter, rack, port, host] = parts.as_slice() else {
+        return Err(field.invalid(text, expected));
+    };
+    let blank = |part: &str| part.is_empty() || part.contains(char::is_whitespace);
+    if [host, rack, datacenter].into_iter().any(|part| blank(part)) {
+        return Err(field.invalid(text, expected));
+    }
+    Ok(Seed {
+        host: strip_brackets(host).to_string(),
+        port: field.port(text, port, expected)?,
+        rack: rack.to_string(),
+        datacenter: datacenter.to_string(),
+        tokens: field.tokens(text, tokens)?,
+    })
+}
+
+fn consistency(validator: &Validator<'_>, key: &'static str, node: &Option<Node>) -> Result<Consistency, ConfigError> {
+    let Some(node) = node else {
+        return Ok(Consistency::DcOne);
+    };
+    let field = validator.field(key);
+    let text = field.text(node)?;
+    text.parse()
+        .map_err(|_| field.invalid(text, format!("a consistency level; allowed: {CONSISTENCY_NAMES}")))
+}
+
+/// `hash`: only `murmur` today; C Dynomite's other names are "not supported yet".
+fn hash(validator: &Validator<'_>) -> Result<HashAlgorithm, ConfigError> {
+    let field = validator.field("hash");
+    let Some(node) = &validator.raw.hash else {
+        return Ok(HashAlgorithm::Murmur);
+    };
+    match field.text(node)? {
+        "murmur" => Ok(HashAlgorithm::Murmur),
+        other if DYNOMITE_HASH_NAMES.contains(&other) => Err(field.unsupported(other, "this hash", "murmur")),
+        other => Err(field.invalid(other, format!("a hash name; allowed: {}", DYNOMITE_HASH_NAMES.join(", ")))),
+    }
+}
+
+/// `hash_tag`: exactly two characters.
+fn hash_tag(validator: &Validator<'_>) -> Result<Option<HashTag>, ConfigError> {
+    let field = validator.field("hash_tag");
+    let Some(node) = &validator.raw.hash_tag else {
+        return Ok(None);
+    };
+    let text = field.text(node)?;
+    let mut characters = text.chars();
+    match (characters.next(), characters.next(), characters.next()) {
+        (Some(open), Some(close), None) => Ok(Some(HashTag { open, close })),
+        _ => Err(field.invalid(text, "exactly two characters (e.g. \"{}\")")),
+    }
+}
+
+fn secure_server_option(validator: &Validator<'_>) -> Result<SecureServerOption, ConfigError> {
+    let field = validator.field("secure_server_option");
+    let Some(node) = &validator.raw.secure_server_option else {
+        return Ok(SecureServerOption::None);
+    };
+    match field.text(node)? {
+        "none" => Ok(SecureServerOption::None),
+        "rack" => Ok(SecureServerOption::Rack),
+        "datacenter" => Ok(SecureServerOption::Datacenter),
+        "all" => Ok(SecureServerOption::All),
+        other => Err(field.invalid(other, "a secure server option; allowed: none, rack, datacenter, all")),
+    }
+}
+
+/// `mbuf_size`: C Dynomite's bounds and its multiple-of-16 rule.
+fn mbuf_size(validator: &Validator<'_>) -> Result<usize, ConfigError> {
+    let Some(node) = &validator.raw.mbuf_size else {
+        return Ok(MBUF_SIZE_DEFAULT_BYTES);
+    };
+    let field = validator.field("mbuf_size");
+    let size: usize = narrow(field.unsigned(node, MBUF_SIZE_MIN_BYTES as u64, MBUF_SIZE_MAX_BYTES as u64)?);
+    if size % MBUF_SIZE_ALIGNMENT_BYTES != 0 {
+        return Err(field.invalid(node, format!("a multiple of {MBUF_SIZE_ALIGNMENT_BYTES} bytes")));
+    }
+    Ok(size)
+}
+
+/// Deprecated keys present in the file; their values are read as text and ignored, like C Dynomite.
+fn deprecated_keys(validator: &Validator<'_>) -> Result<Vec<String>, ConfigError> {
+    let raw = &validator.raw;
+    let mut found = Vec::new();
+    for (key, node) in [("distribution", &raw.distribution), ("server_connections", &raw.server_connections)] {
+        if validator.text(key, node)?.is_some() {
+            found.push(key.to_string());
+        }
+    }
+    Ok(found)
+}
+
+/// The three listeners must not share a port on overlapping hosts.
+fn check_listeners_distinct(config: &Config) -> Result<(), ConfigError> {
+    let listeners = [
+        ("listen", &config.listen),
+        ("dyn_listen", &config.dyn_listen),
+        ("stats_listen", &config.stats_listen),
+    ];
+    for (index, (first_key, first)) in listeners.iter().enumerate() {
+        for (second_key, second) in &listeners[index + 1..] {
+            if first.port == second.port && hosts_overlap(&first.host, &second.host) {
+                return Err(ConfigError::Conflict {
+                    pool: config.pool_name.clone(),
+                    first_key,
+                    second_key,
+                    reason: format!("'{first}' and '{second}' would bind the same port"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hosts_overlap(first: &str, second: &str) -> bool {
+    let wildcard = |host: &str| host == "0.0.0.0" || host == "::";
+    first == second || wildcard(first) || wildcard(second)
+}
