@@ -1,0 +1,236 @@
+//! Property tests of the RESP codec: encode/decode round trips in both protocol versions, decoding
+//! that does not depend on how the bytes were split into reads, and no panic on arbitrary input.
+
+use bytes::{Bytes, BytesMut};
+use dynomite_core::resp::{
+    check_frame, decode_frame, decode_request, encode, encode_request, format_double, DecodeError, Frame,
+    Limits, Protocol,
+};
+use proptest::prelude::*;
+
+/// Arbitrary payload bytes, CR and LF included.
+fn payload() -> impl Strategy<Value = Bytes> {
+    proptest::collection::vec(any::<u8>(), 0..12).prop_map(Bytes::from)
+}
+
+/// Text of a RESP3 double as Redis writes it.
+fn double_text() -> impl Strategy<Value = Bytes> {
+    prop_oneof![
+        any::<f64>().prop_map(|value| Bytes::from(format_double(value))),
+        Just(Bytes::from_static(b"-inf")),
+        Just(Bytes::from_static(b"nan")),
+    ]
+}
+
+/// Digits of a RESP3 big number with an optional minus sign.
+fn big_number_text() -> impl Strategy<Value = Bytes> {
+    "-?[0-9]{1,40}".prop_map(Bytes::from)
+}
+
+fn leaf() -> impl Strategy<Value = Frame> {
+    prop_oneof![
+        payload().prop_map(Frame::Simple),
+        payload().prop_map(Frame::Error),
+        any::<i64>().prop_map(Frame::Integer),
+        payload().prop_map(Frame::Bulk),
+        Just(Frame::Null),
+        Just(Frame::NullArray),
+        double_text().prop_map(Frame::Double),
+        any::<bool>().prop_map(Frame::Boolean),
+        big_number_text().prop_map(Frame::BigNumber),
+        (any::<[u8; 3]>(), payload()).prop_map(|(format, text)| Frame::Verbatim { format, text }),
+        payload().prop_map(Frame::BlobError),
+    ]
+}
+
+/// Any frame up to four aggregates deep with at most five children per aggregate.
+fn frame() -> impl Strategy<Value = Frame> {
+    leaf().prop_recursive(4, 48, 5, |inner| {
+        let items = proptest::collection::vec(inner.clone(), 0..5);
+        let pairs = proptest::collection::vec((inner.clone(), inner.clone()), 0..3);
+        prop_oneof![
+            items.clone().prop_map(Frame::Array),
+            pairs.clone().prop_map(Frame::Map),
+            items.clone().prop_map(Frame::Set),
+            items.prop_map(Frame::Push),
+            (pairs, inner)
+                .prop_map(|(attributes, frame)| Frame::Attribute { attributes, frame: Box::new(frame) }),
+        ]
+    })
+}
+
+/// The encoder replaces CR and LF in line payloads by spaces.
+fn one_line(text: &Bytes) -> Bytes {
+    text.iter().map(|&byte| if matches!(byte, b'\r' | b'\n') { b' ' } else { byte }).collect()
+}
+
+/// What a RESP3 encode + decode yields: `_` is the only RESP3 null, line payloads lose CR/LF.
+fn as_resp3(frame: &Frame) -> Frame {
+    let items = |items: &[Frame]| items.iter().map(as_resp3).collect();
+    let pairs = |pairs: &[(Frame, Frame)]| {
+        pairs.iter().map(|(key, value)| (as_resp3(key), as_resp3(value))).collect()
+    };
+    match frame {
+        Frame::NullArray => Frame::Null,
+        Frame::Simple(text) => Frame::Simple(one_line(text)),
+        Frame::Error(text) => Frame::Error(one_line(text)),
+        Frame::Array(children) => Frame::Array(items(children)),
+        Frame::Set(children) => Frame::Set(items(children)),
+        Frame::Push(children) => Frame::Push(items(children)),
+        Frame::Map(children) => Frame::Map(pairs(children)),
+        Frame::Attribute { attributes, frame } => {
+            Frame::Attribute { attributes: pairs(attributes), frame: Box::new(as_resp3(frame)) }
+        }
+        other => other.clone(),
+    }
+}
+
+/// What a RESP2 encode + decode yields: Redis 7's downgrade of every RESP3-only type.
+fn as_resp2(frame: &Frame) -> Frame {
+    let items = |items: &[Frame]| items.iter().map(as_resp2).collect();
+    match frame {
+        Frame::Simple(text) => Frame::Simple(one_line(text)),
+        Frame::Error(text) | Frame::BlobError(text) => Frame::Error(one_line(text)),
+        Frame::Array(children) | Frame::Set(children) | Frame::Push(children) => {
+            Frame::Array(items(children))
+        }
+        Frame::Map(pairs) => {
+            Frame::Array(pairs.iter().flat_map(|(key, value)| [as_resp2(key), as_resp2(value)]).collect())
+        }
+        Frame::Double(text) | Frame::BigNumber(text) => Frame::Bulk(text.clone()),
+        Frame::Boolean(value) => Frame::Integer(i64::from(*value)),
+        Frame::Verbatim { text, .. } => Frame::Bulk(text.clone()),
+        Frame::Attribute { frame, .. } => as_resp2(frame),
+        other => other.clone(),
+    }
+}
+
+fn encoded(frames: &[Frame], protocol: Protocol) -> BytesMut {
+    let mut out = BytesMut::new();
+    for frame in frames {
+        encode(frame, protocol, &mut out);
+    }
+    out
+}
+
+/// Decodes every complete frame in `buf`, panicking on a protocol error. Each frame's raw bytes must be
+/// exactly its RESP3 encoding (RESP3 encoding is canonical for what it decodes to).
+fn drain_frames(buf: &mut BytesMut, frames: &mut Vec<Frame>) {
+    while let Some((frame, raw)) = decode_frame(buf, &Limits::default()).expect("valid input") {
+        assert_eq!(raw, frame.to_bytes(Protocol::Resp3));
+        frames.push(frame);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn resp3_round_trip(frame in frame()) {
+        let mut buf = encoded(std::slice::from_ref(&frame), Protocol::Resp3);
+        let length = buf.len();
+        prop_assert_eq!(check_frame(&buf, &Limits::default()), Ok(length));
+        let (decoded, raw) = decode_frame(&mut buf, &Limits::default()).expect("valid").expect("complete");
+        prop_assert_eq!(decoded, as_resp3(&frame));
+        prop_assert_eq!(raw.len(), length);
+        prop_assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn resp2_round_trip_is_the_downgrade(frame in frame()) {
+        let mut buf = encoded(std::slice::from_ref(&frame), Protocol::Resp2);
+        let (decoded, _) = decode_frame(&mut buf, &Limits::default()).expect("valid").expect("complete");
+        prop_assert_eq!(decoded, as_resp2(&frame));
+        prop_assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn strict_prefixes_are_incomplete(frame in frame()) {
+        let bytes = encoded(std::slice::from_ref(&frame), Protocol::Resp3);
+        for end in 0..bytes.len() {
+            prop_assert_eq!(check_frame(&bytes[..end], &Limits::default()), Err(DecodeError::Incomplete));
+        }
+    }
+
+    #[test]
+    fn every_split_point_yields_the_same_frames(frames in proptest::collection::vec(frame(), 1..4)) {
+        let bytes = encoded(&frames, Protocol::Resp3);
+        let expected: Vec<Frame> = frames.iter().map(as_resp3).collect();
+        for split in 0..=bytes.len() {
+            let mut buf = BytesMut::from(&bytes[..split]);
+            let mut decoded = Vec::new();
+            drain_frames(&mut buf, &mut decoded);
+            buf.extend_from_slice(&bytes[split..]);
+            drain_frames(&mut buf, &mut decoded);
+            prop_assert_eq!(&decoded, &expected);
+            prop_assert!(buf.is_empty());
+        }
+    }
+
+    #[test]
+    fn request_round_trip(requests in proptest::collection::vec(proptest::collection::vec(payload(), 1..5), 1..4)) {
+        let mut bytes = BytesMut::new();
+        for args in &requests {
+            encode_request(args, &mut bytes);
+        }
+        for split in 0..=bytes.len() {
+            let mut buf = BytesMut::from(&bytes[..split]);
+            let mut decoded = Vec::new();
+            while let Some(request) = decode_request(&mut buf, &Limits::default()).expect("valid") {
+                decoded.push(request.args);
+            }
+            buf.extend_from_slice(&bytes[split..]);
+            while let Some(request) = decode_request(&mut buf, &Limits::default()).expect("valid") {
+                decoded.push(request.args);
+            }
+            prop_assert_eq!(&decoded, &requests);
+        }
+    }
+
+    #[test]
+    fn inline_words_round_trip(words in proptest::collection::vec("[a-zA-Z0-9:_.-]{1,8}", 1..6), crlf in any::<bool>()) {
+        let line = format!("{}{}", words.join(" "), if crlf { "\r\n" } else { "\n" });
+        let mut buf = BytesMut::from(line.as_bytes());
+        let request = decode_request(&mut buf, &Limits::default()).expect("valid").expect("complete");
+        let expected: Vec<Bytes> = words.into_iter().map(Bytes::from).collect();
+        prop_assert_eq!(request.args, expected);
+    }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        decode_everything(&bytes);
+    }
+
+    #[test]
+    fn resp_like_bytes_never_panic(pieces in proptest::collection::vec(resp_piece(), 0..40)) {
+        decode_everything(&pieces.concat());
+    }
+}
+
+/// Fragments that make random input look like RESP so the fuzzing reaches deep paths.
+fn resp_piece() -> impl Strategy<Value = Vec<u8>> {
+    let tokens: Vec<&'static [u8]> = vec![
+        b"*", b"$", b"%", b"~", b">", b"|", b"+", b"-", b":", b",", b"#", b"(", b"=", b"!", b"_", b"\r\n",
+        b"\n", b"\r", b"1", b"2", b"-1", b"0", b"?", b"t", b"txt:", b" ", b"\"", b"'", b"\\x4", b"\\", b"\0",
+    ];
+    prop_oneof![
+        proptest::sample::select(tokens).prop_map(<[u8]>::to_vec),
+        proptest::collection::vec(any::<u8>(), 0..4),
+    ]
+}
+
+/// Runs both decoders over `bytes` with default and with tiny limits; only panics matter here.
+fn decode_everything(bytes: &[u8]) {
+    let tiny = Limits { max_bulk_len: 4, max_array_len: 3, max_inline_len: 8, max_depth: 2 };
+    for limits in [Limits::default(), tiny] {
+        let mut buf = BytesMut::from(bytes);
+        while let Ok(Some(_)) = decode_frame(&mut buf, &limits) {}
+        let mut buf = BytesMut::from(bytes);
+        while let Ok(Some(_)) = decode_request(&mut buf, &limits) {}
+    }
+}
