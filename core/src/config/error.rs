@@ -169,8 +169,8 @@ impl ConfigError {
         let text = error.to_string();
         match error.location() {
             Some(location) => {
-                let suffix = format!(" at line {} column {}", location.line(), location.column());
-                let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+                let position = format!(" at line {} column {}", location.line(), location.column());
+                let message = text.replacen(&position, "", 1);
                 ConfigError::Syntax { line: location.line(), column: location.column(), message }
             }
             None => ConfigError::Yaml { message: text },

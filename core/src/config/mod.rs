@@ -134,7 +134,10 @@ pub struct Config {
 /// Parses and validates a Dynomite YAML configuration.
 pub fn parse_config(yaml: &str) -> Result<Config, ConfigError> {
     if yaml.len() > keys::CONFIG_TEXT_MAX_BYTES {
-        return Err(ConfigError::TooLarge { size_bytes: yaml.len(), limit_bytes: keys::CONFIG_TEXT_MAX_BYTES });
+        return Err(ConfigError::TooLarge {
+            size_bytes: yaml.len(),
+            limit_bytes: keys::CONFIG_TEXT_MAX_BYTES,
+        });
     }
     let pool = node::load_pool(yaml)?;
     raw::RawPool::from_checked_text(yaml)?.validate(&pool.name)

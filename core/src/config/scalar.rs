@@ -28,7 +28,13 @@ impl Field<'_> {
 
     /// `{value} is out of range; allowed: {min}..={max}`.
     pub fn out_of_range(&self, value: impl ToString, min: u64, max: u64) -> ConfigError {
-        ConfigError::OutOfRange { pool: self.pool.to_string(), key: self.key, value: value.to_string(), min, max }
+        ConfigError::OutOfRange {
+            pool: self.pool.to_string(),
+            key: self.key,
+            value: value.to_string(),
+            min,
+            max,
+        }
     }
 
     /// `required key is missing (e.g. ...)`.
@@ -50,10 +56,9 @@ impl Field<'_> {
     /// The value as non-empty text of bounded length; sequences and mappings are rejected.
     pub fn text<'n>(&self, node: &'n Node) -> Result<&'n str, ConfigError> {
         match node {
-            Node::Scalar(text) if text.is_empty() => Err(ConfigError::EmptyValue {
-                pool: self.pool.to_string(),
-                key: self.key,
-            }),
+            Node::Scalar(text) if text.is_empty() => {
+                Err(ConfigError::EmptyValue { pool: self.pool.to_string(), key: self.key })
+            }
             Node::Scalar(text) if text.len() > TEXT_LENGTH_MAX_BYTES => {
                 Err(self.invalid(node, format!("at most {TEXT_LENGTH_MAX_BYTES} bytes long")))
             }
@@ -86,7 +91,7 @@ impl Field<'_> {
         let number = self.digits(port, whole, expected)?;
         match u16::try_from(number) {
             Ok(valid) if valid >= 1 => Ok(valid),
-            _ => Err(self.out_of_range(whole, 1, u64::from(u16::MAX))),
+            _ => Err(self.out_of_range(format!("port {port} of '{whole}'"), 1, u64::from(u16::MAX))),
         }
     }
 

@@ -101,10 +101,14 @@ fn data_store() {
 #[test]
 fn servers() {
     let config = valid("").server;
-    assert_eq!(config.map(|server| (server.host, server.port, server.weight)), Some(("127.0.0.1".into(), 6379, 1)));
+    assert_eq!(
+        config.map(|server| (server.host, server.port, server.weight)),
+        Some(("127.0.0.1".into(), 6379, 1))
+    );
     let single = parse_config("p:\n  listen: a:1\n  servers: b:2:3\n  tokens: 1\n");
     assert_eq!(single.map(|config| config.server.map(|server| server.port)), Ok(Some(2)));
-    let message = parse_config("p:\n  listen: a:1\n  servers:\n  - b:2\n  tokens: 1\n").unwrap_err().to_string();
+    let message =
+        parse_config("p:\n  listen: a:1\n  servers:\n  - b:2\n  tokens: 1\n").unwrap_err().to_string();
     assert_eq!(message, "p.servers: 'b:2' is not host:port:weight (e.g. 127.0.0.1:6379:1)");
     let two = parse_config("p:\n  listen: a:1\n  servers: [b:2:1, c:3:1]\n  tokens: 1\n").unwrap_err();
     assert!(two.to_string().contains("exactly one server"));
@@ -138,7 +142,10 @@ fn tokens() {
 #[test]
 fn rack_datacenter_env() {
     let config = valid("  rack: rack1\n  datacenter: dc1\n  env: network\n");
-    assert_eq!((config.rack.as_str(), config.datacenter.as_str(), config.env.as_str()), ("rack1", "dc1", "network"));
+    assert_eq!(
+        (config.rack.as_str(), config.datacenter.as_str(), config.env.as_str()),
+        ("rack1", "dc1", "network")
+    );
     assert!(error("  rack: 'a:b'\n").contains("without ':'"));
     assert!(error("  datacenter: [a, b]\n").contains("is not a single value"));
 }
@@ -149,7 +156,9 @@ fn seeds() {
     assert_eq!(config.dyn_seeds.len(), 2);
     assert_eq!(config.dyn_seeds[0].to_string(), "127.0.0.2:8101:rack2:dc2:1383429731");
     assert_eq!(config.dyn_seeds[1].tokens, vec![1, 2]);
-    assert!(error("  dyn_seeds:\n  - 127.0.0.5:8101:DC1:5\n").contains("is not host:port:rack:datacenter:tokens"));
+    assert!(
+        error("  dyn_seeds:\n  - 127.0.0.5:8101:DC1:5\n").contains("is not host:port:rack:datacenter:tokens")
+    );
     assert!(error("  dyn_seeds:\n  - h:x:r:d:1\n").contains("host:port:rack"));
     assert!(error("  dyn_seeds:\n  - h:1:r:d:x\n").contains("list of tokens"));
     assert!(error("  dyn_seeds: []\n").contains("non-empty list"));
@@ -213,7 +222,10 @@ fn counts() {
     assert_eq!((config.server_failure_limit, config.dyn_connections), (5, 10));
     assert_eq!(config.datastore_connections, 4);
     assert_eq!((config.local_peer_connections, config.remote_peer_connections), (2, 3));
-    assert_eq!((config.backlog, config.client_connections, config.connection_messages_per_second), (1024, 10, 1000));
+    assert_eq!(
+        (config.backlog, config.client_connections, config.connection_messages_per_second),
+        (1024, 10, 1000)
+    );
     assert!(error("  dyn_connections: 0\n").contains("out of range"));
     assert!(error("  datastore_connections: 0\n").contains("allowed: 1..=64"));
     assert!(error("  local_peer_connections: 65\n").contains("allowed: 1..=64"));
@@ -289,5 +301,38 @@ fn embedded_default_is_valid_and_local() {
         let config = Config::embedded_default(port);
         assert_ne!(config.listen.port, config.stats_listen.port);
         assert_ne!(config.dyn_listen.port, config.stats_listen.port);
+    }
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lines that look like pool entries, with keys and values drawn from plausible pieces.
+    fn entry_line() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            proptest::sample::select(keys::KNOWN_KEYS.to_vec()).prop_map(str::to_string),
+            "[a-z_]{1,12}",
+        ];
+        let value = prop_oneof![
+            "[0-9]{0,12}",
+            "[a-z0-9.:,{}\\[\\]-]{0,24}",
+            Just("- 127.0.0.1:6379:1".to_string()),
+            Just("'[::1]:8101'".to_string()),
+        ];
+        (key, value).prop_map(|(key, value)| format!("  {key}: {value}\n"))
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = parse_config(&text);
+        }
+
+        #[test]
+        fn arbitrary_pools_never_panic(lines in proptest::collection::vec(entry_line(), 0..12)) {
+            let _ = parse_config(&format!("dyn_o_mite:\n{}", lines.concat()));
+        }
     }
 }

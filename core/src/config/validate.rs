@@ -29,7 +29,13 @@ impl Validator<'_> {
     }
 
     /// An optional count in `min..=max`.
-    fn count(&self, key: &'static str, node: &Option<Node>, bounds: (u64, u64), default: u64) -> Result<u64, ConfigError> {
+    fn count(
+        &self,
+        key: &'static str,
+        node: &Option<Node>,
+        bounds: (u64, u64),
+        default: u64,
+    ) -> Result<u64, ConfigError> {
         match node {
             Some(node) => self.field(key).unsigned(node, bounds.0, bounds.1),
             None => Ok(default),
@@ -53,7 +59,12 @@ impl Validator<'_> {
     }
 
     /// An optional listener address.
-    fn endpoint(&self, key: &'static str, node: &Option<Node>, default: Endpoint) -> Result<Endpoint, ConfigError> {
+    fn endpoint(
+        &self,
+        key: &'static str,
+        node: &Option<Node>,
+        default: Endpoint,
+    ) -> Result<Endpoint, ConfigError> {
         match node {
             Some(node) => self.field(key).endpoint(node, &default.to_string()),
             None => Ok(default),
@@ -119,7 +130,11 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
         hash: hash(validator)?,
         hash_tag: hash_tag(validator)?,
         read_repairs_enabled: validator.boolean("read_repairs_enabled", &raw.read_repairs_enabled, false)?,
-        dyn_read_timeout_ms: validator.duration_ms("dyn_read_timeout", &raw.dyn_read_timeout, DYN_TIMEOUT_DEFAULT_MS)?,
+        dyn_read_timeout_ms: validator.duration_ms(
+            "dyn_read_timeout",
+            &raw.dyn_read_timeout,
+            DYN_TIMEOUT_DEFAULT_MS,
+        )?,
         dyn_write_timeout_ms: validator.duration_ms(
             "dyn_write_timeout",
             &raw.dyn_write_timeout,
@@ -131,17 +146,34 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
             (1, u64::from(DYN_CONNECTIONS_MAX)),
             u64::from(DYN_CONNECTIONS_DEFAULT),
         )?),
-        local_peer_connections: connections(validator, "local_peer_connections", &raw.local_peer_connections)?,
-        remote_peer_connections: connections(validator, "remote_peer_connections", &raw.remote_peer_connections)?,
+        local_peer_connections: connections(
+            validator,
+            "local_peer_connections",
+            &raw.local_peer_connections,
+        )?,
+        remote_peer_connections: connections(
+            validator,
+            "remote_peer_connections",
+            &raw.remote_peer_connections,
+        )?,
         enable_gossip: validator.boolean("enable_gossip", &raw.enable_gossip, false)?,
-        gossip_interval_ms: validator.duration_ms("gos_interval", &raw.gos_interval, GOSSIP_INTERVAL_DEFAULT_MS)?,
+        gossip_interval_ms: validator.duration_ms(
+            "gos_interval",
+            &raw.gos_interval,
+            GOSSIP_INTERVAL_DEFAULT_MS,
+        )?,
         secure_server_option: secure_server_option(validator)?,
         pem_key_file: file(validator, "pem_key_file", &raw.pem_key_file, PEM_KEY_FILE_DEFAULT)?,
         pem_cert_file: validator.text("pem_cert_file", &raw.pem_cert_file)?,
         ca_file: validator.text("ca_file", &raw.ca_file)?,
         recon_key_file: file(validator, "recon_key_file", &raw.recon_key_file, RECON_KEY_FILE_DEFAULT)?,
         recon_iv_file: file(validator, "recon_iv_file", &raw.recon_iv_file, RECON_IV_FILE_DEFAULT)?,
-        backlog: narrow(validator.count("backlog", &raw.backlog, (1, u64::from(BACKLOG_MAX)), u64::from(BACKLOG_DEFAULT))?),
+        backlog: narrow(validator.count(
+            "backlog",
+            &raw.backlog,
+            (1, u64::from(BACKLOG_MAX)),
+            u64::from(BACKLOG_DEFAULT),
+        )?),
         client_connections: narrow(validator.count(
             "client_connections",
             &raw.client_connections,
@@ -161,7 +193,11 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
             (MESSAGES_MIN as u64, MESSAGES_MAX as u64),
             MESSAGES_DEFAULT as u64,
         )?),
-        stats_interval_ms: validator.duration_ms("stats_interval", &raw.stats_interval, STATS_INTERVAL_DEFAULT_MS)?,
+        stats_interval_ms: validator.duration_ms(
+            "stats_interval",
+            &raw.stats_interval,
+            STATS_INTERVAL_DEFAULT_MS,
+        )?,
         deprecated_keys: deprecated_keys(validator)?,
     })
 }
@@ -197,7 +233,10 @@ fn data_store(validator: &Validator<'_>) -> Result<DataStore, ConfigError> {
         "0" | "redis" => Ok(DataStore::Redis),
         "2" | "embedded" => Ok(DataStore::Embedded),
         value @ ("1" | "memcached" | "memcache") => Err(field.unsupported(value, "memcached", supported)),
-        value => Err(field.invalid(value, format!("a data store; allowed: {supported} (1 = memcached, not supported yet)"))),
+        value => Err(field.invalid(
+            value,
+            format!("a data store; allowed: {supported} (1 = memcached, not supported yet)"),
+        )),
     }
 }
 
@@ -212,7 +251,9 @@ fn server(validator: &Validator<'_>, data_store: DataStore) -> Result<Option<Ser
     };
     let entries = field.list(node)?;
     let [entry] = entries.as_slice() else {
-        return Err(field.invalid(node, "exactly one server: a node proxies one datastore (e.g. [127.0.0.1:6379:1])"));
+        return Err(
+            field.invalid(node, "exactly one server: a node proxies one datastore (e.g. [127.0.0.1:6379:1])")
+        );
     };
     server_address(&field, entry).map(Some)
 }
@@ -257,13 +298,22 @@ fn datastore_password(validator: &Validator<'_>) -> Result<Option<String>, Confi
     }
 }
 
-fn connections(validator: &Validator<'_>, key: &'static str, node: &Option<Node>) -> Result<usize, ConfigError> {
+fn connections(
+    validator: &Validator<'_>,
+    key: &'static str,
+    node: &Option<Node>,
+) -> Result<usize, ConfigError> {
     let bounds = (1, CONNECTIONS_MAX as u64);
     Ok(narrow(validator.count(key, node, bounds, CONNECTIONS_DEFAULT as u64)?))
 }
 
 /// `rack`, `datacenter`, `env`: a name without ':' (it would break the `dyn_seeds` format).
-fn name(validator: &Validator<'_>, key: &'static str, node: &Option<Node>, default: &str) -> Result<String, ConfigError> {
+fn name(
+    validator: &Validator<'_>,
+    key: &'static str,
+    node: &Option<Node>,
+    default: &str,
+) -> Result<String, ConfigError> {
     let Some(node) = node else {
         return Ok(default.to_string());
     };
@@ -275,7 +325,12 @@ fn name(validator: &Validator<'_>, key: &'static str, node: &Option<Node>, defau
     Ok(text.to_string())
 }
 
-fn file(validator: &Validator<'_>, key: &'static str, node: &Option<Node>, default: &str) -> Result<String, ConfigError> {
+fn file(
+    validator: &Validator<'_>,
+    key: &'static str,
+    node: &Option<Node>,
+    default: &str,
+) -> Result<String, ConfigError> {
     Ok(validator.text(key, node)?.unwrap_or_else(|| default.to_string()))
 }
 
@@ -283,7 +338,7 @@ fn file(validator: &Validator<'_>, key: &'static str, node: &Option<Node>, defau
 fn tokens(validator: &Validator<'_>) -> Result<Vec<u32>, ConfigError> {
     let field = validator.field("tokens");
     let Some(node) = &validator.raw.tokens else {
-        return Err(field.missing("'437425602'"));
+        return Err(field.missing("437425602"));
     };
     let text = field.text(node)?;
     field.tokens(text, text)
@@ -298,7 +353,10 @@ fn seed_provider(validator: &Validator<'_>) -> Result<SeedProvider, ConfigError>
         "simple_provider" => Ok(SeedProvider::Simple),
         "dns_provider" => Ok(SeedProvider::Dns),
         "florida_provider" => Ok(SeedProvider::Florida),
-        other => Err(field.invalid(other, "a seed provider; allowed: simple_provider, dns_provider, florida_provider")),
+        other => {
+            Err(field
+                .invalid(other, "a seed provider; allowed: simple_provider, dns_provider, florida_provider"))
+        }
     }
 }
 
@@ -334,7 +392,11 @@ fn seed(field: &Field<'_>, text: &str) -> Result<Seed, ConfigError> {
     })
 }
 
-fn consistency(validator: &Validator<'_>, key: &'static str, node: &Option<Node>) -> Result<Consistency, ConfigError> {
+fn consistency(
+    validator: &Validator<'_>,
+    key: &'static str,
+    node: &Option<Node>,
+) -> Result<Consistency, ConfigError> {
     let Some(node) = node else {
         return Ok(Consistency::DcOne);
     };
@@ -353,7 +415,9 @@ fn hash(validator: &Validator<'_>) -> Result<HashAlgorithm, ConfigError> {
     match field.text(node)? {
         "murmur" => Ok(HashAlgorithm::Murmur),
         other if DYNOMITE_HASH_NAMES.contains(&other) => Err(field.unsupported(other, "this hash", "murmur")),
-        other => Err(field.invalid(other, format!("a hash name; allowed: {}", DYNOMITE_HASH_NAMES.join(", ")))),
+        other => {
+            Err(field.invalid(other, format!("a hash name; allowed: {}", DYNOMITE_HASH_NAMES.join(", "))))
+        }
     }
 }
 
@@ -392,7 +456,7 @@ fn mbuf_size(validator: &Validator<'_>) -> Result<usize, ConfigError> {
     };
     let field = validator.field("mbuf_size");
     let size: usize = narrow(field.unsigned(node, MBUF_SIZE_MIN_BYTES as u64, MBUF_SIZE_MAX_BYTES as u64)?);
-    if size % MBUF_SIZE_ALIGNMENT_BYTES != 0 {
+    if !size.is_multiple_of(MBUF_SIZE_ALIGNMENT_BYTES) {
         return Err(field.invalid(node, format!("a multiple of {MBUF_SIZE_ALIGNMENT_BYTES} bytes")));
     }
     Ok(size)
@@ -402,7 +466,8 @@ fn mbuf_size(validator: &Validator<'_>) -> Result<usize, ConfigError> {
 fn deprecated_keys(validator: &Validator<'_>) -> Result<Vec<String>, ConfigError> {
     let raw = &validator.raw;
     let mut found = Vec::new();
-    for (key, node) in [("distribution", &raw.distribution), ("server_connections", &raw.server_connections)] {
+    for (key, node) in [("distribution", &raw.distribution), ("server_connections", &raw.server_connections)]
+    {
         if validator.text(key, node)?.is_some() {
             found.push(key.to_string());
         }

@@ -1,0 +1,103 @@
+//! Golden error texts: one bad configuration per key and per structural mistake. Each snapshot's
+//! description holds the YAML that produced it, so a reviewer can judge whether the message alone
+//! lets an operator fix the file.
+
+use dynomite_core::config::parse_config;
+
+/// A valid pool body that each case edits.
+const VALID_BODY: &str =
+    "  listen: 127.0.0.1:8102\n  servers:\n  - 127.0.0.1:6379:1\n  tokens: '101134286'\n";
+
+/// A pool made of the valid body plus `extra` lines.
+fn pool_with(extra: &str) -> String {
+    format!("dyn_o_mite:\n{VALID_BODY}{extra}")
+}
+
+/// Cases whose YAML is written out in full.
+fn structural_cases() -> Vec<(&'static str, String)> {
+    vec![
+        ("syntax_error", "dyn_o_mite:\n  listen: 127.0.0.1:8102\n  servers: [127.0.0.1:6379:1\n".into()),
+        ("no_pool", "# only a comment\n".into()),
+        ("two_pools", format!("dyn_o_mite:\n{VALID_BODY}second_pool:\n{VALID_BODY}")),
+        ("pool_not_mapping", "dyn_o_mite: 127.0.0.1:8102\n".into()),
+        ("unknown_key_with_suggestion", pool_with("  lisen: 127.0.0.1:8102\n")),
+        ("unknown_key_without_suggestion", pool_with("  cluster_mode: yes\n")),
+        ("duplicate_key", pool_with("  listen: 127.0.0.1:8103\n")),
+        ("empty_value", pool_with("  rack:\n")),
+        ("listen_missing", "dyn_o_mite:\n  servers:\n  - 127.0.0.1:6379:1\n  tokens: '1'\n".into()),
+        ("servers_missing", "dyn_o_mite:\n  listen: 127.0.0.1:8102\n  tokens: '1'\n".into()),
+        (
+            "servers_without_weight",
+            "dyn_o_mite:\n  listen: 127.0.0.1:8102\n  servers:\n  - 127.0.0.1:6379\n  tokens: '1'\n".into(),
+        ),
+        (
+            "servers_two",
+            "dyn_o_mite:\n  listen: a:1\n  servers:\n  - a:6379:1\n  - b:6379:1\n  tokens: '1'\n".into(),
+        ),
+        (
+            "tokens_missing",
+            "dyn_o_mite:\n  listen: 127.0.0.1:8102\n  servers:\n  - 127.0.0.1:6379:1\n".into(),
+        ),
+        (
+            "tokens_not_numbers",
+            "dyn_o_mite:\n  listen: a:1\n  servers:\n  - a:6379:1\n  tokens: 1,two\n".into(),
+        ),
+    ]
+}
+
+/// Cases that add one bad key to the valid body.
+fn key_cases() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("listen_without_port", "  dyn_listen: 127.0.0.1\n"),
+        ("stats_listen_unix_socket", "  stats_listen: /var/run/dynomite.sock\n"),
+        ("dyn_listen_port_out_of_range", "  dyn_listen: 0.0.0.0:65536\n"),
+        ("listeners_share_a_port", "  stats_listen: 0.0.0.0:8102\n"),
+        ("data_store_memcached", "  data_store: 1\n"),
+        ("data_store_unknown", "  data_store: rocksdb\n"),
+        ("dyn_seeds_without_rack", "  dyn_seeds:\n  - 127.0.0.5:8101:DC1:5,5005\n"),
+        ("dyn_seed_provider_unknown", "  dyn_seed_provider: consul_provider\n"),
+        ("read_consistency_unknown", "  read_consistency: dc_two\n"),
+        ("write_consistency_list", "  write_consistency: [dc_one]\n"),
+        ("secure_server_option_unknown", "  secure_server_option: everything\n"),
+        ("timeout_zero", "  timeout: 0\n"),
+        ("server_retry_timeout_negative", "  server_retry_timeout: -1\n"),
+        ("gos_interval_with_unit", "  gos_interval: 30s\n"),
+        ("preconnect_not_boolean", "  preconnect: yes\n"),
+        ("server_failure_limit_zero", "  server_failure_limit: 0\n"),
+        ("hash_not_supported_yet", "  hash: fnv1a_64\n"),
+        ("hash_unknown", "  hash: sha256\n"),
+        ("hash_tag_one_character", "  hash_tag: '{'\n"),
+        ("mbuf_size_not_multiple_of_16", "  mbuf_size: 1000\n"),
+        ("max_msgs_too_small", "  max_msgs: 10\n"),
+        ("datastore_connections_zero", "  datastore_connections: 0\n"),
+        ("remote_peer_connections_too_many", "  remote_peer_connections: 1000\n"),
+        ("dyn_connections_zero", "  dyn_connections: 0\n"),
+        ("both_passwords", "  requirepass: a\n  redis_requirepass: b\n"),
+        ("rack_with_colon", "  rack: 'rack:1'\n"),
+        ("enable_gossip_not_boolean", "  enable_gossip: on\n"),
+    ]
+}
+
+fn assert_error_snapshot(name: &str, yaml: &str) {
+    let text = match parse_config(yaml) {
+        Ok(config) => panic!("case {name} unexpectedly parsed: {config:?}"),
+        Err(error) => error.to_string(),
+    };
+    insta::with_settings!({ description => yaml, omit_expression => true }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn structural_error_texts() {
+    for (name, yaml) in structural_cases() {
+        assert_error_snapshot(name, &yaml);
+    }
+}
+
+#[test]
+fn per_key_error_texts() {
+    for (name, extra) in key_cases() {
+        assert_error_snapshot(name, &pool_with(extra));
+    }
+}
