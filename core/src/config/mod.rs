@@ -17,7 +17,9 @@
 //! - `pem_cert_file` and `ca_file` are ours, for peer TLS;
 //! - `read_repairs_enabled` is a key here (C Dynomite only has the admin endpoint);
 //! - durations, counts, tokens and seeds have upper bounds (see [`keys`]); unix-socket addresses and
-//!   the optional `[name]` suffix of `servers`/`dyn_seeds` entries are rejected.
+//!   the optional `[name]` suffix of `servers`/`dyn_seeds` entries are rejected;
+//! - scalars are read by a YAML 1.2 parser, so `0x10` or `5e3` count as the numbers 16 and 5000
+//!   (libyaml hands C Dynomite the raw text, which its `dn_atoi` rejects); YAML tags are errors.
 
 pub mod error;
 pub mod keys;
