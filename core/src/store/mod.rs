@@ -1,0 +1,170 @@
+//! The embedded Redis-compatible datastore engine.
+//!
+//! [`Store`] is an in-memory keyspace that answers commands byte-for-byte like redis-server 7.0.15
+//! (in RESP2 and RESP3 shapes) for the commands it supports. It is the datastore behind a dynomite
+//! node when no Redis is installed, and the datastore host of the simulator.
+//!
+//! ## Why it dispatches on command names itself
+//! The engine is a separate logical server: it receives the raw wire arguments a Redis would receive,
+//! so it parses the command name (any case) and checks arity itself, exactly like Redis does, instead
+//! of reusing the proxy's routing table. Each handler lives in the module of its data type.
+//!
+//! ## Determinism
+//! Keys live in a `BTreeMap` and time is injected (`now_ms`, Unix milliseconds). Expiry is lazy on
+//! access plus [`Store::expire_some`] for active expiry. Randomness (RANDOMKEY, SPOP, SRANDMEMBER,
+//! HRANDFIELD) comes from a SplitMix64 generator seeded by [`Store::with_seed`].
+//!
+//! ## Deliberate differences from Redis
+//! - Unsupported commands (including EVAL/EVALSHA/SCRIPT: Lua needs a real Redis) reply
+//!   `-ERR <NAME> is not supported by the embedded datastore`, not Redis's "unknown command", because
+//!   Redis does know them.
+//! - SCAN cursors name a remembered position in the sorted key order (see [`keyspace`]); HSCAN, SSCAN
+//!   and ZSCAN return the whole collection in one call with cursor 0 (what Redis does for small
+//!   collections).
+//! - Set members come back in byte order (numeric order when every member is an integer, like an
+//!   intset); Redis returns hash-table order for large or non-integer sets.
+//! - INCRBYFLOAT/HINCRBYFLOAT compute in exact decimal when both operands have at most 17 fractional
+//!   digits, which matches Redis's long-double `%.17Lf` output for human-sized numbers.
+
+mod args;
+mod glob;
+mod hashes;
+pub mod keyspace;
+mod lists;
+mod numbers;
+mod random;
+mod server;
+mod sets;
+mod sorted_set;
+mod strings;
+mod table;
+mod value;
+mod zsets;
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::resp::{Frame, Protocol};
+
+use random::SplitMix64;
+use value::Entry;
+
+/// Seed of the generator used by [`Store::new`].
+const DEFAULT_SEED: u64 = 0x5eed_d1a0_0000_0001;
+
+/// One command as a handler sees it.
+pub(crate) struct Call<'a> {
+    /// The wire arguments; `args[0]` is the command name.
+    pub args: &'a [Bytes],
+    /// The injected clock, Unix milliseconds.
+    pub now_ms: u64,
+    /// The protocol of the connection the reply goes to.
+    pub protocol: Protocol,
+}
+
+/// Counters shown by INFO.
+#[derive(Debug, Default, Clone)]
+struct Statistics {
+    /// Commands executed (any outcome).
+    commands_processed: u64,
+    /// Keys removed because their TTL passed.
+    expired_keys: u64,
+    /// Lookups that found their key.
+    keyspace_hits: u64,
+    /// Lookups that did not.
+    keyspace_misses: u64,
+}
+
+/// The in-memory keyspace and its server state. Call [`Store::execute`] for each command in order;
+/// call [`Store::expire_some`] now and then to drop expired keys nobody reads.
+#[derive(Debug)]
+pub struct Store {
+    /// Every key with its value and optional expiry; a BTreeMap for deterministic iteration.
+    keys: BTreeMap<Bytes, Entry>,
+    /// Source of RANDOMKEY/SPOP/SRANDMEMBER/HRANDFIELD choices.
+    random: SplitMix64,
+    /// Open SCAN cursors: cursor number → last key returned.
+    scan_cursors: BTreeMap<u64, Bytes>,
+    /// Next SCAN cursor number to hand out (never 0).
+    next_scan_cursor: u64,
+    /// Counters for INFO.
+    statistics: Statistics,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    /// An empty store with the default random seed.
+    pub fn new() -> Store {
+        Store::with_seed(DEFAULT_SEED)
+    }
+
+    /// An empty store whose random choices derive from `seed`.
+    pub fn with_seed(seed: u64) -> Store {
+        Store {
+            keys: BTreeMap::new(),
+            random: SplitMix64::new(seed),
+            scan_cursors: BTreeMap::new(),
+            next_scan_cursor: 1,
+            statistics: Statistics::default(),
+        }
+    }
+
+    /// Executes one command; `args[0]` is the name (any case). `now_ms` is the injected clock (Unix
+    /// ms). The reply is shaped for `protocol`.
+    pub fn execute(&mut self, args: &[Bytes], now_ms: u64, protocol: Protocol) -> Frame {
+        self.statistics.commands_processed += 1;
+        let Some(name) = args.first() else {
+            return Frame::error("ERR empty command");
+        };
+        let Some(command) = table::lookup(name) else {
+            return unsupported(name);
+        };
+        if !command.arity_accepts(args.len()) {
+            return args::wrong_arity(command.name);
+        }
+        (command.handler)(self, &Call { args, now_ms, protocol })
+    }
+
+    /// Active expiry: removes at most `max_keys` keys whose TTL has passed; returns how many.
+    pub fn expire_some(&mut self, now_ms: u64, max_keys: usize) -> usize {
+        let expired: Vec<Bytes> = self
+            .keys
+            .iter()
+            .filter(|(_, entry)| entry.is_expired(now_ms))
+            .map(|(key, _)| key.clone())
+            .take(max_keys)
+            .collect();
+        for key in &expired {
+            self.keys.remove(key);
+        }
+        self.statistics.expired_keys += expired.len() as u64;
+        expired.len()
+    }
+
+    /// Number of keys, including expired keys not yet removed.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the store holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// An estimate of the bytes the keyspace uses, for INFO.
+    pub fn used_memory_bytes(&self) -> usize {
+        self.keys.iter().map(|(key, entry)| key.len() + entry.estimated_size_bytes()).sum()
+    }
+}
+
+/// The reply to a command the engine does not implement.
+fn unsupported(name: &[u8]) -> Frame {
+    let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+    Frame::error(format!("ERR {name} is not supported by the embedded datastore"))
+}
