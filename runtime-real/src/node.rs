@@ -119,16 +119,22 @@ impl Node {
     /// `preconnect` is set). Must run inside a tokio runtime.
     pub async fn bind(config: Config, clock: SharedClock) -> std::io::Result<Node> {
         let client_listener = TcpListener::bind(config.listen.to_string()).await?;
-        let datastore = match config.data_store {
-            DataStore::Embedded => Datastore::Embedded(EmbeddedStore::new(clock.clone())),
-            DataStore::Redis => Datastore::Redis(RedisPool::start(
+        let datastore = match (config.data_store, &config.server) {
+            (DataStore::Redis, Some(server)) => Datastore::Redis(RedisPool::start(
                 RedisTarget {
-                    address: format!("{}:{}", config.server.host, config.server.port),
-                    password: config.redis_requirepass.clone(),
+                    address: format!("{}:{}", server.host, server.port),
+                    password: config.datastore_password.clone(),
                     preconnect: config.preconnect,
                 },
                 config.datastore_connections,
             )),
+            (DataStore::Redis, None) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "data_store redis needs `servers: - host:port:weight`",
+                ))
+            }
+            (DataStore::Embedded, _) => Datastore::Embedded(EmbeddedStore::new(clock.clone())),
         };
         let started_ms = clock.now_ms();
         let shared = Arc::new(NodeShared {
