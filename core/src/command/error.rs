@@ -86,8 +86,13 @@ impl CommandError {
                 out.put_slice(format!("'. Try {container} HELP.").as_bytes());
             }
             CommandError::WrongArity { command } => {
+                // Redis prefixes every error that rejects EXEC itself, in MULTI or not.
+                let prefix =
+                    if *command == "EXEC" { "EXECABORT Transaction discarded because of: " } else { "ERR " };
                 let command = command.to_ascii_lowercase();
-                out.put_slice(format!("ERR wrong number of arguments for '{command}' command").as_bytes());
+                out.put_slice(
+                    format!("{prefix}wrong number of arguments for '{command}' command").as_bytes(),
+                );
             }
             CommandError::NoInputKey { command } => {
                 let command = command.to_ascii_lowercase();
