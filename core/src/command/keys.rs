@@ -125,7 +125,8 @@ fn range_keys(
     }
     let last = (last as usize).min(count - 1);
     let step = step.max(1);
-    if step > 1 && (count - first) % step != 0 && last + 1 == count {
+    let unpaired = (count - first) % step;
+    if unpaired > 0 && last + 1 == count {
         return Err(CommandError::WrongArity { command });
     }
     Ok((first..=last).step_by(step).collect())
@@ -218,7 +219,7 @@ fn stream_keys(args: &[Bytes], group: bool) -> Result<FoundKeys, CommandError> {
         let option = args[index].as_ref();
         let values = if option.eq_ignore_ascii_case(b"STREAMS") {
             let rest = args.len() - index - 1;
-            if rest % 2 != 0 {
+            if rest & 1 == 1 {
                 return Err(CommandError::UnbalancedStreams);
             }
             let indexes = (index + 1..index + 1 + rest / 2).collect();
