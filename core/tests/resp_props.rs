@@ -4,7 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use dynomite_core::resp::{
     check_frame, decode_frame, decode_request, encode, encode_request, format_double, DecodeError, Frame,
-    Limits, Protocol,
+    FrameDecoder, Limits, Protocol,
 };
 use proptest::prelude::*;
 
@@ -168,6 +168,30 @@ proptest! {
     }
 
     #[test]
+    fn frame_decoder_gives_the_same_frames_for_any_chunking(
+        frames in proptest::collection::vec(frame(), 1..4),
+        chunk_sizes in proptest::collection::vec(1usize..16, 1..64),
+    ) {
+        let bytes = encoded(&frames, Protocol::Resp3);
+        let expected: Vec<Frame> = frames.iter().map(as_resp3).collect();
+        let mut decoder = FrameDecoder::new(Limits::default());
+        let (mut buf, mut decoded, mut offset) = (BytesMut::new(), Vec::new(), 0);
+        for size in chunk_sizes.iter().cycle() {
+            if offset >= bytes.len() {
+                break;
+            }
+            let end = bytes.len().min(offset + size);
+            buf.extend_from_slice(&bytes[offset..end]);
+            offset = end;
+            while let Some((frame, _)) = decoder.decode(&mut buf).expect("valid input") {
+                decoded.push(frame);
+            }
+        }
+        prop_assert_eq!(decoded, expected);
+        prop_assert!(buf.is_empty());
+    }
+
+    #[test]
     fn request_round_trip(requests in proptest::collection::vec(proptest::collection::vec(payload(), 1..5), 1..4)) {
         let mut bytes = BytesMut::new();
         for args in &requests {
@@ -228,8 +252,16 @@ fn resp_piece() -> impl Strategy<Value = Vec<u8>> {
 fn decode_everything(bytes: &[u8]) {
     let tiny = Limits { max_bulk_len: 4, max_array_len: 3, max_inline_len: 8, max_depth: 2 };
     for limits in [Limits::default(), tiny] {
-        let mut buf = BytesMut::from(bytes);
-        while let Ok(Some(_)) = decode_frame(&mut buf, &limits) {}
+        let (mut buf, mut stateless) = (BytesMut::from(bytes), Vec::new());
+        while let Ok(Some(decoded)) = decode_frame(&mut buf, &limits) {
+            stateless.push(decoded);
+        }
+        let (mut buf, mut decoder, mut stateful) =
+            (BytesMut::from(bytes), FrameDecoder::new(limits), Vec::new());
+        while let Ok(Some(decoded)) = decoder.decode(&mut buf) {
+            stateful.push(decoded);
+        }
+        assert_eq!(stateful, stateless);
         let mut buf = BytesMut::from(bytes);
         while let Ok(Some(_)) = decode_request(&mut buf, &limits) {}
     }

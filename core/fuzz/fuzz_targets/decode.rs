@@ -1,10 +1,11 @@
 //! Fuzz target `decode`: arbitrary bytes through the reply decoder, the request decoder and the
 //! unchecked parser, with default and with tiny limits. Besides "never panics" it checks that a decoded
-//! reply re-encodes to a canonical RESP3 form that decodes to itself.
+//! reply re-encodes to a canonical RESP3 form that decodes to itself, and that the stateful
+//! `FrameDecoder` agrees with `decode_frame`.
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
-use dynomite_core::resp::{decode_frame, decode_request, parse_frame, Limits, Protocol};
+use dynomite_core::resp::{decode_frame, decode_request, parse_frame, FrameDecoder, Limits, Protocol};
 use libfuzzer_sys::fuzz_target;
 
 /// Limits small enough that the fuzzer reaches every limit check with short inputs.
@@ -20,8 +21,15 @@ fuzz_target!(|data: &[u8]| {
 
 /// Decodes replies until the input runs out or turns invalid; checks the RESP3 re-encoding is stable.
 fn decode_replies(data: &[u8], limits: &Limits) {
+    let (mut buf, mut decoder) = (BytesMut::from(data), FrameDecoder::new(*limits));
+    let mut stateful = Vec::new();
+    while let Ok(Some(decoded)) = decoder.decode(&mut buf) {
+        stateful.push(decoded);
+    }
     let mut buf = BytesMut::from(data);
+    let mut stateless = Vec::new();
     while let Ok(Some((frame, raw))) = decode_frame(&mut buf, limits) {
+        stateless.push((frame.clone(), raw.clone()));
         assert!(!raw.is_empty(), "a frame has at least one byte");
         let canonical = frame.to_bytes(Protocol::Resp3);
         let mut again = BytesMut::from(&canonical[..]);
@@ -35,6 +43,7 @@ fn decode_replies(data: &[u8], limits: &Limits) {
         }
         let _ = frame.to_bytes(Protocol::Resp2);
     }
+    assert_eq!(stateful, stateless, "FrameDecoder and decode_frame disagree");
 }
 
 /// Decodes client requests until the input runs out or turns invalid.

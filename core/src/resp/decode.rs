@@ -492,9 +492,70 @@ pub fn decode_frame(buf: &mut BytesMut, limits: &Limits) -> Result<Option<(Frame
         Err(DecodeError::Incomplete) => return Ok(None),
         Err(DecodeError::Protocol(error)) => return Err(error),
     };
+    split_and_parse(buf, length).map(Some)
+}
+
+/// Splits the first `length` (checked) bytes off `buf` and parses them.
+fn split_and_parse(buf: &mut BytesMut, length: usize) -> Result<(Frame, Bytes), ProtocolError> {
     let raw = buf.split_to(length).freeze();
     let frame = parse_frame(&raw)?;
-    Ok(Some((frame, raw)))
+    Ok((frame, raw))
+}
+
+/// Stateful incremental decoder for one connection's reply stream: like [`decode_frame`], but it
+/// remembers how far it has checked the frame being received, so a large reply arriving in many reads
+/// is scanned once in total instead of once per read.
+///
+/// Call order: append what the socket delivered to `buf`, then call [`FrameDecoder::decode`] until it
+/// returns `Ok(None)`. Do not touch the unconsumed front of `buf` in between. After an error the
+/// connection must be closed.
+#[derive(Clone, Debug)]
+pub struct FrameDecoder {
+    /// The limits every frame is checked against.
+    limits: Limits,
+    /// Where the check of the current frame stopped: the start of the first item not yet read.
+    position: usize,
+    /// Children still expected by each open aggregate, outermost first (at most `max_depth` long).
+    open_aggregates: Vec<usize>,
+}
+
+impl FrameDecoder {
+    /// A decoder that enforces `limits`.
+    pub fn new(limits: Limits) -> FrameDecoder {
+        FrameDecoder { limits, position: 0, open_aggregates: Vec::new() }
+    }
+
+    /// Returns the next complete frame and its raw bytes, split off `buf`; `Ok(None)` means "read more".
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<(Frame, Bytes)>, ProtocolError> {
+        match self.scan(buf) {
+            Ok(length) => split_and_parse(buf, length).map(Some),
+            Err(DecodeError::Incomplete) => Ok(None),
+            Err(DecodeError::Protocol(error)) => Err(error),
+        }
+    }
+
+    /// Continues checking the frame at the start of `buf`; returns its length once complete.
+    fn scan(&mut self, buf: &[u8]) -> Result<usize, DecodeError> {
+        loop {
+            let (item, next) = read_item(buf, self.position, &self.limits)?;
+            self.position = next;
+            if let Some(remaining) = self.open_aggregates.last_mut() {
+                *remaining -= 1;
+            }
+            if let Item::Aggregate { kind, count } = item {
+                if self.open_aggregates.len() >= self.limits.max_depth {
+                    return Err(ProtocolError::TooDeep { limit: self.limits.max_depth }.into());
+                }
+                self.open_aggregates.push(kind.child_count(count));
+            }
+            while self.open_aggregates.last() == Some(&0) {
+                self.open_aggregates.pop();
+            }
+            if self.open_aggregates.is_empty() {
+                return Ok(std::mem::take(&mut self.position));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -587,6 +648,31 @@ mod tests {
         let Ok(Frame::Array(items)) = parse_frame(&input) else { panic!("not an array") };
         let Frame::Bulk(payload) = &items[0] else { panic!("not a bulk") };
         assert_eq!(payload.as_ptr(), input[8..].as_ptr());
+    }
+
+    #[test]
+    fn frame_decoder_resumes_where_it_stopped() {
+        let input = b"*3\r\n%1\r\n+k\r\n*0\r\n|1\r\n+a\r\n:1\r\n$2\r\nxy\r\n:5\r\n+z\r\n";
+        let mut decoder = FrameDecoder::new(Limits::default());
+        let mut buf = BytesMut::new();
+        let mut frames = Vec::new();
+        for &byte in input {
+            buf.extend_from_slice(&[byte]);
+            while let Some((frame, raw)) = decoder.decode(&mut buf).unwrap() {
+                assert_eq!(parse_frame(&raw), Ok(frame.clone()));
+                frames.push(frame);
+            }
+        }
+        assert_eq!(frames, decode_all(input).unwrap());
+        assert_eq!(frames.len(), 2);
+    }
+
+    #[test]
+    fn frame_decoder_enforces_depth() {
+        let mut decoder = FrameDecoder::new(Limits { max_depth: 1, ..Limits::default() });
+        let mut buf = BytesMut::from(&b"*1\r\n:1\r\n*1\r\n*1\r\n"[..]);
+        assert!(decoder.decode(&mut buf).unwrap().is_some());
+        assert_eq!(decoder.decode(&mut buf), Err(ProtocolError::TooDeep { limit: 1 }));
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod frame;
 mod request;
 
 pub use decode::{
-    check_frame, decode_frame, parse_frame, DecodeError, Limits, ProtocolError,
+    check_frame, decode_frame, parse_frame, DecodeError, FrameDecoder, Limits, ProtocolError,
     DEFAULT_MAX_ARRAY_LEN_ELEMENTS, DEFAULT_MAX_BULK_LEN_BYTES, DEFAULT_MAX_DEPTH_LEVELS,
     DEFAULT_MAX_INLINE_LEN_BYTES, PARSE_MAX_DEPTH_LEVELS,
 };
