@@ -39,10 +39,10 @@ pub(crate) fn float(arg: &[u8]) -> Result<f64, Frame> {
     numbers::parse_f64(arg).ok_or_else(|| error(NOT_FLOAT))
 }
 
-/// A non-negative count argument: NOT_INTEGER when not a number, NOT_POSITIVE when negative.
+/// A non-negative count argument (SPOP, LPOP, ZPOPMIN ...): NOT_POSITIVE when it is not a
+/// non-negative integer, like Redis's `getPositiveLongFromObjectOrReply`.
 pub(crate) fn count(arg: &[u8]) -> Result<usize, Frame> {
-    let value = integer(arg)?;
-    usize::try_from(value).map_err(|_| error(NOT_POSITIVE))
+    numbers::parse_i64(arg).and_then(|value| usize::try_from(value).ok()).ok_or_else(|| error(NOT_POSITIVE))
 }
 
 /// True when `arg` equals `word` ignoring ASCII case.

@@ -197,13 +197,20 @@ pub(crate) struct ScanOptions {
     pub type_name: Option<Bytes>,
 }
 
-/// Parses the cursor argument like Redis (`ERR invalid cursor`).
+/// Parses the cursor argument like Redis's `strtoul` (a sign is accepted, `-n` wraps), or
+/// `ERR invalid cursor`.
 pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Frame> {
-    std::str::from_utf8(arg)
-        .ok()
-        .filter(|text| !text.starts_with('+') && !text.starts_with('-'))
-        .and_then(|text| text.parse::<u64>().ok())
-        .ok_or_else(|| error("ERR invalid cursor"))
+    let text = std::str::from_utf8(arg).map_err(|_| error("ERR invalid cursor"))?;
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(error("ERR invalid cursor"));
+    }
+    let value = digits.parse::<u64>().map_err(|_| error("ERR invalid cursor"))?;
+    Ok(if negative { value.wrapping_neg() } else { value })
 }
 
 /// Parses `[MATCH p] [COUNT n] [TYPE t]` (TYPE only when `allow_type`).

@@ -90,7 +90,7 @@ fn pop_command(store: &mut Store, call: &Call, end: End) -> Result<Frame, Frame>
     let count = match &call.args[2..] {
         [] => None,
         [count] => Some(args::count(count)?),
-        _ => return Err(error(SYNTAX)),
+        _ => return Err(args::wrong_arity(if end == End::Left { "lpop" } else { "rpop" })),
     };
     let popped = store.pop(&call.args[1], end, count.unwrap_or(1), call.now_ms)?;
     Ok(match (count, popped) {

@@ -3,12 +3,12 @@
 //! - Integers: Redis `string2ll` — optional `-`, no `+`, no leading zeros, no spaces, fits an i64.
 //! - Floats: Redis `strtod`-based parsing — no leading space, no trailing garbage, `inf` accepted,
 //!   `nan` rejected.
-//! - INCRBYFLOAT results: Redis formats a long double with `%.17Lf` and strips trailing zeros. For
-//!   operands with at most [`DECIMAL_SCALE_DIGITS`] fractional digits the sum is computed exactly in
-//!   decimal, which equals what the long double prints for human-sized numbers; otherwise the f64
-//!   result is printed the same way.
+//! - INCRBYFLOAT results: Redis parses with `strtold`, adds in x87 long double (64-bit mantissa) and
+//!   prints `%.17Lf` with trailing zeros removed. This module emulates that exactly with u128
+//!   arithmetic for operands of at most 18 fractional digits and magnitude below 2^127 (every
+//!   human-sized number); beyond that it falls back to f64, which may differ in the last digits.
 
-/// Fractional digits of the exact decimal path (Redis prints 17).
+/// Fractional digits Redis prints for INCRBYFLOAT (`%.17Lf`).
 const DECIMAL_SCALE_DIGITS: u32 = 17;
 /// Longest integer text Redis accepts (`-9223372036854775808` is 20 bytes).
 const INTEGER_TEXT_MAX_BYTES: usize = 20;
@@ -74,8 +74,57 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
     (!value.is_nan()).then_some(value)
 }
 
-/// A decimal with exactly [`DECIMAL_SCALE_DIGITS`] fractional digits: `units / 10^17`.
-fn parse_decimal(text: &[u8]) -> Option<i128> {
+/// An x87 80-bit long double value as `(-1)^negative * mantissa * 2^exponent` with a 64-bit
+/// mantissa: the type Redis's `strtold`/`%.17Lf` INCRBYFLOAT arithmetic uses on x86-64.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Extended {
+    negative: bool,
+    mantissa: u64,
+    exponent: i32,
+}
+
+/// Bits of the long double mantissa.
+const MANTISSA_BITS: u32 = 64;
+
+/// Rounds `value * 2^exponent` to a normalized 64-bit mantissa (round half to even); `sticky` says
+/// whether nonzero bits below `value` were already dropped. `None` when the rounding is unknowable.
+fn round_to_extended(negative: bool, value: u128, exponent: i32, sticky: bool) -> Option<Extended> {
+    if value == 0 {
+        return (!sticky).then_some(Extended { negative: false, mantissa: 0, exponent: 0 });
+    }
+    let length = 128 - value.leading_zeros();
+    if length <= MANTISSA_BITS {
+        if sticky {
+            return None;
+        }
+        let shift = MANTISSA_BITS - length;
+        let mantissa = u64::try_from(value << shift).ok()?;
+        return Some(Extended {
+            negative,
+            mantissa,
+            exponent: exponent.checked_sub(i32::try_from(shift).ok()?)?,
+        });
+    }
+    let shift = length - MANTISSA_BITS;
+    let kept = value >> shift;
+    let dropped = value & ((1u128 << shift) - 1);
+    let half = 1u128 << (shift - 1);
+    let round_up = dropped > half || (dropped == half && (sticky || kept & 1 == 1));
+    let mut mantissa = kept + u128::from(round_up);
+    let mut exponent = exponent.checked_add(i32::try_from(shift).ok()?)?;
+    if mantissa >> MANTISSA_BITS != 0 {
+        mantissa >>= 1;
+        exponent = exponent.checked_add(1)?;
+    }
+    Some(Extended { negative, mantissa: u64::try_from(mantissa).ok()?, exponent })
+}
+
+/// Bits of quotient produced before rounding (64 kept, guard bits beyond).
+const QUOTIENT_BITS: u32 = 66;
+
+/// Parses a decimal like `strtold` into the nearest long double, when u128 arithmetic can hold the
+/// digits (at most 38 significant digits, |decimal exponent| at most 38).
+fn parse_extended(text: &[u8]) -> Option<Extended> {
     let text = std::str::from_utf8(text).ok()?;
     let (negative, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
@@ -87,40 +136,102 @@ fn parse_decimal(text: &[u8]) -> Option<i128> {
         None => (body, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if whole.is_empty() && fraction.is_empty() {
+    if (whole.is_empty() && fraction.is_empty())
+        || !whole.bytes().chain(fraction.bytes()).all(|byte| byte.is_ascii_digit())
+    {
         return None;
     }
-    if !whole.bytes().chain(fraction.bytes()).all(|byte| byte.is_ascii_digit()) {
-        return None;
+    let mut digits: u128 = 0;
+    for byte in whole.bytes().chain(fraction.bytes()) {
+        digits = digits.checked_mul(10)?.checked_add(u128::from(byte - b'0'))?;
     }
-    let digits = format!("{whole}{fraction}");
-    let shift = i64::from(DECIMAL_SCALE_DIGITS) + i64::from(exponent) - fraction.len() as i64;
-    let mut units: i128 = 0;
-    for byte in digits.bytes() {
-        units = units.checked_mul(10)?.checked_add(i128::from(byte - b'0'))?;
+    let decimal_exponent = i64::from(exponent) - fraction.len() as i64;
+    if digits == 0 {
+        return Some(Extended { negative, mantissa: 0, exponent: 0 });
     }
-    if shift >= 0 {
-        units = units.checked_mul(10i128.checked_pow(u32::try_from(shift).ok()?)?)?;
-    } else {
-        let divisor = 10i128.checked_pow(u32::try_from(-shift).ok()?)?;
-        if units % divisor != 0 {
-            return None;
-        }
-        units /= divisor;
+    if decimal_exponent >= 0 {
+        let scaled = digits.checked_mul(10u128.checked_pow(u32::try_from(decimal_exponent).ok()?)?)?;
+        return round_to_extended(negative, scaled, 0, false);
     }
-    // Beyond ~1e20 a long double no longer prints exact decimals; leave those to the f64 path.
-    if units.unsigned_abs() >= 10u128.pow(DECIMAL_SCALE_DIGITS + 20) {
-        return None;
-    }
-    Some(if negative { -units } else { units })
+    let divisor = 10u128.checked_pow(u32::try_from(-decimal_exponent).ok()?)?;
+    divide_to_extended(negative, digits, divisor)
 }
 
-fn format_decimal(units: i128) -> String {
+/// The long double nearest `numerator / divisor`, by binary long division.
+fn divide_to_extended(negative: bool, numerator: u128, divisor: u128) -> Option<Extended> {
+    let mut quotient = numerator / divisor;
+    let mut remainder = numerator % divisor;
+    let mut exponent: i32 = 0;
+    while 128 - quotient.leading_zeros() < QUOTIENT_BITS {
+        // remainder < divisor <= 10^38 < 2^127, so doubling cannot overflow.
+        remainder <<= 1;
+        quotient <<= 1;
+        if remainder >= divisor {
+            remainder -= divisor;
+            quotient |= 1;
+        }
+        exponent = exponent.checked_sub(1)?;
+    }
+    round_to_extended(negative, quotient, exponent, remainder != 0)
+}
+
+/// Guard bits kept when aligning the smaller operand of an addition.
+const ALIGN_BITS: u32 = 62;
+
+/// `left + right` rounded to a long double (exact alignment with guard bits and a sticky bit).
+fn add_extended(left: Extended, right: Extended) -> Option<Extended> {
+    let (big, small) = if (left.exponent, left.mantissa) >= (right.exponent, right.mantissa) {
+        (left, right)
+    } else {
+        (right, left)
+    };
+    if small.mantissa == 0 {
+        return Some(big);
+    }
+    if big.mantissa == 0 {
+        return Some(small);
+    }
+    let difference = u32::try_from(i64::from(big.exponent) - i64::from(small.exponent)).ok()?;
+    let big_value = u128::from(big.mantissa) << ALIGN_BITS;
+    let (small_value, sticky) = if difference <= ALIGN_BITS {
+        (u128::from(small.mantissa) << (ALIGN_BITS - difference), false)
+    } else {
+        let shift = difference - ALIGN_BITS;
+        let shifted = u128::from(small.mantissa).checked_shr(shift).unwrap_or(0);
+        (shifted, shifted.checked_shl(shift).is_none_or(|back| back != u128::from(small.mantissa)))
+    };
+    let (negative, sum) = if big.negative == small.negative {
+        (big.negative, big_value + small_value)
+    } else if big_value > small_value {
+        // With a sticky bit the true small value is slightly larger: borrow one unit.
+        (big.negative, big_value - small_value - u128::from(sticky))
+    } else {
+        (small.negative, small_value - big_value)
+    };
+    let exponent = big.exponent.checked_sub(i32::try_from(ALIGN_BITS).ok()?)?;
+    round_to_extended(negative && sum != 0, sum, exponent, sticky)
+}
+
+/// Prints like C `printf("%.17Lf")` followed by Redis's trailing-zero removal.
+fn format_extended(value: Extended) -> Option<String> {
     let scale = 10u128.pow(DECIMAL_SCALE_DIGITS);
-    let magnitude = units.unsigned_abs();
-    let sign = if units < 0 { "-" } else { "" };
-    let text = format!("{sign}{}.{:017}", magnitude / scale, magnitude % scale);
-    strip_zeros(&text)
+    let sign = if value.negative && value.mantissa != 0 { "-" } else { "" };
+    if value.exponent >= 0 {
+        let shift = u32::try_from(value.exponent).ok()?;
+        let integer = u128::from(value.mantissa).checked_shl(shift)?;
+        return (integer >> shift == u128::from(value.mantissa)).then(|| format!("{sign}{integer}"));
+    }
+    let shift = value.exponent.unsigned_abs();
+    let scaled = u128::from(value.mantissa) * scale;
+    let units = if shift >= 128 {
+        0
+    } else {
+        let kept = scaled >> shift;
+        let dropped = scaled & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        kept + u128::from(dropped > half || (dropped == half && kept & 1 == 1))
+    };
+    Some(strip_zeros(&format!("{sign}{}.{:017}", units / scale, units % scale)))
 }
 
 fn strip_zeros(text: &str) -> String {
@@ -141,7 +252,8 @@ pub(crate) enum FloatSum {
     NotFinite,
 }
 
-/// `current + increment` as INCRBYFLOAT computes and prints it.
+/// `current + increment` as INCRBYFLOAT computes and prints it: in emulated long double when the
+/// operands allow exact u128 arithmetic, else in f64 printed the same way.
 pub(crate) fn add_floats(current: &[u8], increment: &[u8]) -> FloatSum {
     let (Some(left), Some(right)) = (parse_f64(current), parse_f64(increment)) else {
         return FloatSum::NotFloat;
@@ -150,12 +262,11 @@ pub(crate) fn add_floats(current: &[u8], increment: &[u8]) -> FloatSum {
     if !sum.is_finite() {
         return FloatSum::NotFinite;
     }
-    if let (Some(left), Some(right)) = (parse_decimal(current), parse_decimal(increment)) {
-        if let Some(total) = left.checked_add(right) {
-            return FloatSum::Value(format_decimal(total));
-        }
-    }
-    FloatSum::Value(strip_zeros(&format!("{sum:.17}")))
+    let extended = parse_extended(current)
+        .zip(parse_extended(increment))
+        .and_then(|(left, right)| add_extended(left, right))
+        .and_then(format_extended);
+    FloatSum::Value(extended.unwrap_or_else(|| strip_zeros(&format!("{sum:.17}"))))
 }
 
 #[cfg(test)]
@@ -194,6 +305,10 @@ mod tests {
         assert_eq!(sum("10.50", "0.1"), "10.6");
         assert_eq!(sum("0", "0.1"), "0.1");
         assert_eq!(sum("5.0e3", "2.0e2"), "5200");
+        assert_eq!(sum("5.6", "5.0e3"), "5005.60000000000000009");
+        assert_eq!(sum("5005.60000000000000009", "2.0e2"), "5205.60000000000000009");
+        assert_eq!(sum("0.1", "0.2"), "0.3");
+        assert_eq!(sum("-1.5", "1"), "-0.5");
         assert_eq!(sum("3", "-3"), "0");
         assert_eq!(sum("1", "x"), "not float");
         assert_eq!(sum("1", "inf"), "not finite");

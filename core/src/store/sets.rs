@@ -260,9 +260,8 @@ pub(crate) fn sintercard(store: &mut Store, call: &Call) -> Frame {
 
 /// Parses `numkeys key... [LIMIT n]` (shared with ZINTERCARD-style commands).
 fn parse_numkeys_limit(args: &[Bytes]) -> Result<(&[Bytes], usize), Frame> {
-    let numkeys = integer(&args[0])?;
-    let numkeys = usize::try_from(numkeys)
-        .ok()
+    let numkeys = numbers::parse_i64(&args[0])
+        .and_then(|count| usize::try_from(count).ok())
         .filter(|count| *count > 0)
         .ok_or_else(|| error("ERR numkeys should be greater than 0"))?;
     if numkeys > args.len() - 1 {

@@ -1,0 +1,310 @@
+//! Differential tests: the embedded datastore ([`Store`]) against a real redis-server 7.0.15.
+//!
+//! Every command of a script goes to both; the raw reply bytes must be equal (the engine's frame is
+//! encoded with the crate's encoder for the same protocol). Two normalizations, both documented:
+//! - replies whose element order Redis leaves to its hash tables (SMEMBERS, SUNION, KEYS, ...) are
+//!   compared with their top-level elements sorted;
+//! - TTL and PTTL may differ by the few milliseconds between the two executions (tolerance 1 s / 1000 ms).
+//!
+//! The engine's clock is the real wall clock here (test only), so relative expiries agree.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use dynomite_core::resp::{encode, Protocol};
+use dynomite_core::store::Store;
+use dynomite_testkit::{RedisServer, RespConn};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Commands whose reply lists elements in an order Redis does not define.
+const UNORDERED: &[&str] =
+    &["KEYS", "SMEMBERS", "SUNION", "SINTER", "SDIFF", "SPOP", "SRANDMEMBER", "HRANDFIELD", "SSCAN"];
+
+fn wall_clock_ms() -> u64 {
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
+    u64::try_from(elapsed.as_millis()).expect("ms fit u64")
+}
+
+/// A real Redis and an engine fed the same commands.
+struct Twin {
+    _server: RedisServer,
+    connection: RespConn,
+    store: Store,
+    protocol: Protocol,
+    compared: usize,
+    mismatches: Vec<String>,
+}
+
+impl Twin {
+    fn start(protocol: Protocol) -> Twin {
+        let server = RedisServer::start();
+        let mut connection = RespConn::connect(server.port()).expect("connect to redis-server");
+        if protocol == Protocol::Resp3 {
+            connection.command(&["HELLO", "3"]).expect("HELLO 3");
+        }
+        Twin {
+            _server: server,
+            connection,
+            store: Store::new(),
+            protocol,
+            compared: 0,
+            mismatches: Vec::new(),
+        }
+    }
+
+    /// Runs one command on both sides; returns (redis, engine) reply bytes.
+    fn both(&mut self, args: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+        let redis = self.connection.command(args).expect("redis reply");
+        let wire: Vec<Bytes> = args.iter().map(|arg| Bytes::copy_from_slice(arg)).collect();
+        let frame = self.store.execute(&wire, wall_clock_ms(), self.protocol);
+        let mut engine = BytesMut::new();
+        encode(&frame, self.protocol, &mut engine);
+        (redis, engine.to_vec())
+    }
+
+    /// Runs one command and records a mismatch.
+    fn check(&mut self, args: &[Vec<u8>]) {
+        let (redis, engine) = self.both(args);
+        self.compared += 1;
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
+        if !equivalent(&name, &redis, &engine) {
+            self.mismatches.push(format!(
+                "{:?} {}\n    redis:  {}\n    engine: {}",
+                self.protocol,
+                render_args(args),
+                redis.escape_ascii(),
+                engine.escape_ascii()
+            ));
+        }
+    }
+
+    fn script(&mut self, lines: &str) {
+        for line in lines.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')) {
+            let args: Vec<Vec<u8>> = line
+                .split(' ')
+                .map(|word| if word == "\"\"" { Vec::new() } else { word.replace("\\s", " ").into_bytes() })
+                .collect();
+            self.check(&args);
+        }
+    }
+
+    fn assert_clean(&self) {
+        assert!(self.compared > 0, "nothing compared");
+        assert!(
+            self.mismatches.is_empty(),
+            "{} of {} replies differ:\n{}",
+            self.mismatches.len(),
+            self.compared,
+            self.mismatches.join("\n")
+        );
+    }
+}
+
+fn render_args(args: &[Vec<u8>]) -> String {
+    args.iter().map(|arg| arg.escape_ascii().to_string()).collect::<Vec<_>>().join(" ")
+}
+
+fn equivalent(name: &str, redis: &[u8], engine: &[u8]) -> bool {
+    if redis == engine {
+        return true;
+    }
+    if name == "TTL" || name == "PTTL" {
+        let tolerance = if name == "TTL" { 1 } else { 1000 };
+        return match (integer_reply(redis), integer_reply(engine)) {
+            (Some(left), Some(right)) if left >= 0 && right >= 0 => (left - right).abs() <= tolerance,
+            _ => false,
+        };
+    }
+    if UNORDERED.contains(&name) || name.ends_with("SCAN") {
+        let (redis, engine) = (sorted_children(redis), sorted_children(engine));
+        return redis.is_some() && redis == engine;
+    }
+    false
+}
+
+fn integer_reply(reply: &[u8]) -> Option<i64> {
+    std::str::from_utf8(reply.strip_prefix(b":")?.strip_suffix(b"\r\n")?).ok()?.parse().ok()
+}
+
+/// The header and the top-level children of an aggregate reply, children sorted (for SCAN replies,
+/// the children of the element list).
+fn sorted_children(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let (header, mut children) = split_aggregate(reply)?;
+    if children.len() == 2 && children[1].first() == Some(&b'*') && children[0].starts_with(b"$") {
+        let (_, mut elements) = split_aggregate(&children[1])?;
+        elements.sort();
+        return Some((header, elements));
+    }
+    children.sort();
+    Some((header, children))
+}
+
+fn split_aggregate(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let header_end = reply.windows(2).position(|pair| pair == b"\r\n")? + 2;
+    let count: usize = std::str::from_utf8(&reply[1..header_end - 2]).ok()?.parse().ok()?;
+    let mut children = Vec::new();
+    let mut position = header_end;
+    for _ in 0..count {
+        let length = element_length(&reply[position..])?;
+        children.push(reply[position..position + length].to_vec());
+        position += length;
+    }
+    Some((reply[..header_end].to_vec(), children))
+}
+
+fn element_length(reply: &[u8]) -> Option<usize> {
+    let header_end = reply.windows(2).position(|pair| pair == b"\r\n")? + 2;
+    let number = std::str::from_utf8(&reply[1..header_end - 2]).ok()?.parse::<i64>().ok();
+    match reply.first()? {
+        b'$' => Some(header_end + usize::try_from(number?).map_or(0, |length| length + 2)),
+        b'*' | b'~' => {
+            let mut position = header_end;
+            for _ in 0..number?.max(0) {
+                position += element_length(&reply[position..])?;
+            }
+            Some(position)
+        }
+        _ => Some(header_end),
+    }
+}
+
+fn run_script(script: &str) {
+    for protocol in [Protocol::Resp2, Protocol::Resp3] {
+        let mut twin = Twin::start(protocol);
+        twin.script(script);
+        twin.assert_clean();
+    }
+}
+
+#[test]
+fn strings_match_redis() {
+    run_script(include_str!("store_scripts/strings.txt"));
+}
+
+#[test]
+fn keys_and_expiry_match_redis() {
+    let now_seconds = wall_clock_ms() / 1000;
+    let script = include_str!("store_scripts/keys.txt")
+        .replace("$FUTURE_S", &(now_seconds + 100_000).to_string())
+        .replace("$FUTURE_MS", &((now_seconds + 200_000) * 1000).to_string())
+        .replace("$PAST_S", &(now_seconds - 100_000).to_string());
+    run_script(&script);
+}
+
+#[test]
+fn hashes_match_redis() {
+    run_script(include_str!("store_scripts/hashes.txt"));
+}
+
+#[test]
+fn sets_match_redis() {
+    run_script(include_str!("store_scripts/sets.txt"));
+}
+
+#[test]
+fn sorted_sets_match_redis() {
+    run_script(include_str!("store_scripts/zsets.txt"));
+}
+
+#[test]
+fn lists_match_redis() {
+    run_script(include_str!("store_scripts/lists.txt"));
+}
+
+/// Builds one random command over a small key space of mixed types.
+fn random_command(rng: &mut ChaCha8Rng) -> Vec<String> {
+    let key = format!("k{}", rng.gen_range(0..6));
+    let other = format!("k{}", rng.gen_range(0..6));
+    let field = format!("f{}", rng.gen_range(0..5));
+    let member = ["a", "b", "c", "1", "2", "10", "-3"][rng.gen_range(0..7)].to_string();
+    let number = rng.gen_range(-5i64..6).to_string();
+    let score = ["1", "2.5", "-1", "0", "inf", "-inf", "3e2", "0.1"][rng.gen_range(0..8)].to_string();
+    let future_ms = (wall_clock_ms() / 1000 + 500_000) * 1000 + 250;
+    let templates: &[&[&str]] = &[
+        &["SET", "K", "N"],
+        &["GET", "K"],
+        &["INCR", "K"],
+        &["INCRBY", "K", "N"],
+        &["APPEND", "K", "M"],
+        &["STRLEN", "K"],
+        &["GETRANGE", "K", "N", "N"],
+        &["SETRANGE", "K", "2", "M"],
+        &["DEL", "K"],
+        &["EXISTS", "K", "O"],
+        &["TYPE", "K"],
+        &["RENAME", "K", "O"],
+        &["INCRBYFLOAT", "K", "S"],
+        &["HSET", "K", "F", "N"],
+        &["HGET", "K", "F"],
+        &["HDEL", "K", "F"],
+        &["HGETALL", "K"],
+        &["HINCRBY", "K", "F", "N"],
+        &["HLEN", "K"],
+        &["HMGET", "K", "F", "f1"],
+        &["HKEYS", "K"],
+        &["SADD", "K", "M"],
+        &["SREM", "K", "M"],
+        &["SMEMBERS", "K"],
+        &["SCARD", "K"],
+        &["SISMEMBER", "K", "M"],
+        &["SUNION", "K", "O"],
+        &["SINTERSTORE", "K", "O", "K"],
+        &["SDIFF", "K", "O"],
+        &["ZADD", "K", "S", "M"],
+        &["ZINCRBY", "K", "S", "M"],
+        &["ZREM", "K", "M"],
+        &["ZRANGE", "K", "0", "-1", "WITHSCORES"],
+        &["ZRANGEBYSCORE", "K", "(0", "+inf"],
+        &["ZSCORE", "K", "M"],
+        &["ZRANK", "K", "M"],
+        &["ZPOPMIN", "K"],
+        &["ZUNIONSTORE", "K", "2", "K", "O"],
+        &["ZCARD", "K"],
+        &["LPUSH", "K", "M"],
+        &["RPUSH", "K", "M", "N"],
+        &["LPOP", "K"],
+        &["RPOP", "K", "2"],
+        &["LRANGE", "K", "0", "-1"],
+        &["LINDEX", "K", "N"],
+        &["LREM", "K", "N", "M"],
+        &["LTRIM", "K", "1", "-1"],
+        &["LMOVE", "K", "O", "LEFT", "RIGHT"],
+        &["LSET", "K", "N", "M"],
+        &["PEXPIREAT", "K", "T"],
+        &["TTL", "K"],
+        &["PERSIST", "K"],
+        &["EXPIRE", "K", "-1"],
+        &["DBSIZE"],
+    ];
+    let template = templates[rng.gen_range(0..templates.len())];
+    template
+        .iter()
+        .map(|word| match *word {
+            "K" => key.clone(),
+            "O" => other.clone(),
+            "F" => field.clone(),
+            "M" => member.clone(),
+            "N" => number.clone(),
+            "S" => score.clone(),
+            "T" => future_ms.to_string(),
+            literal => literal.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn seeded_random_operations_match_redis() {
+    const SEED: u64 = 0x00d1_a0de;
+    const OPERATIONS: usize = 3000;
+    for protocol in [Protocol::Resp2, Protocol::Resp3] {
+        let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+        let mut twin = Twin::start(protocol);
+        for _ in 0..OPERATIONS {
+            let command: Vec<Vec<u8>> =
+                random_command(&mut rng).into_iter().map(String::into_bytes).collect();
+            twin.check(&command);
+        }
+        twin.assert_clean();
+    }
+}
