@@ -232,3 +232,42 @@ fn lookup_is_case_insensitive_and_total() {
     assert!(command::lookup(b"GETX").is_none());
     assert!(command::lookup(b"").is_none());
 }
+
+/// Invariants that tie the columns of the table together, checked over every command and subcommand.
+#[test]
+fn table_columns_agree() {
+    use dynomite_core::command::{Flag, KeySpec};
+    let all = command::all_commands();
+    for pair in all.windows(2) {
+        assert!(pair[0].name < pair[1].name, "sorted without duplicates: {} {}", pair[0].name, pair[1].name);
+    }
+    for spec in all.iter().flat_map(|spec| std::iter::once(*spec).chain(spec.subcommands.iter())) {
+        let refused = matches!(spec.routing, Routing::Unsupported(_));
+        // Redis's write flag means the command must be replicated as a write.
+        if spec.flags.contains(Flag::Write) {
+            assert_eq!(spec.access, Access::Write, "{}", spec.name);
+        }
+        if spec.flags.contains(Flag::Readonly) {
+            assert_eq!(spec.access, Access::Read, "{}", spec.name);
+        }
+        // Blocking commands are refused (XREAD/XREADGROUP only when BLOCK is given).
+        if spec.flags.contains(Flag::Blocking) && !matches!(spec.keys, KeySpec::Streams { .. }) {
+            assert!(refused, "{} blocks", spec.name);
+        }
+        // A key-based route needs keys; a key-less command cannot be routed by key.
+        let by_key = matches!(spec.routing, Routing::SingleKey | Routing::MultiKeySplit | Routing::SameNode);
+        if !refused {
+            assert_eq!(by_key, spec.keys != KeySpec::None, "{}", spec.name);
+        }
+        if spec.routing == Routing::SingleKey {
+            assert!(
+                matches!(spec.keys, KeySpec::Range { first, last, .. } if first as isize == last),
+                "{} has one key",
+                spec.name
+            );
+        }
+        for sub in spec.subcommands {
+            assert!(sub.name.starts_with(&format!("{}|", spec.name)), "{}", sub.name);
+        }
+    }
+}
