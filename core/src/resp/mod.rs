@@ -2,7 +2,8 @@
 //!
 //! - `frame`: the one value model for both protocol versions ([`Frame`], [`Protocol`]).
 //! - `encode`: frame → bytes, downgrading RESP3-only types for RESP2 connections like Redis 7.
-//! - `decode`: bytes → frame for replies (check without allocating, then parse zero-copy).
+//! - `decode`: bytes → frame for replies (check without allocating, then parse zero-copy);
+//!   [`FrameDecoder`] is the per-connection form that does not rescan a large reply on every read.
 //! - `request`: bytes → [`Request`] for what clients send (arrays of bulk strings or inline commands).
 mod decode;
 mod encode;
