@@ -219,3 +219,34 @@ fn key_errors_match_redis() {
         assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{text}");
     }
 }
+
+/// `COMMAND COUNT` and the names `COMMAND DOCS` documents (with group and since) agree with Redis.
+#[test]
+fn command_count_and_docs_match_redis() {
+    let server = RedisServer::start();
+    let mut conn = RespConn::connect(server.port()).expect("connect");
+    let theirs = frame_of(conn.command(&["COMMAND", "COUNT"]).expect("COMMAND COUNT"));
+    let ours = command::command_reply(&[Bytes::from_static(b"COMMAND"), Bytes::from_static(b"COUNT")]);
+    assert_eq!(ours, theirs);
+    conn.command(&["HELLO", "3"]).expect("HELLO 3");
+    let Frame::Map(their_docs) = frame_of(conn.command(&["COMMAND", "DOCS"]).expect("COMMAND DOCS")) else {
+        panic!("COMMAND DOCS answers a map in RESP3");
+    };
+    let Frame::Map(our_docs) =
+        command::command_reply(&[Bytes::from_static(b"COMMAND"), Bytes::from_static(b"DOCS")])
+    else {
+        panic!("our COMMAND DOCS is a map");
+    };
+    assert_eq!(our_docs.len(), their_docs.len());
+    for (name, their_doc) in their_docs {
+        let (_, our_doc) = our_docs.iter().find(|(our_name, _)| *our_name == name).expect("documented");
+        for field in ["since", "group"] {
+            assert_eq!(doc_field(our_doc, field), doc_field(&their_doc, field), "{name:?} {field}");
+        }
+    }
+}
+
+fn doc_field(doc: &Frame, field: &str) -> Option<Frame> {
+    let Frame::Map(pairs) = doc else { return None };
+    pairs.iter().find(|(key, _)| *key == Frame::bulk(field)).map(|(_, value)| value.clone())
+}

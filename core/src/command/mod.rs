@@ -24,7 +24,8 @@
 //!   a datastore connection is shared by many clients and one blocked request would stall them all.
 //!   XREAD/XREADGROUP are served without BLOCK and refused with it ([`CommandSpec::request_routing`]).
 //! - Refused with a reason ([`Routing::Unsupported`]): transactions, pub/sub, MONITOR, replication
-//!   commands, SHUTDOWN, DEBUG, Redis Cluster commands, MIGRATE, MOVE, SWAPDB, FAILOVER, ACL, module
+//!   commands, SHUTDOWN, DEBUG (and PFDEBUG, PFSELFTEST), Redis Cluster commands, MIGRATE, MOVE, SWAPDB,
+//!   FAILOVER, ACL, module
 //!   loading, SCRIPT DEBUG, and CONFIG SET/REWRITE (they would change one datastore of the cluster
 //!   only; configure every datastore directly). CONFIG GET/RESETSTAT go to the local datastore.
 //! - SELECT is answered by the proxy (SELECT 0 succeeds, other databases are refused).
