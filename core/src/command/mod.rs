@@ -25,9 +25,9 @@
 //!   XREAD/XREADGROUP are served without BLOCK and refused with it ([`CommandSpec::request_routing`]).
 //! - Refused with a reason ([`Routing::Unsupported`]): transactions, pub/sub, MONITOR, replication
 //!   commands, SHUTDOWN, DEBUG (and PFDEBUG, PFSELFTEST), Redis Cluster commands, MIGRATE, MOVE, SWAPDB,
-//!   FAILOVER, ACL, module
-//!   loading, SCRIPT DEBUG, and CONFIG SET/REWRITE (they would change one datastore of the cluster
-//!   only; configure every datastore directly). CONFIG GET/RESETSTAT go to the local datastore.
+//!   FAILOVER, ACL, module loading, SCRIPT DEBUG, and CONFIG SET/REWRITE (they would change one
+//!   datastore of the cluster only; configure every datastore directly). CONFIG GET/RESETSTAT go to
+//!   the local datastore.
 //! - SELECT is answered by the proxy (SELECT 0 succeeds, other databases are refused).
 //! - FLUSHALL, FLUSHDB, SCRIPT LOAD/FLUSH/EXISTS and FUNCTION LOAD/DELETE/FLUSH/RESTORE go to every
 //!   node ([`Routing::Broadcast`]); KEYS, SCAN, DBSIZE, RANDOMKEY go over the local rack
