@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use dynomite_core::resp::{self, DecodeError, Frame, Limits, Protocol};
+use dynomite_core::resp::{self, Frame, FrameDecoder, Limits, Protocol};
 use dynomite_core::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -385,13 +385,12 @@ async fn match_replies(
     mut read_half: OwnedReadHalf,
     mut pending: mpsc::Receiver<oneshot::Sender<Result<Bytes, DatastoreError>>>,
 ) {
-    let limits = Limits::default();
+    let mut decoder = FrameDecoder::new(Limits::default());
     let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
     loop {
         loop {
-            match resp::check_frame(&buffer, &limits) {
-                Ok(length) => {
-                    let raw = buffer.split_to(length).freeze();
+            match decoder.decode_raw(&mut buffer) {
+                Ok(Some(raw)) => {
                     if raw.first() == Some(&b'>') {
                         continue; // out-of-band push (we never subscribe or track): not a reply
                     }
@@ -402,8 +401,8 @@ async fn match_replies(
                         None => return,
                     }
                 }
-                Err(DecodeError::Incomplete) => break,
-                Err(DecodeError::Protocol(error)) => {
+                Ok(None) => break,
+                Err(error) => {
                     tracing::error!(%error, "datastore sent an unparsable reply; closing its connection");
                     return;
                 }

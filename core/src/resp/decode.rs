@@ -534,6 +534,16 @@ impl FrameDecoder {
         }
     }
 
+    /// Like [`FrameDecoder::decode`] without parsing: the raw bytes of the next complete frame, for
+    /// callers that forward replies unchanged (the proxy's datastore connections).
+    pub fn decode_raw(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, ProtocolError> {
+        match self.scan(buf) {
+            Ok(length) => Ok(Some(buf.split_to(length).freeze())),
+            Err(DecodeError::Incomplete) => Ok(None),
+            Err(DecodeError::Protocol(error)) => Err(error),
+        }
+    }
+
     /// Continues checking the frame at the start of `buf`; returns its length once complete.
     fn scan(&mut self, buf: &[u8]) -> Result<usize, DecodeError> {
         loop {
