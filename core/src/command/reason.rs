@@ -26,8 +26,10 @@ pub const MIGRATE: &str = "MIGRATE is not supported: Dynomite places keys by tok
 /// MOVE, SWAPDB.
 pub const DATABASES: &str = "only database 0 exists behind Dynomite";
 /// CONFIG SET, CONFIG REWRITE.
-pub const CONFIG_CHANGE: &str =
-    "CONFIG SET/REWRITE is not supported: it would change one datastore only; configure each datastore directly";
+pub const CONFIG_CHANGE: &str = concat!(
+    "CONFIG SET/REWRITE is not supported: it would change one datastore only; ",
+    "configure each datastore directly"
+);
 /// ACL.
 pub const ACL: &str = "ACL is not supported; configure each datastore directly";
 /// MODULE LOAD, LOADEX, UNLOAD.
