@@ -1,57 +1,51 @@
 //! Glob matching with the rules of Redis `stringmatchlen` (KEYS, SCAN MATCH, HSCAN MATCH ...):
 //! `*`, `?`, `[abc]`, `[^a]`, `[a-z]` and `\` escapes; byte-wise and case-sensitive.
 
-/// Deepest `*` nesting explored before giving up (bounds the work on hostile patterns).
-const STAR_RECURSION_MAX: usize = 64;
-
 /// True when `text` matches `pattern`.
+///
+/// Iterative with single-star backtracking (remember the last `*` and retry it one byte further),
+/// so the work is bounded by `pattern.len() * text.len()` whatever the pattern: no hostile KEYS
+/// pattern can stall the engine.
 pub(crate) fn matches(pattern: &[u8], text: &[u8]) -> bool {
-    match_from(pattern, text, 0)
-}
-
-fn match_from(mut pattern: &[u8], mut text: &[u8], depth: usize) -> bool {
-    while let Some((&head, rest)) = pattern.split_first() {
-        match head {
-            b'*' => {
-                while pattern.len() > 1 && pattern[1] == b'*' {
-                    pattern = &pattern[1..];
-                }
-                if pattern.len() == 1 {
-                    return true;
-                }
-                if depth >= STAR_RECURSION_MAX {
-                    return false;
-                }
-                return (0..=text.len()).any(|skip| match_from(&pattern[1..], &text[skip..], depth + 1));
+    let mut pattern_at = 0;
+    let mut text_at = 0;
+    // (pattern index after the last `*`, text index that star currently absorbs up to)
+    let mut backtrack: Option<(usize, usize)> = None;
+    while text_at < text.len() {
+        if pattern.get(pattern_at) == Some(&b'*') {
+            pattern_at += 1;
+            backtrack = Some((pattern_at, text_at));
+            continue;
+        }
+        if let Some(after) = match_one(&pattern[pattern_at..], text[text_at]) {
+            pattern_at += after;
+            text_at += 1;
+            continue;
+        }
+        match backtrack {
+            Some((star_pattern, star_text)) => {
+                pattern_at = star_pattern;
+                text_at = star_text + 1;
+                backtrack = Some((star_pattern, star_text + 1));
             }
-            b'?' => {
-                let Some((_, remaining)) = text.split_first() else { return false };
-                text = remaining;
-                pattern = rest;
-            }
-            b'[' => {
-                let Some((&byte, remaining)) = text.split_first() else { return false };
-                let (matched, after) = match_class(rest, byte);
-                if !matched {
-                    return false;
-                }
-                text = remaining;
-                pattern = after;
-            }
-            _ => {
-                let (literal, after) = match (head, rest.split_first()) {
-                    (b'\\', Some((&escaped, after))) => (escaped, after),
-                    _ => (head, rest),
-                };
-                match text.split_first() {
-                    Some((&byte, remaining)) if byte == literal => text = remaining,
-                    _ => return false,
-                }
-                pattern = after;
-            }
+            None => return false,
         }
     }
-    text.is_empty()
+    pattern[pattern_at..].iter().all(|&byte| byte == b'*')
+}
+
+/// Matches one non-`*` pattern token against `byte`; returns the token's length when it matches.
+fn match_one(pattern: &[u8], byte: u8) -> Option<usize> {
+    match pattern {
+        [] | [b'*', ..] => None,
+        [b'?', ..] => Some(1),
+        [b'[', body @ ..] => {
+            let (matched, rest) = match_class(body, byte);
+            matched.then_some(pattern.len() - rest.len())
+        }
+        [b'\\', escaped, ..] => (*escaped == byte).then_some(2),
+        [literal, ..] => (*literal == byte).then_some(1),
+    }
 }
 
 /// Matches `byte` against a class body (after `[`); returns the outcome and the pattern after `]`.
@@ -107,9 +101,21 @@ mod tests {
             ("user:*", "user:1", true),
             ("", "", true),
             ("a", "", false),
+            ("*a*b", "xxaxxbxxb", true),
+            ("a*", "b", false),
+            ("**", "", true),
+            ("[abc", "a", true),
+            ("\\", "\\", true),
         ];
         for (pattern, text, expected) in cases {
             assert_eq!(matches(pattern.as_bytes(), text.as_bytes()), *expected, "{pattern} vs {text}");
         }
+    }
+
+    #[test]
+    fn hostile_patterns_finish_quickly() {
+        let pattern = "*a".repeat(40) + "b";
+        let text = "a".repeat(5000);
+        assert!(!matches(pattern.as_bytes(), text.as_bytes()));
     }
 }

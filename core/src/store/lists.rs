@@ -233,6 +233,13 @@ pub(crate) fn ltrim(store: &mut Store, call: &Call) -> Frame {
     })())
 }
 
+/// LPOS RANK 0.
+const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... \
+                         or use negative to start from the end of the list";
+/// LPOS RANK with the one i64 that has no negation.
+const RANK_MINIMUM: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
 /// Options of LPOS.
 struct PositionOptions {
     rank: i64,
@@ -244,19 +251,22 @@ fn parse_lpos_options(options: &[Bytes]) -> Result<PositionOptions, Frame> {
     let mut parsed = PositionOptions { rank: 1, count: None, max_length: 0 };
     let mut rest = options;
     while let [option, value, tail @ ..] = rest {
-        let number = integer(value)?;
         if is(option, "rank") {
+            let number = integer(value)?;
             if number == 0 {
-                return Err(error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"));
+                return Err(error(RANK_ZERO));
             }
             if number == i64::MIN {
-                return Err(error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
+                return Err(error(RANK_MINIMUM));
             }
             parsed.rank = number;
         } else if is(option, "count") {
-            parsed.count = Some(usize::try_from(number).map_err(|_| error("ERR COUNT can't be negative"))?);
+            let count = integer(value)?;
+            parsed.count = Some(usize::try_from(count).map_err(|_| error("ERR COUNT can't be negative"))?);
         } else if is(option, "maxlen") {
-            parsed.max_length = usize::try_from(number).map_err(|_| error("ERR MAXLEN can't be negative"))?;
+            let max_length = integer(value)?;
+            parsed.max_length =
+                usize::try_from(max_length).map_err(|_| error("ERR MAXLEN can't be negative"))?;
         } else {
             return Err(error(SYNTAX));
         }

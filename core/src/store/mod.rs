@@ -168,3 +168,6 @@ fn unsupported(name: &[u8]) -> Frame {
     let name = String::from_utf8_lossy(name).to_ascii_uppercase();
     Frame::error(format!("ERR {name} is not supported by the embedded datastore"))
 }
+
+#[cfg(test)]
+mod tests;
