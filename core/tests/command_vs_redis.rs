@@ -33,12 +33,18 @@ fn bytes_of(frame: &Frame, protocol: Protocol) -> Vec<u8> {
     out.to_vec()
 }
 
+/// Entries added after Redis 7.0 because current clients send them (redis-py sends CLIENT SETINFO,
+/// a Redis 7.2 command, on connect). Redis 7.0.15 does not know them, so they are not compared.
+const NEWER_THAN_REDIS_7_0: &[&str] = &["CLIENT|SETINFO"];
+
+/// Every Redis 7.0 entry of the table (commands and subcommands).
 fn every_spec() -> Vec<&'static CommandSpec> {
     let mut all = Vec::new();
     for spec in command::all_commands() {
         all.push(*spec);
         all.extend(spec.subcommands.iter());
     }
+    all.retain(|spec| !NEWER_THAN_REDIS_7_0.contains(&spec.name));
     all
 }
 
@@ -102,7 +108,13 @@ fn compare_info(name: &str, theirs: &Frame, ours: &Frame, protocol: Protocol) {
         );
     }
     let subcommand_count = |fields: &[Frame]| match fields.get(9) {
-        Some(Frame::Array(items) | Frame::Set(items)) => items.len(),
+        Some(Frame::Array(items) | Frame::Set(items)) => items
+            .iter()
+            .filter(|item| {
+                let name = String::from_utf8_lossy(&bytes_of(item, Protocol::Resp2)).to_ascii_uppercase();
+                !NEWER_THAN_REDIS_7_0.iter().any(|newer| name.contains(&format!("{newer}\r\n")))
+            })
+            .count(),
         _ => 0,
     };
     assert_eq!(subcommand_count(&ours), subcommand_count(&theirs), "{name}: subcommand count");

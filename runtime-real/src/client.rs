@@ -7,6 +7,9 @@
 //! connections. The bounded queue is the pipeline limit: a client that sends faster than replies drain
 //! is simply not read until there is room.
 //!
+//! The socket is divided with `tokio::io::split` rather than `TcpStream::into_split`, which madsim's
+//! simulated stream does not have.
+//!
 //! Malformed input gets `-ERR Protocol error: ...` and then the connection closes (as in Redis: the
 //! byte stream cannot be resynchronised). Nothing is dropped silently.
 
@@ -15,8 +18,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use dynomite_core::resp::{self, Frame, Limits};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -35,7 +37,7 @@ const READ_CHUNK_BYTES: usize = 16 * 1024;
 pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
-    let (mut read_half, write_half) = stream.into_split();
+    let (mut read_half, write_half) = tokio::io::split(stream);
     let (replies, queue) = mpsc::channel(PIPELINE_DEPTH_MAX);
     let writer = tokio::spawn(write_replies(write_half, queue, node.timeout_ms()));
     let mut session = Session::new(node.next_client_id(), peer);
@@ -77,7 +79,7 @@ pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
 }
 
 /// Writes replies in queue order; batches ready replies into one write and flushes before waiting.
-async fn write_replies(mut socket: OwnedWriteHalf, mut queue: mpsc::Receiver<Pending>, timeout_ms: u64) {
+async fn write_replies(mut socket: WriteHalf<TcpStream>, mut queue: mpsc::Receiver<Pending>, timeout_ms: u64) {
     let mut out = BytesMut::with_capacity(WRITE_BATCH_BYTES_MAX);
     while let Some(pending) = queue.recv().await {
         let mut next = Some(pending);
@@ -104,7 +106,7 @@ async fn write_replies(mut socket: OwnedWriteHalf, mut queue: mpsc::Receiver<Pen
 async fn resolve(
     pending: Pending,
     out: &mut BytesMut,
-    socket: &mut OwnedWriteHalf,
+    socket: &mut WriteHalf<TcpStream>,
     timeout_ms: u64,
 ) -> std::io::Result<()> {
     match pending {
@@ -138,7 +140,7 @@ async fn resolve(
     Ok(())
 }
 
-async fn flush(socket: &mut OwnedWriteHalf, out: &mut BytesMut) -> std::io::Result<()> {
+async fn flush(socket: &mut WriteHalf<TcpStream>, out: &mut BytesMut) -> std::io::Result<()> {
     if out.is_empty() {
         return Ok(());
     }

@@ -21,8 +21,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use dynomite_core::resp::{self, Frame, FrameDecoder, Limits, Protocol};
 use dynomite_core::store::Store;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
@@ -325,7 +324,7 @@ async fn pipeline(
     mut first: Option<SlotRequest>,
     requests: &mut mpsc::Receiver<SlotRequest>,
 ) -> bool {
-    let (read_half, mut write_half) = stream.into_split();
+    let (read_half, mut write_half) = tokio::io::split(stream);
     let (pending_sender, pending_receiver) = mpsc::channel(IN_FLIGHT_MAX);
     let mut reader = tokio::spawn(match_replies(read_half, pending_receiver));
     let mut batch = BytesMut::with_capacity(16 * 1024);
@@ -374,7 +373,7 @@ async fn enqueue(
     pending.send(request.reply).await.is_ok()
 }
 
-async fn write_batch(write_half: &mut OwnedWriteHalf, batch: &[u8]) -> std::io::Result<()> {
+async fn write_batch(write_half: &mut WriteHalf<TcpStream>, batch: &[u8]) -> std::io::Result<()> {
     write_half.write_all(batch).await?;
     write_half.flush().await
 }
@@ -382,7 +381,7 @@ async fn write_batch(write_half: &mut OwnedWriteHalf, batch: &[u8]) -> std::io::
 /// Reads replies and hands each to the oldest waiting request. Dropping the remaining reply slots on
 /// exit tells their callers the connection was lost.
 async fn match_replies(
-    mut read_half: OwnedReadHalf,
+    mut read_half: ReadHalf<TcpStream>,
     mut pending: mpsc::Receiver<oneshot::Sender<Result<Bytes, DatastoreError>>>,
 ) {
     let mut decoder = FrameDecoder::new(Limits::default());

@@ -77,13 +77,14 @@ impl Session {
             Ok(spec) => spec,
             Err(error) => {
                 node.stats.count_rejected();
-                return Outcome::reply(Frame::error(error.to_string()), self.protocol);
+                return Outcome::reply(error.to_frame(), self.protocol);
             }
         };
-        match spec.routing {
+        match spec.request_routing(&args) {
             command::Routing::Unsupported(reason) => {
                 node.stats.count_rejected();
-                Outcome::reply(Frame::error(format!("ERR {reason}")), self.protocol)
+                let error = command::CommandError::Unsupported { command: spec.name, reason };
+                Outcome::reply(error.to_frame(), self.protocol)
             }
             command::Routing::Proxy => self.answer(spec, &args, node),
             _ => {

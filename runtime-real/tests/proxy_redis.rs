@@ -118,7 +118,7 @@ fn unknown_and_unsupported_commands_get_errors_and_the_connection_stays_usable()
 fn garbage_gets_a_protocol_error_then_the_connection_closes() {
     let redis = RedisServer::start();
     let proxy = DynomiteProcess::redis(redis.port());
-    for garbage in [&b"*2\r\n$3\r\nGET\r\n:5\r\n"[..], b"*abc\r\n", b"$5\r\nhello\r\n", b"*1\r\n$-7\r\n"] {
+    for garbage in [&b"*2\r\n$3\r\nGET\r\n:5\r\n"[..], b"*abc\r\n", b"*1\r\n$abc\r\n", b"*1\r\n$-7\r\n"] {
         let mut conn = proxy.connect();
         conn.send_raw(garbage).unwrap();
         let reply = conn.read_reply().unwrap();

@@ -138,6 +138,12 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(Flags::of(&[Flag::Noscript, Flag::Loading, Flag::Stale]))
         .acl_categories(AclCategories::of(&[AclCategory::Slow, AclCategory::Connection]))
         .docs(Group::Connection, "3.2.0"),
+    // Redis 7.2 added CLIENT SETINFO; redis-py 5+ sends it on connect, so the proxy answers it even
+    // though the Redis 7.0 command set it otherwise mirrors does not have it.
+    CommandSpec::new("CLIENT|SETINFO", 4, Access::Admin, KeySpec::None, Routing::Proxy)
+        .flags(Flags::of(&[Flag::Noscript, Flag::Loading, Flag::Stale]))
+        .acl_categories(AclCategories::of(&[AclCategory::Slow, AclCategory::Connection]))
+        .docs(Group::Connection, "7.2.0"),
     CommandSpec::new("CLIENT|SETNAME", 3, Access::Admin, KeySpec::None, Routing::Proxy)
         .flags(Flags::of(&[Flag::Noscript, Flag::Loading, Flag::Stale]))
         .acl_categories(AclCategories::of(&[AclCategory::Slow, AclCategory::Connection]))
