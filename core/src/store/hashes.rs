@@ -68,10 +68,10 @@ pub(crate) fn hget(store: &mut Store, call: &Call) -> Frame {
 
 /// HMGET key field...
 pub(crate) fn hmget(store: &mut Store, call: &Call) -> Frame {
-    reply(store.hash_at(&call.args[1], call.now_ms).map(|hash| {
+    reply(store.inspect(&call.args[1], call.now_ms, cast::hash, |hash| {
         let values = call.args[2..]
             .iter()
-            .map(|field| args::optional_bulk(hash.as_ref().and_then(|hash| hash.get(field))))
+            .map(|field| args::optional_bulk(hash.and_then(|hash| hash.get(field))))
             .collect();
         Frame::Array(values)
     }))
@@ -90,11 +90,9 @@ pub(crate) fn hdel(store: &mut Store, call: &Call) -> Frame {
 
 /// HLEN key.
 pub(crate) fn hlen(store: &mut Store, call: &Call) -> Frame {
-    reply(
-        store
-            .hash_at(&call.args[1], call.now_ms)
-            .map(|hash| Frame::Integer(hash.map_or(0, |h| h.len()) as i64)),
-    )
+    reply(store.inspect(&call.args[1], call.now_ms, cast::hash, |hash| {
+        Frame::Integer(hash.map_or(0, |h| h.len()) as i64)
+    }))
 }
 
 /// HEXISTS key field.
@@ -176,7 +174,9 @@ pub(crate) fn hincrbyfloat(store: &mut Store, call: &Call) -> Frame {
 }
 
 fn hincrbyfloat_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
-    args::float(&call.args[3])?;
+    if !args::float(&call.args[3])?.is_finite() {
+        return Err(error("ERR value is NaN or Infinity"));
+    }
     let current = store
         .hash_field(&call.args[1], &call.args[2], call.now_ms)?
         .unwrap_or_else(|| Bytes::from_static(b"0"));

@@ -56,6 +56,18 @@ impl Store {
         }
     }
 
+    /// Runs `read` on the value of `key` (None when missing) without copying it; WRONGTYPE for
+    /// another type.
+    pub(crate) fn inspect<T, R>(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        cast: fn(&mut Value) -> Option<&mut T>,
+        read: impl FnOnce(Option<&T>) -> R,
+    ) -> Result<R, Frame> {
+        Ok(read(self.typed(key, now_ms, cast)?.map(|value| &*value)))
+    }
+
     /// Like [`Store::typed`], creating the key with `make()` when missing.
     pub(crate) fn typed_or_insert<T>(
         &mut self,

@@ -112,7 +112,9 @@ pub(crate) fn rpop(store: &mut Store, call: &Call) -> Frame {
 
 /// LLEN key.
 pub(crate) fn llen(store: &mut Store, call: &Call) -> Frame {
-    reply(store.list_at(&call.args[1], call.now_ms).map(|list| Frame::Integer(list.len() as i64)))
+    reply(store.inspect(&call.args[1], call.now_ms, cast::list, |list| {
+        Frame::Integer(list.map_or(0, |l| l.len()) as i64)
+    }))
 }
 
 /// Redis's start/stop normalization; `None` for an empty range.
@@ -148,11 +150,12 @@ fn resolve_index(index: i64, length: usize) -> Option<usize> {
 pub(crate) fn lindex(store: &mut Store, call: &Call) -> Frame {
     reply((|| {
         let index = integer(&call.args[2])?;
-        let list = store.list_at(&call.args[1], call.now_ms)?;
-        Ok(resolve_index(index, list.len())
-            .and_then(|index| list.get(index))
-            .cloned()
-            .map_or(Frame::Null, Frame::Bulk))
+        store.inspect(&call.args[1], call.now_ms, cast::list, |list| {
+            let list = list.filter(|list| !list.is_empty());
+            list.and_then(|list| resolve_index(index, list.len()).and_then(|index| list.get(index)))
+                .cloned()
+                .map_or(Frame::Null, Frame::Bulk)
+        })
     })())
 }
 

@@ -73,25 +73,24 @@ pub(crate) fn smembers(store: &mut Store, call: &Call) -> Frame {
 
 /// SISMEMBER key member.
 pub(crate) fn sismember(store: &mut Store, call: &Call) -> Frame {
-    reply(
-        store
-            .set_at(&call.args[1], call.now_ms)
-            .map(|set| Frame::Integer(i64::from(set.contains(&call.args[2])))),
-    )
+    reply(store.inspect(&call.args[1], call.now_ms, cast::set, |set| {
+        Frame::Integer(i64::from(set.is_some_and(|set| set.contains(&call.args[2]))))
+    }))
 }
 
 /// SMISMEMBER key member...
 pub(crate) fn smismember(store: &mut Store, call: &Call) -> Frame {
-    reply(store.set_at(&call.args[1], call.now_ms).map(|set| {
-        Frame::Array(
-            call.args[2..].iter().map(|member| Frame::Integer(i64::from(set.contains(member)))).collect(),
-        )
+    reply(store.inspect(&call.args[1], call.now_ms, cast::set, |set| {
+        let found = |member: &Bytes| Frame::Integer(i64::from(set.is_some_and(|set| set.contains(member))));
+        Frame::Array(call.args[2..].iter().map(found).collect())
     }))
 }
 
 /// SCARD key.
 pub(crate) fn scard(store: &mut Store, call: &Call) -> Frame {
-    reply(store.set_at(&call.args[1], call.now_ms).map(|set| Frame::Integer(set.len() as i64)))
+    reply(store.inspect(&call.args[1], call.now_ms, cast::set, |set| {
+        Frame::Integer(set.map_or(0, |s| s.len()) as i64)
+    }))
 }
 
 /// SPOP key [count].
@@ -219,10 +218,14 @@ pub(crate) fn smove(store: &mut Store, call: &Call) -> Frame {
 
 fn smove_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
     let (source, destination, member) = (&call.args[1], &call.args[2], &call.args[3]);
-    let source_set = store.typed(source, call.now_ms, cast::set)?.cloned();
+    // Redis answers 0 for a missing source before it checks the destination's type.
+    if store.live_entry(source, call.now_ms).is_none() {
+        return Ok(Frame::Integer(0));
+    }
+    let source_has_member =
+        store.inspect(source, call.now_ms, cast::set, |set| set.is_some_and(|set| set.contains(member)))?;
     store.typed(destination, call.now_ms, cast::set)?;
-    let Some(source_set) = source_set else { return Ok(Frame::Integer(0)) };
-    if !source_set.contains(member) {
+    if !source_has_member {
         return Ok(Frame::Integer(0));
     }
     if source == destination {

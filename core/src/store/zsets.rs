@@ -288,28 +288,24 @@ pub(crate) fn zrem(store: &mut Store, call: &Call) -> Frame {
 
 /// ZSCORE key member.
 pub(crate) fn zscore(store: &mut Store, call: &Call) -> Frame {
-    reply(
-        store
-            .sorted_set_at(&call.args[1], call.now_ms)
-            .map(|set| set.score(&call.args[2]).map_or(Frame::Null, Frame::double)),
-    )
+    reply(store.inspect(&call.args[1], call.now_ms, cast::sorted_set, |set| {
+        set.and_then(|set| set.score(&call.args[2])).map_or(Frame::Null, Frame::double)
+    }))
 }
 
 /// ZMSCORE key member...
 pub(crate) fn zmscore(store: &mut Store, call: &Call) -> Frame {
-    reply(store.sorted_set_at(&call.args[1], call.now_ms).map(|set| {
-        Frame::Array(
-            call.args[2..]
-                .iter()
-                .map(|member| set.score(member).map_or(Frame::Null, Frame::double))
-                .collect(),
-        )
+    reply(store.inspect(&call.args[1], call.now_ms, cast::sorted_set, |set| {
+        let score = |member: &Bytes| set.and_then(|set| set.score(member)).map_or(Frame::Null, Frame::double);
+        Frame::Array(call.args[2..].iter().map(score).collect())
     }))
 }
 
 /// ZCARD key.
 pub(crate) fn zcard(store: &mut Store, call: &Call) -> Frame {
-    reply(store.sorted_set_at(&call.args[1], call.now_ms).map(|set| Frame::Integer(set.len() as i64)))
+    reply(store.inspect(&call.args[1], call.now_ms, cast::sorted_set, |set| {
+        Frame::Integer(set.map_or(0, |set| set.len()) as i64)
+    }))
 }
 
 /// ZCOUNT key min max.
@@ -331,7 +327,8 @@ pub(crate) fn zlexcount(store: &mut Store, call: &Call) -> Frame {
 }
 
 fn rank_generic(store: &mut Store, call: &Call, reverse: bool) -> Frame {
-    reply(store.sorted_set_at(&call.args[1], call.now_ms).map(|set| {
+    reply(store.inspect(&call.args[1], call.now_ms, cast::sorted_set, |set| {
+        let Some(set) = set else { return Frame::Null };
         set.rank(&call.args[2]).map_or(Frame::Null, |rank| {
             let rank = if reverse { set.len() - 1 - rank } else { rank };
             Frame::Integer(rank as i64)
