@@ -79,7 +79,11 @@ pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
 }
 
 /// Writes replies in queue order; batches ready replies into one write and flushes before waiting.
-async fn write_replies(mut socket: WriteHalf<TcpStream>, mut queue: mpsc::Receiver<Pending>, timeout_ms: u64) {
+async fn write_replies(
+    mut socket: WriteHalf<TcpStream>,
+    mut queue: mpsc::Receiver<Pending>,
+    timeout_ms: u64,
+) {
     let mut out = BytesMut::with_capacity(WRITE_BATCH_BYTES_MAX);
     while let Some(pending) = queue.recv().await {
         let mut next = Some(pending);

@@ -271,7 +271,9 @@ impl Slot {
         let password = self.target.password.as_deref();
         match (self.protocol, password) {
             (Protocol::Resp2, None) => None,
-            (Protocol::Resp2, Some(password)) => Some(vec![Bytes::from_static(b"AUTH"), Bytes::from(password.to_string())]),
+            (Protocol::Resp2, Some(password)) => {
+                Some(vec![Bytes::from_static(b"AUTH"), Bytes::from(password.to_string())])
+            }
             (Protocol::Resp3, None) => Some(vec![Bytes::from_static(b"HELLO"), Bytes::from_static(b"3")]),
             (Protocol::Resp3, Some(password)) => Some(vec![
                 Bytes::from_static(b"HELLO"),
@@ -292,7 +294,9 @@ async fn read_one_frame(stream: &mut TcpStream) -> std::io::Result<Frame> {
         match resp::decode_frame(&mut buffer, &limits) {
             Ok(Some((frame, _raw))) => return Ok(frame),
             Ok(None) => {}
-            Err(error) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string())),
+            Err(error) => {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string()))
+            }
         }
         if stream.read_buf(&mut buffer).await? == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());

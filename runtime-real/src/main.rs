@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     if cli.daemonize {
-        eprintln!("dynomite: -d/--daemonize is not supported; run dynomite under systemd or another supervisor");
+        eprintln!(
+            "dynomite: -d/--daemonize is not supported; run dynomite under systemd or another supervisor"
+        );
         return ExitCode::FAILURE;
     }
     if cli.command.is_none() && cli.test_conf {

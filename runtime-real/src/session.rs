@@ -110,9 +110,8 @@ impl Session {
             "SELECT" => select(&args[1]),
             "HELLO" => return Outcome::reply(self.hello(args), self.protocol),
             "AUTH" => auth(args),
-            "COMMAND" | "COMMAND|COUNT" | "COMMAND|INFO" | "COMMAND|DOCS" | "COMMAND|LIST" | "COMMAND|GETKEYS" => {
-                command::command_reply(args)
-            }
+            "COMMAND" | "COMMAND|COUNT" | "COMMAND|INFO" | "COMMAND|DOCS" | "COMMAND|LIST"
+            | "COMMAND|GETKEYS" => command::command_reply(args),
             "INFO" => return self.info(args, node),
             name if name.starts_with("CLIENT|") => self.client(name, args),
             name => Frame::error(format!("ERR {} is not supported by Dynomite", name.replace('|', " "))),
@@ -138,7 +137,11 @@ impl Session {
             let remaining = args.len() - index - 1;
             match option.as_slice() {
                 b"AUTH" if remaining >= 2 => {
-                    let reply = auth(&[Bytes::from_static(b"AUTH"), args[index + 1].clone(), args[index + 2].clone()]);
+                    let reply = auth(&[
+                        Bytes::from_static(b"AUTH"),
+                        args[index + 1].clone(),
+                        args[index + 2].clone(),
+                    ]);
                     if reply.is_error() {
                         return reply;
                     }
@@ -200,7 +203,9 @@ impl Session {
         let has_bad_byte = value.iter().any(|byte| *byte < b'!' || *byte > b'~');
         if has_bad_byte || value.len() > CLIENT_NAME_BYTES_MAX {
             let attribute = String::from_utf8_lossy(attribute).to_ascii_lowercase();
-            return Frame::error(format!("ERR {attribute} cannot contain spaces, newlines or special characters."));
+            return Frame::error(format!(
+                "ERR {attribute} cannot contain spaces, newlines or special characters."
+            ));
         }
         match attribute.to_ascii_uppercase().as_slice() {
             b"LIB-NAME" => self.library_name = Some(value.clone()),
@@ -217,7 +222,9 @@ impl Session {
 
     /// One `CLIENT INFO` line, in Redis's `key=value` shape for the fields the proxy knows.
     fn info_line(&self) -> String {
-        let text = |value: &Option<Bytes>| value.as_ref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+        let text = |value: &Option<Bytes>| {
+            value.as_ref().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default()
+        };
         let address = self.peer.map(|peer| peer.to_string()).unwrap_or_default();
         format!(
             "id={} addr={} name={} db=0 resp={} lib-name={} lib-ver={}\n",
@@ -239,7 +246,9 @@ impl Session {
             let datastore_text = match datastore_reply {
                 DatastoreReply::Ready(frame) => frame_text(&frame),
                 DatastoreReply::Waiting(receiver) => match receiver.await {
-                    Ok(Ok(raw)) => resp::parse_frame(&raw).map(|frame| frame_text(&frame)).unwrap_or_default(),
+                    Ok(Ok(raw)) => {
+                        resp::parse_frame(&raw).map(|frame| frame_text(&frame)).unwrap_or_default()
+                    }
                     Ok(Err(error)) => format!("# Datastore\r\ndatastore_error:{error}\r\n"),
                     Err(_) => "# Datastore\r\ndatastore_error:connection lost\r\n".to_string(),
                 },

@@ -5,7 +5,8 @@ use std::process::Command;
 fn test_conf(yaml: &str) -> (bool, String, String) {
     let path = std::env::temp_dir().join(format!("dynomite-cli-{}-{}.yml", std::process::id(), yaml.len()));
     std::fs::write(&path, yaml).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_dynomite")).arg("-t").arg("-c").arg(&path).output().unwrap();
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_dynomite")).arg("-t").arg("-c").arg(&path).output().unwrap();
     let _ = std::fs::remove_file(&path);
     (
         output.status.success(),
@@ -37,7 +38,10 @@ fn test_conf_names_the_bad_key() {
 
 #[test]
 fn missing_file_is_reported() {
-    let output = Command::new(env!("CARGO_BIN_EXE_dynomite")).args(["-t", "-c", "/nonexistent/d.yml"]).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_dynomite"))
+        .args(["-t", "-c", "/nonexistent/d.yml"])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/d.yml"));
 }

@@ -9,21 +9,86 @@ use dynomite_testkit::{encode_command, RedisServer, RespConn};
 /// Commands whose replies must be identical through the proxy and directly (fresh keys each run).
 fn script() -> Vec<Vec<&'static str>> {
     let lines = [
-        "SET s hello", "GET s", "APPEND s !", "GETRANGE s 0 2", "SETRANGE s 1 E", "STRLEN s", "SET s x NX",
-        "SET s y XX GET", "GETDEL s", "GET s", "INCR n", "INCRBY n 10", "DECRBY n 3", "INCRBYFLOAT f 2.5",
-        "INCR s2", "SET s2 abc", "INCR s2", "SET e v EX 100", "PERSIST e", "TTL e", "PTTL nothing",
-        "EXPIRE e 100 XX", "EXPIRE e 200 GT", "HSET h a 1 b 2 c 3", "HGET h a", "HMGET h a x c", "HGETALL h",
-        "HINCRBY h a 5", "HINCRBYFLOAT h b 0.25", "HDEL h c", "HLEN h", "HEXISTS h b", "HSTRLEN h a",
-        "SADD st a b c", "SISMEMBER st b", "SMISMEMBER st a z", "SCARD st", "SREM st a", "ZADD z 1 a 2.5 b 3 c",
-        "ZSCORE z b", "ZINCRBY z 1.1 a", "ZRANGE z 0 -1 WITHSCORES", "ZRANGEBYSCORE z 2 +inf",
-        "ZREVRANGE z 0 1 WITHSCORES", "ZRANK z c", "ZCOUNT z -inf +inf", "ZMSCORE z a nope",
-        "ZPOPMIN z", "RPUSH l a b c d", "LPUSH l z", "LRANGE l 0 -1", "LINDEX l 2", "LPOP l 2", "RPOP l",
-        "LLEN l", "LPOS l b", "MSET m1 1 m2 2", "MGET m1 m2 m3", "EXISTS m1 m2 m3", "DEL m1 m3", "UNLINK m2",
-        "TYPE h", "TYPE nothing", "GET h", "HGET s2 a", "LPUSH h x", "SET k v PX 0", "ECHO hi", "PING",
-        "PING msg", "EVAL \"return {1,2,{3,'x'}}\" 0", "EVAL \"return redis.call('GET',KEYS[1])\" 1 n",
-        "SCRIPT LOAD \"return 1\"", "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db ffff",
-        "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0", "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0",
-        "GET", "SET a", "HSET h a", "ZADD z x y",
+        "SET s hello",
+        "GET s",
+        "APPEND s !",
+        "GETRANGE s 0 2",
+        "SETRANGE s 1 E",
+        "STRLEN s",
+        "SET s x NX",
+        "SET s y XX GET",
+        "GETDEL s",
+        "GET s",
+        "INCR n",
+        "INCRBY n 10",
+        "DECRBY n 3",
+        "INCRBYFLOAT f 2.5",
+        "INCR s2",
+        "SET s2 abc",
+        "INCR s2",
+        "SET e v EX 100",
+        "PERSIST e",
+        "TTL e",
+        "PTTL nothing",
+        "EXPIRE e 100 XX",
+        "EXPIRE e 200 GT",
+        "HSET h a 1 b 2 c 3",
+        "HGET h a",
+        "HMGET h a x c",
+        "HGETALL h",
+        "HINCRBY h a 5",
+        "HINCRBYFLOAT h b 0.25",
+        "HDEL h c",
+        "HLEN h",
+        "HEXISTS h b",
+        "HSTRLEN h a",
+        "SADD st a b c",
+        "SISMEMBER st b",
+        "SMISMEMBER st a z",
+        "SCARD st",
+        "SREM st a",
+        "ZADD z 1 a 2.5 b 3 c",
+        "ZSCORE z b",
+        "ZINCRBY z 1.1 a",
+        "ZRANGE z 0 -1 WITHSCORES",
+        "ZRANGEBYSCORE z 2 +inf",
+        "ZREVRANGE z 0 1 WITHSCORES",
+        "ZRANK z c",
+        "ZCOUNT z -inf +inf",
+        "ZMSCORE z a nope",
+        "ZPOPMIN z",
+        "RPUSH l a b c d",
+        "LPUSH l z",
+        "LRANGE l 0 -1",
+        "LINDEX l 2",
+        "LPOP l 2",
+        "RPOP l",
+        "LLEN l",
+        "LPOS l b",
+        "MSET m1 1 m2 2",
+        "MGET m1 m2 m3",
+        "EXISTS m1 m2 m3",
+        "DEL m1 m3",
+        "UNLINK m2",
+        "TYPE h",
+        "TYPE nothing",
+        "GET h",
+        "HGET s2 a",
+        "LPUSH h x",
+        "SET k v PX 0",
+        "ECHO hi",
+        "PING",
+        "PING msg",
+        "EVAL \"return {1,2,{3,'x'}}\" 0",
+        "EVAL \"return redis.call('GET',KEYS[1])\" 1 n",
+        "SCRIPT LOAD \"return 1\"",
+        "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db ffff",
+        "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0",
+        "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0",
+        "GET",
+        "SET a",
+        "HSET h a",
+        "ZADD z x y",
     ];
     lines.iter().map(|line| split_quoted(line)).collect()
 }
@@ -91,7 +156,11 @@ fn pipelined_replies_arrive_in_request_order() {
     for i in 0..PIPELINE {
         assert_eq!(show(&conn.read_reply().unwrap()), "+OK\\r\\n", "SET #{i}");
         let value = format!("value-{i}");
-        assert_eq!(show(&conn.read_reply().unwrap()), format!("${}\\r\\n{value}\\r\\n", value.len()), "GET #{i}");
+        assert_eq!(
+            show(&conn.read_reply().unwrap()),
+            format!("${}\\r\\n{value}\\r\\n", value.len()),
+            "GET #{i}"
+        );
         if i % 7 == 0 {
             let message = format!("m{i}");
             assert_eq!(show(&conn.read_reply().unwrap()), format!("${}\\r\\n{message}\\r\\n", message.len()));
@@ -105,7 +174,10 @@ fn unknown_and_unsupported_commands_get_errors_and_the_connection_stays_usable()
     let proxy = DynomiteProcess::redis(redis.port());
     let mut conn = proxy.connect();
     let unknown = conn.command(&["FOOBAR", "x"]).unwrap();
-    assert_eq!(show(&unknown), show(&RespConn::connect(redis.port()).unwrap().command(&["FOOBAR", "x"]).unwrap()));
+    assert_eq!(
+        show(&unknown),
+        show(&RespConn::connect(redis.port()).unwrap().command(&["FOOBAR", "x"]).unwrap())
+    );
     for command in [vec!["MULTI"], vec!["SUBSCRIBE", "ch"], vec!["BLPOP", "l", "0"], vec!["SELECT", "1"]] {
         let reply = conn.command(&command).unwrap();
         assert!(reply.starts_with(b"-ERR "), "{command:?} gave {}", show(&reply));

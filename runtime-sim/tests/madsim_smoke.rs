@@ -76,7 +76,9 @@ async fn scenario() {
             let mut expected = Vec::new();
             for i in 0..100 {
                 let value = format!("v{i}");
-                pipeline.extend_from_slice(format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${}\r\n{value}\r\n", value.len()).as_bytes());
+                pipeline.extend_from_slice(
+                    format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${}\r\n{value}\r\n", value.len()).as_bytes(),
+                );
                 pipeline.extend_from_slice(get);
                 expected.extend_from_slice(b"+OK\r\n");
                 expected.extend_from_slice(format!("${}\r\n{value}\r\n", value.len()).as_bytes());
@@ -87,7 +89,11 @@ async fn scenario() {
             Handle::current().kill(node_id);
             Handle::current().restart(node_id);
             let mut stream = connect().await;
-            assert_eq!(exchange(&mut stream, get, b"$-1\r\n").await, b"$-1\r\n", "a restarted node lost its data");
+            assert_eq!(
+                exchange(&mut stream, get, b"$-1\r\n").await,
+                b"$-1\r\n",
+                "a restarted node lost its data"
+            );
         })
         .await
         .expect("client task");
