@@ -305,3 +305,73 @@ fn validate_client_name(name: &Bytes) -> Result<(), Frame> {
 fn parse_integer(text: &[u8]) -> Option<i64> {
     std::str::from_utf8(text).ok()?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<Bytes> {
+        words.iter().map(|word| Bytes::copy_from_slice(word.as_bytes())).collect()
+    }
+
+    #[test]
+    fn hello_switches_protocol_and_sets_the_name() {
+        let mut session = Session::new(7, None);
+        let reply = session.hello(&args(&["HELLO", "3", "SETNAME", "app"]));
+        assert!(matches!(reply, Frame::Map(_)), "{reply:?}");
+        assert_eq!(session.protocol, Protocol::Resp3);
+        assert_eq!(session.name.as_deref(), Some(&b"app"[..]));
+        let reply = session.hello(&args(&["HELLO", "2"]));
+        assert!(matches!(reply, Frame::Map(_)));
+        assert_eq!(session.protocol, Protocol::Resp2);
+    }
+
+    #[test]
+    fn hello_errors_leave_the_session_unchanged() {
+        let mut session = Session::new(1, None);
+        let cases = [
+            (&["HELLO", "4"][..], "NOPROTO unsupported protocol version"),
+            (&["HELLO", "x"][..], "ERR Protocol version is not an integer or out of range"),
+            (&["HELLO", "3", "SETNAME"][..], "ERR Syntax error in HELLO option 'SETNAME'"),
+            (&["HELLO", "3", "FOO"][..], "ERR Syntax error in HELLO option 'FOO'"),
+            (
+                &["HELLO", "3", "AUTH", "bob", "pw"][..],
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ),
+        ];
+        for (request, expected) in cases {
+            assert_eq!(session.hello(&args(request)), Frame::error(expected), "{request:?}");
+            assert_eq!(session.protocol, Protocol::Resp2, "{request:?} must not switch the protocol");
+        }
+        assert!(matches!(session.hello(&args(&["HELLO", "3", "AUTH", "default", "x"])), Frame::Map(_)));
+    }
+
+    #[test]
+    fn client_names_follow_redis_rules() {
+        let mut session = Session::new(1, None);
+        assert!(session.client("CLIENT|SETNAME", &args(&["CLIENT", "SETNAME", "a b"])).is_error());
+        assert_eq!(session.client("CLIENT|SETNAME", &args(&["CLIENT", "SETNAME", "ok"])), Frame::ok());
+        assert_eq!(session.client("CLIENT|GETNAME", &args(&["CLIENT", "GETNAME"])), Frame::bulk("ok"));
+        assert_eq!(session.client("CLIENT|SETNAME", &args(&["CLIENT", "SETNAME", ""])), Frame::ok());
+        assert_eq!(session.client("CLIENT|GETNAME", &args(&["CLIENT", "GETNAME"])), Frame::Null);
+        assert_eq!(session.client("CLIENT|ID", &args(&["CLIENT", "ID"])), Frame::Integer(1));
+        let setinfo = |value: &str| {
+            Session::new(1, None).client("CLIENT|SETINFO", &args(&["CLIENT", "SETINFO", "LIB-NAME", value]))
+        };
+        assert_eq!(setinfo("redis-py"), Frame::ok());
+        assert!(setinfo("has space").is_error());
+        assert!(Session::new(1, None)
+            .client("CLIENT|SETINFO", &args(&["CLIENT", "SETINFO", "LIB-COLOR", "x"]))
+            .is_error());
+    }
+
+    #[test]
+    fn select_serves_database_zero_only() {
+        assert_eq!(select(&Bytes::from_static(b"0")), Frame::ok());
+        assert!(select(&Bytes::from_static(b"1")).is_error());
+        assert_eq!(
+            select(&Bytes::from_static(b"x")),
+            Frame::error("ERR value is not an integer or out of range")
+        );
+    }
+}
