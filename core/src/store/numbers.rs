@@ -71,7 +71,36 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
         }
         _ => return None,
     };
-    (!value.is_nan()).then_some(value)
+    // strtod's ERANGE: overflow to infinity or underflow to zero is an error for Redis.
+    let overflowed = value.is_infinite() && !unsigned.starts_with("inf");
+    let underflowed = value == 0.0
+        && unsigned.bytes().take_while(|byte| *byte != b'e').any(|byte| matches!(byte, b'1'..=b'9'));
+    (!value.is_nan() && !overflowed && !underflowed).then_some(value)
+}
+
+/// Parses a score-range bound like Redis's `zslParseRange` (plain `strtod`): leading whitespace is
+/// skipped, empty text is 0, overflow gives an infinity; only trailing garbage and NaN are errors.
+pub(crate) fn parse_range_f64(text: &[u8]) -> Option<f64> {
+    let start = text.iter().position(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c));
+    let Some(start) = start else { return Some(0.0) };
+    let text = std::str::from_utf8(&text[start..]).ok()?;
+    let lower = text.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if lower.len() - unsigned.len() > 1 || unsigned.starts_with("nan") {
+        return None;
+    }
+    let negative = lower.starts_with('-');
+    let value: f64 = match unsigned {
+        "inf" | "infinity" => f64::INFINITY,
+        _ if unsigned
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'+' | b'-')) =>
+        {
+            unsigned.parse().ok()?
+        }
+        _ => return None,
+    };
+    Some(if negative { -value } else { value })
 }
 
 /// An x87 80-bit long double value as `(-1)^negative * mantissa * 2^exponent` with a 64-bit
@@ -290,7 +319,7 @@ mod tests {
         assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_f64(b"+inf"), Some(f64::INFINITY));
         assert_eq!(parse_f64(b"1e3"), Some(1000.0));
-        for bad in [&b""[..], b"nan", b" 1", b"1x", b"abc", b"--1"] {
+        for bad in [&b""[..], b"nan", b" 1", b"1x", b"abc", b"--1", b"1e400", b"-1e400", b"1e-400"] {
             assert_eq!(parse_f64(bad), None, "{bad:?}");
         }
     }

@@ -18,7 +18,7 @@ const TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-
 /// What SET and GETEX do to the TTL.
 #[derive(Clone, Copy, PartialEq)]
 enum Expiry {
-    /// Clear it (SET) / leave it (GETEX).
+    /// Clear it (SET) / leave it (GETEX without options).
     Unchanged,
     /// Keep the old TTL (SET KEEPTTL).
     Keep,
@@ -28,12 +28,19 @@ enum Expiry {
     At(i64),
 }
 
-/// Parsed SET options.
+/// Parsed SET / GETEX options (Redis's `parseExtendedStringArgumentsOrReply`).
 struct SetOptions {
     only_if_missing: bool,
     only_if_present: bool,
     return_old: bool,
     expiry: Expiry,
+}
+
+/// Which command's options are being parsed.
+#[derive(Clone, Copy, PartialEq)]
+enum OptionsOf {
+    Set,
+    GetEx,
 }
 
 impl Store {
@@ -84,33 +91,52 @@ fn parse_expiry(option: &[u8], amount: &[u8], now_ms: u64, name: &str) -> Option
     Some(parsed)
 }
 
-fn parse_set_options(options: &[Bytes], now_ms: u64) -> Result<SetOptions, Frame> {
+/// Parses the options; like Redis, the expiry amount is validated only after every option parsed.
+fn parse_set_options(options: &[Bytes], now_ms: u64, of: OptionsOf) -> Result<SetOptions, Frame> {
     let mut parsed = SetOptions {
         only_if_missing: false,
         only_if_present: false,
         return_old: false,
         expiry: Expiry::Unchanged,
     };
+    let mut timed: Option<(&Bytes, &Bytes)> = None;
     let mut index = 0;
     while let Some(option) = options.get(index) {
-        let next = options.get(index + 1);
-        if is(option, "nx") && !parsed.only_if_present {
+        let no_expiry_yet = timed.is_none() && matches!(parsed.expiry, Expiry::Unchanged);
+        let keeps_or_persists = matches!(parsed.expiry, Expiry::Keep | Expiry::Persist);
+        let is_set = of == OptionsOf::Set;
+        if is_set && is(option, "nx") && !parsed.only_if_present {
             parsed.only_if_missing = true;
-        } else if is(option, "xx") && !parsed.only_if_missing {
+        } else if is_set && is(option, "xx") && !parsed.only_if_missing {
             parsed.only_if_present = true;
-        } else if is(option, "get") {
+        } else if is_set && is(option, "get") {
             parsed.return_old = true;
-        } else if is(option, "keepttl") && parsed.expiry == Expiry::Unchanged {
+        } else if is_set && is(option, "keepttl") && (no_expiry_yet || keeps_or_persists) {
             parsed.expiry = Expiry::Keep;
-        } else if let (Some(amount), Expiry::Unchanged) = (next, parsed.expiry) {
-            parsed.expiry = parse_expiry(option, amount, now_ms, "set").ok_or_else(|| error(SYNTAX))??;
+        } else if !is_set && is(option, "persist") && (no_expiry_yet || keeps_or_persists) {
+            parsed.expiry = Expiry::Persist;
+        } else if let (Some(amount), true) = (options.get(index + 1), may_time(option, timed, parsed.expiry))
+        {
+            timed = Some((option, amount));
             index += 1;
         } else {
             return Err(error(SYNTAX));
         }
         index += 1;
     }
+    if let Some((option, amount)) = timed {
+        let name = if of == OptionsOf::Set { "set" } else { "getex" };
+        parsed.expiry = parse_expiry(option, amount, now_ms, name).ok_or_else(|| error(SYNTAX))??;
+    }
     Ok(parsed)
+}
+
+/// True when `option` is EX/PX/EXAT/PXAT and no other expiry option came before (Redis lets the
+/// same one repeat, the last amount wins).
+fn may_time(option: &[u8], timed: Option<(&Bytes, &Bytes)>, expiry: Expiry) -> bool {
+    let is_timed = ["ex", "px", "exat", "pxat"].iter().any(|name| is(option, name));
+    let compatible = timed.is_none_or(|(previous, _)| previous.eq_ignore_ascii_case(option));
+    is_timed && compatible && expiry == Expiry::Unchanged
 }
 
 /// SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT n|KEEPTTL].
@@ -119,7 +145,7 @@ pub(crate) fn set(store: &mut Store, call: &Call) -> Frame {
 }
 
 fn set_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
-    let options = parse_set_options(&call.args[3..], call.now_ms)?;
+    let options = parse_set_options(&call.args[3..], call.now_ms, OptionsOf::Set)?;
     let key = &call.args[1];
     let old = if options.return_old { store.string_at(key, call.now_ms)? } else { None };
     let exists = store.live_entry(key, call.now_ms).is_some();
@@ -167,14 +193,7 @@ pub(crate) fn getex(store: &mut Store, call: &Call) -> Frame {
 }
 
 fn getex_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
-    let expiry = match &call.args[2..] {
-        [] => Expiry::Unchanged,
-        [option] if is(option, "persist") => Expiry::Persist,
-        [option, amount] => {
-            parse_expiry(option, amount, call.now_ms, "getex").ok_or_else(|| error(SYNTAX))??
-        }
-        _ => return Err(error(SYNTAX)),
-    };
+    let expiry = parse_set_options(&call.args[2..], call.now_ms, OptionsOf::GetEx)?.expiry;
     let value = store.string_at(&call.args[1], call.now_ms)?;
     if value.is_some() {
         store.apply_expiry(&call.args[1], expiry, call.now_ms);

@@ -59,7 +59,7 @@ fn parse_score_bound(arg: &[u8]) -> Result<(f64, bool), Frame> {
         Some((b'(', rest)) => (rest, true),
         _ => (arg, false),
     };
-    numbers::parse_f64(text).map(|value| (value, exclusive)).ok_or_else(|| error(NOT_FLOAT_RANGE))
+    numbers::parse_range_f64(text).map(|value| (value, exclusive)).ok_or_else(|| error(NOT_FLOAT_RANGE))
 }
 
 /// One end of a BYLEX interval.
