@@ -66,7 +66,7 @@ fn match_class(mut pattern: &[u8], byte: u8) -> (bool, &[u8]) {
                 matched |= *escaped == byte;
                 pattern = rest;
             }
-            [start, b'-', end, rest @ ..] if *end != b']' => {
+            [start, b'-', end, rest @ ..] => {
                 let (low, high) = if start <= end { (*start, *end) } else { (*end, *start) };
                 matched |= (low..=high).contains(&byte);
                 pattern = rest;
