@@ -268,3 +268,43 @@ fn render_pairs(pairs: Vec<(Bytes, Bytes)>, with_values: bool, protocol: Protoco
     });
     Frame::Array(frames.collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::resp::{Frame, Protocol};
+    use crate::store::Store;
+
+    fn run(store: &mut Store, words: &[&str]) -> Frame {
+        let args: Vec<Bytes> = words.iter().map(|word| Bytes::copy_from_slice(word.as_bytes())).collect();
+        store.execute(&args, 0, Protocol::Resp2)
+    }
+
+    #[test]
+    fn fields_keep_insertion_order_through_updates_and_deletes() {
+        let mut store = Store::new();
+        run(&mut store, &["HSET", "h", "z", "1", "a", "2", "m", "3"]);
+        run(&mut store, &["HSET", "h", "a", "updated"]);
+        run(&mut store, &["HDEL", "h", "z"]);
+        run(&mut store, &["HSET", "h", "z", "again"]);
+        assert_eq!(
+            run(&mut store, &["HKEYS", "h"]),
+            Frame::Array(vec![Frame::bulk("a"), Frame::bulk("m"), Frame::bulk("z")])
+        );
+    }
+
+    #[test]
+    fn positive_random_counts_are_distinct() {
+        let mut store = Store::with_seed(3);
+        run(&mut store, &["HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"]);
+        let Frame::Array(picked) = run(&mut store, &["HRANDFIELD", "h", "3"]) else { panic!("array") };
+        let mut unique: Vec<String> = picked.iter().map(|frame| format!("{frame:?}")).collect();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 3);
+        assert_eq!(picked.len(), 3);
+        let Frame::Array(repeated) = run(&mut store, &["HRANDFIELD", "h", "-7"]) else { panic!("array") };
+        assert_eq!(repeated.len(), 7);
+    }
+}

@@ -434,3 +434,18 @@ pub(crate) fn persist(store: &mut Store, call: &Call) -> Frame {
         _ => Frame::Integer(0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+
+    #[test]
+    fn cursors_parse_like_strtoul() {
+        assert_eq!(parse_cursor(b"0").ok(), Some(0));
+        assert_eq!(parse_cursor(b"+7").ok(), Some(7));
+        assert_eq!(parse_cursor(b"-1").ok(), Some(u64::MAX));
+        assert!(parse_cursor(b"abc").is_err());
+        assert!(parse_cursor(b"1 ").is_err());
+        assert!(parse_cursor(b"99999999999999999999999").is_err());
+    }
+}

@@ -343,3 +343,27 @@ pub(crate) fn lmove(store: &mut Store, call: &Call) -> Frame {
 pub(crate) fn rpoplpush(store: &mut Store, call: &Call) -> Frame {
     reply(move_item(store, call, End::Right, End::Left))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_range;
+
+    /// (start, stop, length) → the inclusive index range Redis's LRANGE would return.
+    #[test]
+    fn ranges_normalize_like_redis() {
+        let cases = [
+            ((0, -1, 5), Some((0, 4))),
+            ((-2, -1, 5), Some((3, 4))),
+            ((-100, 1, 5), Some((0, 1))),
+            ((3, 100, 5), Some((3, 4))),
+            ((4, 2, 5), None),
+            ((5, 10, 5), None),
+            ((0, -1, 0), None),
+            ((0, -6, 5), None),
+            ((i64::MIN, i64::MAX, 3), Some((0, 2))),
+        ];
+        for ((start, stop, length), expected) in cases {
+            assert_eq!(normalize_range(start, stop, length), expected, "{start} {stop} {length}");
+        }
+    }
+}

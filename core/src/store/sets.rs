@@ -287,3 +287,30 @@ fn sintercard_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
     let count = if limit == 0 { result.len() } else { result.len().min(limit) };
     Ok(Frame::Integer(count as i64))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use bytes::Bytes;
+
+    use super::ordered;
+
+    fn set(members: &[&str]) -> BTreeSet<Bytes> {
+        members.iter().map(|member| Bytes::copy_from_slice(member.as_bytes())).collect()
+    }
+
+    #[test]
+    fn integer_sets_list_in_numeric_order_like_an_intset() {
+        let listed = ordered(&set(&["10", "-3", "2"]));
+        assert_eq!(
+            listed,
+            vec![Bytes::from_static(b"-3"), Bytes::from_static(b"2"), Bytes::from_static(b"10")]
+        );
+        let mixed = ordered(&set(&["10", "b", "2"]));
+        assert_eq!(
+            mixed,
+            vec![Bytes::from_static(b"10"), Bytes::from_static(b"2"), Bytes::from_static(b"b")]
+        );
+    }
+}

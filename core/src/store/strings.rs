@@ -393,3 +393,45 @@ fn setrange_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
     store.overwrite_string(key, updated.freeze());
     Ok(Frame::Integer(length as i64))
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::resp::{Frame, Protocol};
+    use crate::store::Store;
+
+    const NOW_MS: u64 = 1_000_000;
+
+    fn run(store: &mut Store, now_ms: u64, words: &[&str]) -> Frame {
+        let args: Vec<Bytes> = words.iter().map(|word| Bytes::copy_from_slice(word.as_bytes())).collect();
+        store.execute(&args, now_ms, Protocol::Resp2)
+    }
+
+    #[test]
+    fn set_expiry_options_use_the_injected_clock() {
+        let mut store = Store::new();
+        run(&mut store, NOW_MS, &["SET", "k", "v", "EX", "10"]);
+        assert_eq!(run(&mut store, NOW_MS, &["PTTL", "k"]), Frame::Integer(10_000));
+        run(&mut store, NOW_MS + 1_000, &["SET", "k", "w", "KEEPTTL"]);
+        assert_eq!(run(&mut store, NOW_MS + 1_000, &["PTTL", "k"]), Frame::Integer(9_000));
+        run(&mut store, NOW_MS, &["SET", "k", "v", "PXAT", "1000500"]);
+        assert_eq!(run(&mut store, NOW_MS, &["PEXPIRETIME", "k"]), Frame::Integer(1_000_500));
+        assert_eq!(run(&mut store, NOW_MS + 501, &["GET", "k"]), Frame::Null);
+    }
+
+    #[test]
+    fn set_past_absolute_expiry_deletes_at_once() {
+        let mut store = Store::new();
+        assert_eq!(run(&mut store, NOW_MS, &["SET", "k", "v", "PXAT", "5"]), Frame::ok());
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn counters_keep_the_ttl() {
+        let mut store = Store::new();
+        run(&mut store, NOW_MS, &["SET", "n", "1", "PX", "100"]);
+        assert_eq!(run(&mut store, NOW_MS, &["INCRBY", "n", "41"]), Frame::Integer(42));
+        assert_eq!(run(&mut store, NOW_MS, &["PTTL", "n"]), Frame::Integer(100));
+    }
+}

@@ -712,3 +712,33 @@ pub(crate) fn zscan(store: &mut Store, call: &Call) -> Frame {
         Ok(Frame::Array(vec![Frame::bulk("0"), Frame::Array(items)]))
     })())
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::{LexRange, ScoreRange};
+
+    #[test]
+    fn score_ranges_honour_exclusive_bounds() {
+        let range = ScoreRange::parse(b"(1", b"2").expect("valid range");
+        assert!(!range.contains(1.0));
+        assert!(range.contains(1.5));
+        assert!(range.contains(2.0));
+        let everything = ScoreRange::parse(b"-inf", b"+inf").expect("valid range");
+        assert!(everything.contains(f64::INFINITY));
+        assert!(ScoreRange::parse(b"x", b"1").is_err());
+    }
+
+    #[test]
+    fn lex_ranges_need_a_bracket_or_an_infinity() {
+        let range = LexRange::parse(&Bytes::from_static(b"[b"), &Bytes::from_static(b"(d")).expect("valid");
+        assert!(range.contains(b"b"));
+        assert!(range.contains(b"c"));
+        assert!(!range.contains(b"d"));
+        let open = LexRange::parse(&Bytes::from_static(b"-"), &Bytes::from_static(b"+")).expect("valid");
+        assert!(open.contains(b""));
+        assert!(LexRange::parse(&Bytes::from_static(b"b"), &Bytes::from_static(b"+")).is_err());
+        assert!(LexRange::parse(&Bytes::from_static(b"-x"), &Bytes::from_static(b"+")).is_err());
+    }
+}
