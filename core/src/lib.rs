@@ -13,4 +13,5 @@
 pub mod command;
 pub mod config;
 pub mod resp;
+pub mod ring;
 pub mod store;
