@@ -10,8 +10,10 @@
 //!   arrives as an argument (`now_ms`) and randomness as a seeded generator;
 //! - no iteration over default-hasher `HashMap`/`HashSet` (use `BTreeMap`/`Vec`).
 
+pub mod cluster;
 pub mod command;
 pub mod config;
+pub mod peer;
 pub mod resp;
 pub mod ring;
 pub mod store;

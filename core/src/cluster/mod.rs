@@ -1,0 +1,23 @@
+//! Coordinator logic for a cluster: consistency-level reconciliation of replica replies, multi-key
+//! commands split by owner and merged back, and cluster-wide SCAN cursors.
+//!
+//! Everything here is pure and synchronous: the driver sends what the planner chose, then feeds each
+//! replica's result in and writes out the verdict.
+//!
+//! - `outcome`: what replicas give back ([`ReplicaResult`], [`ReplicaFailure`]) and the answer
+//!   ([`Verdict`]), with C Dynomite's error texts.
+//! - `tally` + `quorum`: [`QuorumCollector`], the per-request decision for DC_ONE, DC_QUORUM,
+//!   DC_SAFE_QUORUM and DC_EACH_SAFE_QUORUM (rules tabled in the [`quorum`](QuorumCollector) docs).
+//! - `fragment`: [`split_multi_key`] and [`merge_multi_key`] for MGET, MSET, DEL, UNLINK, EXISTS, TOUCH.
+//! - `cursor`: [`ClusterCursor`], the composite SCAN cursor (node index in the top 10 bits).
+mod cursor;
+mod fragment;
+mod outcome;
+mod quorum;
+mod tally;
+
+pub use cursor::{ClusterCursor, CursorError, NODE_CURSOR_BITS, NODE_CURSOR_MAX, RACK_NODES_MAX_COUNT};
+pub use fragment::{merge_multi_key, split_multi_key, Fragment, SplitError, MULTI_KEY_KEYS_MAX_COUNT};
+pub use outcome::{ReplicaFailure, ReplicaResult, Verdict, DATASTORE_REFUSED_TEXT, NO_QUORUM_TEXT};
+pub use quorum::{decide_all, QuorumCollector, GROUPS_MAX_COUNT};
+pub use tally::{quorum_size, GROUP_REPLICAS_MAX_COUNT};
