@@ -22,6 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
+use crate::coordinator::Reply;
 use crate::datastore::{DatastoreError, DatastoreReply};
 use crate::node::NodeShared;
 use crate::session::{Pending, Session};
@@ -136,8 +137,10 @@ async fn resolve(
         }
         Pending::Later(future, protocol) => {
             flush(socket, out).await?;
-            let frame = future.await;
-            resp::encode(&frame, protocol, out);
+            match future.await {
+                Reply::Frame(frame) => resp::encode(&frame, protocol, out),
+                Reply::Raw(bytes) => out.extend_from_slice(&bytes),
+            }
         }
         Pending::Close => {}
     }

@@ -42,30 +42,30 @@ const CONNECT_TIMEOUT_MS: u64 = 2_000;
 /// Bytes read from a socket per call.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
 
-/// Why a datastore request failed. Shown to clients as `-ERR <text>`.
+/// Why a datastore request failed. Shown to clients as `-ERR Storage: <text>` (C Dynomite's prefix).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DatastoreError {
     /// The datastore is down or refused the TCP connection (C Dynomite's text).
-    #[error("Storage: Datastore refused connection")]
+    #[error("Datastore refused connection")]
     Refused,
     /// The connection broke after the request was sent; it may or may not have been applied.
-    #[error("Storage: Connection to datastore lost before it replied")]
+    #[error("Connection to datastore lost before it replied")]
     ConnectionLost,
     /// No reply within the configured `timeout`.
-    #[error("Storage: Datastore did not reply within {timeout_ms} ms")]
+    #[error("Datastore did not reply within {timeout_ms} ms")]
     Timeout {
         /// The configured `timeout`.
         timeout_ms: u64,
     },
     /// The node is shutting down.
-    #[error("Storage: Datastore connection is shutting down")]
+    #[error("Datastore connection is shutting down")]
     ShuttingDown,
 }
 
 impl DatastoreError {
     /// The error as the RESP error a client receives.
     pub fn to_frame(&self) -> Frame {
-        Frame::error(format!("ERR {self}"))
+        Frame::error(format!("ERR Storage: {self}"))
     }
 }
 

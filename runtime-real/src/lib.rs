@@ -8,6 +8,9 @@
 //! - [`node`]: binds the listeners of one node and runs it until shutdown.
 //! - [`client`]: one client connection: parses requests once, dispatches them, writes replies in
 //!   request order even when the client pipelines.
+//! - [`coordinator`]: places a request on its replicas (token ring), gathers their replies at the
+//!   consistency level, splits and merges multi-key commands, covers the rack for SCAN/KEYS/DBSIZE.
+//! - [`peer`]: links to other nodes (multiplexed, reconnecting, ejecting) and the peer listener.
 //! - [`session`]: commands the proxy answers itself (HELLO, CLIENT, SELECT, PING, QUIT, RESET, ...).
 //! - [`datastore`]: the node's datastore: a pool of persistent connections to a real Redis, or the
 //!   embedded engine of `dynomite-core`.
@@ -17,7 +20,9 @@
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod coordinator;
 pub mod datastore;
 pub mod local;
 pub mod node;
+pub mod peer;
 pub mod session;

@@ -6,11 +6,17 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use dynomite_core::config::{Config, DataStore};
+use dynomite_core::config::{Config, Consistency, DataStore};
+use dynomite_core::peer::NodeIdentity;
+use dynomite_core::ring::{key_token, NodeId, Topology};
 use tokio::net::TcpListener;
+
+use crate::coordinator::Levels;
+use crate::peer::link::{LinkSettings, PeerLink};
+use crate::peer::stream::{Acceptor, Connector};
 
 use crate::clock::SharedClock;
 use crate::datastore::{Datastore, EmbeddedStore, RedisPool, RedisTarget};
@@ -64,6 +70,12 @@ impl Stats {
 pub struct NodeShared {
     /// The validated configuration.
     pub config: Config,
+    /// Datacenters, racks, nodes and their tokens (this node and its `dyn_seeds`).
+    pub topology: Topology,
+    /// Outgoing links to every other node, indexed by `NodeId` (None for this node).
+    peers: Vec<Option<PeerLink>>,
+    /// The node's read/write consistency, changeable at runtime (admin endpoint).
+    consistency: RwLock<Levels>,
     /// Where the data lives.
     pub datastore: Datastore,
     /// The node's clock (skewed per node in the simulator).
@@ -78,6 +90,36 @@ impl NodeShared {
     /// A fresh id for a client connection.
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The link to peer `id`, None for this node.
+    pub fn peer(&self, id: NodeId) -> Option<&PeerLink> {
+        self.peers.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// Every outgoing peer link.
+    pub fn peer_links(&self) -> impl Iterator<Item = (NodeId, &PeerLink)> {
+        self.peers.iter().enumerate().filter_map(|(index, link)| link.as_ref().map(|link| (NodeId(index as u32), link)))
+    }
+
+    /// The node's current read and write consistency.
+    pub fn consistency(&self) -> Levels {
+        *self.consistency.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the node's read consistency (admin `/set_consistency/read/...`).
+    pub fn set_read_consistency(&self, level: Consistency) {
+        self.consistency.write().unwrap_or_else(|poisoned| poisoned.into_inner()).read = level;
+    }
+
+    /// Changes the node's write consistency (admin `/set_consistency/write/...`).
+    pub fn set_write_consistency(&self, level: Consistency) {
+        self.consistency.write().unwrap_or_else(|poisoned| poisoned.into_inner()).write = level;
+    }
+
+    /// The key's token on the ring, with the configured hash and hash tag.
+    pub fn token_of(&self, key: &[u8]) -> u32 {
+        key_token(key, self.config.hash, self.config.hash_tag)
     }
 
     /// The datastore request timeout (`timeout`).
@@ -111,6 +153,7 @@ impl NodeShared {
 /// A node whose listeners are bound but not yet serving.
 pub struct Node {
     client_listener: TcpListener,
+    peer_listener: TcpListener,
     shared: Arc<NodeShared>,
 }
 
@@ -118,7 +161,10 @@ impl Node {
     /// Binds the client listener and sets up the datastore (connections open lazily unless
     /// `preconnect` is set). Must run inside a tokio runtime.
     pub async fn bind(config: Config, clock: SharedClock) -> std::io::Result<Node> {
+        let topology = Topology::from_config(&config)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
         let client_listener = TcpListener::bind(config.listen.to_string()).await?;
+        let peer_listener = TcpListener::bind(config.dyn_listen.to_string()).await?;
         let datastore = match (config.data_store, &config.server) {
             (DataStore::Redis, Some(server)) => Datastore::Redis(RedisPool::start(
                 RedisTarget {
@@ -137,15 +183,25 @@ impl Node {
             (DataStore::Embedded, _) => Datastore::Embedded(EmbeddedStore::new(clock.clone())),
         };
         let started_ms = clock.now_ms();
+        let peers = start_peer_links(&config, &topology);
+        let consistency = RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
         let shared = Arc::new(NodeShared {
             config,
+            topology,
+            peers,
+            consistency,
             datastore,
             clock,
             stats: Stats::default(),
             started_ms,
             next_client_id: AtomicU64::new(0),
         });
-        Ok(Node { client_listener, shared })
+        Ok(Node { client_listener, peer_listener, shared })
+    }
+
+    /// The address peers connect to.
+    pub fn peer_address(&self) -> std::io::Result<SocketAddr> {
+        self.peer_listener.local_addr()
     }
 
     /// The address clients connect to.
@@ -160,10 +216,14 @@ impl Node {
 
     /// Serves clients until `shutdown` completes.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let Node { client_listener, shared } = self;
+        let Node { client_listener, peer_listener, shared } = self;
         if let Datastore::Embedded(_) = shared.datastore {
             tokio::spawn(active_expiry(shared.clone()));
         }
+        let (stop_peers, peers_stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(crate::peer::server::serve(peer_listener, Acceptor::Plain, shared.clone(), async move {
+            let _ = peers_stopped.await;
+        }));
         tracing::info!(
             listen = %shared.config.listen,
             datastore = shared.datastore.kind(),
@@ -188,8 +248,44 @@ impl Node {
                 },
             }
         }
+        let _ = stop_peers.send(());
         tracing::info!(listen = %shared.config.listen, "node stopped accepting clients");
     }
+}
+
+/// One link per other node: local-DC peers get `local_peer_connections`, remote ones
+/// `remote_peer_connections`.
+fn start_peer_links(config: &Config, topology: &Topology) -> Vec<Option<PeerLink>> {
+    let local = topology.local();
+    let identity = NodeIdentity {
+        datacenter: local.datacenter.clone(),
+        rack: local.rack.clone(),
+        address: local.address.to_string(),
+        tokens: local.tokens.clone(),
+    };
+    topology
+        .nodes()
+        .iter()
+        .map(|peer| {
+            if peer.is_local {
+                return None;
+            }
+            let connections = if peer.datacenter == local.datacenter {
+                config.local_peer_connections
+            } else {
+                config.remote_peer_connections
+            };
+            Some(PeerLink::start(LinkSettings {
+                address: peer.address.to_string(),
+                connections,
+                identity: identity.clone(),
+                connector: Connector::Plain,
+                auto_eject: config.auto_eject_hosts,
+                failure_limit: config.server_failure_limit,
+                retry_timeout_ms: config.server_retry_timeout_ms,
+            }))
+        })
+        .collect()
 }
 
 /// Periodically removes expired keys from the embedded engine (lazy expiry handles reads).

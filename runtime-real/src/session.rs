@@ -5,18 +5,20 @@
 //! datastore: the node answers from this session state, so modern clients (redis-py 5+, which sends
 //! `HELLO 3` and `CLIENT SETINFO` on connect) work, where C Dynomite dropped their connection.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use dynomite_core::command::{self, CommandSpec};
+use dynomite_core::config::Consistency;
 use dynomite_core::resp::{self, Frame, Protocol};
 
+use crate::coordinator::{self, Levels, Reply, ReplyFuture, Routed};
 use crate::datastore::DatastoreReply;
 use crate::node::NodeShared;
 
+/// C Dynomite's command for a per-connection consistency level.
+const CONN_CONSISTENCY_COMMAND: &[u8] = b"DYNO_CONFIG:CONN_CONSISTENCY";
 /// The Redis version the proxy reports in `HELLO` (the command set it implements).
 pub const REDIS_COMPATIBLE_VERSION: &str = "7.0.0";
 /// Longest client name or library name/version accepted, in bytes.
@@ -28,8 +30,9 @@ pub enum Pending {
     Frame(Frame, Protocol),
     /// Raw bytes from the datastore, already in the protocol the request was sent with.
     Datastore(DatastoreReply, Protocol),
-    /// Computed later (e.g. INFO merges the node's section with the datastore's).
-    Later(Pin<Box<dyn Future<Output = Frame> + Send>>, Protocol),
+    /// Computed later: replicas answering at a consistency level, merged fragments, or INFO merging
+    /// the node's section with the datastore's.
+    Later(ReplyFuture, Protocol),
     /// Close the connection once every earlier reply is written (QUIT, protocol error).
     Close,
 }
@@ -62,17 +65,31 @@ pub struct Session {
     pub library_name: Option<Bytes>,
     /// `CLIENT SETINFO LIB-VER`.
     pub library_version: Option<Bytes>,
+    /// `DYNO_CONFIG:CONN_CONSISTENCY`: this connection's level for reads and writes, overriding the
+    /// node's (which the admin endpoint can change at runtime).
+    pub consistency: Option<Consistency>,
 }
 
 impl Session {
     /// A new RESP2 session.
     pub fn new(id: u64, peer: Option<SocketAddr>) -> Session {
-        Session { id, peer, protocol: Protocol::Resp2, name: None, library_name: None, library_version: None }
+        Session {
+            id,
+            peer,
+            protocol: Protocol::Resp2,
+            name: None,
+            library_name: None,
+            library_version: None,
+            consistency: None,
+        }
     }
 
     /// Handles one parsed request: the command is named once here, then routed by its table entry.
     pub fn dispatch(&mut self, args: Vec<Bytes>, node: &Arc<NodeShared>) -> Outcome {
         node.stats.count_request();
+        if args[0].eq_ignore_ascii_case(CONN_CONSISTENCY_COMMAND) {
+            return Outcome::reply(self.set_connection_consistency(&args), self.protocol);
+        }
         let spec = match command::resolve(&args) {
             Ok(spec) => spec,
             Err(error) => {
@@ -88,9 +105,33 @@ impl Session {
             }
             command::Routing::Proxy => self.answer(spec, &args, node),
             _ => {
-                let reply = node.datastore.call(&args, self.protocol);
-                Outcome { reply: Pending::Datastore(reply, self.protocol), close_after: false }
+                let levels = match self.consistency {
+                    Some(level) => Levels { read: level, write: level },
+                    None => node.consistency(),
+                };
+                let reply = match coordinator::route(node, spec, args, self.protocol, levels) {
+                    Routed::Local(reply) => Pending::Datastore(reply, self.protocol),
+                    Routed::Later(future) => Pending::Later(future, self.protocol),
+                };
+                Outcome { reply, close_after: false }
             }
+        }
+    }
+
+    /// `DYNO_CONFIG:CONN_CONSISTENCY <level>` (C Dynomite's per-connection consistency).
+    fn set_connection_consistency(&mut self, args: &[Bytes]) -> Frame {
+        let [_, level] = args else {
+            return Frame::error("ERR wrong number of arguments for 'dyno_config:conn_consistency' command");
+        };
+        match std::str::from_utf8(level).ok().and_then(|text| text.parse::<Consistency>().ok()) {
+            Some(level) => {
+                self.consistency = Some(level);
+                Frame::ok()
+            }
+            None => Frame::error(format!(
+                "ERR Dynomite: '{}' is not a consistency level; allowed: dc_one, dc_quorum, dc_safe_quorum, dc_each_safe_quorum",
+                String::from_utf8_lossy(level)
+            )),
         }
     }
 
@@ -254,10 +295,10 @@ impl Session {
                 },
             };
             let text = format!("{own}\r\n{datastore_text}");
-            match protocol {
+            Reply::Frame(match protocol {
                 Protocol::Resp2 => Frame::Bulk(Bytes::from(text)),
                 Protocol::Resp3 => Frame::Verbatim { format: *b"txt", text: Bytes::from(text) },
-            }
+            })
         };
         Outcome { reply: Pending::Later(Box::pin(merged), protocol), close_after: false }
     }
