@@ -66,14 +66,22 @@ pub enum Routed {
 }
 
 /// Routes one request that the proxy does not answer itself.
-pub fn route(node: &Arc<NodeShared>, spec: &'static CommandSpec, args: Vec<Bytes>, protocol: Protocol, levels: Levels) -> Routed {
+pub fn route(
+    node: &Arc<NodeShared>,
+    spec: &'static CommandSpec,
+    args: Vec<Bytes>,
+    protocol: Protocol,
+    levels: Levels,
+) -> Routed {
     if node.topology.nodes().len() == 1 {
         return Routed::Local(node.datastore.call(&args, protocol));
     }
     let access = spec.request_access(&args);
     let consistency = if access == Access::Write { levels.write } else { levels.read };
     match spec.request_routing(&args) {
-        Routing::SingleKey | Routing::SameNode => route_by_keys(node, spec, args, protocol, access, consistency),
+        Routing::SingleKey | Routing::SameNode => {
+            route_by_keys(node, spec, args, protocol, access, consistency)
+        }
         Routing::MultiKeySplit => {
             Routed::Later(Box::pin(multi_key(node.clone(), spec, args, protocol, access, consistency)))
         }
@@ -105,7 +113,9 @@ fn route_by_keys(
     let token = node.token_of(&args[first]);
     let replicas = node.topology.replicas_in_datacenter(&node.topology.local().datacenter, token);
     for &index in &key_indexes[1..] {
-        let other = node.topology.replicas_in_datacenter(&node.topology.local().datacenter, node.token_of(&args[index]));
+        let other = node
+            .topology
+            .replicas_in_datacenter(&node.topology.local().datacenter, node.token_of(&args[index]));
         if other != replicas {
             let text = if spec.name.starts_with("EVAL") || spec.name.starts_with("FCALL") {
                 "ERR Dynomite: Keys in the script cannot span multiple nodes"
@@ -162,11 +172,15 @@ pub async fn replicate(
         calls.push(tagged(decides.then_some(0), call_node(&node, replica, request, node.timeout_ms())));
     }
     if asks_remote {
-        let remote_consistency =
-            if consistency == Consistency::DcEachSafeQuorum { Consistency::DcSafeQuorum } else { Consistency::DcOne };
+        let remote_consistency = if consistency == Consistency::DcEachSafeQuorum {
+            Consistency::DcSafeQuorum
+        } else {
+            Consistency::DcOne
+        };
         for (dc_index, dc) in remote_dcs.iter().enumerate() {
             let entry = topology.remote_datacenter_entry(dc, token);
-            let request = PeerRequest::Coordinate { protocol, consistency: remote_consistency, args: args.clone() };
+            let request =
+                PeerRequest::Coordinate { protocol, consistency: remote_consistency, args: args.clone() };
             let group = (consistency == Consistency::DcEachSafeQuorum).then_some(dc_index + 1);
             let timeout_ms = node.timeout_ms() * REMOTE_DATACENTER_TIMEOUT_FACTOR;
             calls.push(tagged(group, call_node(&node, entry, request, timeout_ms)));
@@ -183,7 +197,10 @@ pub async fn replicate(
     collector.give_up()
 }
 
-async fn tagged(group: Option<usize>, call: impl Future<Output = ReplicaResult>) -> (Option<usize>, ReplicaResult) {
+async fn tagged(
+    group: Option<usize>,
+    call: impl Future<Output = ReplicaResult>,
+) -> (Option<usize>, ReplicaResult) {
     (group, call.await)
 }
 
@@ -261,7 +278,10 @@ pub async fn coordinate_in_local_datacenter(
     let mut calls = FuturesUnordered::new();
     for (rack_index, &replica) in replicas.iter().take(targets).enumerate() {
         let request = PeerRequest::Execute { protocol, args: args.clone() };
-        calls.push(tagged((rack_index < group_size).then_some(0), call_node(&node, replica, request, node.timeout_ms())));
+        calls.push(tagged(
+            (rack_index < group_size).then_some(0),
+            call_node(&node, replica, request, node.timeout_ms()),
+        ));
     }
     while let Some((group, result)) = calls.next().await {
         if let Some(group) = group {
@@ -323,17 +343,28 @@ async fn multi_key(
     let mut replies: Vec<Option<Frame>> = vec![None; fragments.len()];
     while let Some((index, verdict)) = calls.next().await {
         let frame = match verdict {
-            Verdict::Reply(bytes) => resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}"))),
+            Verdict::Reply(bytes) => {
+                resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}")))
+            }
             Verdict::Error(text) => Frame::Error(text),
         };
         replies[index] = Some(frame);
     }
-    let merged: Vec<_> = fragments.into_iter().zip(replies).map(|(fragment, frame)| (fragment, frame.unwrap_or(Frame::Null))).collect();
+    let merged: Vec<_> = fragments
+        .into_iter()
+        .zip(replies)
+        .map(|(fragment, frame)| (fragment, frame.unwrap_or(Frame::Null)))
+        .collect();
     Reply::Frame(merge_multi_key(spec.name, key_count, &merged))
 }
 
 /// KEYS, SCAN, DBSIZE, RANDOMKEY over every node of the local rack.
-async fn cluster_wide(node: Arc<NodeShared>, spec: &'static CommandSpec, args: Vec<Bytes>, protocol: Protocol) -> Reply {
+async fn cluster_wide(
+    node: Arc<NodeShared>,
+    spec: &'static CommandSpec,
+    args: Vec<Bytes>,
+    protocol: Protocol,
+) -> Reply {
     let rack_nodes = node.topology.local_rack_nodes();
     match spec.name {
         "SCAN" => scan(node, rack_nodes, args, protocol).await,
@@ -346,7 +377,11 @@ async fn cluster_wide(node: Arc<NodeShared>, spec: &'static CommandSpec, args: V
                     Frame::Integer(count) => total += count,
                     Frame::Array(items) | Frame::Set(items) => keys.extend(items),
                     error @ (Frame::Error(_) | Frame::BlobError(_)) => return Reply::Frame(error),
-                    other => return Reply::Frame(Frame::error(format!("ERR Dynomite: unexpected reply {other:?}"))),
+                    other => {
+                        return Reply::Frame(Frame::error(format!(
+                            "ERR Dynomite: unexpected reply {other:?}"
+                        )))
+                    }
                 }
             }
             Reply::Frame(if spec.name == "DBSIZE" { Frame::Integer(total) } else { Frame::Array(keys) })
@@ -356,7 +391,12 @@ async fn cluster_wide(node: Arc<NodeShared>, spec: &'static CommandSpec, args: V
 }
 
 /// SCAN with a composite cursor: which node of the local rack, and that node's own cursor.
-async fn scan(node: Arc<NodeShared>, rack_nodes: Vec<NodeId>, mut args: Vec<Bytes>, protocol: Protocol) -> Reply {
+async fn scan(
+    node: Arc<NodeShared>,
+    rack_nodes: Vec<NodeId>,
+    mut args: Vec<Bytes>,
+    protocol: Protocol,
+) -> Reply {
     let cursor = match ClusterCursor::decode(&args[1], rack_nodes.len()) {
         Ok(cursor) => cursor,
         Err(_) => return Reply::Frame(Frame::error("ERR invalid cursor")),
@@ -387,7 +427,9 @@ async fn scan(node: Arc<NodeShared>, rack_nodes: Vec<NodeId>, mut args: Vec<Byte
         Ok(0)
     };
     let Ok(next) = next else {
-        return Reply::Frame(Frame::error("ERR Dynomite: a node's SCAN cursor does not fit the cluster cursor"));
+        return Reply::Frame(Frame::error(
+            "ERR Dynomite: a node's SCAN cursor does not fit the cluster cursor",
+        ));
     };
     parts[0] = Frame::Bulk(Bytes::from(next.to_string()));
     Reply::Frame(Frame::Array(parts))
@@ -395,7 +437,12 @@ async fn scan(node: Arc<NodeShared>, rack_nodes: Vec<NodeId>, mut args: Vec<Byte
 
 /// SCRIPT LOAD/FLUSH/EXISTS, FLUSHALL/FLUSHDB, FUNCTION ...: every node of the cluster. The reply is
 /// the local node's when every node agrees, else the first disagreeing or failed node's error.
-async fn broadcast(node: Arc<NodeShared>, spec: &'static CommandSpec, args: Vec<Bytes>, protocol: Protocol) -> Reply {
+async fn broadcast(
+    node: Arc<NodeShared>,
+    spec: &'static CommandSpec,
+    args: Vec<Bytes>,
+    protocol: Protocol,
+) -> Reply {
     let all: Vec<NodeId> = node.topology.nodes().iter().map(|peer| peer.id).collect();
     let mut calls = FuturesUnordered::new();
     for &target in &all {
@@ -407,7 +454,11 @@ async fn broadcast(node: Arc<NodeShared>, spec: &'static CommandSpec, args: Vec<
         match result {
             ReplicaResult::Reply(bytes) => replies.push(bytes),
             ReplicaResult::Failed(failure) => {
-                return Reply::Frame(Frame::error(format!("{} (during {} on every node)", failure.error_text(), spec.name.replace('|', " "))))
+                return Reply::Frame(Frame::error(format!(
+                    "{} (during {} on every node)",
+                    failure.error_text(),
+                    spec.name.replace('|', " ")
+                )))
             }
         }
     }
@@ -418,7 +469,9 @@ async fn broadcast(node: Arc<NodeShared>, spec: &'static CommandSpec, args: Vec<
     if replies.iter().all(|reply| *reply == first) {
         Reply::Raw(first)
     } else {
-        Reply::Frame(Frame::error("ERR Dynomite: nodes answered differently; the command was applied on every reachable node"))
+        Reply::Frame(Frame::error(
+            "ERR Dynomite: nodes answered differently; the command was applied on every reachable node",
+        ))
     }
 }
 
@@ -426,8 +479,11 @@ async fn broadcast(node: Arc<NodeShared>, spec: &'static CommandSpec, args: Vec<
 fn script_exists_and(replies: &[Bytes]) -> Frame {
     let mut combined: Option<Vec<i64>> = None;
     for reply in replies {
-        let Ok(Frame::Array(items)) = resp::parse_frame(reply) else { return Frame::error("ERR Dynomite: bad SCRIPT EXISTS reply") };
-        let flags: Vec<i64> = items.iter().map(|item| if let Frame::Integer(value) = item { *value } else { 0 }).collect();
+        let Ok(Frame::Array(items)) = resp::parse_frame(reply) else {
+            return Frame::error("ERR Dynomite: bad SCRIPT EXISTS reply");
+        };
+        let flags: Vec<i64> =
+            items.iter().map(|item| if let Frame::Integer(value) = item { *value } else { 0 }).collect();
         combined = Some(match combined {
             None => flags,
             Some(previous) => previous.iter().zip(flags).map(|(a, b)| a.min(&b).to_owned()).collect(),
@@ -437,12 +493,19 @@ fn script_exists_and(replies: &[Bytes]) -> Frame {
 }
 
 /// The same request on each node, replies parsed, in node order.
-async fn ask_all(node: &Arc<NodeShared>, targets: &[NodeId], args: &[Bytes], protocol: Protocol) -> Vec<Frame> {
+async fn ask_all(
+    node: &Arc<NodeShared>,
+    targets: &[NodeId],
+    args: &[Bytes],
+    protocol: Protocol,
+) -> Vec<Frame> {
     let mut results = Vec::with_capacity(targets.len());
     for &target in targets {
         let request = PeerRequest::Execute { protocol, args: args.to_vec() };
         let frame = match call_node(node, target, request, node.timeout_ms()).await {
-            ReplicaResult::Reply(bytes) => resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}"))),
+            ReplicaResult::Reply(bytes) => {
+                resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}")))
+            }
             ReplicaResult::Failed(failure) => Frame::error(failure.error_text()),
         };
         results.push(frame);

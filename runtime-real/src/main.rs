@@ -60,9 +60,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
             .map_err(|error| format!("cannot write pid file '{}': {error}", pid_file.display()))?;
     }
     match &cli.command {
-        Some(CliCommand::Local(args)) => {
-            dynomite::local::run(args.clone(), shutdown_signal()).await.map_err(|error| error.to_string())
-        }
+        Some(CliCommand::Local(args)) => dynomite::local::run(args.clone(), shutdown_signal()).await,
         None => {
             let config = load_config(cli)?;
             let listen = config.listen.to_string();

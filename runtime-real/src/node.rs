@@ -99,7 +99,10 @@ impl NodeShared {
 
     /// Every outgoing peer link.
     pub fn peer_links(&self) -> impl Iterator<Item = (NodeId, &PeerLink)> {
-        self.peers.iter().enumerate().filter_map(|(index, link)| link.as_ref().map(|link| (NodeId(index as u32), link)))
+        self.peers
+            .iter()
+            .enumerate()
+            .filter_map(|(index, link)| link.as_ref().map(|link| (NodeId(index as u32), link)))
     }
 
     /// The node's current read and write consistency.
@@ -184,7 +187,8 @@ impl Node {
         };
         let started_ms = clock.now_ms();
         let peers = start_peer_links(&config, &topology);
-        let consistency = RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
+        let consistency =
+            RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
         let shared = Arc::new(NodeShared {
             config,
             topology,
@@ -221,9 +225,14 @@ impl Node {
             tokio::spawn(active_expiry(shared.clone()));
         }
         let (stop_peers, peers_stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(crate::peer::server::serve(peer_listener, Acceptor::Plain, shared.clone(), async move {
-            let _ = peers_stopped.await;
-        }));
+        tokio::spawn(crate::peer::server::serve(
+            peer_listener,
+            Acceptor::Plain,
+            shared.clone(),
+            async move {
+                let _ = peers_stopped.await;
+            },
+        ));
         tracing::info!(
             listen = %shared.config.listen,
             datastore = shared.datastore.kind(),

@@ -105,7 +105,14 @@ impl PeerLink {
                 sender
             })
             .collect();
-        PeerLink { settings, connections, next: AtomicUsize::new(0), health, epoch, forced_down: Default::default() }
+        PeerLink {
+            settings,
+            connections,
+            next: AtomicUsize::new(0),
+            health,
+            epoch,
+            forced_down: Default::default(),
+        }
     }
 
     /// The peer's address.
@@ -126,7 +133,8 @@ impl PeerLink {
     /// True while the peer is ejected or forced down.
     pub fn is_down(&self) -> bool {
         let now_ms = self.epoch.elapsed().as_millis() as u64;
-        self.forced_down.load(Ordering::Relaxed) || self.health.ejected_until_ms.load(Ordering::Relaxed) > now_ms
+        self.forced_down.load(Ordering::Relaxed)
+            || self.health.ejected_until_ms.load(Ordering::Relaxed) > now_ms
     }
 
     /// Sends one request; the receiver yields its result. Fails at once when the peer cannot serve it.
@@ -143,7 +151,9 @@ impl PeerLink {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
         if let Err(error) = self.connections[index].try_send(LinkRequest { request, reply }) {
             let request = match error {
-                mpsc::error::TrySendError::Full(request) | mpsc::error::TrySendError::Closed(request) => request,
+                mpsc::error::TrySendError::Full(request) | mpsc::error::TrySendError::Closed(request) => {
+                    request
+                }
             };
             let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
         }
@@ -203,7 +213,8 @@ impl Connection {
         let connecting = async {
             let mut stream = self.settings.connector.connect(&self.settings.address).await?;
             let mut hello = BytesMut::new();
-            let message = PeerMessage::Hello { version: PEER_PROTOCOL_VERSION, node: self.settings.identity.clone() };
+            let message =
+                PeerMessage::Hello { version: PEER_PROTOCOL_VERSION, node: self.settings.identity.clone() };
             peer::encode(&message, &mut hello);
             stream.write_all(&hello).await?;
             stream.flush().await?;
@@ -303,7 +314,10 @@ fn failure_from_wire(kind: FailureKind, message: String) -> ReplicaFailure {
 }
 
 /// Hands every complete reply in `buffer` to its caller. False on a malformed stream.
-fn deliver_replies(buffer: &mut BytesMut, pending: &mut BTreeMap<u64, oneshot::Sender<ReplicaResult>>) -> bool {
+fn deliver_replies(
+    buffer: &mut BytesMut,
+    pending: &mut BTreeMap<u64, oneshot::Sender<ReplicaResult>>,
+) -> bool {
     loop {
         match peer::decode(buffer) {
             Ok(Some(PeerMessage::Response { request_id, reply })) => {

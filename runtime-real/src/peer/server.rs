@@ -43,7 +43,12 @@ enum Outgoing {
 }
 
 /// Accepts peer connections until `shutdown` completes.
-pub async fn serve(listener: TcpListener, acceptor: Acceptor, node: Arc<NodeShared>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    acceptor: Acceptor,
+    node: Arc<NodeShared>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -109,7 +114,9 @@ async fn serve_connection(stream: PeerStream, node: Arc<NodeShared>) {
                     continue;
                 }
                 PeerMessage::Ping { nonce } => Outgoing::Pong(nonce),
-                PeerMessage::Response { .. } | PeerMessage::Failure { .. } | PeerMessage::Pong { .. } => continue,
+                PeerMessage::Response { .. } | PeerMessage::Failure { .. } | PeerMessage::Pong { .. } => {
+                    continue
+                }
                 PeerMessage::Gossip { .. } => continue, // membership arrives with the gossip work
             };
             if queue.send(item).await.is_err() {
@@ -135,7 +142,9 @@ async fn write_results(mut socket: WriteHalf<PeerStream>, mut outgoing: mpsc::Re
                 Outgoing::Pong(nonce) => PeerMessage::Pong { nonce },
                 Outgoing::Ready(request_id, result) => result_message(request_id, result),
                 Outgoing::Result(request_id, future) => {
-                    if !out.is_empty() && (socket.write_all(&out).await.is_err() || socket.flush().await.is_err()) {
+                    if !out.is_empty()
+                        && (socket.write_all(&out).await.is_err() || socket.flush().await.is_err())
+                    {
                         return;
                     }
                     out.clear();
