@@ -25,8 +25,11 @@ fn result_of(outcome: Option<u8>) -> ReplicaResult {
     }
 }
 
+/// A level, the replicas contacted per group, and the results as `(group, outcome)`.
+type Scenario = (Consistency, Vec<usize>, Vec<(usize, Option<u8>)>);
+
 /// Up to `contacted` results per group (fewer = the rest timed out), each tagged with its group.
-fn scenario() -> impl Strategy<Value = (Consistency, Vec<usize>, Vec<(usize, Option<u8>)>)> {
+fn scenario() -> impl Strategy<Value = Scenario> {
     let level = prop::sample::select(Consistency::ALL.to_vec());
     let groups = prop::collection::vec(0usize..=5, 1..=3);
     (level, groups).prop_flat_map(|(level, groups)| {
