@@ -24,16 +24,19 @@
 //!
 //! Body field types: `u8`, `u32`, `u64` fixed width; `bytes` = u32 length + raw bytes; `text` = u32
 //! length (≤ [`PEER_TEXT_BYTES_MAX`]) + UTF-8; `list<T>` = u32 count + the items. Enum codes start at
-//! 1 (0 is never valid); see `codes.rs`.
+//! 1 (0 is never valid), in the declaration order of their enum (`codes.rs` holds the tables):
+//! consistency 1 `dc_one` .. 4 `dc_each_safe_quorum`; failure kind 1 `DatastoreUnavailable` .. 8
+//! `InvalidRequest`; node state 1 `Normal`, 2 `Down`, 3 `Joining`, 4 `Leaving`, 5 `Standby`,
+//! 6 `WritesOnly`, 7 `Resuming`. Protocol is the RESP version itself, 2 or 3.
 //!
 //! | kind | code | body |
 //! |---|---|---|
-//! | Hello | 1 | version u8, datacenter text, rack text, address text, tokens list<u32> (≤ [`PEER_TOKENS_MAX`]) |
-//! | Request | 2 | request_id u64, protocol u8 (2 or 3), args list<bytes> (≤ [`PEER_ARGS_MAX`]) |
-//! | ForwardToDatacenter | 3 | request_id u64, protocol u8, consistency u8 (1 dc_one .. 4 dc_each_safe_quorum), args list<bytes> |
+//! | Hello | 1 | version u8, datacenter text, rack text, address text, tokens `list<u32>` (≤ [`PEER_TOKENS_MAX`]) |
+//! | Request | 2 | request_id u64, protocol u8 (2 or 3), args `list<bytes>` (≤ [`PEER_ARGS_MAX`]) |
+//! | ForwardToDatacenter | 3 | request_id u64, protocol u8, consistency u8, args `list<bytes>` |
 //! | Response | 4 | request_id u64, reply bytes |
 //! | Failure | 5 | request_id u64, failure kind u8, message text |
-//! | Gossip | 6 | sender text, entries list<(address text, generation u64, heartbeat u64, state u8)> (≤ [`PEER_GOSSIP_ENTRIES_MAX`]) |
+//! | Gossip | 6 | sender text, entries `list<(address text, generation u64, heartbeat u64, state u8)>` (≤ [`PEER_GOSSIP_ENTRIES_MAX`]) |
 //! | Ping | 7 | nonce u64 |
 //! | Pong | 8 | nonce u64 |
 //!
