@@ -34,6 +34,8 @@ struct Twin {
     protocol: Protocol,
     compared: usize,
     mismatches: Vec<String>,
+    /// Every command run so far, to show a mismatching key's history.
+    history: Vec<Vec<Vec<u8>>>,
 }
 
 impl Twin {
@@ -50,6 +52,7 @@ impl Twin {
             protocol,
             compared: 0,
             mismatches: Vec::new(),
+            history: Vec::new(),
         }
     }
 
@@ -70,13 +73,29 @@ impl Twin {
         let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
         if !equivalent(&name, &redis, &engine) {
             self.mismatches.push(format!(
-                "{:?} {}\n    redis:  {}\n    engine: {}",
+                "{:?} {}\n    redis:  {}\n    engine: {}\n    earlier commands naming {}:\n{}",
                 self.protocol,
                 render_args(args),
                 redis.escape_ascii(),
-                engine.escape_ascii()
+                engine.escape_ascii(),
+                args.get(1).map(|key| key.escape_ascii().to_string()).unwrap_or_default(),
+                self.history_of(args.get(1))
             ));
         }
+        self.history.push(args.to_vec());
+    }
+
+    /// The last few earlier commands that mention `key`.
+    fn history_of(&self, key: Option<&Vec<u8>>) -> String {
+        const SHOWN_MAX: usize = 12;
+        let Some(key) = key else { return String::new() };
+        let mentioning: Vec<String> = self
+            .history
+            .iter()
+            .filter(|command| command[1..].contains(key))
+            .map(|command| format!("      {}", render_args(command)))
+            .collect();
+        mentioning[mentioning.len().saturating_sub(SHOWN_MAX)..].join("\n")
     }
 
     fn script(&mut self, lines: &str) {

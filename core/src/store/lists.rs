@@ -319,6 +319,9 @@ fn move_item(store: &mut Store, call: &Call, from: End, to: End) -> Result<Frame
         return Ok(Frame::Null);
     }
     store.typed(destination, call.now_ms, cast::list)?;
+    if source == destination {
+        return Ok(rotate(store, call, from, to));
+    }
     let Some(item) = store.pop(source, from, 1, call.now_ms)?.and_then(|items| items.into_iter().next())
     else {
         return Ok(Frame::Null);
@@ -329,6 +332,18 @@ fn move_item(store: &mut Store, call: &Call, from: End, to: End) -> Result<Frame
         End::Right => list.push_back(item.clone()),
     }
     Ok(Frame::Bulk(item))
+}
+
+/// Moves an item between the ends of one list in place (the key, and its TTL, never disappear).
+fn rotate(store: &mut Store, call: &Call, from: End, to: End) -> Frame {
+    let Ok(Some(list)) = store.typed(&call.args[1], call.now_ms, cast::list) else { return Frame::Null };
+    let item = if from == End::Left { list.pop_front() } else { list.pop_back() };
+    let Some(item) = item else { return Frame::Null };
+    match to {
+        End::Left => list.push_front(item.clone()),
+        End::Right => list.push_back(item.clone()),
+    }
+    Frame::Bulk(item)
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT.
