@@ -5,6 +5,7 @@
 //! plain tokio in production and under the deterministic simulator when built with `--cfg madsim`.
 //!
 //! Layout:
+//! - [`admin`]: admin HTTP on `stats_listen` (`/info`, `/cluster_describe`, consistency, ...).
 //! - [`node`]: binds the listeners of one node and runs it until shutdown.
 //! - [`client`]: one client connection: parses requests once, dispatches them, writes replies in
 //!   request order even when the client pipelines.
@@ -17,6 +18,7 @@
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster.
 
+pub mod admin;
 pub mod cli;
 pub mod client;
 pub mod clock;

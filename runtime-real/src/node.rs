@@ -87,6 +87,13 @@ pub struct NodeShared {
 }
 
 impl NodeShared {
+    /// Seconds since the node started, by its clock.
+    pub fn uptime_seconds(&self) -> u64 {
+        self.clock.now_ms().saturating_sub(self.started_ms) / 1000
+    }
+}
+
+impl NodeShared {
     /// A fresh id for a client connection.
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
@@ -157,6 +164,7 @@ impl NodeShared {
 pub struct Node {
     client_listener: TcpListener,
     peer_listener: TcpListener,
+    admin_listener: TcpListener,
     shared: Arc<NodeShared>,
 }
 
@@ -168,6 +176,7 @@ impl Node {
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
         let client_listener = TcpListener::bind(config.listen.to_string()).await?;
         let peer_listener = TcpListener::bind(config.dyn_listen.to_string()).await?;
+        let admin_listener = TcpListener::bind(config.stats_listen.to_string()).await?;
         let datastore = match (config.data_store, &config.server) {
             (DataStore::Redis, Some(server)) => Datastore::Redis(RedisPool::start(
                 RedisTarget {
@@ -200,12 +209,17 @@ impl Node {
             started_ms,
             next_client_id: AtomicU64::new(0),
         });
-        Ok(Node { client_listener, peer_listener, shared })
+        Ok(Node { client_listener, peer_listener, admin_listener, shared })
     }
 
     /// The address peers connect to.
     pub fn peer_address(&self) -> std::io::Result<SocketAddr> {
         self.peer_listener.local_addr()
+    }
+
+    /// The admin HTTP address.
+    pub fn admin_address(&self) -> std::io::Result<SocketAddr> {
+        self.admin_listener.local_addr()
     }
 
     /// The address clients connect to.
@@ -220,19 +234,26 @@ impl Node {
 
     /// Serves clients until `shutdown` completes.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let Node { client_listener, peer_listener, shared } = self;
+        let Node { client_listener, peer_listener, admin_listener, shared } = self;
         if let Datastore::Embedded(_) = shared.datastore {
             tokio::spawn(active_expiry(shared.clone()));
         }
-        let (stop_peers, peers_stopped) = tokio::sync::oneshot::channel::<()>();
+        let (stop_listeners, listeners_stopped) = tokio::sync::watch::channel(false);
+        let mut peers_stopped = listeners_stopped.clone();
+        let peers_shutdown = async move {
+            let _ = peers_stopped.wait_for(|stopped| *stopped).await;
+        };
         tokio::spawn(crate::peer::server::serve(
             peer_listener,
             Acceptor::Plain,
             shared.clone(),
-            async move {
-                let _ = peers_stopped.await;
-            },
+            peers_shutdown,
         ));
+        let mut admin_stopped = listeners_stopped;
+        let admin_shutdown = async move {
+            let _ = admin_stopped.wait_for(|stopped| *stopped).await;
+        };
+        tokio::spawn(crate::admin::serve(admin_listener, shared.clone(), admin_shutdown));
         tracing::info!(
             listen = %shared.config.listen,
             datastore = shared.datastore.kind(),
@@ -257,7 +278,7 @@ impl Node {
                 },
             }
         }
-        let _ = stop_peers.send(());
+        let _ = stop_listeners.send(true);
         tracing::info!(listen = %shared.config.listen, "node stopped accepting clients");
     }
 }
