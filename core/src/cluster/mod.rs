@@ -7,7 +7,7 @@
 //! - `outcome`: what replicas give back ([`ReplicaResult`], [`ReplicaFailure`]) and the answer
 //!   ([`Verdict`]), with C Dynomite's error texts.
 //! - `tally` + `quorum`: [`QuorumCollector`], the per-request decision for DC_ONE, DC_QUORUM,
-//!   DC_SAFE_QUORUM and DC_EACH_SAFE_QUORUM (rules tabled in the [`quorum`](QuorumCollector) docs).
+//!   DC_SAFE_QUORUM and DC_EACH_SAFE_QUORUM; its docs table the rules.
 //! - `fragment`: [`split_multi_key`] and [`merge_multi_key`] for MGET, MSET, DEL, UNLINK, EXISTS, TOUCH.
 //! - `cursor`: [`ClusterCursor`], the composite SCAN cursor (node index in the top 10 bits).
 mod cursor;

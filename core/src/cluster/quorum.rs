@@ -1,28 +1,6 @@
 //! [`QuorumCollector`]: collects the replies of one request's replicas and decides when and what the
-//! coordinator answers, for each consistency level.
-//!
-//! # Rules (quorum `q = contacted / 2 + 1` per group)
-//! | level | answers a reply when | answers an error when |
-//! |---|---|---|
-//! | DC_ONE | the first reply arrives: that reply | every contacted replica failed: the **first failure's** text (e.g. `ERR Peer: Peer Node is down`) |
-//! | DC_QUORUM | `q` identical replies arrived: that reply; or `q` replies arrived and nothing more is pending (or the deadline passed): the most common reply, ties going to the earliest (so with all different replies, the first) | fewer than `q` replies can still arrive: `ERR Dynomite: Failed to achieve Quorum` |
-//! | DC_SAFE_QUORUM | `q` identical replies arrived: that reply | no reply can reach `q` copies any more: `ERR Dynomite: Failed to achieve Quorum` |
-//! | DC_EACH_SAFE_QUORUM | every group reached a safe quorum: group 0's (the local datacenter's) reply | any group cannot reach one: `ERR Dynomite: Failed to achieve Quorum` |
-//!
-//! Decisions are taken as early as the outcome is certain and never change; results recorded after the
-//! decision are ignored. DC_QUORUM waits for pending replicas when the replies so far disagree (as C
-//! Dynomite does when checksums mismatch) so that a later majority can still win; at the deadline it
-//! answers with what it has.
-//!
-//! Differences from C Dynomite, on purpose: C answers the first failure's text whenever too few replies
-//! arrive, for every level; here the quorum levels answer the quorum error, which names the guarantee
-//! that was not met (DC_ONE keeps the failure text, which says why its one replica did not answer).
-//! C also compares only the first three replies of a datacenter; here every contacted replica counts.
-//!
-//! Levels other than DC_EACH_SAFE_QUORUM decide on group 0 alone: writes forwarded to remote
-//! datacenters are not waited for, and their results are ignored. For DC_ONE the caller contacts (or at
-//! least reports) only the local rack's owner as group 0 with one replica, so a write answers after the
-//! local owner even though every rack receives it.
+//! coordinator answers, for each consistency level. The rules are documented on the type, where
+//! rustdoc shows them.
 
 use super::outcome::{ReplicaFailure, ReplicaResult, Verdict};
 use super::tally::{GroupState, GroupTally, Rule};
@@ -31,7 +9,30 @@ use crate::config::Consistency;
 /// Groups (datacenters) one collector tracks at most; groups past it are ignored by `new`.
 pub const GROUPS_MAX_COUNT: usize = 64;
 
-/// Collects the results of one request's replicas and decides the client's answer.
+/// Collects the results of one request's replicas and decides when and what the client is answered.
+///
+/// # Rules (quorum `q = contacted / 2 + 1` per group)
+/// | level | answers a reply when | answers an error when |
+/// |---|---|---|
+/// | DC_ONE | the first reply arrives: that reply | every contacted replica failed: the **first failure's** text (e.g. `ERR Peer: Peer Node is down`) |
+/// | DC_QUORUM | `q` identical replies arrived: that reply; or `q` replies arrived and nothing more is pending (or the deadline passed): the most common reply, ties going to the earliest (so with all different replies, the first) | fewer than `q` replies can still arrive: `ERR Dynomite: Failed to achieve Quorum` |
+/// | DC_SAFE_QUORUM | `q` identical replies arrived: that reply | no reply can reach `q` copies any more: `ERR Dynomite: Failed to achieve Quorum` |
+/// | DC_EACH_SAFE_QUORUM | every group reached a safe quorum: group 0's (the local datacenter's) reply | any group cannot reach one: `ERR Dynomite: Failed to achieve Quorum` |
+///
+/// Decisions are taken as early as the outcome is certain and never change; results recorded after the
+/// decision are ignored. DC_QUORUM waits for pending replicas when the replies so far disagree (as C
+/// Dynomite does when checksums mismatch) so that a later majority can still win; at the deadline it
+/// answers with what it has.
+///
+/// Differences from C Dynomite, on purpose: C answers the first failure's text whenever too few replies
+/// arrive, for every level; here the quorum levels answer the quorum error, which names the guarantee
+/// that was not met (DC_ONE keeps the failure text, which says why its one replica did not answer).
+/// C also compares only the first three replies of a datacenter; here every contacted replica counts.
+///
+/// Levels other than DC_EACH_SAFE_QUORUM decide on group 0 alone: writes forwarded to remote
+/// datacenters are not waited for, and their results are ignored. For DC_ONE the caller contacts (or at
+/// least reports) only the local rack's owner as group 0 with one replica, so a write answers after the
+/// local owner even though every rack receives it.
 ///
 /// Call order: [`QuorumCollector::new`] once with the replicas contacted per group, then
 /// [`QuorumCollector::record`] for each result as it arrives until it returns `Some`; when the request's
