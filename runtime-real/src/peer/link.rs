@@ -295,7 +295,15 @@ fn queue_request(
 ) {
     let request_id = *next_request_id;
     *next_request_id += 1;
-    peer::encode(&request.request.into_message(request_id), out);
+    let message = request.request.into_message(request_id);
+    if let Err(error) = peer::check_encodable(&message) {
+        // Too big for one peer frame: refuse this request instead of breaking the link for all.
+        let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::Datastore(format!(
+            "request cannot be sent to a replica: {error}"
+        ))));
+        return;
+    }
+    peer::encode(&message, out);
     pending.insert(request_id, request.reply);
 }
 
