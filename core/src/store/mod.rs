@@ -18,13 +18,23 @@
 //! - Unsupported commands (including EVAL/EVALSHA/SCRIPT: Lua needs a real Redis) reply
 //!   `-ERR <NAME> is not supported by the embedded datastore`, not Redis's "unknown command", because
 //!   Redis does know them.
+//! - Only database 0 exists: `SELECT 0` is OK, any other index is `ERR DB index is out of range`.
 //! - SCAN cursors name a remembered position in the sorted key order (see [`keyspace`]); HSCAN, SSCAN
 //!   and ZSCAN return the whole collection in one call with cursor 0 (what Redis does for small
 //!   collections).
-//! - Set members come back in byte order (numeric order when every member is an integer, like an
-//!   intset); Redis returns hash-table order for large or non-integer sets.
-//! - INCRBYFLOAT/HINCRBYFLOAT compute in exact decimal when both operands have at most 17 fractional
-//!   digits, which matches Redis's long-double `%.17Lf` output for human-sized numbers.
+//! - Element order where Redis leaves it to a hash table: set members come back in numeric order
+//!   when every member is an integer (what an intset gives) and in byte order otherwise; hash fields
+//!   always keep insertion order (what a small listpack hash gives; Redis switches to hash-table
+//!   order past 128 fields or 64-byte values); KEYS/SCAN walk keys in byte order.
+//! - ZRANGE BYLEX / ZLEXCOUNT / ZREMRANGEBYLEX filter every member; Redis documents their result as
+//!   unspecified when members have different scores.
+//! - INCRBYFLOAT/HINCRBYFLOAT emulate Redis's x87 long double exactly for operands of up to 38
+//!   significant digits and results below 2^128; beyond that they compute in f64 (last digits may
+//!   differ, and values past f64's range are refused as infinite).
+//! - A negative-count SRANDMEMBER/HRANDFIELD returns at most `RANDOM_REPEATS_MAX` elements.
+//!
+//! Everything else — reply shapes in RESP2 and RESP3, error texts and the order in which errors are
+//! detected — is checked against redis-server 7.0.15 by `core/tests/store_vs_redis.rs`.
 
 mod args;
 mod glob;
@@ -78,7 +88,7 @@ struct Statistics {
 
 /// The in-memory keyspace and its server state. Call [`Store::execute`] for each command in order;
 /// call [`Store::expire_some`] now and then to drop expired keys nobody reads.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Store {
     /// Every key with its value and optional expiry; a BTreeMap for deterministic iteration.
     keys: BTreeMap<Bytes, Entry>,

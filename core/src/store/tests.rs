@@ -185,3 +185,102 @@ fn resp3_shapes() {
     resp3(&mut store, &["HSET", "h", "f", "v"]);
     assert_eq!(resp3(&mut store, &["HGETALL", "h"]), Frame::Map(vec![(bulk("f"), bulk("v"))]));
 }
+
+mod never_panics {
+    use bytes::Bytes;
+    use proptest::prelude::*;
+
+    use super::super::{table, Store};
+    use crate::resp::Protocol;
+
+    /// Words that steer commands into their option parsers and edge cases.
+    const WORDS: &[&str] = &[
+        "k",
+        "k2",
+        "f",
+        "0",
+        "1",
+        "-1",
+        "2",
+        "10",
+        "-100",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1.5",
+        "inf",
+        "-inf",
+        "nan",
+        "(1",
+        "[a",
+        "(a",
+        "-",
+        "+",
+        "*",
+        "?",
+        "[",
+        "\\",
+        "NX",
+        "XX",
+        "GT",
+        "LT",
+        "CH",
+        "INCR",
+        "EX",
+        "PX",
+        "EXAT",
+        "PXAT",
+        "KEEPTTL",
+        "GET",
+        "PERSIST",
+        "WITHSCORES",
+        "LIMIT",
+        "BYSCORE",
+        "BYLEX",
+        "REV",
+        "MATCH",
+        "COUNT",
+        "TYPE",
+        "RANK",
+        "MAXLEN",
+        "LEFT",
+        "RIGHT",
+        "BEFORE",
+        "AFTER",
+        "WEIGHTS",
+        "AGGREGATE",
+        "MAX",
+        "WITHVALUES",
+        "",
+    ];
+
+    fn argument() -> impl Strategy<Value = Bytes> {
+        prop_oneof![
+            4 => proptest::sample::select(WORDS).prop_map(|word| Bytes::from_static(word.as_bytes())),
+            1 => proptest::collection::vec(any::<u8>(), 0..12).prop_map(Bytes::from),
+        ]
+    }
+
+    fn command() -> impl Strategy<Value = Vec<Bytes>> {
+        let names: Vec<&'static str> = table::names().collect();
+        (proptest::sample::select(names), proptest::collection::vec(argument(), 0..8)).prop_map(
+            |(name, rest)| {
+                let mut args = vec![Bytes::from_static(name.as_bytes())];
+                args.extend(rest);
+                args
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn any_command_sequence_gets_a_reply(commands in proptest::collection::vec(command(), 1..40)) {
+            let mut store = Store::new();
+            for (step, args) in commands.iter().enumerate() {
+                let protocol = if step % 2 == 0 { Protocol::Resp2 } else { Protocol::Resp3 };
+                store.execute(args, 1_000 + step as u64 * 7, protocol);
+            }
+            store.expire_some(u64::MAX, usize::MAX);
+        }
+    }
+}
