@@ -328,7 +328,7 @@ async fn multi_key(
         }
     };
     let owner_of = std::cell::RefCell::new(owner_of);
-    let fragments = match split_multi_key(spec.name, &args, |key| (owner_of.borrow_mut())(key)) {
+    let fragments = match split_multi_key(spec.name, &args[1..], |key| (owner_of.borrow_mut())(key)) {
         Ok(fragments) => fragments,
         Err(error) => return Reply::Frame(Frame::error(format!("ERR Dynomite: {error}"))),
     };
@@ -419,14 +419,7 @@ async fn scan(
         Frame::Bulk(text) => std::str::from_utf8(text).ok().and_then(|text| text.parse().ok()).unwrap_or(0),
         _ => 0,
     };
-    let next = if node_next != 0 {
-        ClusterCursor { node_index: cursor.node_index, node_cursor: node_next }.encode()
-    } else if cursor.node_index + 1 < rack_nodes.len() {
-        ClusterCursor { node_index: cursor.node_index + 1, node_cursor: 0 }.encode()
-    } else {
-        Ok(0)
-    };
-    let Ok(next) = next else {
+    let Ok(next) = cursor.next_client_cursor(node_next, rack_nodes.len()) else {
         return Reply::Frame(Frame::error(
             "ERR Dynomite: a node's SCAN cursor does not fit the cluster cursor",
         ));

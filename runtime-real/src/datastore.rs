@@ -26,6 +26,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::SharedClock;
+use crate::retry::{fail_requests_for, Backoff};
 
 /// Requests queued for one connection slot before callers wait.
 const SLOT_QUEUE_MAX: usize = 1024;
@@ -207,7 +208,7 @@ struct Slot {
 
 impl Slot {
     async fn run(self, mut requests: mpsc::Receiver<SlotRequest>) {
-        let mut backoff_ms = RECONNECT_BACKOFF_MIN_MS;
+        let mut backoff = Backoff::new(RECONNECT_BACKOFF_MIN_MS, RECONNECT_BACKOFF_MAX_MS);
         let mut first: Option<SlotRequest> = None;
         let mut connect_now = self.preconnect;
         loop {
@@ -220,24 +221,27 @@ impl Slot {
             connect_now = false;
             match self.connect().await {
                 Ok(stream) => {
-                    if backoff_ms > RECONNECT_BACKOFF_MIN_MS {
+                    if backoff.is_backing_off() {
                         tracing::info!(address = %self.target.address, "datastore connection restored");
                     }
-                    backoff_ms = RECONNECT_BACKOFF_MIN_MS;
+                    backoff.reset();
                     if !pipeline(stream, first.take(), &mut requests).await {
                         return;
                     }
                     tracing::warn!(address = %self.target.address, "datastore connection lost");
                 }
                 Err(error) => {
-                    tracing::warn!(address = %self.target.address, %error, backoff_ms, "datastore connect failed");
+                    let delay = backoff.next_delay();
+                    tracing::warn!(address = %self.target.address, %error, ?delay, "datastore connect failed");
                     if let Some(request) = first.take() {
                         let _ = request.reply.send(Err(DatastoreError::Refused));
                     }
-                    if !fail_fast_for(Duration::from_millis(backoff_ms), &mut requests).await {
+                    let refuse = |request: SlotRequest| {
+                        let _ = request.reply.send(Err(DatastoreError::Refused));
+                    };
+                    if !fail_requests_for(delay, &mut requests, refuse).await {
                         return;
                     }
-                    backoff_ms = (backoff_ms * 2).min(RECONNECT_BACKOFF_MAX_MS);
                 }
             }
         }
@@ -300,24 +304,6 @@ async fn read_one_frame(stream: &mut TcpStream) -> std::io::Result<Frame> {
         }
         if stream.read_buf(&mut buffer).await? == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-    }
-}
-
-/// Fails every request arriving during `delay` with `Refused`. Returns false when the pool is gone.
-async fn fail_fast_for(delay: Duration, requests: &mut mpsc::Receiver<SlotRequest>) -> bool {
-    let sleep = tokio::time::sleep(delay);
-    tokio::pin!(sleep);
-    loop {
-        tokio::select! {
-            biased;
-            _ = &mut sleep => return true,
-            request = requests.recv() => match request {
-                Some(request) => {
-                    let _ = request.reply.send(Err(DatastoreError::Refused));
-                }
-                None => return false,
-            },
         }
     }
 }

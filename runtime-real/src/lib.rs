@@ -16,6 +16,7 @@
 //! - [`datastore`]: the node's datastore: a pool of persistent connections to a real Redis, or the
 //!   embedded engine of `dynomite-core`.
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
+//! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster.
 
 pub mod admin;
@@ -27,4 +28,5 @@ pub mod datastore;
 pub mod local;
 pub mod node;
 pub mod peer;
+pub mod retry;
 pub mod session;

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::stream::{Connector, PeerStream};
 use super::PeerRequest;
+use crate::retry::{fail_requests_for, Backoff};
 
 /// Requests queued per connection before callers fail fast.
 const LINK_QUEUE_MAX: usize = 4096;
@@ -170,11 +171,11 @@ struct Connection {
 
 impl Connection {
     async fn run(self, mut requests: mpsc::Receiver<LinkRequest>) {
-        let mut backoff_ms = RECONNECT_BACKOFF_MIN_MS;
+        let mut backoff = Backoff::new(RECONNECT_BACKOFF_MIN_MS, RECONNECT_BACKOFF_MAX_MS);
         loop {
             match self.connect().await {
                 Ok(stream) => {
-                    backoff_ms = RECONNECT_BACKOFF_MIN_MS;
+                    backoff.reset();
                     self.health.consecutive_failures.store(0, Ordering::Relaxed);
                     self.health.ejected_until_ms.store(0, Ordering::Relaxed);
                     self.health.connected.fetch_add(1, Ordering::Relaxed);
@@ -188,14 +189,16 @@ impl Connection {
                     self.record_failure();
                 }
                 Err(error) => {
-                    tracing::debug!(peer = %self.settings.address, %error, backoff_ms, "peer connect failed");
+                    tracing::debug!(peer = %self.settings.address, %error, "peer connect failed");
                     self.record_failure();
                 }
             }
-            if !fail_fast_for(Duration::from_millis(backoff_ms), &mut requests).await {
+            let not_connected = |request: LinkRequest| {
+                let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
+            };
+            if !fail_requests_for(backoff.next_delay(), &mut requests, not_connected).await {
                 return;
             }
-            backoff_ms = (backoff_ms * 2).min(RECONNECT_BACKOFF_MAX_MS);
         }
     }
 
@@ -223,24 +226,6 @@ impl Connection {
         match tokio::time::timeout(Duration::from_millis(CONNECT_TIMEOUT_MS), connecting).await {
             Ok(result) => result,
             Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "peer connect timed out")),
-        }
-    }
-}
-
-/// Fails every request arriving during `delay`. Returns false when the link is gone.
-async fn fail_fast_for(delay: Duration, requests: &mut mpsc::Receiver<LinkRequest>) -> bool {
-    let sleep = tokio::time::sleep(delay);
-    tokio::pin!(sleep);
-    loop {
-        tokio::select! {
-            biased;
-            _ = &mut sleep => return true,
-            request = requests.recv() => match request {
-                Some(request) => {
-                    let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
-                }
-                None => return false,
-            },
         }
     }
 }
