@@ -63,6 +63,14 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
                 f64::INFINITY
             }
         }
+        _ if unsigned.starts_with("0x") => {
+            let magnitude = parse_hex_float(&unsigned[2..])?;
+            if lower.starts_with('-') {
+                -magnitude
+            } else {
+                magnitude
+            }
+        }
         _ if unsigned
             .bytes()
             .all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'+' | b'-')) =>
@@ -76,6 +84,40 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
     let underflowed = value == 0.0
         && unsigned.bytes().take_while(|byte| *byte != b'e').any(|byte| matches!(byte, b'1'..=b'9'));
     (!value.is_nan() && !overflowed && !underflowed).then_some(value)
+}
+
+/// Most hex digits kept exactly; later ones only scale the value (f64 keeps 53 bits anyway).
+const HEX_DIGITS_MAX: usize = 24;
+
+/// The C99 hex float body after `0x` (`1f`, `1.8p3`, `.8p-1`), as `strtod` reads it.
+fn parse_hex_float(body: &str) -> Option<f64> {
+    let (digits, exponent) = match body.split_once('p') {
+        Some((digits, exponent)) => (digits, exponent.parse::<i32>().ok()?),
+        None => (body, 0),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let mut mantissa: u128 = 0;
+    let mut scale: i64 = i64::from(exponent);
+    for (position, character) in whole.chars().enumerate() {
+        let digit = character.to_digit(16)?;
+        if position < HEX_DIGITS_MAX {
+            mantissa = mantissa * 16 + u128::from(digit);
+        } else {
+            scale += 4;
+        }
+    }
+    for character in fraction.chars() {
+        let digit = character.to_digit(16)?;
+        if (128 - mantissa.leading_zeros()) < 100 {
+            mantissa = mantissa * 16 + u128::from(digit);
+            scale -= 4;
+        }
+    }
+    let scale = i32::try_from(scale.clamp(-4000, 4000)).ok()?;
+    Some(mantissa as f64 * 2f64.powi(scale))
 }
 
 /// Parses a score-range bound like Redis's `zslParseRange` (plain `strtod`): leading whitespace is
@@ -92,6 +134,7 @@ pub(crate) fn parse_range_f64(text: &[u8]) -> Option<f64> {
     let negative = lower.starts_with('-');
     let value: f64 = match unsigned {
         "inf" | "infinity" => f64::INFINITY,
+        _ if unsigned.starts_with("0x") => parse_hex_float(&unsigned[2..])?,
         _ if unsigned
             .bytes()
             .all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'+' | b'-')) =>
@@ -319,6 +362,9 @@ mod tests {
         assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_f64(b"+inf"), Some(f64::INFINITY));
         assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b"-0x1.8p1"), Some(-3.0));
+        assert_eq!(parse_f64(b"0x"), None);
         for bad in [&b""[..], b"nan", b" 1", b"1x", b"abc", b"--1", b"1e400", b"-1e400", b"1e-400"] {
             assert_eq!(parse_f64(bad), None, "{bad:?}");
         }
