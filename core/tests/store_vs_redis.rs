@@ -385,3 +385,36 @@ fn seeded_random_operations_match_redis() {
         twin.assert_clean();
     }
 }
+
+/// A random decimal such as `-12.034`, `0.5e3` or `7`.
+fn random_decimal(rng: &mut ChaCha8Rng) -> String {
+    let sign = if rng.gen_bool(0.3) { "-" } else { "" };
+    let whole_digits = rng.gen_range(0..16);
+    let whole = rng.gen_range(0..10u64.pow(whole_digits));
+    let fraction_digits = rng.gen_range(0..13);
+    let fraction = if fraction_digits == 0 {
+        String::new()
+    } else {
+        format!(".{:0width$}", rng.gen_range(0..10u64.pow(fraction_digits)), width = fraction_digits as usize)
+    };
+    let exponent = if rng.gen_bool(0.15) { format!("e{}", rng.gen_range(-5..6)) } else { String::new() };
+    format!("{sign}{whole}{fraction}{exponent}")
+}
+
+/// INCRBYFLOAT/HINCRBYFLOAT chains: the engine's long double emulation against the real thing.
+#[test]
+fn float_increments_match_redis() {
+    const STEPS: usize = 1500;
+    let mut rng = ChaCha8Rng::seed_from_u64(0xf10a7);
+    let mut twin = Twin::start(Protocol::Resp2);
+    for step in 0..STEPS {
+        let increment = random_decimal(&mut rng).into_bytes();
+        let key = format!("f{}", step % 7).into_bytes();
+        if step % 3 == 0 {
+            twin.check(&[b"HINCRBYFLOAT".to_vec(), b"h".to_vec(), key, increment]);
+        } else {
+            twin.check(&[b"INCRBYFLOAT".to_vec(), key, increment]);
+        }
+    }
+    twin.assert_clean();
+}
