@@ -15,6 +15,8 @@
 //! - [`session`]: commands the proxy answers itself (HELLO, CLIENT, SELECT, PING, QUIT, RESET, ...).
 //! - [`datastore`]: the node's datastore: a pool of persistent connections to a real Redis, or the
 //!   embedded engine of `dynomite-core`.
+//! - [`embedded_server`]: the embedded engine as a stand-alone TCP datastore (the simulator's datastore
+//!   hosts).
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster.
@@ -25,6 +27,7 @@ pub mod client;
 pub mod clock;
 pub mod coordinator;
 pub mod datastore;
+pub mod embedded_server;
 pub mod local;
 pub mod node;
 pub mod peer;
