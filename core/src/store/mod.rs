@@ -49,6 +49,8 @@ mod sorted_set;
 mod strings;
 mod table;
 mod value;
+mod zset_combine;
+mod zset_ranges;
 mod zsets;
 
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 
 use crate::resp::Frame;
 
-use super::{hashes, keyspace, lists, server, sets, strings, zsets, Call, Store};
+use super::{hashes, keyspace, lists, server, sets, strings, zset_combine, zsets, Call, Store};
 
 /// A command handler; arity is already checked.
 pub(crate) type Handler = fn(&mut Store, &Call) -> Frame;
@@ -82,8 +82,8 @@ commands! {
     "zrevrangebyscore" -4 zsets::zrevrangebyscore; "zrangebylex" -4 zsets::zrangebylex;
     "zrevrangebylex" -4 zsets::zrevrangebylex; "zremrangebyrank" 4 zsets::zremrangebyrank;
     "zremrangebyscore" 4 zsets::zremrangebyscore; "zremrangebylex" 4 zsets::zremrangebylex;
-    "zpopmin" -2 zsets::zpopmin; "zpopmax" -2 zsets::zpopmax; "zunionstore" -4 zsets::zunionstore;
-    "zinterstore" -4 zsets::zinterstore; "zscan" -3 zsets::zscan;
+    "zpopmin" -2 zsets::zpopmin; "zpopmax" -2 zsets::zpopmax; "zunionstore" -4 zset_combine::zunionstore;
+    "zinterstore" -4 zset_combine::zinterstore; "zscan" -3 zsets::zscan;
     "lpush" -3 lists::lpush; "rpush" -3 lists::rpush; "lpushx" -3 lists::lpushx; "rpushx" -3 lists::rpushx;
     "lpop" -2 lists::lpop; "rpop" -2 lists::rpop; "llen" 2 lists::llen; "lrange" 4 lists::lrange;
     "lindex" 3 lists::lindex; "lset" 4 lists::lset; "linsert" 5 lists::linsert; "lrem" 4 lists::lrem;

@@ -1,6 +1,7 @@
 //! Sorted-set commands: ZADD (NX XX GT LT CH INCR), ZREM, ZSCORE, ZMSCORE, ZINCRBY, ZCARD, ZCOUNT,
 //! ZLEXCOUNT, ZRANK, ZREVRANK, the ZRANGE family (rank, BYSCORE, BYLEX, REV, LIMIT, WITHSCORES),
-//! ZREMRANGEBY*, ZPOPMIN/ZPOPMAX, ZUNIONSTORE/ZINTERSTORE and ZSCAN.
+//! ZREMRANGEBY*, ZPOPMIN/ZPOPMAX and ZSCAN. Interval parsing lives in `zset_ranges`, ZUNIONSTORE and
+//! ZINTERSTORE in `zset_combine`.
 //!
 //! Where Redis changes the reply shape under RESP3 (WITHSCORES pairs, ZPOPMIN with a count) the
 //! handlers branch on the protocol; scores are [`Frame::Double`] so the encoder picks bulk or double.
@@ -12,13 +13,10 @@ use crate::resp::{format_double, Frame, Protocol};
 use super::args::{self, error, integer, is, reply, SYNTAX};
 use super::keyspace::{parse_cursor, parse_scan_options};
 use super::lists::normalize_range;
-use super::numbers;
 use super::sorted_set::{Ranked, SortedSet};
 use super::value::{cast, Value};
+use super::zset_ranges::{LexRange, ScoreRange};
 use super::{glob, Call, Store};
-
-const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
-const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
 
 fn new_sorted_set() -> Value {
     Value::SortedSet(SortedSet::default())
@@ -28,89 +26,6 @@ impl Store {
     /// A copy of the sorted set at `key` (empty when missing), WRONGTYPE for another type.
     fn sorted_set_at(&mut self, key: &[u8], now_ms: u64) -> Result<SortedSet, Frame> {
         Ok(self.typed(key, now_ms, cast::sorted_set)?.cloned().unwrap_or_default())
-    }
-}
-
-/// A score interval of BYSCORE ranges, ZCOUNT and ZREMRANGEBYSCORE.
-#[derive(Clone, Copy)]
-struct ScoreRange {
-    min: f64,
-    min_exclusive: bool,
-    max: f64,
-    max_exclusive: bool,
-}
-
-impl ScoreRange {
-    fn parse(min: &[u8], max: &[u8]) -> Result<ScoreRange, Frame> {
-        let (min, min_exclusive) = parse_score_bound(min)?;
-        let (max, max_exclusive) = parse_score_bound(max)?;
-        Ok(ScoreRange { min, min_exclusive, max, max_exclusive })
-    }
-
-    fn contains(&self, score: f64) -> bool {
-        let above = if self.min_exclusive { score > self.min } else { score >= self.min };
-        let below = if self.max_exclusive { score < self.max } else { score <= self.max };
-        above && below
-    }
-}
-
-fn parse_score_bound(arg: &[u8]) -> Result<(f64, bool), Frame> {
-    let (text, exclusive) = match arg.split_first() {
-        Some((b'(', rest)) => (rest, true),
-        _ => (arg, false),
-    };
-    numbers::parse_range_f64(text).map(|value| (value, exclusive)).ok_or_else(|| error(NOT_FLOAT_RANGE))
-}
-
-/// One end of a BYLEX interval.
-#[derive(Clone)]
-enum LexBound {
-    /// `-`: below everything.
-    Lowest,
-    /// `+`: above everything.
-    Highest,
-    /// `[x`: inclusive.
-    Inclusive(Bytes),
-    /// `(x`: exclusive.
-    Exclusive(Bytes),
-}
-
-/// A member interval of BYLEX ranges, ZLEXCOUNT and ZREMRANGEBYLEX.
-#[derive(Clone)]
-struct LexRange {
-    min: LexBound,
-    max: LexBound,
-}
-
-impl LexRange {
-    fn parse(min: &Bytes, max: &Bytes) -> Result<LexRange, Frame> {
-        Ok(LexRange { min: parse_lex_bound(min)?, max: parse_lex_bound(max)? })
-    }
-
-    fn contains(&self, member: &[u8]) -> bool {
-        let above = match &self.min {
-            LexBound::Lowest => true,
-            LexBound::Highest => false,
-            LexBound::Inclusive(bound) => member >= &bound[..],
-            LexBound::Exclusive(bound) => member > &bound[..],
-        };
-        let below = match &self.max {
-            LexBound::Lowest => false,
-            LexBound::Highest => true,
-            LexBound::Inclusive(bound) => member <= &bound[..],
-            LexBound::Exclusive(bound) => member < &bound[..],
-        };
-        above && below
-    }
-}
-
-fn parse_lex_bound(arg: &Bytes) -> Result<LexBound, Frame> {
-    match arg.first() {
-        Some(b'-') if arg.len() == 1 => Ok(LexBound::Lowest),
-        Some(b'+') if arg.len() == 1 => Ok(LexBound::Highest),
-        Some(b'[') => Ok(LexBound::Inclusive(arg.slice(1..))),
-        Some(b'(') => Ok(LexBound::Exclusive(arg.slice(1..))),
-        _ => Err(error(NOT_LEX_RANGE)),
     }
 }
 
@@ -558,143 +473,6 @@ pub(crate) fn zpopmax(store: &mut Store, call: &Call) -> Frame {
     pop_generic(store, call, true)
 }
 
-/// How ZUNIONSTORE/ZINTERSTORE merge scores.
-#[derive(Clone, Copy)]
-enum Aggregate {
-    Sum,
-    Min,
-    Max,
-}
-
-impl Aggregate {
-    fn apply(self, left: f64, right: f64) -> f64 {
-        match self {
-            Aggregate::Sum => {
-                let sum = left + right;
-                if sum.is_nan() {
-                    0.0
-                } else {
-                    sum
-                }
-            }
-            Aggregate::Min => left.min(right),
-            Aggregate::Max => left.max(right),
-        }
-    }
-}
-
-fn parse_store_options(options: &[Bytes], key_count: usize) -> Result<(Vec<f64>, Aggregate), Frame> {
-    let mut weights = vec![1.0; key_count];
-    let mut aggregate = Aggregate::Sum;
-    let mut index = 0;
-    while let Some(option) = options.get(index) {
-        let remaining = options.len() - index - 1;
-        if is(option, "weights") && remaining >= key_count {
-            for (slot, weight) in weights.iter_mut().zip(&options[index + 1..=index + key_count]) {
-                *slot = numbers::parse_f64(weight).ok_or_else(|| error("ERR weight value is not a float"))?;
-            }
-            index += key_count;
-        } else if is(option, "aggregate") && remaining >= 1 {
-            let name = &options[index + 1];
-            aggregate = match () {
-                _ if is(name, "sum") => Aggregate::Sum,
-                _ if is(name, "min") => Aggregate::Min,
-                _ if is(name, "max") => Aggregate::Max,
-                _ => return Err(error(SYNTAX)),
-            };
-            index += 1;
-        } else {
-            return Err(error(SYNTAX));
-        }
-        index += 1;
-    }
-    Ok((weights, aggregate))
-}
-
-/// The scores of a ZUNIONSTORE/ZINTERSTORE source: a sorted set, or a set (every score 1).
-fn source_scores(store: &mut Store, key: &[u8], now_ms: u64) -> Result<Vec<(Bytes, f64)>, Frame> {
-    match store.live_entry(key, now_ms).map(|entry| &entry.value) {
-        None => Ok(Vec::new()),
-        Some(Value::SortedSet(set)) => {
-            Ok(set.iter().map(|(member, score)| (member.clone(), score)).collect())
-        }
-        Some(Value::Set(set)) => Ok(set.iter().map(|member| (member.clone(), 1.0)).collect()),
-        Some(_) => Err(error(args::WRONG_TYPE)),
-    }
-}
-
-fn combine_store(store: &mut Store, call: &Call, intersect: bool) -> Frame {
-    reply((|| {
-        let numkeys = integer(&call.args[2])?;
-        if numkeys < 1 {
-            return Err(Frame::error(format!(
-                "ERR at least 1 input key is needed for '{}' command",
-                String::from_utf8_lossy(&call.args[0]).to_ascii_lowercase()
-            )));
-        }
-        let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
-        if numkeys > call.args.len() - 3 {
-            return Err(error(SYNTAX));
-        }
-        let keys = &call.args[3..3 + numkeys];
-        let (weights, aggregate) = parse_store_options(&call.args[3 + numkeys..], numkeys)?;
-        let sources = keys
-            .iter()
-            .map(|key| source_scores(store, key, call.now_ms))
-            .collect::<Result<Vec<_>, Frame>>()?;
-        let result = merge(&sources, &weights, aggregate, intersect);
-        let length = result.len();
-        store.keys.remove(&call.args[1]);
-        if length > 0 {
-            store.put(call.args[1].clone(), Value::SortedSet(result));
-        }
-        Ok(Frame::Integer(length as i64))
-    })())
-}
-
-fn merge(sources: &[Vec<(Bytes, f64)>], weights: &[f64], aggregate: Aggregate, intersect: bool) -> SortedSet {
-    let mut merged: std::collections::BTreeMap<Bytes, (f64, usize)> = std::collections::BTreeMap::new();
-    for (source, weight) in sources.iter().zip(weights) {
-        for (member, score) in source {
-            let weighted = weight_score(*score, *weight);
-            merged
-                .entry(member.clone())
-                .and_modify(|(total, seen)| {
-                    *total = aggregate.apply(*total, weighted);
-                    *seen += 1;
-                })
-                .or_insert((weighted, 1));
-        }
-    }
-    let mut result = SortedSet::default();
-    for (member, (score, seen)) in merged {
-        if !intersect || seen == sources.len() {
-            result.insert(member, score);
-        }
-    }
-    result
-}
-
-/// Redis multiplies score by weight, treating 0 * inf as 0.
-fn weight_score(score: f64, weight: f64) -> f64 {
-    let product = score * weight;
-    if product.is_nan() {
-        0.0
-    } else {
-        product
-    }
-}
-
-/// ZUNIONSTORE destination numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX].
-pub(crate) fn zunionstore(store: &mut Store, call: &Call) -> Frame {
-    combine_store(store, call, false)
-}
-
-/// ZINTERSTORE destination numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX].
-pub(crate) fn zinterstore(store: &mut Store, call: &Call) -> Frame {
-    combine_store(store, call, true)
-}
-
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]: the whole set in one call (cursor 0); scores
 /// are bulk strings in both protocols, like Redis.
 pub(crate) fn zscan(store: &mut Store, call: &Call) -> Frame {
@@ -711,34 +489,4 @@ pub(crate) fn zscan(store: &mut Store, call: &Call) -> Frame {
         }
         Ok(Frame::Array(vec![Frame::bulk("0"), Frame::Array(items)]))
     })())
-}
-
-#[cfg(test)]
-mod tests {
-    use bytes::Bytes;
-
-    use super::{LexRange, ScoreRange};
-
-    #[test]
-    fn score_ranges_honour_exclusive_bounds() {
-        let range = ScoreRange::parse(b"(1", b"2").expect("valid range");
-        assert!(!range.contains(1.0));
-        assert!(range.contains(1.5));
-        assert!(range.contains(2.0));
-        let everything = ScoreRange::parse(b"-inf", b"+inf").expect("valid range");
-        assert!(everything.contains(f64::INFINITY));
-        assert!(ScoreRange::parse(b"x", b"1").is_err());
-    }
-
-    #[test]
-    fn lex_ranges_need_a_bracket_or_an_infinity() {
-        let range = LexRange::parse(&Bytes::from_static(b"[b"), &Bytes::from_static(b"(d")).expect("valid");
-        assert!(range.contains(b"b"));
-        assert!(range.contains(b"c"));
-        assert!(!range.contains(b"d"));
-        let open = LexRange::parse(&Bytes::from_static(b"-"), &Bytes::from_static(b"+")).expect("valid");
-        assert!(open.contains(b""));
-        assert!(LexRange::parse(&Bytes::from_static(b"b"), &Bytes::from_static(b"+")).is_err());
-        assert!(LexRange::parse(&Bytes::from_static(b"-x"), &Bytes::from_static(b"+")).is_err());
-    }
 }
