@@ -225,14 +225,37 @@ pub fn call_node(
     let Some(link) = node.peer(target) else {
         return Box::pin(async { ReplicaResult::Failed(ReplicaFailure::PeerNotConnected) });
     };
-    let receiver = link.call(request);
+    let one_way_delay = node
+        .peer_latency
+        .as_ref()
+        .map(|latency| latency(node.topology.local(), node.topology.node(target)))
+        .unwrap_or_default();
+    if one_way_delay.is_zero() {
+        let receiver = link.call(request);
+        return Box::pin(async move { await_peer(receiver, timeout_ms).await });
+    }
+    // Simulated link latency: the request travels `one_way_delay`, and so does its reply.
+    let node = node.clone();
     Box::pin(async move {
-        match tokio::time::timeout(Duration::from_millis(timeout_ms), receiver).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
-            Err(_) => ReplicaResult::Failed(ReplicaFailure::Timeout),
-        }
+        tokio::time::sleep(one_way_delay).await;
+        let Some(link) = node.peer(target) else {
+            return ReplicaResult::Failed(ReplicaFailure::PeerNotConnected);
+        };
+        let result = await_peer(link.call(request), timeout_ms).await;
+        tokio::time::sleep(one_way_delay).await;
+        result
     })
+}
+
+async fn await_peer(
+    receiver: tokio::sync::oneshot::Receiver<ReplicaResult>,
+    timeout_ms: u64,
+) -> ReplicaResult {
+    match tokio::time::timeout(Duration::from_millis(timeout_ms), receiver).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
+        Err(_) => ReplicaResult::Failed(ReplicaFailure::Timeout),
+    }
 }
 
 /// A local datastore reply as a replica result (bytes in `protocol`).

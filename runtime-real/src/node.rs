@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use dynomite_core::config::{Config, Consistency, DataStore};
 use dynomite_core::peer::NodeIdentity;
-use dynomite_core::ring::{key_token, NodeId, Topology};
+use dynomite_core::ring::{key_token, NodeId, PeerNode, Topology};
 use tokio::net::TcpListener;
 
 use crate::coordinator::Levels;
@@ -80,6 +80,8 @@ pub struct NodeShared {
     pub datastore: Datastore,
     /// The node's clock (skewed per node in the simulator).
     pub clock: SharedClock,
+    /// Extra one-way delay towards each peer (the simulator's latency classes); None in production.
+    pub peer_latency: Option<PeerLatency>,
     /// Counters for INFO.
     pub stats: Stats,
     started_ms: u64,
@@ -160,6 +162,18 @@ impl NodeShared {
     }
 }
 
+/// Extra one-way delay from the local node to a peer, by their placement (same rack, other rack, other
+/// datacenter). The simulator uses it for per-link latency classes; madsim's own latency is global.
+pub type PeerLatency = Arc<dyn Fn(&PeerNode, &PeerNode) -> Duration + Send + Sync>;
+
+/// What a node takes besides its configuration.
+pub struct NodeOptions {
+    /// Its clock.
+    pub clock: SharedClock,
+    /// Per-link extra latency (simulator only).
+    pub peer_latency: Option<PeerLatency>,
+}
+
 /// A node whose listeners are bound but not yet serving.
 pub struct Node {
     client_listener: TcpListener,
@@ -172,6 +186,12 @@ impl Node {
     /// Binds the client listener and sets up the datastore (connections open lazily unless
     /// `preconnect` is set). Must run inside a tokio runtime.
     pub async fn bind(config: Config, clock: SharedClock) -> std::io::Result<Node> {
+        Node::bind_with(config, NodeOptions { clock, peer_latency: None }).await
+    }
+
+    /// [`Node::bind`] with the simulator's hooks.
+    pub async fn bind_with(config: Config, options: NodeOptions) -> std::io::Result<Node> {
+        let NodeOptions { clock, peer_latency } = options;
         let topology = Topology::from_config(&config)
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
         let client_listener = TcpListener::bind(config.listen.to_string()).await?;
@@ -205,6 +225,7 @@ impl Node {
             consistency,
             datastore,
             clock,
+            peer_latency,
             stats: Stats::default(),
             started_ms,
             next_client_id: AtomicU64::new(0),
