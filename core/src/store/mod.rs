@@ -54,6 +54,7 @@ mod zset_ranges;
 mod zsets;
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use bytes::Bytes;
 
@@ -61,6 +62,9 @@ use crate::resp::{Frame, Protocol};
 
 use random::SplitMix64;
 use value::Entry;
+
+/// Keys active expiry may examine per key it is allowed to remove (bounds the work of one call).
+const EXPIRY_EXAMINED_PER_REMOVAL: usize = 20;
 
 /// Seed of the generator used by [`Store::new`].
 const DEFAULT_SEED: u64 = 0x5eed_d1a0_0000_0001;
@@ -102,6 +106,9 @@ pub struct Store {
     next_scan_cursor: u64,
     /// Counters for INFO.
     statistics: Statistics,
+    /// Where the next active-expiry pass resumes (the last key it examined), so each call does
+    /// bounded work and successive calls sweep the whole keyspace.
+    expiry_resume_after: Option<Bytes>,
 }
 
 impl Default for Store {
@@ -124,6 +131,7 @@ impl Store {
             scan_cursors: BTreeMap::new(),
             next_scan_cursor: 1,
             statistics: Statistics::default(),
+            expiry_resume_after: None,
         }
     }
 
@@ -143,15 +151,31 @@ impl Store {
         (command.handler)(self, &Call { args, now_ms, protocol })
     }
 
-    /// Active expiry: removes at most `max_keys` keys whose TTL has passed; returns how many.
+    /// Active expiry: removes at most `max_keys` keys whose TTL has passed and returns how many.
+    /// Each call examines at most `max_keys * EXPIRY_EXAMINED_PER_REMOVAL` keys, resuming where the
+    /// previous call stopped and wrapping around, so repeated calls sweep every key.
     pub fn expire_some(&mut self, now_ms: u64, max_keys: usize) -> usize {
-        let expired: Vec<Bytes> = self
-            .keys
-            .iter()
-            .filter(|(_, entry)| entry.is_expired(now_ms))
-            .map(|(key, _)| key.clone())
-            .take(max_keys)
-            .collect();
+        let budget = max_keys.saturating_mul(EXPIRY_EXAMINED_PER_REMOVAL);
+        let start = self.expiry_resume_after.take();
+        let lowest = Bytes::new();
+        // Keys after the resume point, then (wrapping) the keys up to and including it.
+        let (after, before) = match &start {
+            Some(key) => ((Bound::Excluded(key), Bound::Unbounded), (Bound::Unbounded, Bound::Included(key))),
+            None => ((Bound::Unbounded, Bound::Unbounded), (Bound::Unbounded, Bound::Excluded(&lowest))),
+        };
+        let sweep = self.keys.range::<Bytes, _>(after).chain(self.keys.range::<Bytes, _>(before));
+        let mut expired = Vec::new();
+        let mut last_examined = None;
+        for (key, entry) in sweep.take(budget) {
+            last_examined = Some(key);
+            if entry.is_expired(now_ms) {
+                expired.push(key.clone());
+                if expired.len() >= max_keys {
+                    break;
+                }
+            }
+        }
+        self.expiry_resume_after = last_examined.cloned();
         for key in &expired {
             self.keys.remove(key);
         }

@@ -67,6 +67,23 @@ fn expire_some_respects_its_budget() {
     assert!(store.is_empty());
 }
 
+#[test]
+fn active_expiry_does_bounded_work_and_sweeps_everything() {
+    let mut store = Store::new();
+    for index in 0..500 {
+        run(&mut store, NOW_MS, &["SET", &format!("keep{index:03}"), "v"]);
+    }
+    for index in 0..5 {
+        run(&mut store, NOW_MS, &["SET", &format!("temp{index}"), "v", "PX", "1"]);
+    }
+    // One call may examine only 20 keys, so it cannot reach the temp keys after 500 kept ones...
+    assert_eq!(store.expire_some(NOW_MS + 10, 1), 0);
+    // ...but successive calls resume where the last stopped and wrap around.
+    let removed: usize = (0..100).map(|_| store.expire_some(NOW_MS + 10, 1)).sum();
+    assert_eq!(removed, 5);
+    assert_eq!(store.len(), 500);
+}
+
 fn scan_all(store: &mut Store, count: &str, between_calls: &mut dyn FnMut(&mut Store)) -> Vec<Frame> {
     let mut cursor = "0".to_string();
     let mut seen = Vec::new();
