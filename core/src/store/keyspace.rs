@@ -293,9 +293,13 @@ impl Store {
 /// The condition flags of the EXPIRE family.
 #[derive(Default, Clone, Copy)]
 struct ExpireFlags {
+    /// NX: only when the key has no TTL.
     only_without_ttl: bool,
+    /// XX: only when the key has a TTL.
     only_with_ttl: bool,
+    /// GT: only when the new expiry is later (no TTL counts as infinite).
     only_greater: bool,
+    /// LT: only when the new expiry is earlier.
     only_less: bool,
 }
 

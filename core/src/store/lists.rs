@@ -14,7 +14,9 @@ use super::{Call, Store};
 /// Which end of a list.
 #[derive(Clone, Copy, PartialEq)]
 enum End {
+    /// The head (index 0).
     Left,
+    /// The tail (index -1).
     Right,
 }
 
@@ -130,14 +132,16 @@ pub(crate) fn normalize_range(start: i64, stop: i64, length: usize) -> Option<(u
 
 /// LRANGE key start stop.
 pub(crate) fn lrange(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let (start, stop) = (integer(&call.args[2])?, integer(&call.args[3])?);
-        let list = store.list_at(&call.args[1], call.now_ms)?;
-        let items = normalize_range(start, stop, list.len())
-            .map(|(start, stop)| list.range(start..=stop).map(|item| Frame::Bulk(item.clone())).collect())
-            .unwrap_or_default();
-        Ok(Frame::Array(items))
-    })())
+    reply(lrange_checked(store, call))
+}
+
+fn lrange_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let (start, stop) = (integer(&call.args[2])?, integer(&call.args[3])?);
+    let list = store.list_at(&call.args[1], call.now_ms)?;
+    let items = normalize_range(start, stop, list.len())
+        .map(|(start, stop)| list.range(start..=stop).map(|item| Frame::Bulk(item.clone())).collect())
+        .unwrap_or_default();
+    Ok(Frame::Array(items))
 }
 
 fn resolve_index(index: i64, length: usize) -> Option<usize> {
@@ -148,92 +152,101 @@ fn resolve_index(index: i64, length: usize) -> Option<usize> {
 
 /// LINDEX key index.
 pub(crate) fn lindex(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let index = integer(&call.args[2])?;
-        store.inspect(&call.args[1], call.now_ms, cast::list, |list| {
-            let list = list.filter(|list| !list.is_empty());
-            list.and_then(|list| resolve_index(index, list.len()).and_then(|index| list.get(index)))
-                .cloned()
-                .map_or(Frame::Null, Frame::Bulk)
-        })
-    })())
+    reply(lindex_checked(store, call))
+}
+
+fn lindex_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let index = integer(&call.args[2])?;
+    store.inspect(&call.args[1], call.now_ms, cast::list, |list| {
+        let list = list.filter(|list| !list.is_empty());
+        list.and_then(|list| resolve_index(index, list.len()).and_then(|index| list.get(index)))
+            .cloned()
+            .map_or(Frame::Null, Frame::Bulk)
+    })
 }
 
 /// LSET key index element.
 pub(crate) fn lset(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let index = integer(&call.args[2])?;
-        let list =
-            store.typed(&call.args[1], call.now_ms, cast::list)?.ok_or_else(|| error("ERR no such key"))?;
-        let index = resolve_index(index, list.len()).ok_or_else(|| error("ERR index out of range"))?;
-        list[index] = call.args[3].clone();
-        Ok(Frame::ok())
-    })())
+    reply(lset_checked(store, call))
+}
+
+fn lset_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let index = integer(&call.args[2])?;
+    let list =
+        store.typed(&call.args[1], call.now_ms, cast::list)?.ok_or_else(|| error("ERR no such key"))?;
+    let index = resolve_index(index, list.len()).ok_or_else(|| error("ERR index out of range"))?;
+    list[index] = call.args[3].clone();
+    Ok(Frame::ok())
 }
 
 /// LINSERT key BEFORE|AFTER pivot element.
 pub(crate) fn linsert(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let after = match () {
-            _ if is(&call.args[2], "after") => true,
-            _ if is(&call.args[2], "before") => false,
-            _ => return Err(error(SYNTAX)),
-        };
-        let Some(list) = store.typed(&call.args[1], call.now_ms, cast::list)? else {
-            return Ok(Frame::Integer(0));
-        };
-        let Some(position) = list.iter().position(|item| *item == call.args[3]) else {
-            return Ok(Frame::Integer(-1));
-        };
-        list.insert(position + usize::from(after), call.args[4].clone());
-        Ok(Frame::Integer(list.len() as i64))
-    })())
+    reply(linsert_checked(store, call))
+}
+
+fn linsert_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let after = match () {
+        _ if is(&call.args[2], "after") => true,
+        _ if is(&call.args[2], "before") => false,
+        _ => return Err(error(SYNTAX)),
+    };
+    let Some(list) = store.typed(&call.args[1], call.now_ms, cast::list)? else {
+        return Ok(Frame::Integer(0));
+    };
+    let Some(position) = list.iter().position(|item| *item == call.args[3]) else {
+        return Ok(Frame::Integer(-1));
+    };
+    list.insert(position + usize::from(after), call.args[4].clone());
+    Ok(Frame::Integer(list.len() as i64))
 }
 
 /// LREM key count element.
 pub(crate) fn lrem(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let count = integer(&call.args[2])?;
-        let Some(list) = store.typed(&call.args[1], call.now_ms, cast::list)? else {
-            return Ok(Frame::Integer(0));
-        };
-        let limit =
-            if count == 0 { usize::MAX } else { usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX) };
-        let mut removed = 0;
-        let mut kept = VecDeque::with_capacity(list.len());
-        let items: Vec<Bytes> =
-            if count < 0 { list.drain(..).rev().collect() } else { list.drain(..).collect() };
-        for item in items {
-            if removed < limit && item == call.args[3] {
-                removed += 1;
-            } else {
-                kept.push_back(item);
-            }
+    reply(lrem_checked(store, call))
+}
+
+fn lrem_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let count = integer(&call.args[2])?;
+    let Some(list) = store.typed(&call.args[1], call.now_ms, cast::list)? else {
+        return Ok(Frame::Integer(0));
+    };
+    let limit =
+        if count == 0 { usize::MAX } else { usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX) };
+    let mut removed = 0;
+    let mut kept = VecDeque::with_capacity(list.len());
+    let items: Vec<Bytes> = if count < 0 { list.drain(..).rev().collect() } else { list.drain(..).collect() };
+    for item in items {
+        if removed < limit && item == call.args[3] {
+            removed += 1;
+        } else {
+            kept.push_back(item);
         }
-        if count < 0 {
-            kept = kept.into_iter().rev().collect();
-        }
-        *list = kept;
-        store.drop_if_empty(&call.args[1]);
-        Ok(Frame::Integer(removed as i64))
-    })())
+    }
+    if count < 0 {
+        kept = kept.into_iter().rev().collect();
+    }
+    *list = kept;
+    store.drop_if_empty(&call.args[1]);
+    Ok(Frame::Integer(removed as i64))
 }
 
 /// LTRIM key start stop.
 pub(crate) fn ltrim(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let (start, stop) = (integer(&call.args[2])?, integer(&call.args[3])?);
-        let Some(list) = store.typed(&call.args[1], call.now_ms, cast::list)? else { return Ok(Frame::ok()) };
-        match normalize_range(start, stop, list.len()) {
-            Some((start, stop)) => {
-                list.truncate(stop + 1);
-                list.drain(..start);
-            }
-            None => list.clear(),
+    reply(ltrim_checked(store, call))
+}
+
+fn ltrim_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let (start, stop) = (integer(&call.args[2])?, integer(&call.args[3])?);
+    let Some(list) = store.typed(&call.args[1], call.now_ms, cast::list)? else { return Ok(Frame::ok()) };
+    match normalize_range(start, stop, list.len()) {
+        Some((start, stop)) => {
+            list.truncate(stop + 1);
+            list.drain(..start);
         }
-        store.drop_if_empty(&call.args[1]);
-        Ok(Frame::ok())
-    })())
+        None => list.clear(),
+    }
+    store.drop_if_empty(&call.args[1]);
+    Ok(Frame::ok())
 }
 
 /// LPOS RANK 0.
@@ -245,8 +258,11 @@ const RANK_MINIMUM: &str =
 
 /// Options of LPOS.
 struct PositionOptions {
+    /// RANK: which match to start from (negative: from the tail).
     rank: i64,
+    /// COUNT: how many matches (0: all); `None` replies a single index.
     count: Option<usize>,
+    /// MAXLEN: how many elements to examine (0: all).
     max_length: usize,
 }
 
@@ -284,32 +300,33 @@ fn parse_lpos_options(options: &[Bytes]) -> Result<PositionOptions, Frame> {
 
 /// LPOS key element [RANK rank] [COUNT count] [MAXLEN len].
 pub(crate) fn lpos(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let options = parse_lpos_options(&call.args[3..])?;
-        let list = store.list_at(&call.args[1], call.now_ms)?;
-        let scan_length =
-            if options.max_length == 0 { list.len() } else { options.max_length.min(list.len()) };
-        let indexes: Vec<usize> =
-            if options.rank > 0 { (0..list.len()).collect() } else { (0..list.len()).rev().collect() };
-        let skip = usize::try_from(options.rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
-        let wanted = match options.count {
-            Some(0) => usize::MAX,
-            Some(count) => count,
-            None => 1,
-        };
-        let found: Vec<Frame> = indexes
-            .into_iter()
-            .take(scan_length)
-            .filter(|&index| list[index] == call.args[2])
-            .skip(skip)
-            .take(wanted)
-            .map(|index| Frame::Integer(index as i64))
-            .collect();
-        Ok(match options.count {
-            Some(_) => Frame::Array(found),
-            None => found.into_iter().next().unwrap_or(Frame::Null),
-        })
-    })())
+    reply(lpos_checked(store, call))
+}
+
+fn lpos_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let options = parse_lpos_options(&call.args[3..])?;
+    let list = store.list_at(&call.args[1], call.now_ms)?;
+    let scan_length = if options.max_length == 0 { list.len() } else { options.max_length.min(list.len()) };
+    let indexes: Vec<usize> =
+        if options.rank > 0 { (0..list.len()).collect() } else { (0..list.len()).rev().collect() };
+    let skip = usize::try_from(options.rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
+    let wanted = match options.count {
+        Some(0) => usize::MAX,
+        Some(count) => count,
+        None => 1,
+    };
+    let found: Vec<Frame> = indexes
+        .into_iter()
+        .take(scan_length)
+        .filter(|&index| list[index] == call.args[2])
+        .skip(skip)
+        .take(wanted)
+        .map(|index| Frame::Integer(index as i64))
+        .collect();
+    Ok(match options.count {
+        Some(_) => Frame::Array(found),
+        None => found.into_iter().next().unwrap_or(Frame::Null),
+    })
 }
 
 fn move_item(store: &mut Store, call: &Call, from: End, to: End) -> Result<Frame, Frame> {

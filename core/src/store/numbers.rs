@@ -150,8 +150,11 @@ pub(crate) fn parse_range_f64(text: &[u8]) -> Option<f64> {
 /// mantissa: the type Redis's `strtold`/`%.17Lf` INCRBYFLOAT arithmetic uses on x86-64.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Extended {
+    /// The sign.
     negative: bool,
+    /// The 64-bit significand (top bit set unless zero).
     mantissa: u64,
+    /// The power of two the significand is scaled by.
     exponent: i32,
 }
 

@@ -142,8 +142,11 @@ fn srandmember_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
 /// The algebra of SINTER/SUNION/SDIFF.
 #[derive(Clone, Copy)]
 enum Algebra {
+    /// Members in every set.
     Intersection,
+    /// Members in any set.
     Union,
+    /// Members of the first set in no other.
     Difference,
 }
 

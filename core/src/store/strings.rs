@@ -30,16 +30,22 @@ enum Expiry {
 
 /// Parsed SET / GETEX options (Redis's `parseExtendedStringArgumentsOrReply`).
 struct SetOptions {
+    /// NX.
     only_if_missing: bool,
+    /// XX.
     only_if_present: bool,
+    /// GET: reply the old value.
     return_old: bool,
+    /// EX/PX/EXAT/PXAT/KEEPTTL/PERSIST.
     expiry: Expiry,
 }
 
 /// Which command's options are being parsed.
 #[derive(Clone, Copy, PartialEq)]
 enum OptionsOf {
+    /// SET: NX, XX, GET, KEEPTTL and the expiry options.
     Set,
+    /// GETEX: PERSIST and the expiry options.
     GetEx,
 }
 

@@ -16,8 +16,11 @@ use super::{Call, Store};
 /// How ZUNIONSTORE/ZINTERSTORE merge scores.
 #[derive(Clone, Copy)]
 enum Aggregate {
+    /// Add the weighted scores (the default).
     Sum,
+    /// Keep the smallest weighted score.
     Min,
+    /// Keep the largest weighted score.
     Max,
 }
 
@@ -79,32 +82,32 @@ fn source_scores(store: &mut Store, key: &[u8], now_ms: u64) -> Result<Vec<(Byte
 }
 
 fn combine_store(store: &mut Store, call: &Call, intersect: bool) -> Frame {
-    reply((|| {
-        let numkeys = integer(&call.args[2])?;
-        if numkeys < 1 {
-            return Err(Frame::error(format!(
-                "ERR at least 1 input key is needed for '{}' command",
-                String::from_utf8_lossy(&call.args[0]).to_ascii_lowercase()
-            )));
-        }
-        let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
-        if numkeys > call.args.len() - 3 {
-            return Err(error(SYNTAX));
-        }
-        let keys = &call.args[3..3 + numkeys];
-        let (weights, aggregate) = parse_store_options(&call.args[3 + numkeys..], numkeys)?;
-        let sources = keys
-            .iter()
-            .map(|key| source_scores(store, key, call.now_ms))
-            .collect::<Result<Vec<_>, Frame>>()?;
-        let result = merge(&sources, &weights, aggregate, intersect);
-        let length = result.len();
-        store.keys.remove(&call.args[1]);
-        if length > 0 {
-            store.put(call.args[1].clone(), Value::SortedSet(result));
-        }
-        Ok(Frame::Integer(length as i64))
-    })())
+    reply(combine_store_checked(store, call, intersect))
+}
+
+fn combine_store_checked(store: &mut Store, call: &Call, intersect: bool) -> Result<Frame, Frame> {
+    let numkeys = integer(&call.args[2])?;
+    if numkeys < 1 {
+        return Err(Frame::error(format!(
+            "ERR at least 1 input key is needed for '{}' command",
+            String::from_utf8_lossy(&call.args[0]).to_ascii_lowercase()
+        )));
+    }
+    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
+    if numkeys > call.args.len() - 3 {
+        return Err(error(SYNTAX));
+    }
+    let keys = &call.args[3..3 + numkeys];
+    let (weights, aggregate) = parse_store_options(&call.args[3 + numkeys..], numkeys)?;
+    let sources =
+        keys.iter().map(|key| source_scores(store, key, call.now_ms)).collect::<Result<Vec<_>, Frame>>()?;
+    let result = merge(&sources, &weights, aggregate, intersect);
+    let length = result.len();
+    store.keys.remove(&call.args[1]);
+    if length > 0 {
+        store.put(call.args[1].clone(), Value::SortedSet(result));
+    }
+    Ok(Frame::Integer(length as i64))
 }
 
 fn merge(sources: &[Vec<(Bytes, f64)>], weights: &[f64], aggregate: Aggregate, intersect: bool) -> SortedSet {

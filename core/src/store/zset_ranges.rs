@@ -15,9 +15,13 @@ const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
 /// A score interval of BYSCORE ranges, ZCOUNT and ZREMRANGEBYSCORE.
 #[derive(Clone, Copy)]
 pub(super) struct ScoreRange {
+    /// Lower bound.
     min: f64,
+    /// `(min`: the bound itself is excluded.
     min_exclusive: bool,
+    /// Upper bound.
     max: f64,
+    /// `(max`: the bound itself is excluded.
     max_exclusive: bool,
 }
 
@@ -59,7 +63,9 @@ pub(super) enum LexBound {
 /// A member interval of BYLEX ranges, ZLEXCOUNT and ZREMRANGEBYLEX.
 #[derive(Clone)]
 pub(super) struct LexRange {
+    /// Lower bound.
     min: LexBound,
+    /// Upper bound.
     max: LexBound,
 }
 

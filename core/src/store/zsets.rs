@@ -46,11 +46,17 @@ fn render(items: &[(Bytes, f64)], with_scores: bool, protocol: Protocol) -> Fram
 /// Parsed ZADD flags.
 #[derive(Default)]
 struct AddFlags {
+    /// NX: never update existing members.
     only_new: bool,
+    /// XX: never add members.
     only_existing: bool,
+    /// GT: update only to a greater score.
     only_greater: bool,
+    /// LT: update only to a lower score.
     only_less: bool,
+    /// CH: count updated members too.
     count_changed: bool,
+    /// INCR: add to the score and reply the new score.
     increment: bool,
 }
 
@@ -128,10 +134,15 @@ fn zadd_generic(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
 
 /// What one ZADD element did.
 enum AddOutcome {
+    /// A new member with this score.
     Added(f64),
+    /// An existing member moved to this score.
     Updated(f64),
+    /// An existing member already had this score.
     Unchanged(f64),
+    /// NX/XX/GT/LT refused the change.
     Skipped,
+    /// INCR produced NaN (`inf` + `-inf`); nothing changed.
     NotANumber,
 }
 
@@ -177,17 +188,19 @@ fn add_one(set: &mut SortedSet, flags: &AddFlags, score: f64, member: Bytes) -> 
 
 /// ZINCRBY key increment member.
 pub(crate) fn zincrby(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let delta = args::float(&call.args[2])?;
-        let set = store.typed_or_insert(&call.args[1], call.now_ms, cast::sorted_set, new_sorted_set)?;
-        let new = set.score(&call.args[3]).unwrap_or(0.0) + delta;
-        if new.is_nan() {
-            store.drop_if_empty(&call.args[1]);
-            return Err(error("ERR resulting score is not a number (NaN)"));
-        }
-        set.insert(call.args[3].clone(), new);
-        Ok(Frame::double(new))
-    })())
+    reply(zincrby_checked(store, call))
+}
+
+fn zincrby_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let delta = args::float(&call.args[2])?;
+    let set = store.typed_or_insert(&call.args[1], call.now_ms, cast::sorted_set, new_sorted_set)?;
+    let new = set.score(&call.args[3]).unwrap_or(0.0) + delta;
+    if new.is_nan() {
+        store.drop_if_empty(&call.args[1]);
+        return Err(error("ERR resulting score is not a number (NaN)"));
+    }
+    set.insert(call.args[3].clone(), new);
+    Ok(Frame::double(new))
 }
 
 /// ZREM key member...
@@ -225,20 +238,24 @@ pub(crate) fn zcard(store: &mut Store, call: &Call) -> Frame {
 
 /// ZCOUNT key min max.
 pub(crate) fn zcount(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let range = ScoreRange::parse(&call.args[2], &call.args[3])?;
-        let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
-        Ok(Frame::Integer(set.ascending().filter(|ranked| range.contains(ranked.score)).count() as i64))
-    })())
+    reply(zcount_checked(store, call))
+}
+
+fn zcount_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let range = ScoreRange::parse(&call.args[2], &call.args[3])?;
+    let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
+    Ok(Frame::Integer(set.ascending().filter(|ranked| range.contains(ranked.score)).count() as i64))
 }
 
 /// ZLEXCOUNT key min max.
 pub(crate) fn zlexcount(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        let range = LexRange::parse(&call.args[2], &call.args[3])?;
-        let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
-        Ok(Frame::Integer(set.ascending().filter(|ranked| range.contains(&ranked.member)).count() as i64))
-    })())
+    reply(zlexcount_checked(store, call))
+}
+
+fn zlexcount_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    let range = LexRange::parse(&call.args[2], &call.args[3])?;
+    let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
+    Ok(Frame::Integer(set.ascending().filter(|ranked| range.contains(&ranked.member)).count() as i64))
 }
 
 fn rank_generic(store: &mut Store, call: &Call, reverse: bool) -> Frame {
@@ -264,16 +281,23 @@ pub(crate) fn zrevrank(store: &mut Store, call: &Call) -> Frame {
 /// How a range selects members.
 #[derive(Clone, Copy, PartialEq)]
 enum RangeKind {
+    /// By 0-based rank (ZRANGE's default).
     Rank,
+    /// By score interval (BYSCORE).
     Score,
+    /// By member interval (BYLEX).
     Lex,
 }
 
 /// A parsed ZRANGE-family request.
 struct RangeRequest {
+    /// What the two bounds mean.
     kind: RangeKind,
+    /// REV (or a ZREV* command): descending order, bounds written max first.
     reverse: bool,
+    /// WITHSCORES.
     with_scores: bool,
+    /// LIMIT offset count (BYSCORE/BYLEX only).
     limit: Option<(i64, i64)>,
 }
 
@@ -443,24 +467,26 @@ pub(crate) fn zremrangebylex(store: &mut Store, call: &Call) -> Frame {
 }
 
 fn pop_generic(store: &mut Store, call: &Call, from_highest: bool) -> Frame {
-    reply((|| {
-        let count = match &call.args[2..] {
-            [] => None,
-            [count] => Some(args::count(count)?),
-            _ => return Err(error(SYNTAX)),
-        };
-        let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
-        let popped: Vec<(Bytes, f64)> =
-            ordered_items(&set, from_highest).into_iter().take(count.unwrap_or(1)).collect();
-        if let Ok(Some(set)) = store.typed(&call.args[1], call.now_ms, cast::sorted_set) {
-            for (member, _) in &popped {
-                set.remove(member);
-            }
+    reply(pop_generic_checked(store, call, from_highest))
+}
+
+fn pop_generic_checked(store: &mut Store, call: &Call, from_highest: bool) -> Result<Frame, Frame> {
+    let count = match &call.args[2..] {
+        [] => None,
+        [count] => Some(args::count(count)?),
+        _ => return Err(error(SYNTAX)),
+    };
+    let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
+    let popped: Vec<(Bytes, f64)> =
+        ordered_items(&set, from_highest).into_iter().take(count.unwrap_or(1)).collect();
+    if let Ok(Some(set)) = store.typed(&call.args[1], call.now_ms, cast::sorted_set) {
+        for (member, _) in &popped {
+            set.remove(member);
         }
-        store.drop_if_empty(&call.args[1]);
-        let nested = count.is_some() && call.protocol == Protocol::Resp3;
-        Ok(render(&popped, true, if nested { Protocol::Resp3 } else { Protocol::Resp2 }))
-    })())
+    }
+    store.drop_if_empty(&call.args[1]);
+    let nested = count.is_some() && call.protocol == Protocol::Resp3;
+    Ok(render(&popped, true, if nested { Protocol::Resp3 } else { Protocol::Resp2 }))
 }
 
 /// ZPOPMIN key [count].
@@ -476,17 +502,19 @@ pub(crate) fn zpopmax(store: &mut Store, call: &Call) -> Frame {
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]: the whole set in one call (cursor 0); scores
 /// are bulk strings in both protocols, like Redis.
 pub(crate) fn zscan(store: &mut Store, call: &Call) -> Frame {
-    reply((|| {
-        parse_cursor(&call.args[2])?;
-        let options = parse_scan_options(&call.args[3..], false)?;
-        let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
-        let mut items = Vec::new();
-        for ranked in set.ascending() {
-            if options.pattern.as_ref().is_none_or(|pattern| glob::matches(pattern, &ranked.member)) {
-                items.push(Frame::Bulk(ranked.member.clone()));
-                items.push(Frame::Bulk(Bytes::from(format_double(ranked.score))));
-            }
+    reply(zscan_checked(store, call))
+}
+
+fn zscan_checked(store: &mut Store, call: &Call) -> Result<Frame, Frame> {
+    parse_cursor(&call.args[2])?;
+    let options = parse_scan_options(&call.args[3..], false)?;
+    let set = store.sorted_set_at(&call.args[1], call.now_ms)?;
+    let mut items = Vec::new();
+    for ranked in set.ascending() {
+        if options.pattern.as_ref().is_none_or(|pattern| glob::matches(pattern, &ranked.member)) {
+            items.push(Frame::Bulk(ranked.member.clone()));
+            items.push(Frame::Bulk(Bytes::from(format_double(ranked.score))));
         }
-        Ok(Frame::Array(vec![Frame::bulk("0"), Frame::Array(items)]))
-    })())
+    }
+    Ok(Frame::Array(vec![Frame::bulk("0"), Frame::Array(items)]))
 }
