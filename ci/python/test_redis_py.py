@@ -167,7 +167,7 @@ def test_default_client_negotiates_resp3(proxy_port):
     assert client.ping()
     info = client.client_info()
     assert info["resp"] == "3" and info["lib-name"] == "redis-py"
-    assert client.client_setname("py-test") and client.client_getname() == b"py-test"
+    assert client.client_setname("py-test") and client.client_getname() == "py-test"  # redis-py decodes GETNAME
     assert isinstance(client.hgetall("nothing-here"), dict)
 
 
