@@ -1,0 +1,88 @@
+//! The simulated hosts behind one node: the node host (the production `Node`) and its datastore host
+//! (the embedded engine served over simulated TCP).
+//!
+//! Each host's init closure is what madsim re-runs on restart, so it binds, publishes its state and
+//! serves from scratch: a restarted datastore host starts empty, a restarted node host reconnects.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use dynomite::clock::SharedClock;
+use dynomite::datastore::EmbeddedStore;
+use dynomite::node::{Node, NodeOptions, NodeShared, PeerLatency};
+use dynomite_core::config::Config;
+use madsim::runtime::{Handle, NodeHandle};
+use tokio::net::TcpListener;
+
+use crate::model::{Placement, DATASTORE_PORT};
+use crate::skew_clock::SkewClock;
+
+/// The running node's shared state, published by the node host once bound and cleared by the harness
+/// when it kills the host (a dead node's link counters would otherwise look alive).
+pub type SharedSlot = Arc<Mutex<Option<Arc<NodeShared>>>>;
+
+/// What a host's init closure returns (boxed: the two hosts run different futures).
+type HostFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// The two hosts of one node and what outlives their restarts.
+pub struct NodeHosts {
+    /// Runs `dynomite::node::Node`.
+    pub node: NodeHandle,
+    /// Runs the embedded datastore server on port 6379.
+    pub datastore: NodeHandle,
+    /// Shared by both hosts; keeps its skew across restarts.
+    pub clock: Arc<SkewClock>,
+    /// The node's state while it runs.
+    pub shared: SharedSlot,
+}
+
+/// Creates both hosts of `placement`; they start at once.
+pub fn create(handle: &Handle, placement: &Placement, config: Config, latency: PeerLatency) -> NodeHosts {
+    let clock = Arc::new(SkewClock::new());
+    let shared: SharedSlot = Arc::new(Mutex::new(None));
+    let index = placement.address.index;
+    let datastore = handle
+        .create_node()
+        .name(format!("datastore-{index}"))
+        .ip(placement.datastore_ip)
+        .init(datastore_init(clock.clone()))
+        .build();
+    let node = handle
+        .create_node()
+        .name(format!("node-{index}"))
+        .ip(placement.node_ip)
+        .init(node_init(config, clock.clone(), latency, shared.clone()))
+        .build();
+    NodeHosts { node, datastore, clock, shared }
+}
+
+fn datastore_init(clock: Arc<SkewClock>) -> impl Fn() -> HostFuture + Send + Sync + 'static {
+    move || {
+        let clock: SharedClock = clock.clone();
+        Box::pin(async move {
+            let listener =
+                TcpListener::bind(("0.0.0.0", DATASTORE_PORT)).await.expect("datastore host binds 6379");
+            let store = Arc::new(EmbeddedStore::new(clock));
+            dynomite::embedded_server::serve(listener, store, std::future::pending()).await;
+        })
+    }
+}
+
+fn node_init(
+    config: Config,
+    clock: Arc<SkewClock>,
+    latency: PeerLatency,
+    shared: SharedSlot,
+) -> impl Fn() -> HostFuture + Send + Sync + 'static {
+    move || {
+        let options = NodeOptions { clock: clock.clone(), peer_latency: Some(latency.clone()) };
+        let config = config.clone();
+        let shared = shared.clone();
+        Box::pin(async move {
+            let node = Node::bind_with(config, options).await.expect("simulated node binds its listeners");
+            *shared.lock().expect("slot lock") = Some(node.shared());
+            node.serve(std::future::pending()).await;
+        })
+    }
+}

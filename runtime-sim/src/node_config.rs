@@ -1,0 +1,69 @@
+//! Each simulated node's configuration, written as Dynomite YAML and validated like a user's file.
+//!
+//! Every node listens on 0.0.0.0 with the fixed ports of [`crate::model`] on its own simulated IP, lists
+//! every other node in `dyn_seeds`, and uses its datastore host as a Redis server (`data_store: 0`).
+
+use dynomite_core::config::{parse_config, Config, ConfigError};
+
+use crate::model::{Placement, SimConfig, CLIENT_PORT, PEER_PORT, STATS_PORT};
+
+/// Node `index`'s configuration within `placements`.
+pub fn node_config(
+    simulation: &SimConfig,
+    placements: &[Placement],
+    index: usize,
+) -> Result<Config, ConfigError> {
+    parse_config(&node_yaml(simulation, placements, index))
+}
+
+/// The YAML text behind [`node_config`].
+pub fn node_yaml(simulation: &SimConfig, placements: &[Placement], index: usize) -> String {
+    let me = &placements[index];
+    let seeds: String = placements
+        .iter()
+        .filter(|other| other.address.index != index)
+        .map(|peer| {
+            format!(
+                "\n  - {}:{}:{}:{}",
+                peer.peer_address(),
+                peer.address.rack,
+                peer.address.datacenter,
+                join_tokens(&peer.address.tokens)
+            )
+        })
+        .collect();
+    let seeds = if seeds.is_empty() { String::new() } else { format!("  dyn_seeds:{seeds}\n") };
+    format!(
+        "dyn_o_mite:\n  listen: 0.0.0.0:{CLIENT_PORT}\n  dyn_listen: 0.0.0.0:{PEER_PORT}\n  \
+         stats_listen: 0.0.0.0:{STATS_PORT}\n  datacenter: {}\n  rack: {}\n  tokens: '{}'\n  \
+         data_store: 0\n  servers:\n  - {}:1\n{seeds}  read_consistency: {}\n  write_consistency: {}\n",
+        me.address.datacenter,
+        me.address.rack,
+        join_tokens(&me.address.tokens),
+        me.datastore_address(),
+        simulation.read_consistency.config_name(),
+        simulation.write_consistency.config_name(),
+    )
+}
+
+fn join_tokens(tokens: &[u32]) -> String {
+    tokens.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::plan;
+
+    #[test]
+    fn every_node_config_validates_and_seeds_all_others() {
+        let simulation = SimConfig::new(2, 3, 2, 1);
+        let placements = plan(&simulation.shape);
+        for index in 0..placements.len() {
+            let yaml = node_yaml(&simulation, &placements, index);
+            let config = node_config(&simulation, &placements, index)
+                .unwrap_or_else(|error| panic!("node {index}: {error}\n{yaml}"));
+            assert_eq!(config.dyn_seeds.len(), placements.len() - 1, "{yaml}");
+        }
+    }
+}
