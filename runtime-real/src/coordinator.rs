@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use dynomite_core::cluster::{
-    merge_multi_key, split_multi_key, ClusterCursor, QuorumCollector, ReplicaFailure, ReplicaResult, Verdict,
+    merge_multi_key, quorum_size, split_multi_key, ClusterCursor, QuorumCollector, ReplicaFailure,
+    ReplicaResult, Verdict,
 };
 use dynomite_core::command::{Access, CommandSpec, Routing};
 use dynomite_core::config::Consistency;
@@ -30,7 +31,7 @@ use dynomite_core::ring::NodeId;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::datastore::{DatastoreError, DatastoreReply};
-use crate::node::NodeShared;
+use crate::node::{Decision, InjectedBug, NodeShared};
 use crate::peer::PeerRequest;
 
 /// A remote datacenter's coordinator waits for its own replicas, so its forward gets this many times
@@ -169,7 +170,11 @@ pub async fn replicate(
     for (rack_index, &replica) in replicas.iter().take(read_targets).enumerate() {
         let decides = rack_index < local_group_size;
         let request = PeerRequest::Execute { protocol, args: args.clone() };
-        calls.push(tagged(decides.then_some(0), call_node(&node, replica, request, node.timeout_ms())));
+        calls.push(tagged(
+            decides.then_some(0),
+            replica,
+            call_node(&node, replica, request, node.timeout_ms()),
+        ));
     }
     if asks_remote {
         let remote_consistency = if consistency == Consistency::DcEachSafeQuorum {
@@ -183,25 +188,53 @@ pub async fn replicate(
                 PeerRequest::Coordinate { protocol, consistency: remote_consistency, args: args.clone() };
             let group = (consistency == Consistency::DcEachSafeQuorum).then_some(dc_index + 1);
             let timeout_ms = node.timeout_ms() * REMOTE_DATACENTER_TIMEOUT_FACTOR;
-            calls.push(tagged(group, call_node(&node, entry, request, timeout_ms)));
+            calls.push(tagged(group, entry, call_node(&node, entry, request, timeout_ms)));
         }
     }
-    while let Some((group, result)) = calls.next().await {
-        if let Some(group) = group {
-            if let Some(verdict) = collector.record(group, result) {
-                // Remaining calls are dropped; their requests were already sent (replication continues).
-                return verdict;
+    let mut acknowledgements: Vec<NodeId> = Vec::new();
+    let quorum = quorum_size(local_group_size);
+    let mut first_local_reply: Option<Bytes> = None;
+    let verdict = loop {
+        let Some((group, target, result)) = calls.next().await else { break collector.give_up() };
+        let Some(group) = group else { continue };
+        if group == 0 {
+            if let ReplicaResult::Reply(bytes) = &result {
+                acknowledgements.push(target);
+                first_local_reply.get_or_insert_with(|| bytes.clone());
             }
         }
+        if let Some(verdict) = collector.record(group, result) {
+            // Remaining calls are dropped; their requests were already sent (replication continues).
+            break verdict;
+        }
+        if node.injected_bug == Some(InjectedBug::QuorumOneShort)
+            && consistency != Consistency::DcOne
+            && acknowledgements.len() + 1 >= quorum
+        {
+            if let Some(reply) = first_local_reply.clone() {
+                break Verdict::Reply(reply); // deliberately wrong: one acknowledgement short of quorum
+            }
+        }
+    };
+    if let Some(observer) = &node.observer {
+        observer(Decision {
+            node: node.topology.local().id,
+            consistency,
+            access,
+            replicas: local_group_size,
+            acknowledgements,
+            succeeded: verdict.is_reply(),
+        });
     }
-    collector.give_up()
+    verdict
 }
 
 async fn tagged(
     group: Option<usize>,
+    target: NodeId,
     call: impl Future<Output = ReplicaResult>,
-) -> (Option<usize>, ReplicaResult) {
-    (group, call.await)
+) -> (Option<usize>, NodeId, ReplicaResult) {
+    (group, target, call.await)
 }
 
 /// Runs `request` on node `target`: the local datastore, or a peer over its link, within `timeout_ms`.
@@ -234,16 +267,22 @@ pub fn call_node(
         let receiver = link.call(request);
         return Box::pin(async move { await_peer(receiver, timeout_ms).await });
     }
-    // Simulated link latency: the request travels `one_way_delay`, and so does its reply.
+    // Simulated link latency: the request travels `one_way_delay`, and so does its reply. A task of its
+    // own carries it, so the request is still sent when the caller stops waiting (a DC_ONE write answers
+    // after the local replica, yet every replica must get the write).
     let node = node.clone();
-    Box::pin(async move {
+    let (result_sender, result_receiver) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
         tokio::time::sleep(one_way_delay).await;
-        let Some(link) = node.peer(target) else {
-            return ReplicaResult::Failed(ReplicaFailure::PeerNotConnected);
+        let result = match node.peer(target) {
+            Some(link) => await_peer(link.call(request), timeout_ms).await,
+            None => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
         };
-        let result = await_peer(link.call(request), timeout_ms).await;
         tokio::time::sleep(one_way_delay).await;
-        result
+        let _ = result_sender.send(result);
+    });
+    Box::pin(async move {
+        result_receiver.await.unwrap_or(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected))
     })
 }
 
@@ -303,10 +342,11 @@ pub async fn coordinate_in_local_datacenter(
         let request = PeerRequest::Execute { protocol, args: args.clone() };
         calls.push(tagged(
             (rack_index < group_size).then_some(0),
+            replica,
             call_node(&node, replica, request, node.timeout_ms()),
         ));
     }
-    while let Some((group, result)) = calls.next().await {
+    while let Some((group, _target, result)) = calls.next().await {
         if let Some(group) = group {
             if let Some(verdict) = collector.record(group, result) {
                 return verdict_to_result(verdict);

@@ -82,6 +82,10 @@ pub struct NodeShared {
     pub clock: SharedClock,
     /// Extra one-way delay towards each peer (the simulator's latency classes); None in production.
     pub peer_latency: Option<PeerLatency>,
+    /// Simulator hook: told how each replicated request was decided.
+    pub observer: Option<DecisionObserver>,
+    /// Simulator switch: a deliberate bug (None in production).
+    pub injected_bug: Option<InjectedBug>,
     /// Counters for INFO.
     pub stats: Stats,
     started_ms: u64,
@@ -172,6 +176,44 @@ pub struct NodeOptions {
     pub clock: SharedClock,
     /// Per-link extra latency (simulator only).
     pub peer_latency: Option<PeerLatency>,
+    /// Told about every replicated request's decision (simulator checkers); None in production.
+    pub observer: Option<DecisionObserver>,
+    /// A deliberate bug, switched on only by the simulator to prove its checkers catch it.
+    pub injected_bug: Option<InjectedBug>,
+}
+
+impl NodeOptions {
+    /// Production options: this clock, no hooks.
+    pub fn new(clock: SharedClock) -> NodeOptions {
+        NodeOptions { clock, peer_latency: None, observer: None, injected_bug: None }
+    }
+}
+
+/// How one replicated request was decided, as the coordinator saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The coordinating node.
+    pub node: NodeId,
+    /// The level the request ran at.
+    pub consistency: Consistency,
+    /// Read or write.
+    pub access: dynomite_core::command::Access,
+    /// Replicas whose answers decide (1 at DC_ONE, else the local datacenter's racks).
+    pub replicas: usize,
+    /// The deciding replicas that had answered with a reply when the decision was made.
+    pub acknowledgements: Vec<NodeId>,
+    /// True when the client got the replicas' reply, false for an error.
+    pub succeeded: bool,
+}
+
+/// Receives [`Decision`]s.
+pub type DecisionObserver = Arc<dyn Fn(Decision) + Send + Sync>;
+
+/// Deliberate bugs the simulator can switch on (never set in production).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InjectedBug {
+    /// Quorum levels answer one acknowledgement short of a quorum.
+    QuorumOneShort,
 }
 
 /// A node whose listeners are bound but not yet serving.
@@ -186,12 +228,12 @@ impl Node {
     /// Binds the client listener and sets up the datastore (connections open lazily unless
     /// `preconnect` is set). Must run inside a tokio runtime.
     pub async fn bind(config: Config, clock: SharedClock) -> std::io::Result<Node> {
-        Node::bind_with(config, NodeOptions { clock, peer_latency: None }).await
+        Node::bind_with(config, NodeOptions::new(clock)).await
     }
 
     /// [`Node::bind`] with the simulator's hooks.
     pub async fn bind_with(config: Config, options: NodeOptions) -> std::io::Result<Node> {
-        let NodeOptions { clock, peer_latency } = options;
+        let NodeOptions { clock, peer_latency, observer, injected_bug } = options;
         let topology = Topology::from_config(&config)
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
         let client_listener = TcpListener::bind(config.listen.to_string()).await?;
@@ -226,6 +268,8 @@ impl Node {
             datastore,
             clock,
             peer_latency,
+            observer,
+            injected_bug,
             stats: Stats::default(),
             started_ms,
             next_client_id: AtomicU64::new(0),
