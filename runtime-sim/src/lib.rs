@@ -27,7 +27,7 @@ pub mod skew_clock;
 mod harness;
 
 #[cfg(madsim)]
-pub use harness::{command_once, RespClient, SimCluster, READY_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
+pub use harness::{command_once, NodeHooks, RespClient, SimCluster, READY_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
 
 pub use dynomite::node::Node;
 pub use dynomite_core::config::Consistency;

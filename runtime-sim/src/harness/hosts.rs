@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use dynomite::clock::SharedClock;
 use dynomite::datastore::EmbeddedStore;
-use dynomite::node::{Node, NodeOptions, NodeShared, PeerLatency};
+use dynomite::node::{DecisionObserver, InjectedBug, Node, NodeOptions, NodeShared, PeerLatency};
 use dynomite_core::config::Config;
 use madsim::runtime::{Handle, NodeHandle};
 use tokio::net::TcpListener;
@@ -25,6 +25,16 @@ pub type SharedSlot = Arc<Mutex<Option<Arc<NodeShared>>>>;
 /// What a host's init closure returns (boxed: the two hosts run different futures).
 type HostFuture = Pin<Box<dyn Future<Output = ()>>>;
 
+/// Extra hooks every node gets: the checkers' decision observer and a deliberate bug (to prove the
+/// checkers catch it). Both default to none, as in production.
+#[derive(Clone, Default)]
+pub struct NodeHooks {
+    /// Told about every replicated request's decision.
+    pub observer: Option<DecisionObserver>,
+    /// A deliberate bug switched on in every node.
+    pub injected_bug: Option<InjectedBug>,
+}
+
 /// The two hosts of one node and what outlives their restarts.
 pub struct NodeHosts {
     /// Runs `dynomite::node::Node`.
@@ -38,7 +48,13 @@ pub struct NodeHosts {
 }
 
 /// Creates both hosts of `placement`; they start at once.
-pub fn create(handle: &Handle, placement: &Placement, config: Config, latency: PeerLatency) -> NodeHosts {
+pub fn create(
+    handle: &Handle,
+    placement: &Placement,
+    config: Config,
+    latency: PeerLatency,
+    hooks: NodeHooks,
+) -> NodeHosts {
     let clock = Arc::new(SkewClock::new());
     let shared: SharedSlot = Arc::new(Mutex::new(None));
     let index = placement.address.index;
@@ -52,7 +68,7 @@ pub fn create(handle: &Handle, placement: &Placement, config: Config, latency: P
         .create_node()
         .name(format!("node-{index}"))
         .ip(placement.node_ip)
-        .init(node_init(config, clock.clone(), latency, shared.clone()))
+        .init(node_init(config, clock.clone(), latency, hooks, shared.clone()))
         .build();
     NodeHosts { node, datastore, clock, shared }
 }
@@ -73,10 +89,14 @@ fn node_init(
     config: Config,
     clock: Arc<SkewClock>,
     latency: PeerLatency,
+    hooks: NodeHooks,
     shared: SharedSlot,
 ) -> impl Fn() -> HostFuture + Send + Sync + 'static {
     move || {
-        let options = NodeOptions { clock: clock.clone(), peer_latency: Some(latency.clone()) };
+        let mut options = NodeOptions::new(clock.clone());
+        options.peer_latency = Some(latency.clone());
+        options.observer = hooks.observer.clone();
+        options.injected_bug = hooks.injected_bug;
         let config = config.clone();
         let shared = shared.clone();
         Box::pin(async move {

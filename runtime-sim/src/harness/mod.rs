@@ -17,6 +17,7 @@ use madsim::net::NetSim;
 use madsim::runtime::{Handle, NodeHandle, Runtime};
 use madsim::task::NodeId;
 
+pub use hosts::NodeHooks;
 pub use resp_client::{command_once, RespClient, REQUEST_TIMEOUT_MS};
 
 use crate::error::ReadyError;
@@ -71,6 +72,11 @@ impl SimCluster {
     /// connection up to every peer. Must run inside a madsim runtime. Panics if the cluster does not
     /// come up: a harness that cannot start is a broken test, not a result.
     pub async fn start(config: SimConfig) -> SimCluster {
+        SimCluster::start_with(config, NodeHooks::default()).await
+    }
+
+    /// [`SimCluster::start`] with hooks installed in every node (checkers' observer, injected bug).
+    pub async fn start_with(config: SimConfig, hooks: NodeHooks) -> SimCluster {
         let handle = Handle::current();
         let latency_classes = config.latency;
         NetSim::current().update_config(|net| net.send_latency = same_rack_range(&latency_classes));
@@ -83,7 +89,7 @@ impl SimCluster {
                 let index = placement.address.index;
                 let node_config = node_config(&config, &placements, index)
                     .unwrap_or_else(|error| panic!("node {index}: generated config invalid: {error}"));
-                hosts::create(&handle, placement, node_config, latency.peer_latency())
+                hosts::create(&handle, placement, node_config, latency.peer_latency(), hooks.clone())
             })
             .collect();
         let addresses = placements.iter().map(|placement| placement.address.clone()).collect();
