@@ -1,0 +1,306 @@
+//! Clusters of real `dynomite` processes, each in front of its own `redis-server`: placement by token,
+//! replication to every rack and datacenter, consistency levels, a killed node, diverged replicas,
+//! multi-key commands, cluster-wide SCAN/KEYS/DBSIZE and scripts. Every wait is a bounded polling
+//! loop; nothing depends on how fast the machine is.
+
+mod cluster;
+
+use std::collections::BTreeSet;
+
+use cluster::{bulk, call, deadline_in, poll_until, show, Cluster, Reply, Shape};
+use dynomite_testkit::{RedisServer, RespConn};
+
+/// How long replication gets to settle before a test gives up.
+const SETTLE_TIMEOUT_MS: u64 = 20_000;
+/// Keys written per batch in the replication tests.
+const KEYS_PER_BATCH: usize = 24;
+/// Keys written for the cluster-wide SCAN test.
+const SCAN_KEYS: usize = 500;
+/// SCAN calls allowed before the cursor must have returned to 0.
+const SCAN_CALLS_MAX: usize = 1_000;
+/// The quorum error text.
+const NO_QUORUM: &str = "-ERR Dynomite: Failed to achieve Quorum\\r\\n";
+
+/// Writes `key value` pairs through `node`, expecting +OK for each.
+fn set_all(connection: &mut RespConn, pairs: &[(String, String)]) {
+    for (key, value) in pairs {
+        assert_eq!(show(&call(connection, &["SET", key, value])), "+OK\\r\\n", "SET {key}");
+    }
+}
+
+/// `{prefix}:{n}` → `{prefix}-value-{n}` for `n` in `0..count`.
+fn pairs(prefix: &str, count: usize) -> Vec<(String, String)> {
+    (0..count).map(|n| (format!("{prefix}:{n}"), format!("{prefix}-value-{n}"))).collect()
+}
+
+/// Polls `GET key` on `connection` until it returns `value`; panics after the settle timeout.
+fn wait_value(connection: &mut RespConn, key: &str, value: &str, what: &str) {
+    let expected = bulk(value);
+    let mut last = Vec::new();
+    let reached = poll_until(deadline_in(SETTLE_TIMEOUT_MS), || {
+        last = call(connection, &["GET", key]);
+        last == expected
+    });
+    assert!(reached, "{what}: GET {key} never returned {value}; last reply {}", show(&last));
+}
+
+/// Sum of DBSIZE over the Redis servers of `nodes`.
+fn redis_dbsize(cluster: &Cluster, nodes: &[usize]) -> i64 {
+    nodes.iter().map(|&node| Reply::parse(&call(&mut cluster.redis(node), &["DBSIZE"])).integer()).sum()
+}
+
+#[test]
+fn a_key_written_through_any_node_is_readable_through_every_node_and_stored_once_per_rack() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let one = pairs("one", KEYS_PER_BATCH);
+    for (n, pair) in one.iter().enumerate() {
+        set_all(&mut cluster.client(n % cluster.len()), std::slice::from_ref(pair));
+    }
+    for reader in 0..cluster.len() {
+        let mut connection = cluster.client(reader);
+        for (key, value) in &one {
+            wait_value(&mut connection, key, value, &format!("DC_ONE read through node {reader}"));
+        }
+    }
+
+    let safe = pairs("safe", KEYS_PER_BATCH);
+    for (n, pair) in safe.iter().enumerate() {
+        set_all(&mut cluster.client_at(n % cluster.len(), "dc_safe_quorum"), std::slice::from_ref(pair));
+    }
+    for reader in 0..cluster.len() {
+        let mut connection = cluster.client_at(reader, "dc_safe_quorum");
+        for (key, value) in &safe {
+            let reply = call(&mut connection, &["GET", key]);
+            assert_eq!(show(&reply), show(&bulk(value)), "DC_SAFE_QUORUM GET {key} through node {reader}");
+        }
+    }
+
+    let written: Vec<_> = one.iter().chain(&safe).cloned().collect();
+    for (datacenter, rack) in cluster.racks() {
+        let nodes = cluster.rack_nodes(&datacenter, &rack);
+        let full = poll_until(deadline_in(SETTLE_TIMEOUT_MS), || {
+            redis_dbsize(&cluster, &nodes) == written.len() as i64
+        });
+        assert!(full, "{rack}'s Redis servers never held exactly {} keys", written.len());
+        for (key, value) in &written {
+            let owner = cluster.owner(&datacenter, &rack, key.as_bytes());
+            for &node in &nodes {
+                let mut redis = cluster.redis(node);
+                let exists = Reply::parse(&call(&mut redis, &["EXISTS", key])).integer();
+                assert_eq!(exists, i64::from(node == owner), "EXISTS {key} on node {node} (owner {owner})");
+                if node == owner {
+                    assert_eq!(show(&call(&mut redis, &["GET", key])), show(&bulk(value)));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn writes_through_one_datacenter_reach_every_redis_of_the_other() {
+    let cluster = Cluster::start(Shape::TWO_DCS_THREE_RACKS, "dc_one");
+    let first = cluster.racks().iter().filter(|(dc, _)| dc == "dc1").count();
+    let written = pairs("across", KEYS_PER_BATCH);
+    for (n, pair) in written.iter().enumerate() {
+        set_all(&mut cluster.client(n % first), std::slice::from_ref(pair));
+    }
+    for remote in first..cluster.len() {
+        assert_eq!(cluster.spec(remote).datacenter, "dc2");
+        let mut redis = cluster.redis(remote);
+        let mut through_node = cluster.client(remote);
+        for (key, value) in &written {
+            wait_value(&mut redis, key, value, &format!("dc2 Redis of node {remote}"));
+            wait_value(&mut through_node, key, value, &format!("DC_ONE read through dc2 node {remote}"));
+        }
+    }
+}
+
+#[test]
+fn each_safe_quorum_writes_are_immediately_readable_from_the_other_datacenter() {
+    let cluster = Cluster::start(Shape::TWO_DCS_THREE_RACKS, "dc_one");
+    let written = pairs("each", KEYS_PER_BATCH);
+    let last = cluster.len() - 1;
+    let mut writer = cluster.client_at(last, "dc_each_safe_quorum");
+    set_all(&mut writer, &written);
+    let mut reader = cluster.client_at(0, "dc_each_safe_quorum");
+    for (key, value) in &written {
+        assert_eq!(show(&call(&mut reader, &["GET", key])), show(&bulk(value)), "GET {key} through dc1");
+    }
+}
+
+#[test]
+fn a_killed_node_fails_fast_at_dc_one_is_outvoted_at_dc_quorum_and_serves_after_restart() {
+    let mut cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let (dead, survivor) = (0, 1);
+    assert_eq!(cluster.spec(dead).rack, cluster.spec(survivor).rack);
+    let dead_key = cluster.key_owned_by(dead, "dead");
+    let live_key = cluster.key_owned_by(survivor, "live");
+    let mut writer = cluster.client_at(survivor, "dc_safe_quorum");
+    set_all(&mut writer, &[(dead_key.clone(), "before".into()), (live_key.clone(), "alive".into())]);
+
+    cluster.kill(dead);
+    let mut one = cluster.client_at(survivor, "dc_one");
+    for command in [vec!["GET", dead_key.as_str()], vec!["SET", dead_key.as_str(), "lost"]] {
+        let reply = show(&call(&mut one, &command));
+        assert!(reply.starts_with("-ERR Peer: "), "{command:?} owned by the dead node at DC_ONE: {reply}");
+    }
+    assert_eq!(show(&call(&mut one, &["GET", &live_key])), show(&bulk("alive")));
+    assert_eq!(show(&call(&mut one, &["SET", &live_key, "still"])), "+OK\\r\\n");
+    assert_eq!(show(&call(&mut one, &["GET", &live_key])), show(&bulk("still")));
+
+    let mut quorum = cluster.client_at(survivor, "dc_quorum");
+    assert_eq!(show(&call(&mut quorum, &["SET", &dead_key, "outvoted"])), "+OK\\r\\n");
+    assert_eq!(show(&call(&mut quorum, &["GET", &dead_key])), show(&bulk("outvoted")));
+
+    cluster.restart(dead);
+    let mut last = Vec::new();
+    let serves = poll_until(deadline_in(SETTLE_TIMEOUT_MS), || {
+        last = call(&mut one, &["SET", &dead_key, "again"]);
+        last == b"+OK\r\n"
+    });
+    assert!(serves, "SET of the restarted node's key at DC_ONE never succeeded: {}", show(&last));
+    assert_eq!(show(&call(&mut one, &["GET", &dead_key])), show(&bulk("again")));
+    let mut restarted = cluster.client(dead);
+    wait_value(&mut restarted, &live_key, "still", "DC_ONE read through the restarted node");
+}
+
+#[test]
+fn dc_safe_quorum_reads_need_two_identical_replicas() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let coordinator = 0;
+    let key = cluster.key_owned_by(coordinator, "diverge");
+    let owners = cluster.owners(key.as_bytes());
+    assert_eq!(owners.len(), 3, "one owner per rack");
+    set_all(&mut cluster.client_at(coordinator, "dc_safe_quorum"), &[(key.clone(), "agreed".into())]);
+    for &owner in &owners {
+        wait_value(&mut cluster.redis(owner), &key, "agreed", &format!("Redis of rack owner {owner}"));
+    }
+
+    set_all(&mut cluster.redis(owners[1]), &[(key.clone(), "second".into())]);
+    set_all(&mut cluster.redis(owners[2]), &[(key.clone(), "third".into())]);
+    let mut safe = cluster.client_at(coordinator, "dc_safe_quorum");
+    assert_eq!(show(&call(&mut safe, &["GET", &key])), NO_QUORUM, "three racks, three values");
+
+    set_all(&mut cluster.redis(owners[2]), &[(key.clone(), "second".into())]);
+    for reader in 0..cluster.len() {
+        let mut connection = cluster.client_at(reader, "dc_safe_quorum");
+        let reply = call(&mut connection, &["GET", &key]);
+        assert_eq!(show(&reply), show(&bulk("second")), "majority value through node {reader}");
+    }
+}
+
+/// Multi-key commands whose keys (`{prefix}:0..12`) span both nodes of every rack.
+fn multi_key_script(prefix: &str) -> Vec<Vec<String>> {
+    let lines = [
+        "MSET {p}:0 a0 {p}:1 a1 {p}:2 a2 {p}:3 a3 {p}:4 a4 {p}:5 a5 {p}:6 a6 {p}:7 a7 {p}:8 a8 {p}:9 a9",
+        "MGET {p}:0 {p}:1 {p}:2 {p}:3 {p}:4 {p}:5 {p}:6 {p}:7 {p}:8 {p}:9 {p}:99 {p}:3",
+        "EXISTS {p}:0 {p}:1 {p}:99 {p}:0",
+        "DEL {p}:0 {p}:99 {p}:0 {p}:5",
+        "MGET {p}:0 {p}:5 {p}:6",
+        "UNLINK {p}:6 {p}:7 {p}:98 {p}:7",
+        "EXISTS {p}:6 {p}:7 {p}:8",
+        "TOUCH {p}:8 {p}:9 {p}:97",
+        "MSET {p}:1 b1 {p}:1 c1 {p}:11 b11",
+        "MGET {p}:1 {p}:11",
+        "SET {p}:12 not-a-list",
+        "MGET {p}:12 {p}:1",
+        "MSET {p}:1",
+        "DEL {p}:1 {p}:2 {p}:3 {p}:4 {p}:8 {p}:9 {p}:11 {p}:12",
+        "MGET {p}:1 {p}:2",
+        "EXISTS {p}:1",
+    ];
+    lines.iter().map(|line| line.replace("{p}", prefix).split(' ').map(str::to_string).collect()).collect()
+}
+
+/// Runs the multi-key script through `connection` and on `reference`, comparing every reply.
+fn compare_multi_key(connection: &mut RespConn, reference: &mut RespConn, prefix: &str, what: &str) {
+    for command in multi_key_script(prefix) {
+        let through_cluster = call(connection, &command);
+        let direct = call(reference, &command);
+        assert_eq!(show(&through_cluster), show(&direct), "{what}: {}", command.join(" "));
+    }
+}
+
+#[test]
+fn multi_key_commands_across_shards_answer_like_one_redis() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let reference_server = RedisServer::start();
+    let mut reference = RespConn::connect(reference_server.port()).expect("connect to reference Redis");
+    let spec = cluster.spec(2);
+    let owners: BTreeSet<usize> =
+        (0..10).map(|n| cluster.owner(&spec.datacenter, &spec.rack, format!("dc1:{n}").as_bytes())).collect();
+    assert_eq!(owners.len(), 2, "the script's keys must span both nodes of a rack");
+    compare_multi_key(&mut cluster.client(2), &mut reference, "dc1", "DC_ONE through node 2");
+    let mut safe = cluster.client_at(5, "dc_safe_quorum");
+    compare_multi_key(&mut safe, &mut reference, "sq", "DC_SAFE_QUORUM through node 5");
+}
+
+#[test]
+fn cluster_scan_keys_and_dbsize_cover_the_rack_exactly_once() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let written = pairs("scan", SCAN_KEYS);
+    let mut connection = cluster.client(0);
+    for chunk in written.chunks(50) {
+        let mut command = vec!["MSET".to_string()];
+        command.extend(chunk.iter().flat_map(|(key, value)| [key.clone(), value.clone()]));
+        assert_eq!(show(&call(&mut connection, &command)), "+OK\\r\\n");
+    }
+    let expected: BTreeSet<String> = written.iter().map(|(key, _)| key.clone()).collect();
+
+    let mut seen = Vec::new();
+    let mut cursor = "0".to_string();
+    for calls in 0.. {
+        assert!(calls < SCAN_CALLS_MAX, "SCAN did not return cursor 0 within {SCAN_CALLS_MAX} calls");
+        let reply = Reply::parse(&call(&mut connection, &["SCAN", &cursor, "COUNT", "50"]));
+        let parts = reply.items();
+        cursor = parts[0].text();
+        seen.extend(parts[1].items().iter().map(Reply::text));
+        if cursor == "0" {
+            break;
+        }
+    }
+    let unique: BTreeSet<String> = seen.iter().cloned().collect();
+    assert_eq!(seen.len(), unique.len(), "SCAN returned a key twice");
+    assert_eq!(unique, expected, "SCAN must return every key");
+
+    let keys = Reply::parse(&call(&mut connection, &["KEYS", "*"])).items();
+    let keys: Vec<String> = keys.iter().map(Reply::text).collect();
+    assert_eq!(keys.len(), SCAN_KEYS, "KEYS * returned a key twice or missed one");
+    assert_eq!(keys.into_iter().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(Reply::parse(&call(&mut connection, &["DBSIZE"])).integer(), SCAN_KEYS as i64);
+
+    let mut other_rack = cluster.client(cluster.len() - 1);
+    let settled = poll_until(deadline_in(SETTLE_TIMEOUT_MS), || {
+        Reply::parse(&call(&mut other_rack, &["DBSIZE"])) == Reply::Integer(SCAN_KEYS as i64)
+    });
+    assert!(settled, "DBSIZE through another rack never reached {SCAN_KEYS}");
+}
+
+#[test]
+fn scripts_stay_on_one_node_and_script_load_reaches_every_node() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let first = cluster.key_owned_by(0, "script");
+    let second = cluster.key_owned_by(1, "script");
+    let mut connection = cluster.client(0);
+    let spanning = call(&mut connection, &["EVAL", "return 1", "2", &first, &second]);
+    assert_eq!(show(&spanning), "-ERR Dynomite: Keys in the script cannot span multiple nodes\\r\\n");
+    let same_node = call(&mut connection, &["EVAL", "return #KEYS", "2", &first, &first]);
+    assert_eq!(show(&same_node), ":2\\r\\n");
+
+    let script = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])";
+    let sha = Reply::parse(&call(&mut connection, &["SCRIPT", "LOAD", script])).text();
+    assert_eq!(sha.len(), 40, "SCRIPT LOAD returns a SHA1");
+    for node in 0..cluster.len() {
+        let exists = call(&mut cluster.redis(node), &["SCRIPT", "EXISTS", &sha]);
+        assert_eq!(show(&exists), "*1\\r\\n:1\\r\\n", "script on node {node}'s Redis");
+    }
+    let other = cluster.len() - 1;
+    assert_ne!(cluster.spec(other).rack, cluster.spec(0).rack);
+    let mut elsewhere = cluster.client_at(other, "dc_safe_quorum");
+    for key in [&first, &second] {
+        let reply = call(&mut elsewhere, &["EVALSHA", &sha, "1", key, "from-script"]);
+        assert_eq!(show(&reply), show(&bulk("from-script")), "EVALSHA {key} through node {other}");
+        let read = call(&mut cluster.client_at(0, "dc_safe_quorum"), &["GET", key]);
+        assert_eq!(show(&read), show(&bulk("from-script")), "GET {key} after EVALSHA");
+    }
+}
