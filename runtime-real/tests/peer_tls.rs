@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use dynomite::peer::stream::{acceptor, connector_for, Acceptor, Connector, PeerStream, Transport};
+use dynomite::peer::stream::{
+    acceptor, connector_for, placement_link_is_encrypted, Acceptor, Connector, PeerStream, Transport,
+};
 use dynomite_core::config::{Config, Endpoint, SecureServerOption};
 use dynomite_core::peer::{self, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION};
 use dynomite_core::ring::{NodeId, PeerNode};
@@ -257,7 +259,12 @@ fn connector_for_encrypts_the_links_secure_server_option_names() {
     ];
     for (option, expected_same_rack, expected_other_rack, expected_other_datacenter) in table {
         let config = pki.config(option, "node");
-        let encrypted = |peer: &PeerNode| connector_for(&config, &local, peer).unwrap().is_encrypted();
+        let encrypted = |peer: &PeerNode| {
+            let by_connector = connector_for(&config, &local, peer).unwrap().is_encrypted();
+            let by_names = placement_link_is_encrypted(option, "dc1", "r1", &peer.datacenter, &peer.rack);
+            assert_eq!(by_connector, by_names, "{option:?} towards {}/{}", peer.datacenter, peer.rack);
+            by_connector
+        };
         assert_eq!(
             (encrypted(&same_rack), encrypted(&other_rack), encrypted(&other_datacenter)),
             (expected_same_rack, expected_other_rack, expected_other_datacenter),

@@ -20,7 +20,8 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 pub use tls::{
-    acceptor, connector_for, link_is_encrypted, TlsSetupError, PEER_SERVER_NAME, PEM_FILE_BYTES_MAX,
+    acceptor, connector_for, link_is_encrypted, placement_link_is_encrypted, TlsSetupError, PEER_SERVER_NAME,
+    PEM_FILE_BYTES_MAX,
 };
 
 /// The first byte of a TLS connection: the content type of a handshake record.

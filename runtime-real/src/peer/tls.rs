@@ -11,10 +11,13 @@
 //! The server name checked is always [`PEER_SERVER_NAME`] (`dynomite-peer`), not the peer's host: seeds
 //! name peers by IP address or by names that differ between datacenters, and every node of the cluster
 //! is equally trusted, so a certificate proves "member of this cluster". Issue each node certificate
-//! with the DNS subject alternative name `dynomite-peer` (it may carry other names too).
+//! with the DNS subject alternative name `dynomite-peer` (it may carry other names too); when it has an
+//! extended key usage extension, that must allow both `serverAuth` and `clientAuth`, since every node
+//! is a TLS server for the links it accepts and a TLS client for the links it opens.
 //!
-//! Setup happens once at startup and reads the files with blocking I/O; errors name the key, the
-//! file and what is wrong.
+//! Setup happens at startup and reads the files with blocking I/O; errors name the key, the file and
+//! what is wrong. The handshake draws randomness from the OS through `ring`, so an encrypted link is
+//! not reproducible under the madsim simulator: simulations run with `secure_server_option: none`.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -117,10 +120,22 @@ pub enum TlsSetupError {
 /// `datacenter` links between datacenters, `rack` links between racks (a different datacenter is a
 /// different rack too, even when the rack names match).
 pub fn link_is_encrypted(option: SecureServerOption, local: &PeerNode, peer: &PeerNode) -> bool {
-    let other_datacenter = local.datacenter != peer.datacenter;
+    placement_link_is_encrypted(option, &local.datacenter, &local.rack, &peer.datacenter, &peer.rack)
+}
+
+/// [`link_is_encrypted`] from datacenter and rack names, e.g. those of a peer's `Hello`: the peer
+/// listener can refuse a plain link that should have been encrypted.
+pub fn placement_link_is_encrypted(
+    option: SecureServerOption,
+    local_datacenter: &str,
+    local_rack: &str,
+    peer_datacenter: &str,
+    peer_rack: &str,
+) -> bool {
+    let other_datacenter = local_datacenter != peer_datacenter;
     match option {
         SecureServerOption::None => false,
-        SecureServerOption::Rack => other_datacenter || local.rack != peer.rack,
+        SecureServerOption::Rack => other_datacenter || local_rack != peer_rack,
         SecureServerOption::Datacenter => other_datacenter,
         SecureServerOption::All => true,
     }
