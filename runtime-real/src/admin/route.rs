@@ -1,0 +1,290 @@
+//! Admin request routing: method and path → a typed [`Endpoint`], or an [`AdminError`] that says what
+//! was wrong and what is allowed.
+//!
+//! Pure and synchronous (no sockets, no node) so every path shape is unit tested. Paths are C
+//! Dynomite's (`src/dyn_stats.c`, `parse_request`); where C answers `OK` to anything it does not know,
+//! we answer 404 with the list of endpoints.
+
+use dynomite_core::config::{Consistency, UnknownConsistency};
+
+/// The endpoint list served by `/help` and appended to 404 replies.
+pub const ENDPOINTS_HELP: &str = "/info\n/cluster_describe\n/get_consistency\n\
+/set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>\n\
+/peer/<up|down|reset>/<host:port|host|all>\n/ping\n/help\n";
+
+/// One admin request, decided from its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/info` (and `/`): node identity, counters, datastore and peer links as JSON.
+    Info,
+    /// `/cluster_describe`: the topology as C Dynomite's JSON.
+    ClusterDescribe,
+    /// `/get_consistency`: the node's read and write levels as text.
+    GetConsistency,
+    /// `/set_consistency/{read|write}/{level}`: changes one of the node's levels.
+    SetConsistency {
+        /// Which level changes.
+        target: ConsistencyTarget,
+        /// The new level.
+        level: Consistency,
+    },
+    /// `/peer/{up|down|reset}/{peer|all}`: marks peers down or clears that mark.
+    Peer {
+        /// What to do to the peers.
+        action: PeerAction,
+        /// Which peers.
+        target: PeerTarget,
+    },
+    /// `/ping`: a liveness check answered with C's `OK`.
+    Ping,
+    /// `/help`: the endpoint list.
+    Help,
+}
+
+/// Which of the node's two consistency levels a `/set_consistency` changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsistencyTarget {
+    /// The level of reads.
+    Read,
+    /// The level of writes.
+    Write,
+}
+
+/// What `/peer/...` does to the peers it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerAction {
+    /// Clear the admin's down mark (C: state NORMAL).
+    Up,
+    /// Treat the peer as down: requests to it fail fast (C: state DOWN).
+    Down,
+    /// Clear the admin's down mark; the link keeps reconnecting on its own (C: state RESET).
+    Reset,
+}
+
+/// The peers a `/peer/...` request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerTarget {
+    /// Every peer (`all`).
+    All,
+    /// Peers whose address is `host:port` or whose host is this text.
+    Named(String),
+}
+
+/// Why an admin request got no normal answer; [`AdminError::status`] is its HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdminError {
+    /// A method other than GET, HEAD or POST.
+    #[error("method {method} is not allowed; use GET, HEAD or POST")]
+    MethodNotAllowed {
+        /// The method as sent.
+        method: String,
+    },
+    /// A path that is no endpoint.
+    #[error("unknown path '{path}'; endpoints:\n{ENDPOINTS_HELP}")]
+    UnknownPath {
+        /// The path as sent.
+        path: String,
+    },
+    /// A C Dynomite endpoint this node does not implement.
+    #[error("'{path}': {feature} is not supported by dynomite-rs yet; endpoints:\n{ENDPOINTS_HELP}")]
+    NotSupported {
+        /// The path as sent.
+        path: String,
+        /// What the endpoint would change.
+        feature: &'static str,
+    },
+    /// An endpoint path without its last part.
+    #[error("'{path}' is incomplete; use {usage}")]
+    Incomplete {
+        /// The path as sent.
+        path: String,
+        /// The full form of the endpoint.
+        usage: &'static str,
+    },
+    /// `/set_consistency/<target>/...` with a target other than read or write.
+    #[error("'{value}' is not a consistency target; allowed: read, write")]
+    BadConsistencyTarget {
+        /// The target as sent.
+        value: String,
+    },
+    /// `/set_consistency/.../<level>` with an unknown level.
+    #[error(transparent)]
+    BadConsistencyLevel(#[from] UnknownConsistency),
+    /// `/peer/<action>/...` with an action other than up, down or reset.
+    #[error("'{value}' is not a peer action; allowed: up, down, reset")]
+    BadPeerAction {
+        /// The action as sent.
+        value: String,
+    },
+    /// `/peer/.../<peer>` naming no peer of this node.
+    #[error("'{value}' is no peer of this node; allowed: all, {known}")]
+    UnknownPeer {
+        /// The peer as sent.
+        value: String,
+        /// The peers' addresses, comma separated.
+        known: String,
+    },
+}
+
+impl AdminError {
+    /// The HTTP status code of this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AdminError::MethodNotAllowed { .. } => 405,
+            AdminError::UnknownPath { .. } => 404,
+            AdminError::NotSupported { .. } => 501,
+            AdminError::Incomplete { .. }
+            | AdminError::BadConsistencyTarget { .. }
+            | AdminError::BadConsistencyLevel(_)
+            | AdminError::BadPeerAction { .. }
+            | AdminError::UnknownPeer { .. } => 400,
+        }
+    }
+}
+
+/// Usage of `/set_consistency`, for [`AdminError::Incomplete`].
+const SET_CONSISTENCY_USAGE: &str =
+    "/set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>";
+/// Usage of `/peer`, for [`AdminError::Incomplete`].
+const PEER_USAGE: &str = "/peer/<up|down|reset>/<host:port|host|all>";
+
+/// Decides the endpoint of a request from its method and path (without the query string).
+pub fn route(method: &str, path: &str) -> Result<Endpoint, AdminError> {
+    if !matches!(method, "GET" | "HEAD" | "POST") {
+        return Err(AdminError::MethodNotAllowed { method: method.to_string() });
+    }
+    let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    match parts.as_slice() {
+        [""] | ["info"] => Ok(Endpoint::Info),
+        ["cluster_describe"] => Ok(Endpoint::ClusterDescribe),
+        ["get_consistency"] => Ok(Endpoint::GetConsistency),
+        ["set_consistency", rest @ ..] => set_consistency(path, rest),
+        ["peer", rest @ ..] => peer(path, rest),
+        ["ping"] => Ok(Endpoint::Ping),
+        ["help"] => Ok(Endpoint::Help),
+        [name, ..] => match not_supported_feature(name) {
+            Some(feature) => Err(AdminError::NotSupported { path: path.to_string(), feature }),
+            None => Err(AdminError::UnknownPath { path: path.to_string() }),
+        },
+        [] => Err(AdminError::UnknownPath { path: path.to_string() }),
+    }
+}
+
+/// `/set_consistency/<target>/<level>`, given the parts after `set_consistency`.
+fn set_consistency(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
+    let [target, level] = rest else {
+        return Err(AdminError::Incomplete { path: path.to_string(), usage: SET_CONSISTENCY_USAGE });
+    };
+    let target = match target.to_ascii_lowercase().as_str() {
+        "read" => ConsistencyTarget::Read,
+        "write" => ConsistencyTarget::Write,
+        _ => return Err(AdminError::BadConsistencyTarget { value: target.to_string() }),
+    };
+    let level: Consistency = level.parse()?;
+    Ok(Endpoint::SetConsistency { target, level })
+}
+
+/// `/peer/<action>/<peer|all>`, given the parts after `peer`.
+fn peer(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
+    let [action, target] = rest else {
+        return Err(AdminError::Incomplete { path: path.to_string(), usage: PEER_USAGE });
+    };
+    let action = match *action {
+        "up" => PeerAction::Up,
+        "down" => PeerAction::Down,
+        "reset" => PeerAction::Reset,
+        _ => return Err(AdminError::BadPeerAction { value: action.to_string() }),
+    };
+    let target = match *target {
+        "" => return Err(AdminError::Incomplete { path: path.to_string(), usage: PEER_USAGE }),
+        "all" => PeerTarget::All,
+        named => PeerTarget::Named(named.to_string()),
+    };
+    Ok(Endpoint::Peer { action, target })
+}
+
+/// C Dynomite endpoints we know of but do not implement, with what they would change.
+fn not_supported_feature(first_part: &str) -> Option<&'static str> {
+    match first_part {
+        "state" | "standby" | "writes_only" => Some("node states"),
+        "get_timeout_factor" | "set_timeout_factor" => Some("the timeout factor"),
+        "loglevelup" | "logleveldown" | "setloglevel" => Some("changing the log level at runtime"),
+        "read_repairs" => Some("read repair"),
+        "historeset" | "describe" => Some("latency histograms"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_endpoints() {
+        assert_eq!(route("GET", "/"), Ok(Endpoint::Info));
+        assert_eq!(route("GET", "/info"), Ok(Endpoint::Info));
+        assert_eq!(route("HEAD", "/info"), Ok(Endpoint::Info));
+        assert_eq!(route("POST", "/ping"), Ok(Endpoint::Ping));
+        assert_eq!(route("GET", "/help"), Ok(Endpoint::Help));
+        assert_eq!(route("GET", "/cluster_describe"), Ok(Endpoint::ClusterDescribe));
+        assert_eq!(route("GET", "/get_consistency"), Ok(Endpoint::GetConsistency));
+    }
+
+    #[test]
+    fn set_consistency_is_case_insensitive() {
+        assert_eq!(
+            route("GET", "/set_consistency/READ/Dc_Quorum"),
+            Ok(Endpoint::SetConsistency { target: ConsistencyTarget::Read, level: Consistency::DcQuorum })
+        );
+        assert_eq!(
+            route("GET", "/set_consistency/write/dc_each_safe_quorum"),
+            Ok(Endpoint::SetConsistency {
+                target: ConsistencyTarget::Write,
+                level: Consistency::DcEachSafeQuorum
+            })
+        );
+    }
+
+    #[test]
+    fn bad_consistency_requests_name_the_value_and_what_is_allowed() {
+        let error = route("GET", "/set_consistency/read/dc_two").unwrap_err();
+        assert_eq!(error.status(), 400);
+        assert_eq!(
+            error.to_string(),
+            "'dc_two' is not a consistency level; allowed: dc_one, dc_quorum, dc_safe_quorum, \
+             dc_each_safe_quorum"
+        );
+        let error = route("GET", "/set_consistency/both/dc_one").unwrap_err();
+        assert_eq!(error.to_string(), "'both' is not a consistency target; allowed: read, write");
+        let error = route("GET", "/set_consistency/read").unwrap_err();
+        assert!(matches!(error, AdminError::Incomplete { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn peer_requests() {
+        assert_eq!(
+            route("GET", "/peer/down/10.0.0.1:8101"),
+            Ok(Endpoint::Peer {
+                action: PeerAction::Down,
+                target: PeerTarget::Named("10.0.0.1:8101".to_string())
+            })
+        );
+        assert_eq!(
+            route("GET", "/peer/reset/all"),
+            Ok(Endpoint::Peer { action: PeerAction::Reset, target: PeerTarget::All })
+        );
+        assert_eq!(route("GET", "/peer/sideways/all").unwrap_err().status(), 400);
+        assert_eq!(route("GET", "/peer/up/").unwrap_err().status(), 400);
+        assert_eq!(route("GET", "/peer/up").unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn unknown_and_unsupported_paths() {
+        let error = route("GET", "/nope").unwrap_err();
+        assert_eq!(error.status(), 404);
+        assert!(error.to_string().contains("/cluster_describe"), "{error}");
+        assert_eq!(route("GET", "/info/extra").unwrap_err().status(), 404);
+        assert_eq!(route("GET", "/state/standby").unwrap_err().status(), 501);
+        assert_eq!(route("DELETE", "/info").unwrap_err().status(), 405);
+    }
+}
