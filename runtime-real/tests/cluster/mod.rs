@@ -25,6 +25,8 @@ const REPLICATION_GRACE_MS: u64 = 500;
 const POLL_INTERVAL_MS: u64 = 25;
 /// Candidate keys tried when looking for a key with a given owner.
 const KEY_SEARCH_ATTEMPTS_MAX: usize = 100_000;
+/// Times the cluster is started on fresh ports when a node cannot start.
+const STARTUP_ATTEMPTS_MAX: usize = 3;
 /// The request `timeout` written into every node's YAML.
 const REQUEST_TIMEOUT_MS: u64 = 5_000;
 
@@ -63,10 +65,9 @@ pub struct NodeSpec {
     pub stats_port: u16,
 }
 
-/// One node: its spec, its Redis, its `dynomite` process (None while killed).
+/// One node: its spec and its `dynomite` process (None while killed).
 struct ClusterNode {
     spec: NodeSpec,
-    redis: RedisServer,
     process: Option<Child>,
     config_path: PathBuf,
     log_path: PathBuf,
@@ -75,33 +76,65 @@ struct ClusterNode {
 /// A running cluster; every process is killed on drop.
 pub struct Cluster {
     nodes: Vec<ClusterNode>,
+    /// Node `i`'s redis-server is `redis[i]`; they outlive restarts of the node processes.
+    redis: Vec<RedisServer>,
 }
 
 impl Cluster {
     /// Starts `shape` with `consistency` as every node's read and write consistency, and waits until
-    /// it is fully connected and empty.
+    /// it is fully connected and empty. A node that exits during startup (another process took one
+    /// of its free ports meanwhile) makes the whole cluster start again on fresh ports.
     pub fn start(shape: Shape, consistency: &str) -> Cluster {
-        let specs = plan(shape);
-        let mut nodes = Vec::new();
+        let node_count = shape.datacenters * shape.racks * shape.nodes_per_rack;
+        let redis = (0..node_count).map(|_| RedisServer::start()).collect();
+        let mut cluster = Cluster { nodes: Vec::new(), redis };
+        let mut failures = Vec::new();
+        for _attempt in 0..STARTUP_ATTEMPTS_MAX {
+            cluster.configure(shape, consistency);
+            match cluster.spawn_all() {
+                Ok(()) => {
+                    cluster.wait_links_up();
+                    cluster.flush_all_redis();
+                    return cluster;
+                }
+                Err(failure) => {
+                    failures.push(failure);
+                    cluster.remove_nodes();
+                }
+            }
+        }
+        panic!("the cluster did not start in {STARTUP_ATTEMPTS_MAX} attempts:\n{}", failures.join("\n"));
+    }
+
+    /// Plans fresh ports (none of them a Redis port) and writes every node's YAML.
+    fn configure(&mut self, shape: Shape, consistency: &str) {
+        let taken: BTreeSet<u16> = self.redis.iter().map(RedisServer::port).collect();
+        let specs = plan(shape, taken);
         for (index, spec) in specs.iter().enumerate() {
-            let redis = RedisServer::start();
             let name = format!("dynomite-cluster-{}-{}", std::process::id(), spec.client_port);
             let config_path = std::env::temp_dir().join(format!("{name}.yml"));
             let log_path = std::env::temp_dir().join(format!("{name}.log"));
-            std::fs::write(&config_path, node_yaml(&specs, index, redis.port(), consistency))
+            std::fs::write(&config_path, node_yaml(&specs, index, self.redis[index].port(), consistency))
                 .expect("write node config");
-            nodes.push(ClusterNode { spec: spec.clone(), redis, process: None, config_path, log_path });
+            self.nodes.push(ClusterNode { spec: spec.clone(), process: None, config_path, log_path });
         }
-        let mut cluster = Cluster { nodes };
-        for index in 0..cluster.nodes.len() {
-            cluster.spawn(index);
+    }
+
+    fn spawn_all(&mut self) -> Result<(), String> {
+        for index in 0..self.nodes.len() {
+            self.spawn(index);
         }
-        for index in 0..cluster.nodes.len() {
-            cluster.wait_answers_ping(index);
+        (0..self.nodes.len()).try_for_each(|index| self.wait_answers_ping(index))
+    }
+
+    /// Kills every node process and removes its files.
+    fn remove_nodes(&mut self) {
+        for index in 0..self.nodes.len() {
+            self.kill(index);
+            let _ = std::fs::remove_file(&self.nodes[index].config_path);
+            let _ = std::fs::remove_file(&self.nodes[index].log_path);
         }
-        cluster.wait_links_up();
-        cluster.flush_all_redis();
-        cluster
+        self.nodes.clear();
     }
 
     /// Number of nodes.
@@ -129,7 +162,7 @@ impl Cluster {
 
     /// A direct connection to node `index`'s redis-server (bypassing dynomite).
     pub fn redis(&self, index: usize) -> RespConn {
-        RespConn::connect(self.nodes[index].redis.port()).expect("connect to redis-server")
+        RespConn::connect(self.redis[index].port()).expect("connect to redis-server")
     }
 
     /// Indexes of the nodes of `rack` in `datacenter`, in token order.
@@ -187,7 +220,9 @@ impl Cluster {
     pub fn restart(&mut self, index: usize) {
         self.kill(index);
         self.spawn(index);
-        self.wait_answers_ping(index);
+        if let Err(failure) = self.wait_answers_ping(index) {
+            panic!("restart: {failure}");
+        }
     }
 
     /// Where node `index` writes its log (shown in failure messages).
@@ -213,23 +248,25 @@ impl Cluster {
         node.process = Some(child);
     }
 
-    fn wait_answers_ping(&mut self, index: usize) {
+    /// Waits until node `index` answers PING; Err (with its log) when it exits or never answers.
+    fn wait_answers_ping(&mut self, index: usize) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_millis(NODE_STARTUP_TIMEOUT_MS);
         while Instant::now() < deadline {
             let node = &mut self.nodes[index];
             if let Some(child) = node.process.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!("node {index} exited during startup: {status}; log {}", node.log_path.display());
+                    let log = std::fs::read_to_string(&node.log_path).unwrap_or_default();
+                    return Err(format!("node {index} exited during startup: {status}; its log:\n{log}"));
                 }
             }
             if let Ok(mut connection) = RespConn::connect(node.spec.client_port) {
                 if connection.command(&["PING"]).map(|reply| reply == b"+PONG\r\n").unwrap_or(false) {
-                    return;
+                    return Ok(());
                 }
             }
             pause();
         }
-        panic!("node {index} did not answer PING within {NODE_STARTUP_TIMEOUT_MS} ms");
+        Err(format!("node {index} did not answer PING within {NODE_STARTUP_TIMEOUT_MS} ms"))
     }
 
     /// Through every node, one probe write per token range of its rack at DC_SAFE_QUORUM, repeated
@@ -299,17 +336,14 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        for index in 0..self.nodes.len() {
-            self.kill(index);
-            let _ = std::fs::remove_file(&self.nodes[index].config_path);
-            let _ = std::fs::remove_file(&self.nodes[index].log_path);
-        }
+        self.remove_nodes();
     }
 }
 
-/// Specs in plan order (datacenter, then rack, then token), each with three distinct free ports.
-fn plan(shape: Shape) -> Vec<NodeSpec> {
-    let mut used = BTreeSet::new();
+/// Specs in plan order (datacenter, then rack, then token), each with three free ports distinct from
+/// each other and from `taken`.
+fn plan(shape: Shape, taken: BTreeSet<u16>) -> Vec<NodeSpec> {
+    let mut used = taken;
     let mut port = || loop {
         let candidate = free_port();
         if used.insert(candidate) {
