@@ -1,0 +1,316 @@
+//! The admin HTTP port (`stats_listen`) of the real `dynomite` binary, queried with plain HTTP/1.1 over
+//! a std `TcpStream`: `/info`, `/cluster_describe`, consistency get/set (and its effect on client
+//! reads), `/peer`, `/ping`, `/help`, and the error statuses (400, 404, 405, 501, malformed requests).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dynomite_testkit::{free_port, RespConn};
+
+/// Longest a test waits for one HTTP answer (a safety net, not a speed requirement).
+const HTTP_READ_TIMEOUT_MS: u64 = 10_000;
+/// Longest a test waits for the node to listen.
+const STARTUP_TIMEOUT_MS: u64 = 10_000;
+
+/// A `dynomite` node on the embedded datastore, in rack1 of dc1, with one unreachable seed in dc2.
+/// `auto_eject_hosts: false`, so only the admin port marks that peer down.
+struct AdminNode {
+    child: Child,
+    client_port: u16,
+    admin_port: u16,
+    seed_port: u16,
+    config_path: PathBuf,
+}
+
+impl AdminNode {
+    fn start() -> AdminNode {
+        let (client_port, peer_port, admin_port, seed_port) =
+            (free_port(), free_port(), free_port(), free_port());
+        let config = format!(
+            "dyn_o_mite:\n  datacenter: dc1\n  rack: rack1\n  listen: 127.0.0.1:{client_port}\n  \
+             dyn_listen: 127.0.0.1:{peer_port}\n  stats_listen: 127.0.0.1:{admin_port}\n  \
+             data_store: embedded\n  tokens: '0'\n  timeout: 2000\n  auto_eject_hosts: false\n  dyn_seeds:\n  \
+             - 127.0.0.1:{seed_port}:rack1:dc2:0\n"
+        );
+        let config_path =
+            std::env::temp_dir().join(format!("dynomite-admin-{admin_port}-{}.yml", std::process::id()));
+        std::fs::write(&config_path, config).expect("write config");
+        let child = Command::new(env!("CARGO_BIN_EXE_dynomite"))
+            .arg("-c")
+            .arg(&config_path)
+            .args(["-v", "4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start dynomite");
+        let mut node = AdminNode { child, client_port, admin_port, seed_port, config_path };
+        node.wait_ready();
+        node
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_millis(STARTUP_TIMEOUT_MS);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("dynomite exited during startup: {status}");
+            }
+            let admin_up = TcpStream::connect(("127.0.0.1", self.admin_port)).is_ok();
+            if admin_up && RespConn::connect(self.client_port).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("dynomite did not listen within {STARTUP_TIMEOUT_MS} ms");
+    }
+
+    /// Sends raw bytes to the admin port and reads the whole answer (the server closes after one).
+    fn raw(&self, request: &[u8]) -> HttpAnswer {
+        self.try_raw(request).expect("send request and read the answer until the server closes")
+    }
+
+    /// [`AdminNode::raw`] that reports I/O errors instead of panicking.
+    fn try_raw(&self, request: &[u8]) -> std::io::Result<HttpAnswer> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.admin_port))?;
+        stream.set_read_timeout(Some(Duration::from_millis(HTTP_READ_TIMEOUT_MS)))?;
+        stream.write_all(request)?;
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes)?;
+        Ok(HttpAnswer::parse(&bytes))
+    }
+
+    fn request(&self, method: &str, path: &str) -> HttpAnswer {
+        self.raw(format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+    }
+
+    fn get(&self, path: &str) -> HttpAnswer {
+        self.request("GET", path)
+    }
+
+    fn client(&self) -> RespConn {
+        RespConn::connect(self.client_port).expect("connect client port")
+    }
+}
+
+impl Drop for AdminNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.config_path);
+    }
+}
+
+/// One HTTP response, split into its parts.
+#[derive(Debug)]
+struct HttpAnswer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl HttpAnswer {
+    fn parse(bytes: &[u8]) -> HttpAnswer {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP status line in {text:?}"));
+        HttpAnswer { status, head: head.to_string(), body: body.to_string() }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
+    fn json(&self) -> serde_json::Value {
+        assert_eq!(self.status, 200, "{self:?}");
+        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+}
+
+#[test]
+fn info_reports_identity_counters_datastore_and_peers() {
+    let node = AdminNode::start();
+    let mut client = node.client();
+    assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), b"+OK\r\n");
+    assert_eq!(client.command(&["NOSUCHCOMMAND"]).unwrap()[0], b'-');
+
+    let answer = node.get("/info");
+    assert!(answer.header("content-type").unwrap().starts_with("application/json"), "{answer:?}");
+    let info = answer.json();
+    assert_eq!(info["service"], "dynomite");
+    assert_eq!(info["proxy"], "dynomite-rs");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["dc"], "dc1");
+    assert_eq!(info["rack"], "rack1");
+    assert!(info["uptime"].is_u64() && info["timestamp"].as_u64().unwrap() > 1_600_000_000, "{info}");
+    assert!(info["source"].as_str().unwrap().starts_with("127.0.0.1:"), "{info}");
+    assert_eq!(info["read_consistency"], "DC_ONE");
+    assert_eq!(info["datastore"]["kind"], "embedded");
+
+    let pool = &info["dyn_o_mite"];
+    assert!(pool["client_connections"].as_u64().unwrap() >= 1, "{info}");
+    assert!(pool["client_connections_total"].as_u64().unwrap() >= 1, "{info}");
+    assert_eq!(pool["client_requests"], 2, "{info}");
+    assert_eq!(pool["client_rejected_requests"], 1, "{info}");
+    assert_eq!(pool["client_protocol_errors"], 0, "{info}");
+
+    let peers = info["peers"].as_array().unwrap();
+    assert_eq!(peers.len(), 1, "{info}");
+    assert_eq!(peers[0]["address"], format!("127.0.0.1:{}", node.seed_port));
+    assert_eq!(peers[0]["dc"], "dc2");
+    assert_eq!(peers[0]["connected"], false, "nothing listens on the seed's port");
+    assert_eq!(peers[0]["down"], false);
+
+    assert_eq!(node.get("/").json()["service"], "dynomite", "/ is /info, as in C");
+}
+
+#[test]
+fn cluster_describe_has_c_dynomites_shape() {
+    let node = AdminNode::start();
+    let description = node.get("/cluster_describe").json();
+    let datacenters = description["dcs"].as_array().unwrap();
+    let names: Vec<&str> =
+        datacenters.iter().map(|datacenter| datacenter["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dc1", "dc2"], "{description}");
+    for datacenter in datacenters {
+        let racks = datacenter["racks"].as_array().unwrap();
+        assert_eq!(racks.len(), 1, "{description}");
+        assert_eq!(racks[0]["name"], "rack1");
+        let server = &racks[0]["servers"][0];
+        for key in ["name", "host", "port", "token"] {
+            assert!(!server[key].is_null(), "server without {key}: {description}");
+        }
+    }
+    let remote = &datacenters[1]["racks"][0]["servers"][0];
+    assert_eq!(remote["host"], "127.0.0.1");
+    assert_eq!(remote["port"], node.seed_port);
+}
+
+#[test]
+fn set_consistency_changes_get_consistency_and_client_reads() {
+    let node = AdminNode::start();
+    let answer = node.get("/get_consistency");
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, "Read Consistency: DC_ONE\r\nWrite Consistency: DC_ONE\r\n")
+    );
+    let mut client = node.client();
+    assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), b"+OK\r\n");
+    assert_eq!(client.command(&["GET", "k"]).unwrap(), b"$1\r\nv\r\n", "DC_ONE reads the local rack");
+
+    // The level is case-insensitive; the answer is C's OK.
+    let answer = node.get("/set_consistency/read/DC_Each_Safe_Quorum");
+    assert_eq!((answer.status, answer.body.as_str()), (200, "OK\r\n"));
+    let answer = node.request("POST", "/set_consistency/write/dc_quorum");
+    assert_eq!((answer.status, answer.body.as_str()), (200, "OK\r\n"));
+    assert_eq!(
+        node.get("/get_consistency").body,
+        "Read Consistency: DC_EACH_SAFE_QUORUM\r\nWrite Consistency: DC_QUORUM\r\n"
+    );
+    assert_eq!(node.get("/info").json()["read_consistency"], "DC_EACH_SAFE_QUORUM");
+
+    // dc2's only node is unreachable, so a read that needs a safe quorum in every DC now fails.
+    let reply = client.command(&["GET", "k"]).unwrap();
+    assert_eq!(reply[0], b'-', "read at DC_EACH_SAFE_QUORUM: {}", String::from_utf8_lossy(&reply));
+
+    assert_eq!(node.get("/set_consistency/read/dc_one").status, 200);
+    assert_eq!(client.command(&["GET", "k"]).unwrap(), b"$1\r\nv\r\n");
+}
+
+#[test]
+fn bad_consistency_requests_are_400_naming_the_value() {
+    let node = AdminNode::start();
+    let answer = node.get("/set_consistency/read/dc_two");
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(answer.body.contains("'dc_two'"), "{answer:?}");
+    assert!(answer.body.contains("dc_one, dc_quorum, dc_safe_quorum, dc_each_safe_quorum"), "{answer:?}");
+
+    let answer = node.get("/set_consistency/sideways/dc_one");
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(answer.body.contains("'sideways'") && answer.body.contains("read, write"), "{answer:?}");
+
+    assert_eq!(node.get("/set_consistency/read").status, 400);
+    assert_eq!(
+        node.get("/get_consistency").body,
+        "Read Consistency: DC_ONE\r\nWrite Consistency: DC_ONE\r\n"
+    );
+}
+
+#[test]
+fn peer_down_and_up_show_in_info() {
+    let node = AdminNode::start();
+    let seed = format!("127.0.0.1:{}", node.seed_port);
+    assert_eq!(node.get(&format!("/peer/down/{seed}")).body, "OK\r\n");
+    assert_eq!(node.get("/info").json()["peers"][0]["down"], true);
+    assert_eq!(node.get("/peer/up/all").status, 200);
+    assert_eq!(node.get("/info").json()["peers"][0]["down"], false);
+    assert_eq!(node.get("/peer/down/127.0.0.1").status, 200, "a host names its peers");
+    assert_eq!(node.get("/info").json()["peers"][0]["down"], true);
+    assert_eq!(node.get("/peer/reset/all").status, 200);
+    assert_eq!(node.get("/info").json()["peers"][0]["down"], false);
+
+    let answer = node.get("/peer/down/10.9.9.9:1");
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(answer.body.contains("'10.9.9.9:1'") && answer.body.contains(&seed), "{answer:?}");
+}
+
+#[test]
+fn ping_help_and_methods() {
+    let node = AdminNode::start();
+    let answer = node.get("/ping");
+    assert_eq!((answer.status, answer.body.as_str()), (200, "OK\r\n"));
+    let help = node.get("/help");
+    for endpoint in ["/info", "/cluster_describe", "/get_consistency", "/set_consistency/", "/ping", "/help"]
+    {
+        assert!(help.body.contains(endpoint), "{help:?}");
+    }
+
+    let head = node.request("HEAD", "/info");
+    assert_eq!(head.status, 200, "{head:?}");
+    assert_eq!(head.body, "", "HEAD has no body");
+    assert!(head.header("content-length").unwrap().parse::<usize>().unwrap() > 0, "{head:?}");
+
+    let answer = node.request("DELETE", "/info");
+    assert_eq!(answer.status, 405, "{answer:?}");
+    assert_eq!(answer.header("allow"), Some("GET, HEAD, POST"));
+}
+
+#[test]
+fn unknown_paths_are_404_and_unimplemented_c_endpoints_501() {
+    let node = AdminNode::start();
+    let answer = node.get("/nope?x=1");
+    assert_eq!(answer.status, 404, "{answer:?}");
+    assert!(answer.body.contains("'/nope'") && answer.body.contains("/cluster_describe"), "{answer:?}");
+    let answer = node.get("/state/standby");
+    assert_eq!(answer.status, 501, "{answer:?}");
+    assert!(answer.body.contains("node states"), "{answer:?}");
+}
+
+#[test]
+fn malformed_requests_get_400_and_the_server_keeps_serving() {
+    let node = AdminNode::start();
+    let answer = node.raw(b"garbage\r\n\r\n");
+    assert_eq!(answer.status, 400, "{answer:?}");
+    let answer = node.raw(b"GET /info HTTP/9.9\r\n\r\n");
+    assert!(answer.status >= 400, "{answer:?}");
+
+    // A request head beyond the 8 KiB buffer is refused, not buffered without bound. The server may
+    // close with our bytes unread, so the kernel can reset the connection before we read the 431.
+    let huge = format!("GET /info HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n", "a".repeat(64 * 1024));
+    if let Ok(answer) = node.try_raw(huge.as_bytes()) {
+        assert!(answer.status == 431 || answer.status == 400, "{answer:?}");
+    }
+
+    // A client that connects and says nothing does not block others.
+    let _silent = TcpStream::connect(("127.0.0.1", node.admin_port)).unwrap();
+    assert_eq!(node.get("/ping").body, "OK\r\n");
+    assert_eq!(node.get("/info").json()["service"], "dynomite");
+}
