@@ -245,6 +245,11 @@ fn multi_key_commands_across_shards_answer_like_one_redis() {
     compare_multi_key(&mut cluster.client(2), &mut reference, "dc1", "DC_ONE through node 2");
     let mut safe = cluster.client_at(5, "dc_safe_quorum");
     compare_multi_key(&mut safe, &mut reference, "sq", "DC_SAFE_QUORUM through node 5");
+
+    let mut resp3 = cluster.client_at(3, "dc_quorum");
+    call(&mut resp3, &["HELLO", "3"]);
+    call(&mut reference, &["HELLO", "3"]);
+    compare_multi_key(&mut resp3, &mut reference, "r3", "RESP3 at DC_QUORUM through node 3");
 }
 
 #[test]
@@ -281,6 +286,25 @@ fn cluster_scan_keys_and_dbsize_cover_the_rack_exactly_once() {
     assert_eq!(keys.into_iter().collect::<BTreeSet<_>>(), expected);
     assert_eq!(Reply::parse(&call(&mut connection, &["DBSIZE"])).integer(), SCAN_KEYS as i64);
 
+    let matching: Vec<String> =
+        (0..SCAN_KEYS).map(|n| format!("scan:{n}")).filter(|key| key.starts_with("scan:1")).collect();
+    let mut matched = BTreeSet::new();
+    let mut cursor = "0".to_string();
+    for calls in 0.. {
+        assert!(calls < SCAN_CALLS_MAX, "SCAN MATCH did not return cursor 0 within {SCAN_CALLS_MAX} calls");
+        let reply =
+            Reply::parse(&call(&mut connection, &["SCAN", &cursor, "MATCH", "scan:1*", "COUNT", "50"]));
+        let parts = reply.items();
+        cursor = parts[0].text();
+        for key in parts[1].items().iter().map(Reply::text) {
+            assert!(matched.insert(key.clone()), "SCAN MATCH returned {key} twice");
+        }
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert_eq!(matched, matching.into_iter().collect::<BTreeSet<_>>(), "SCAN MATCH scan:1*");
+
     let mut other_rack = cluster.client(cluster.len() - 1);
     let settled = poll_until(deadline_in(SETTLE_TIMEOUT_MS), || {
         Reply::parse(&call(&mut other_rack, &["DBSIZE"])) == Reply::Integer(SCAN_KEYS as i64)
@@ -298,6 +322,9 @@ fn scripts_stay_on_one_node_and_script_load_reaches_every_node() {
     assert_eq!(show(&spanning), "-ERR Dynomite: Keys in the script cannot span multiple nodes\\r\\n");
     let same_node = call(&mut connection, &["EVAL", "return #KEYS", "2", &first, &first]);
     assert_eq!(show(&same_node), ":2\\r\\n");
+    set_all(&mut cluster.client_at(1, "dc_safe_quorum"), &[(second.clone(), "owned-by-1".into())]);
+    let forwarded = call(&mut connection, &["EVAL", "return redis.call('GET', KEYS[1])", "1", &second]);
+    assert_eq!(show(&forwarded), show(&bulk("owned-by-1")), "EVAL forwarded to the key's owner");
 
     let script = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])";
     let sha = Reply::parse(&call(&mut connection, &["SCRIPT", "LOAD", script])).text();
@@ -306,6 +333,8 @@ fn scripts_stay_on_one_node_and_script_load_reaches_every_node() {
         let exists = call(&mut cluster.redis(node), &["SCRIPT", "EXISTS", &sha]);
         assert_eq!(show(&exists), "*1\\r\\n:1\\r\\n", "script on node {node}'s Redis");
     }
+    let exists = call(&mut cluster.client(cluster.len() - 1), &["SCRIPT", "EXISTS", &sha, &"0".repeat(40)]);
+    assert_eq!(show(&exists), "*2\\r\\n:1\\r\\n:0\\r\\n", "SCRIPT EXISTS through another node");
     let other = cluster.len() - 1;
     assert_ne!(cluster.spec(other).rack, cluster.spec(0).rack);
     let mut elsewhere = cluster.client_at(other, "dc_safe_quorum");
@@ -314,5 +343,10 @@ fn scripts_stay_on_one_node_and_script_load_reaches_every_node() {
         assert_eq!(show(&reply), show(&bulk("from-script")), "EVALSHA {key} through node {other}");
         let read = call(&mut cluster.client_at(0, "dc_safe_quorum"), &["GET", key]);
         assert_eq!(show(&read), show(&bulk("from-script")), "GET {key} after EVALSHA");
+    }
+    assert_eq!(show(&call(&mut connection, &["SCRIPT", "FLUSH"])), "+OK\\r\\n");
+    for node in 0..cluster.len() {
+        let exists = call(&mut cluster.redis(node), &["SCRIPT", "EXISTS", &sha]);
+        assert_eq!(show(&exists), "*1\\r\\n:0\\r\\n", "SCRIPT FLUSH reached node {node}'s Redis");
     }
 }
