@@ -76,7 +76,10 @@ async fn run(cli: &Cli) -> Result<(), String> {
 fn load_config(cli: &Cli) -> Result<Config, String> {
     let text = std::fs::read_to_string(&cli.conf_file)
         .map_err(|error| format!("cannot read configuration file '{}': {error}", cli.conf_file.display()))?;
-    parse_config(&text).map_err(|error| error.to_string())
+    let config = parse_config(&text).map_err(|error| error.to_string())?;
+    // The TLS files named by the configuration must be usable too (checked by -t as well).
+    dynomite::peer::stream::acceptor(&config).map_err(|error| error.to_string())?;
+    Ok(config)
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::coordinator::Levels;
 use crate::peer::link::{LinkSettings, PeerLink};
-use crate::peer::stream::{Acceptor, Connector};
+use crate::peer::stream::{self, Acceptor};
 
 use crate::clock::SharedClock;
 use crate::datastore::{Datastore, EmbeddedStore, RedisPool, RedisTarget};
@@ -221,6 +221,8 @@ pub struct Node {
     client_listener: TcpListener,
     peer_listener: TcpListener,
     admin_listener: TcpListener,
+    /// Accepts peer links, plain or TLS (`secure_server_option`).
+    peer_acceptor: Acceptor,
     shared: Arc<NodeShared>,
 }
 
@@ -257,7 +259,11 @@ impl Node {
             (DataStore::Embedded, _) => Datastore::Embedded(EmbeddedStore::new(clock.clone())),
         };
         let started_ms = clock.now_ms();
-        let peers = start_peer_links(&config, &topology);
+        let tls_error = |error: stream::TlsSetupError| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
+        };
+        let peer_acceptor = stream::acceptor(&config).map_err(tls_error)?;
+        let peers = start_peer_links(&config, &topology).map_err(tls_error)?;
         let consistency =
             RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
         let shared = Arc::new(NodeShared {
@@ -274,7 +280,7 @@ impl Node {
             started_ms,
             next_client_id: AtomicU64::new(0),
         });
-        Ok(Node { client_listener, peer_listener, admin_listener, shared })
+        Ok(Node { client_listener, peer_listener, admin_listener, peer_acceptor, shared })
     }
 
     /// The address peers connect to.
@@ -299,7 +305,7 @@ impl Node {
 
     /// Serves clients until `shutdown` completes.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let Node { client_listener, peer_listener, admin_listener, shared } = self;
+        let Node { client_listener, peer_listener, admin_listener, peer_acceptor, shared } = self;
         if let Datastore::Embedded(_) = shared.datastore {
             tokio::spawn(active_expiry(shared.clone()));
         }
@@ -310,7 +316,7 @@ impl Node {
         };
         tokio::spawn(crate::peer::server::serve(
             peer_listener,
-            Acceptor::Plain,
+            peer_acceptor,
             shared.clone(),
             peers_shutdown,
         ));
@@ -350,7 +356,10 @@ impl Node {
 
 /// One link per other node: local-DC peers get `local_peer_connections`, remote ones
 /// `remote_peer_connections`.
-fn start_peer_links(config: &Config, topology: &Topology) -> Vec<Option<PeerLink>> {
+fn start_peer_links(
+    config: &Config,
+    topology: &Topology,
+) -> Result<Vec<Option<PeerLink>>, stream::TlsSetupError> {
     let local = topology.local();
     let identity = NodeIdentity {
         datacenter: local.datacenter.clone(),
@@ -363,22 +372,23 @@ fn start_peer_links(config: &Config, topology: &Topology) -> Vec<Option<PeerLink
         .iter()
         .map(|peer| {
             if peer.is_local {
-                return None;
+                return Ok(None);
             }
+            let connector = stream::connector_for(config, local, peer)?;
             let connections = if peer.datacenter == local.datacenter {
                 config.local_peer_connections
             } else {
                 config.remote_peer_connections
             };
-            Some(PeerLink::start(LinkSettings {
+            Ok(Some(PeerLink::start(LinkSettings {
                 address: peer.address.to_string(),
                 connections,
                 identity: identity.clone(),
-                connector: Connector::Plain,
+                connector,
                 auto_eject: config.auto_eject_hosts,
                 failure_limit: config.server_failure_limit,
                 retry_timeout_ms: config.server_retry_timeout_ms,
-            }))
+            })))
         })
         .collect()
 }

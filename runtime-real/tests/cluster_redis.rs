@@ -18,6 +18,10 @@ const KEYS_PER_BATCH: usize = 24;
 const SCAN_KEYS: usize = 500;
 /// SCAN calls allowed before the cursor must have returned to 0.
 const SCAN_CALLS_MAX: usize = 1_000;
+/// Size of the value that must cross peer links intact.
+const LARGE_VALUE_BYTES: usize = 4 * 1024 * 1024;
+/// Requests pipelined on one client connection before reading replies.
+const PIPELINE_DEPTH: usize = 2_000;
 /// What a request for a dead peer's key gets at DC_ONE (no timeout: the link knows the peer is gone).
 const PEER_ERRORS: [&str; 2] =
     ["-ERR Peer: Peer Node is not connected\\r\\n", "-ERR Peer: Peer Node is down\\r\\n"];
@@ -348,5 +352,31 @@ fn scripts_stay_on_one_node_and_script_load_reaches_every_node() {
     for node in 0..cluster.len() {
         let exists = call(&mut cluster.redis(node), &["SCRIPT", "EXISTS", &sha]);
         assert_eq!(show(&exists), "*1\\r\\n:0\\r\\n", "SCRIPT FLUSH reached node {node}'s Redis");
+    }
+}
+
+#[test]
+fn large_values_and_deep_pipelines_cross_peer_links_intact() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_safe_quorum");
+    let key = cluster.key_owned_by(1, "large");
+    let value: String = (0..LARGE_VALUE_BYTES).map(|n| char::from(b'a' + (n % 26) as u8)).collect();
+    let mut through_other = cluster.client(0);
+    set_all(&mut through_other, &[(key.clone(), value.clone())]);
+    let reply = call(&mut cluster.client(3), &["GET", &key]);
+    assert!(reply == bulk(&value), "GET of a {LARGE_VALUE_BYTES}-byte value: {} bytes back", reply.len());
+
+    let mut pipelined = cluster.client(4);
+    for n in 0..PIPELINE_DEPTH {
+        pipelined.send(&["SET", &format!("pipe:{n}"), &format!("v{n}")]).expect("send");
+    }
+    for n in 0..PIPELINE_DEPTH {
+        assert_eq!(show(&pipelined.read_reply().expect("reply")), "+OK\\r\\n", "pipelined SET {n}");
+    }
+    for n in 0..PIPELINE_DEPTH {
+        pipelined.send(&["GET", &format!("pipe:{n}")]).expect("send");
+    }
+    for n in 0..PIPELINE_DEPTH {
+        let reply = pipelined.read_reply().expect("reply");
+        assert_eq!(show(&reply), show(&bulk(&format!("v{n}"))), "pipelined GET {n} in order");
     }
 }

@@ -1,10 +1,11 @@
 //! Node-to-node traffic: outgoing links to each peer ([`link`]), the peer listener that executes
 //! replicas' requests and coordinates for remote datacenters ([`server`]), and the byte streams they run
-//! on, plain TCP or TLS ([`stream`]).
+//! on, plain TCP or TLS ([`stream`], with certificates and the per-link policy in [`tls`]).
 
 pub mod link;
 pub mod server;
 pub mod stream;
+pub mod tls;
 
 use bytes::Bytes;
 use dynomite_core::config::Consistency;

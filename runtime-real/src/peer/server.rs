@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use super::stream::{Acceptor, PeerStream};
+use super::stream::{placement_link_is_encrypted, Acceptor, PeerStream, Transport};
 use crate::coordinator::{coordinate_in_local_datacenter, datastore_result};
 use crate::node::NodeShared;
 
@@ -59,8 +59,8 @@ pub async fn serve(
                     let node = node.clone();
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
-                        match acceptor.accept(stream).await {
-                            Ok(stream) => serve_connection(stream, node).await,
+                        match acceptor.accept_with_transport(stream).await {
+                            Ok((stream, transport)) => serve_connection(stream, transport, node).await,
                             Err(error) => tracing::warn!(%peer_address, %error, "peer handshake failed"),
                         }
                     });
@@ -74,7 +74,7 @@ pub async fn serve(
     }
 }
 
-async fn serve_connection(stream: PeerStream, node: Arc<NodeShared>) {
+async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<NodeShared>) {
     let (mut read_half, write_half) = tokio::io::split(stream);
     let (queue, outgoing) = mpsc::channel(PEER_PIPELINE_DEPTH_MAX);
     let writer = tokio::spawn(write_results(write_half, outgoing));
@@ -97,6 +97,17 @@ async fn serve_connection(stream: PeerStream, node: Arc<NodeShared>) {
                         break 'connection;
                     }
                     peer_name = format!("{} ({}/{})", identity.address, identity.datacenter, identity.rack);
+                    let must_encrypt = placement_link_is_encrypted(
+                        node.config.secure_server_option,
+                        &node.config.datacenter,
+                        &node.config.rack,
+                        &identity.datacenter,
+                        &identity.rack,
+                    );
+                    if must_encrypt && transport == Transport::Plain {
+                        tracing::warn!(peer = %peer_name, "plain link where secure_server_option needs TLS; closing");
+                        break 'connection;
+                    }
                     continue;
                 }
                 PeerMessage::Request { request_id, protocol, args } => {

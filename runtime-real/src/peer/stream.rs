@@ -7,9 +7,6 @@
 //! link. The byte read is replayed to whoever reads the stream next ([`Prefixed`]), because madsim's
 //! `TcpStream` cannot peek.
 
-#[path = "tls.rs"]
-mod tls;
-
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -19,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-pub use tls::{
+pub use super::tls::{
     acceptor, connector_for, link_is_encrypted, placement_link_is_encrypted, TlsSetupError, PEER_SERVER_NAME,
     PEM_FILE_BYTES_MAX,
 };

@@ -32,7 +32,7 @@ use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use super::{Acceptor, Connector};
+use super::stream::{Acceptor, Connector};
 
 /// The name every node certificate must carry (DNS subject alternative name), checked by the side
 /// that opens the link.
