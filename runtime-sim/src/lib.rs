@@ -10,7 +10,7 @@
 //! - [`latency`]: the latency table drawn from the seed and the node's per-peer latency hook.
 //! - [`skew_clock`]: the node clock whose offset the harness sets at runtime.
 //! - [`node_config`]: each node's Dynomite YAML.
-//! - `harness` (madsim only): [`SimCluster`] — build, kill, restart, isolate, skew, heal, read replicas.
+//! - `harness` (madsim only): `SimCluster` — build, kill, restart, isolate, skew, heal, read replicas.
 //!
 //! Build and test with `RUSTFLAGS="--cfg madsim" cargo test -p dynomite-sim --profile sim --target-dir
 //! target/sim`. Without the cfg only the plain-data modules compile.

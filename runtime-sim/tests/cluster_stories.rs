@@ -213,6 +213,24 @@ fn a_cross_datacenter_write_takes_the_drawn_latency_both_ways() {
     });
 }
 
+#[test]
+fn a_one_way_clog_to_one_rack_does_not_hold_up_a_quorum_of_the_others() {
+    simulate(config(1, 3, 1, Consistency::DcQuorum, 8), |cluster| async move {
+        let nodes = cluster.nodes().to_vec();
+        let mut client = Client::to(&nodes[0]).await;
+        cluster.clog_one_way(0, 2);
+        let started = tokio::time::Instant::now();
+        assert_eq!(client.set("k", "v").await, Frame::ok(), "racks 1 and 2 are a quorum");
+        assert!(started.elapsed() < Duration::from_millis(100), "waited {:?} for rack 3", started.elapsed());
+        settle().await;
+        assert_eq!(cluster.read_replica(2, b"k").await, None, "node 0's write never reached node 2");
+        cluster.heal();
+        assert_eq!(client.set("k", "w").await, Frame::ok());
+        settle().await;
+        assert_eq!(cluster.read_replica(2, b"k").await, Some(Bytes::from_static(b"w")), "healed link");
+    });
+}
+
 /// Seconds of a `TIME` reply.
 fn time_seconds(reply: &Frame) -> i64 {
     let Frame::Array(parts) = reply else { panic!("TIME replied {reply:?}") };
