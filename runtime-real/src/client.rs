@@ -1,7 +1,7 @@
 //! One client connection.
 //!
 //! Two tasks share the connection: the reader parses each request once, dispatches it through the
-//! [`Session`](crate::session::Session) and queues the reply *handle* on a bounded channel; the writer
+//! [`Session`] and queues the reply *handle* on a bounded channel; the writer
 //! resolves the handles strictly in queue order, so replies leave in request order even when a
 //! pipelining client has many requests in flight and the datastore answers them over different
 //! connections. The bounded queue is the pipeline limit: a client that sends faster than replies drain
