@@ -380,3 +380,18 @@ fn large_values_and_deep_pipelines_cross_peer_links_intact() {
         assert_eq!(show(&reply), show(&bulk(&format!("v{n}"))), "pipelined GET {n} in order");
     }
 }
+
+#[test]
+#[ignore = "product bug: RANDOMKEY asks only the coordinator's own Redis (see /tmp/clustertest-bugs.md)"]
+fn randomkey_finds_a_key_held_by_another_node_of_the_rack() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
+    let key = cluster.key_owned_by(0, "random");
+    set_all(&mut cluster.client_at(0, "dc_safe_quorum"), &[(key.clone(), "only".into())]);
+    for &owner in &cluster.owners(key.as_bytes()) {
+        wait_value(&mut cluster.redis(owner), &key, "only", &format!("Redis of rack owner {owner}"));
+    }
+    for node in 0..cluster.len() {
+        let reply = call(&mut cluster.client(node), &["RANDOMKEY"]);
+        assert_eq!(show(&reply), show(&bulk(&key)), "RANDOMKEY through node {node}: the rack's only key");
+    }
+}
