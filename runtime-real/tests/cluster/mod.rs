@@ -225,6 +225,16 @@ impl Cluster {
         }
     }
 
+    /// Kills node `index`'s redis-server (SIGKILL); its dynomite process keeps running.
+    pub fn kill_redis(&mut self, index: usize) {
+        self.redis[index].kill();
+    }
+
+    /// Starts node `index`'s redis-server again on the same port (empty: no persistence).
+    pub fn restart_redis(&mut self, index: usize) {
+        self.redis[index].restart();
+    }
+
     /// Where node `index` writes its log (shown in failure messages).
     pub fn log_path(&self, index: usize) -> &PathBuf {
         &self.nodes[index].log_path
