@@ -463,3 +463,33 @@ fn dc_each_safe_quorum_reads_fail_when_the_remote_datacenter_disagrees() {
         "each DC reaches its own safe quorum; the local datacenter's value is the reply"
     );
 }
+
+#[test]
+fn yaml_consistency_applies_until_a_connection_overrides_it() {
+    let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "DC_SAFE_QUORUM");
+    let coordinator = 2;
+    let key = cluster.key_owned_by(coordinator, "yaml");
+    set_all(&mut cluster.client(coordinator), &[(key.clone(), "agreed".into())]);
+    let owners = cluster.owners(key.as_bytes());
+    for &owner in &owners {
+        wait_value(&mut cluster.redis(owner), &key, "agreed", &format!("Redis of rack owner {owner}"));
+    }
+    for (n, &owner) in owners.iter().enumerate() {
+        set_all(&mut cluster.redis(owner), &[(key.clone(), format!("rack-{n}"))]);
+    }
+    let local = owners.iter().position(|&owner| cluster.spec(owner).rack == cluster.spec(coordinator).rack);
+    let local_value = format!("rack-{}", local.expect("the coordinator's rack has an owner"));
+    let mut connection = cluster.client(coordinator);
+    assert_eq!(show(&call(&mut connection, &["GET", &key])), NO_QUORUM, "YAML level is DC_SAFE_QUORUM");
+    let reply = call(&mut connection, &["DYNO_CONFIG:CONN_CONSISTENCY", "dc_one"]);
+    assert_eq!(show(&reply), "+OK\\r\\n");
+    assert_eq!(
+        show(&call(&mut connection, &["GET", &key])),
+        show(&bulk(&local_value)),
+        "DC_ONE: the local rack"
+    );
+    let refused = show(&call(&mut connection, &["DYNO_CONFIG:CONN_CONSISTENCY", "dc_most"]));
+    assert!(refused.starts_with("-ERR "), "an unknown level is refused: {refused}");
+    assert_eq!(show(&call(&mut connection, &["GET", &key])), show(&bulk(&local_value)), "level unchanged");
+    assert_eq!(show(&call(&mut cluster.client(coordinator), &["GET", &key])), NO_QUORUM, "per connection");
+}
