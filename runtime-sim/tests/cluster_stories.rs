@@ -114,6 +114,11 @@ fn a_write_through_one_node_is_read_through_another_rack() {
         for rack in 0..3 {
             assert_eq!(replicas_holding(&cluster, cluster.rack_members(0, rack), "story").await, 1);
         }
+        let mut keys = Vec::new();
+        for index in 0..6 {
+            keys.extend(cluster.replica_keys(index).await.expect("datastore reachable"));
+        }
+        assert_eq!(keys, vec![Bytes::from_static(b"story"); 3], "nothing else was written anywhere");
     });
 }
 

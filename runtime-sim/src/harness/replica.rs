@@ -32,4 +32,27 @@ impl SimCluster {
             other => Err(ReplicaReadError::UnexpectedReply { index, reply: format!("{other:?}") }),
         }
     }
+
+    /// Every key in node `index`'s datastore, sorted (`KEYS *`: meant for the small keyspaces of
+    /// simulations). Runs from the calling task's host, like [`SimCluster::read_replica`].
+    pub async fn replica_keys(&self, index: usize) -> Result<Vec<Bytes>, ReplicaReadError> {
+        let address = self.inner.placements[index].datastore_address();
+        let reply = command_once(address, &["KEYS", "*"])
+            .await
+            .map_err(|source| ReplicaReadError::Client { index, source })?;
+        let Frame::Array(items) = reply else {
+            return Err(ReplicaReadError::UnexpectedReply { index, reply: format!("{reply:?}") });
+        };
+        let mut keys = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Frame::Bulk(key) => keys.push(key),
+                other => {
+                    return Err(ReplicaReadError::UnexpectedReply { index, reply: format!("{other:?}") })
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
 }
