@@ -149,7 +149,10 @@ fn mark_peers(node: &NodeShared, action: PeerAction, target: &PeerTarget) -> Res
             PeerTarget::Named(name) => address_matches(link.address(), name),
         };
         if selected {
-            link.force_down(action == PeerAction::Down);
+            match action {
+                PeerAction::Down => link.force_down(true),
+                PeerAction::Up | PeerAction::Reset => link.reset(),
+            }
             matched += 1;
         }
     }

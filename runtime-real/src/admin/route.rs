@@ -53,11 +53,11 @@ pub enum ConsistencyTarget {
 /// What `/peer/...` does to the peers it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeerAction {
-    /// Clear the admin's down mark (C: state NORMAL).
+    /// Clear the admin's down mark and any auto-ejection (C: state NORMAL).
     Up,
     /// Treat the peer as down: requests to it fail fast (C: state DOWN).
     Down,
-    /// Clear the admin's down mark; the link keeps reconnecting on its own (C: state RESET).
+    /// Clear the admin's down mark and any auto-ejection; the link keeps reconnecting (C: state RESET).
     Reset,
 }
 

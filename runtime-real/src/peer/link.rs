@@ -131,6 +131,13 @@ impl PeerLink {
         self.forced_down.store(down, Ordering::Relaxed);
     }
 
+    /// Clears the admin's down mark and any auto-ejection (admin `/peer/up|reset/...`).
+    pub fn reset(&self) {
+        self.forced_down.store(false, Ordering::Relaxed);
+        self.health.ejected_until_ms.store(0, Ordering::Relaxed);
+        self.health.consecutive_failures.store(0, Ordering::Relaxed);
+    }
+
     /// True while the peer is ejected or forced down.
     pub fn is_down(&self) -> bool {
         let now_ms = self.epoch.elapsed().as_millis() as u64;
