@@ -1,0 +1,174 @@
+//! The named scenarios: each is a topology, a workload, a fault plan kind and the thresholds its
+//! checkers enforce. Two phases, like TigerBeetle's VOPR: a fault phase while the workload runs, then
+//! heal and require the cluster to reconnect within a bound before replicas are compared.
+
+use std::fmt;
+use std::str::FromStr;
+
+use dynomite_chaos::{PlanKind, Shape};
+use dynomite_core::config::Consistency;
+
+/// Simulated length of the fault phase (the workload runs during it).
+pub const FAULT_PHASE_MS: u64 = 30_000;
+/// Simulated time the cluster has after heal to have every peer link up again.
+pub const CONVERGENCE_BOUND_MS: u64 = 30_000;
+/// Simulated time after reconnection before replicas are read (lets in-flight replication land).
+pub const SETTLE_MS: u64 = 2_000;
+/// Name that selects every scenario on the command line.
+pub const ALL_NAME: &str = "all";
+
+/// What the workload clients do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadSpec {
+    /// Client hosts per datacenter (one client each).
+    pub clients_per_datacenter: usize,
+    /// Most operations one client runs.
+    pub operations_per_client_max: usize,
+    /// Percentage of operations that are reads (the rest are writes).
+    pub read_percent: u8,
+    /// Size of the hot key set (small, so clients collide on keys).
+    pub hot_keys: usize,
+    /// Consistency levels handed to clients in turn (client `i` uses `levels[i % len]`).
+    pub levels: Vec<Consistency>,
+    /// Simulated pause between two operations of one client.
+    pub think_time_ms: u64,
+}
+
+/// Pass marks of a scenario's checkers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Lowest fraction (0..=1) of Ok operations among the clients of datacenters the plan never takes
+    /// down or isolates (all clients when it touches none).
+    pub availability_min: f64,
+}
+
+/// One named scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The fault plan kind, which is also the scenario's name.
+    pub kind: PlanKind,
+    /// The topology.
+    pub shape: Shape,
+    /// The workload.
+    pub workload: WorkloadSpec,
+    /// Pass marks.
+    pub thresholds: Thresholds,
+    /// Length of the fault phase in simulated ms.
+    pub fault_phase_ms: u64,
+    /// Whether a replica may lose acknowledged data (datastore wiped), which voids read-your-writes.
+    pub data_loss_possible: bool,
+    /// Whether read-your-acknowledged-writes fails the run. False where the plan splits datacenters:
+    /// both sides keep accepting writes, and on heal the cross-datacenter replication queued during
+    /// the split lands late and overwrites newer values (replicas keep the last write to arrive; no
+    /// timestamps until the CRDT work), so the checker's violations are Dynomite's documented
+    /// behaviour there, reported as a soft verdict.
+    pub read_your_writes_binding: bool,
+}
+
+impl Scenario {
+    /// The scenario's name (the plan kind's name).
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+}
+
+/// Three racks of two nodes in one datacenter: the standard Dynomite deployment.
+fn one_datacenter() -> Shape {
+    Shape::new(1, 3, 2)
+}
+
+/// Two datacenters of three racks with one node each (kong and partition need two regions).
+fn two_datacenters() -> Shape {
+    Shape::new(2, 3, 1)
+}
+
+fn workload() -> WorkloadSpec {
+    WorkloadSpec {
+        clients_per_datacenter: 3,
+        operations_per_client_max: 300,
+        read_percent: 50,
+        hot_keys: 8,
+        levels: vec![Consistency::DcSafeQuorum, Consistency::DcQuorum, Consistency::DcOne],
+        think_time_ms: 100,
+    }
+}
+
+/// The scenario of a plan kind, with its topology and thresholds.
+pub fn scenario(kind: PlanKind) -> Scenario {
+    let (shape, availability_min) = match kind {
+        PlanKind::Monkey | PlanKind::Gorilla | PlanKind::Skew => (one_datacenter(), 0.99),
+        PlanKind::MonkeyWipe | PlanKind::Flap => (one_datacenter(), 0.95),
+        PlanKind::Kong => (two_datacenters(), 0.99),
+        PlanKind::Partition => (two_datacenters(), 0.90),
+        // Swarm mixes everything at drawn intensities: only the safety checkers are binding.
+        PlanKind::Swarm => (two_datacenters(), 0.0),
+    };
+    Scenario {
+        kind,
+        shape,
+        workload: workload(),
+        thresholds: Thresholds { availability_min },
+        fault_phase_ms: FAULT_PHASE_MS,
+        data_loss_possible: matches!(kind, PlanKind::MonkeyWipe | PlanKind::Swarm),
+        read_your_writes_binding: !matches!(kind, PlanKind::Kong | PlanKind::Partition | PlanKind::Swarm),
+    }
+}
+
+/// Which scenarios a command line selects: one, or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Every scenario, in [`PlanKind::ALL`] order.
+    All,
+    /// One scenario.
+    One(PlanKind),
+}
+
+impl Selection {
+    /// The selected scenarios.
+    pub fn scenarios(self) -> Vec<Scenario> {
+        match self {
+            Selection::All => PlanKind::ALL.into_iter().map(scenario).collect(),
+            Selection::One(kind) => vec![scenario(kind)],
+        }
+    }
+}
+
+impl FromStr for Selection {
+    type Err = dynomite_chaos::ParsePlanKindError;
+
+    fn from_str(text: &str) -> Result<Selection, Self::Err> {
+        if text.eq_ignore_ascii_case(ALL_NAME) {
+            return Ok(Selection::All);
+        }
+        text.parse().map(Selection::One)
+    }
+}
+
+impl fmt::Display for Selection {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selection::All => formatter.write_str(ALL_NAME),
+            Selection::One(kind) => write!(formatter, "{kind}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_scenario_and_all_selects_them_in_order() {
+        let names: Vec<&str> = Selection::All.scenarios().iter().map(Scenario::name).collect();
+        assert_eq!(names, ["monkey", "monkey-wipe", "gorilla", "kong", "partition", "skew", "flap", "swarm"]);
+        assert_eq!("gorilla".parse::<Selection>().unwrap(), Selection::One(PlanKind::Gorilla));
+        assert!("godzilla".parse::<Selection>().is_err());
+    }
+
+    #[test]
+    fn kong_and_partition_span_two_datacenters() {
+        assert_eq!(scenario(PlanKind::Kong).shape.datacenters, 2);
+        assert_eq!(scenario(PlanKind::Partition).shape.datacenters, 2);
+        assert_eq!(scenario(PlanKind::Monkey).shape.rack_count(), 3);
+    }
+}
