@@ -493,3 +493,31 @@ fn yaml_consistency_applies_until_a_connection_overrides_it() {
     assert_eq!(show(&call(&mut connection, &["GET", &key])), show(&bulk(&local_value)), "level unchanged");
     assert_eq!(show(&call(&mut cluster.client(coordinator), &["GET", &key])), NO_QUORUM, "per connection");
 }
+
+#[test]
+fn a_dead_remote_node_leaves_local_levels_unaffected() {
+    let mut cluster = Cluster::start(Shape::TWO_DCS_THREE_RACKS, "dc_one");
+    let dead = cluster.len() / 2;
+    assert_eq!((cluster.spec(dead).datacenter.as_str(), cluster.spec(dead).rack.as_str()), ("dc2", "rack1"));
+    cluster.kill(dead);
+    for level in ["dc_one", "dc_quorum", "dc_safe_quorum"] {
+        let mut connection = cluster.client_at(0, level);
+        assert_eq!(
+            show(&call(&mut connection, &["SET", "remote-dead", level])),
+            "+OK\\r\\n",
+            "SET at {level}"
+        );
+        assert_eq!(
+            show(&call(&mut connection, &["GET", "remote-dead"])),
+            show(&bulk(level)),
+            "GET at {level}"
+        );
+    }
+    // dc1/rack2 enters dc2 through dc2/rack2, which is alive: every DC reaches its safe quorum.
+    let mut each = cluster.client_at(1, "dc_each_safe_quorum");
+    assert_eq!(show(&call(&mut each, &["SET", "remote-each", "v"])), "+OK\\r\\n");
+    assert_eq!(show(&call(&mut each, &["GET", "remote-each"])), show(&bulk("v")));
+    for node in (dead + 1)..cluster.len() {
+        wait_value(&mut cluster.redis(node), "remote-each", "v", &format!("dc2 Redis of node {node}"));
+    }
+}
