@@ -156,9 +156,18 @@ fn a_killed_node_fails_fast_at_dc_one_is_outvoted_at_dc_quorum_and_serves_after_
             "{command:?} owned by the dead node at DC_ONE: {reply}"
         );
     }
+    // The failed DC_ONE SET still went to the other racks (no rollback); let it land before another
+    // node writes the key, so the two writes cannot cross.
+    for (datacenter, rack) in cluster.racks().into_iter().skip(1) {
+        let owner = cluster.owner(&datacenter, &rack, dead_key.as_bytes());
+        wait_value(&mut cluster.redis(owner), &dead_key, "lost", &format!("{rack}'s copy"));
+    }
     let mut other_rack = cluster.client_at(cluster.len() - 1, "dc_one");
     assert_eq!(show(&call(&mut other_rack, &["SET", &dead_key, "other-rack"])), "+OK\\r\\n");
     assert_eq!(show(&call(&mut other_rack, &["GET", &dead_key])), show(&bulk("other-rack")));
+    // Its copy for rack2 travels on another node's link: wait for it so the quorum below is decided.
+    let rack2_owner = cluster.owner("dc1", "rack2", dead_key.as_bytes());
+    wait_value(&mut cluster.redis(rack2_owner), &dead_key, "other-rack", "rack2's copy");
     assert_eq!(show(&call(&mut one, &["GET", &live_key])), show(&bulk("alive")));
     assert_eq!(show(&call(&mut one, &["SET", &live_key, "still"])), "+OK\\r\\n");
     assert_eq!(show(&call(&mut one, &["GET", &live_key])), show(&bulk("still")));
@@ -329,6 +338,9 @@ fn scripts_stay_on_one_node_and_script_load_reaches_every_node() {
     let same_node = call(&mut connection, &["EVAL", "return #KEYS", "2", &first, &first]);
     assert_eq!(show(&same_node), ":2\\r\\n");
     set_all(&mut cluster.client_at(1, "dc_safe_quorum"), &[(second.clone(), "owned-by-1".into())]);
+    for &owner in &cluster.owners(second.as_bytes()) {
+        wait_value(&mut cluster.redis(owner), &second, "owned-by-1", &format!("Redis of rack owner {owner}"));
+    }
     let forwarded = call(&mut connection, &["EVAL", "return redis.call('GET', KEYS[1])", "1", &second]);
     assert_eq!(show(&forwarded), show(&bulk("owned-by-1")), "EVAL forwarded to the key's owner");
 
@@ -381,6 +393,24 @@ fn large_values_and_deep_pipelines_cross_peer_links_intact() {
         let reply = pipelined.read_reply().expect("reply");
         assert_eq!(show(&reply), show(&bulk(&format!("v{n}"))), "pipelined GET {n} in order");
     }
+    // Every write below goes through this node, so its own rack has it before the next request
+    // (one FIFO link per peer): KEYS of the rack is deterministic.
+    let mixed: [(&[&str], String); 7] = [
+        (&["SET", "mix:a", "1"], "+OK\\r\\n".into()),
+        (&["KEYS", "mix:*"], "*1\\r\\n$5\\r\\nmix:a\\r\\n".into()),
+        (&["MGET", "mix:a", "pipe:7", "mix:none"], "*3\\r\\n$1\\r\\n1\\r\\n$2\\r\\nv7\\r\\n$-1\\r\\n".into()),
+        (&["SCRIPT", "EXISTS", "0000000000000000000000000000000000000000"], "*1\\r\\n:0\\r\\n".into()),
+        (&["INCR", "mix:a"], ":2\\r\\n".into()),
+        (&["EXISTS", "mix:a", "pipe:1", "mix:none"], ":2\\r\\n".into()),
+        (&["GET", "mix:a"], show(&bulk("2"))),
+    ];
+    for (command, _) in &mixed {
+        pipelined.send(command).expect("send");
+    }
+    for (command, expected) in &mixed {
+        let reply = pipelined.read_reply().expect("reply");
+        assert_eq!(&show(&reply), expected, "mixed pipeline: {command:?}");
+    }
 }
 
 #[test]
@@ -406,12 +436,13 @@ fn a_dead_datastore_fails_dc_one_is_outvoted_at_quorum_and_serves_when_back() {
     set_all(&mut cluster.client_at(neighbour, "dc_safe_quorum"), &[(key.clone(), "kept".into())]);
 
     cluster.kill_redis(broken);
-    for coordinator in [broken, neighbour] {
-        let mut one = cluster.client_at(coordinator, "dc_one");
-        for command in [vec!["GET", key.as_str()], vec!["SET", key.as_str(), "lost"]] {
-            let reply = show(&call(&mut one, &command));
-            assert_eq!(reply, STORAGE_REFUSED, "{command:?} through node {coordinator} at DC_ONE");
-        }
+    let reply = show(&call(&mut cluster.client_at(broken, "dc_one"), &["GET", &key]));
+    assert_eq!(reply, STORAGE_REFUSED, "GET through the node itself at DC_ONE");
+    // Writes go through the neighbour only: its links are FIFO, so later reads see them in order.
+    let mut one = cluster.client_at(neighbour, "dc_one");
+    for command in [vec!["GET", key.as_str()], vec!["SET", key.as_str(), "lost"]] {
+        let reply = show(&call(&mut one, &command));
+        assert_eq!(reply, STORAGE_REFUSED, "{command:?} through node {neighbour} at DC_ONE");
     }
     // The DC_ONE SET failed on its deciding replica, yet it was replicated to the other racks as
     // every write is (Dynomite has no rollback): the quorum levels read "lost" first.
