@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use dynomite_core::cluster::{
     merge_multi_key, quorum_size, split_multi_key, ClusterCursor, QuorumCollector, ReplicaFailure,
     ReplicaResult, Verdict,
@@ -359,11 +359,10 @@ pub async fn coordinate_in_local_datacenter(
 fn verdict_to_result(verdict: Verdict) -> ReplicaResult {
     match verdict {
         Verdict::Reply(bytes) => ReplicaResult::Reply(bytes),
+        // The datacenter did not reach its level: a failure for the coordinator's quorum of datacenters,
+        // not a reply that could agree with other replies.
         Verdict::Error(text) => {
-            // An error verdict is the datacenter's answer: pass it on as an error reply.
-            let mut out = BytesMut::new();
-            resp::encode(&Frame::Error(text), Protocol::Resp2, &mut out);
-            ReplicaResult::Reply(out.freeze())
+            ReplicaResult::Failed(ReplicaFailure::Datacenter(String::from_utf8_lossy(&text).into_owned()))
         }
     }
 }
@@ -449,8 +448,34 @@ async fn cluster_wide(
             }
             Reply::Frame(if spec.name == "DBSIZE" { Frame::Integer(total) } else { Frame::Array(keys) })
         }
+        "RANDOMKEY" => random_key(node, rack_nodes, args, protocol).await,
         _ => Reply::Raw(datastore_bytes(&node, &args, protocol).await),
     }
+}
+
+/// RANDOMKEY over the rack: the nodes are asked in turn, starting at a rotating position, and the first
+/// key any of them returns is the answer (nil only when the whole rack is empty).
+async fn random_key(
+    node: Arc<NodeShared>,
+    rack_nodes: Vec<NodeId>,
+    args: Vec<Bytes>,
+    protocol: Protocol,
+) -> Reply {
+    let start = node.stats.requests.load(std::sync::atomic::Ordering::Relaxed) as usize;
+    let mut last = Frame::Null;
+    for offset in 0..rack_nodes.len() {
+        let target = rack_nodes[(start + offset) % rack_nodes.len()];
+        let request = PeerRequest::Execute { protocol, args: args.clone() };
+        match call_node(&node, target, request, node.timeout_ms()).await {
+            ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
+                Ok(Frame::Null) => {}
+                Ok(_) => return Reply::Raw(bytes),
+                Err(error) => last = Frame::error(format!("ERR {error}")),
+            },
+            ReplicaResult::Failed(failure) => last = Frame::error(failure.error_text()),
+        }
+    }
+    Reply::Frame(last)
 }
 
 /// SCAN with a composite cursor: which node of the local rack, and that node's own cursor.

@@ -414,7 +414,6 @@ fn large_values_and_deep_pipelines_cross_peer_links_intact() {
 }
 
 #[test]
-#[ignore = "product bug: RANDOMKEY asks only the coordinator's own Redis (see /tmp/clustertest-bugs.md)"]
 fn randomkey_finds_a_key_held_by_another_node_of_the_rack() {
     let cluster = Cluster::start(Shape::ONE_DC_THREE_RACKS_TWO_NODES, "dc_one");
     let key = cluster.key_owned_by(0, "random");
@@ -467,7 +466,6 @@ fn a_dead_datastore_fails_dc_one_is_outvoted_at_quorum_and_serves_when_back() {
 }
 
 #[test]
-#[ignore = "product bug: a remote DC's no-quorum verdict is counted as a reply (see /tmp/clustertest-bugs.md)"]
 fn dc_each_safe_quorum_reads_fail_when_the_remote_datacenter_disagrees() {
     let cluster = Cluster::start(Shape::TWO_DCS_THREE_RACKS, "dc_one");
     let key = "each:diverge";

@@ -36,6 +36,9 @@ pub enum ReplicaFailure {
     /// The local datastore could not be reached or failed; the text says how, e.g.
     /// `Datastore refused connection` (C `STORAGE_CONNECTION_REFUSE`).
     Datastore(String),
+    /// A remote datacenter's coordinator could not reach its consistency level there; the text is the
+    /// error it answered (e.g. `ERR Dynomite: Failed to achieve Quorum`).
+    Datacenter(String),
 }
 
 /// The text of C's `STORAGE_CONNECTION_REFUSE`, for [`ReplicaFailure::Datastore`].
@@ -50,6 +53,7 @@ impl ReplicaFailure {
             ReplicaFailure::PeerNotConnected => "ERR Peer: Peer Node is not connected".to_string(),
             ReplicaFailure::PeerRefused => "ERR Peer: Peer Node refused connection".to_string(),
             ReplicaFailure::Timeout => "ERR Dynomite: Timed out waiting for the replica".to_string(),
+            ReplicaFailure::Datacenter(text) => text.replace(['\r', '\n'], " "),
             ReplicaFailure::Datastore(text) => {
                 format!("ERR Storage: {}", text.replace(['\r', '\n'], " "))
             }

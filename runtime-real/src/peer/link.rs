@@ -305,8 +305,8 @@ fn failure_from_wire(kind: FailureKind, message: String) -> ReplicaFailure {
         FailureKind::DatastoreTimeout => ReplicaFailure::Timeout,
         FailureKind::PeerDown => ReplicaFailure::PeerDown,
         FailureKind::PeerNotConnected => ReplicaFailure::PeerNotConnected,
+        FailureKind::QuorumFailed => ReplicaFailure::Datacenter(message),
         FailureKind::DatastoreUnavailable
-        | FailureKind::QuorumFailed
         | FailureKind::StateRejected
         | FailureKind::Overloaded
         | FailureKind::InvalidRequest => ReplicaFailure::Datastore(message),

@@ -180,7 +180,7 @@ fn result_message(request_id: u64, result: ReplicaResult) -> PeerMessage {
         ReplicaResult::Reply(reply) => PeerMessage::Response { request_id, reply },
         ReplicaResult::Failed(failure) => {
             let message = match &failure {
-                ReplicaFailure::Datastore(text) => text.clone(),
+                ReplicaFailure::Datastore(text) | ReplicaFailure::Datacenter(text) => text.clone(),
                 other => other.error_text(),
             };
             PeerMessage::Failure { request_id, kind: failure_kind(&failure), message }
@@ -194,5 +194,6 @@ fn failure_kind(failure: &ReplicaFailure) -> FailureKind {
         ReplicaFailure::Timeout => FailureKind::DatastoreTimeout,
         ReplicaFailure::PeerDown => FailureKind::PeerDown,
         ReplicaFailure::PeerNotConnected | ReplicaFailure::PeerRefused => FailureKind::PeerNotConnected,
+        ReplicaFailure::Datacenter(_) => FailureKind::QuorumFailed,
     }
 }
