@@ -53,6 +53,9 @@ pub enum Command {
         /// Switch on a deliberate node bug.
         #[arg(long, value_enum)]
         inject_bug: Option<BugSwitch>,
+        /// Print one line per run (scenario, seed, verdict, success %).
+        #[arg(long)]
+        each: bool,
     },
 }
 
@@ -68,10 +71,14 @@ pub fn execute(command: Command) -> ExitCode {
                 .collect();
             exit_code(runs.iter().all(|passed| *passed))
         }
-        Command::Sweep { scenario, seeds, first_seed, check_determinism, inject_bug } => {
+        Command::Sweep { scenario, seeds, first_seed, check_determinism, inject_bug, each } => {
             let first_seed = first_seed.unwrap_or_else(fresh_seed);
-            let options = RunOptions { injected_bug: inject_bug };
-            exit_code(sweep(scenario, first_seed, seeds, &options, check_determinism))
+            let options = SweepOptions {
+                run: RunOptions { injected_bug: inject_bug },
+                determinism: check_determinism,
+                each,
+            };
+            exit_code(sweep(scenario, first_seed, seeds, &options))
         }
     }
 }
@@ -130,7 +137,14 @@ fn print_failure(report: &RunReport) {
     println!("  repro: {}", report.repro_command());
 }
 
-fn sweep(selection: Selection, first_seed: u64, seeds: u64, options: &RunOptions, determinism: bool) -> bool {
+/// How a sweep runs each seed.
+struct SweepOptions {
+    run: RunOptions,
+    determinism: bool,
+    each: bool,
+}
+
+fn sweep(selection: Selection, first_seed: u64, seeds: u64, options: &SweepOptions) -> bool {
     let scenarios = selection.scenarios();
     let total = seeds * scenarios.len() as u64;
     println!(
@@ -143,7 +157,7 @@ fn sweep(selection: Selection, first_seed: u64, seeds: u64, options: &RunOptions
     let mut next_progress = PROGRESS_EVERY_RUNS;
     for seed in (0..seeds).map(|offset| first_seed.wrapping_add(offset)) {
         for scenario in &scenarios {
-            if !sweep_one(scenario, seed, options, determinism, failures) {
+            if !sweep_one(scenario, seed, options, failures) {
                 failures += 1;
             }
             done += 1;
@@ -157,19 +171,22 @@ fn sweep(selection: Selection, first_seed: u64, seeds: u64, options: &RunOptions
     failures == 0
 }
 
-fn sweep_one(
-    scenario: &Scenario,
-    seed: u64,
-    options: &RunOptions,
-    determinism: bool,
-    failures: usize,
-) -> bool {
+fn sweep_one(scenario: &Scenario, seed: u64, options: &SweepOptions, failures: usize) -> bool {
     let verbose_failure = failures < FAILURE_REPORTS_MAX;
-    let result = if determinism {
-        check_determinism(scenario, seed, options)
+    let result = if options.determinism {
+        check_determinism(scenario, seed, &options.run)
     } else {
-        run_seed(scenario, seed, options)
+        run_seed(scenario, seed, &options.run)
     };
+    if let (true, Ok(report)) = (options.each, &result) {
+        let verdict = if report.passed() { "pass" } else { "FAIL" };
+        let success = report.counts.success_percent();
+        println!(
+            "{} seed {seed}: {verdict} ok {success:.2}% faults {}",
+            report.scenario,
+            report.faults_injected()
+        );
+    }
     match result {
         Ok(report) if report.passed() => true,
         Ok(report) => {

@@ -95,13 +95,18 @@ fn workload() -> WorkloadSpec {
 
 /// The scenario of a plan kind, with its topology and thresholds.
 pub fn scenario(kind: PlanKind) -> Scenario {
+    // Thresholds sit below the worst of 100 seeds (sweep 1..=100) with margin. Gorilla's are lower
+    // than monkey's because DC_SAFE_QUORUM reads fail ("Failed to achieve Quorum") while a rack is
+    // down and a restarted rack still holds older values: two live replies that differ.
     let (shape, availability_min) = match kind {
-        PlanKind::Monkey | PlanKind::Gorilla | PlanKind::Skew => (one_datacenter(), 0.99),
-        PlanKind::MonkeyWipe | PlanKind::Flap => (one_datacenter(), 0.95),
+        PlanKind::Monkey | PlanKind::Skew => (one_datacenter(), 0.99),
         PlanKind::Kong => (two_datacenters(), 0.99),
-        PlanKind::Partition => (two_datacenters(), 0.90),
-        // Swarm mixes everything at drawn intensities: only the safety checkers are binding.
-        PlanKind::Swarm => (two_datacenters(), 0.0),
+        PlanKind::Flap => (one_datacenter(), 0.98),
+        PlanKind::Gorilla => (one_datacenter(), 0.97),
+        PlanKind::MonkeyWipe => (one_datacenter(), 0.95),
+        PlanKind::Partition => (two_datacenters(), 0.97),
+        // Swarm mixes everything at drawn intensities: a loose floor; the safety checkers matter most.
+        PlanKind::Swarm => (two_datacenters(), 0.90),
     };
     Scenario {
         kind,

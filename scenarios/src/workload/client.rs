@@ -17,10 +17,13 @@ use super::choice::{OperationChoice, OperationChooser};
 use super::connection::{Connection, Exchange};
 use crate::history::{OpKind, Operation, Outcome};
 
+/// Most doublings of the backoff pause.
+const BACKOFF_DOUBLINGS_MAX: usize = 6;
+
 /// How a client retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts per operation, each on the next node in preference order.
+    /// Attempts per operation that reach a node, each on the next node in preference order.
     pub attempts_max: usize,
     /// Pause before the second attempt; doubles for each further attempt.
     pub backoff_base_ms: u64,
@@ -133,10 +136,12 @@ async fn perform(
     let mut lost: Option<String> = None;
     let mut last_error = String::new();
     let mut outcome = None;
-    for attempt in 0..plan.retry.attempts_max {
-        if attempt > 0 {
-            let backoff = plan.retry.backoff_base_ms << (attempt - 1);
-            tokio::time::sleep(Duration::from_millis(backoff)).await;
+    // Unreachable nodes are skipped without using up an attempt (Dyno marks them down), so a client
+    // whose whole rack or datacenter is gone still reaches the others; every node at most once more.
+    let mut attempts = 0;
+    for _ in 0..plan.retry.attempts_max + plan.nodes.len() {
+        if attempts == plan.retry.attempts_max {
+            break;
         }
         node = plan.nodes[state.position].0;
         match attempt_once(plan, state, kind, &args).await {
@@ -145,8 +150,17 @@ async fn perform(
                 outcome = Some(result);
                 break;
             }
-            Attempt::Rejected(error) => last_error = error,
-            Attempt::Lost(reason) => lost = Some(reason),
+            Attempt::Unreachable(error) => last_error = error,
+            Attempt::Rejected(error) => {
+                last_error = error;
+                attempts += 1;
+                backoff(plan, attempts).await;
+            }
+            Attempt::Lost(reason) => {
+                lost = Some(reason);
+                attempts += 1;
+                backoff(plan, attempts).await;
+            }
         }
         state.fail_over(plan.nodes.len());
     }
@@ -168,11 +182,19 @@ async fn perform(
     }
 }
 
+/// Pause after the `attempts`-th failed attempt: the base, doubling each time.
+async fn backoff(plan: &ClientPlan, attempts: usize) {
+    let pause = plan.retry.backoff_base_ms << (attempts - 1).min(BACKOFF_DOUBLINGS_MAX);
+    tokio::time::sleep(Duration::from_millis(pause)).await;
+}
+
 /// How one attempt on one node went.
 enum Attempt {
     /// Success: the outcome to record.
     Done(Outcome),
-    /// Certainly not executed as asked (no connection, or an error reply).
+    /// No connection to the node: nothing was sent.
+    Unreachable(String),
+    /// The node answered with an error (or an unexpected reply).
     Rejected(String),
     /// Sent, then no reply: may have executed.
     Lost(String),
@@ -183,13 +205,13 @@ async fn attempt_once(plan: &ClientPlan, state: &mut ClientState, kind: OpKind, 
         let address = plan.nodes[state.position].1;
         match Connection::open(address, plan.consistency, plan.retry.request_timeout_ms).await {
             Ok(connection) => state.connection = Some(connection),
-            Err(error) => return Attempt::Rejected(error),
+            Err(error) => return Attempt::Unreachable(error),
         }
     }
     let connection = state.connection.as_mut().expect("connection opened above");
     match connection.request(args).await {
         Exchange::Reply(frame) => interpret(kind, frame),
-        Exchange::NotSent(error) => Attempt::Rejected(error),
+        Exchange::NotSent(error) => Attempt::Unreachable(error),
         Exchange::Lost(reason) => Attempt::Lost(reason),
     }
 }
