@@ -95,11 +95,13 @@ fn workload() -> WorkloadSpec {
 
 /// The scenario of a plan kind, with its topology and thresholds.
 pub fn scenario(kind: PlanKind) -> Scenario {
-    // Thresholds sit below the worst of 100 seeds (sweep 1..=100) with margin. Gorilla's are lower
-    // than monkey's because DC_SAFE_QUORUM reads fail ("Failed to achieve Quorum") while a rack is
-    // down and a restarted rack still holds older values: two live replies that differ.
+    // Thresholds sit below the worst of a sweep (seeds 1..=100; monkey 1000..1300: 98.5%) with margin.
+    // Most failures are DC_SAFE_QUORUM reads ("Failed to achieve Quorum") while a node or rack is
+    // down and a restarted replica still holds older values: the two live replies differ, and
+    // Dynomite has no read repair to fix the stale one. Whole racks (gorilla) make that likelier.
     let (shape, availability_min) = match kind {
-        PlanKind::Monkey | PlanKind::Skew => (one_datacenter(), 0.99),
+        PlanKind::Skew => (one_datacenter(), 0.99),
+        PlanKind::Monkey => (one_datacenter(), 0.98),
         PlanKind::Kong => (two_datacenters(), 0.99),
         PlanKind::Flap => (one_datacenter(), 0.98),
         PlanKind::Gorilla => (one_datacenter(), 0.97),
