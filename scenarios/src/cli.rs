@@ -217,3 +217,55 @@ fn fresh_seed() -> u64 {
     println!("sweep: fresh first seed {seed} (repeat with --first-seed {seed})");
     seed
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use dynomite_chaos::PlanKind;
+
+    use super::*;
+
+    #[test]
+    fn run_and_sweep_parse_as_documented() {
+        let run = Command::try_parse_from([
+            "dynomite-sim-runner",
+            "run",
+            "--scenario",
+            "gorilla",
+            "--seed",
+            "42",
+            "--inject-bug",
+            "quorum-one-short",
+        ])
+        .unwrap();
+        let Command::Run { scenario, seed, inject_bug, check_determinism, history } = run else {
+            panic!("parsed {run:?}")
+        };
+        assert_eq!(scenario, Selection::One(PlanKind::Gorilla));
+        assert_eq!(
+            (seed, inject_bug, check_determinism, history),
+            (42, Some(BugSwitch::QuorumOneShort), false, false)
+        );
+        let sweep = Command::try_parse_from([
+            "x",
+            "sweep",
+            "--scenario",
+            "all",
+            "--seeds",
+            "500",
+            "--first-seed",
+            "7",
+        ])
+        .unwrap();
+        let Command::Sweep { scenario, seeds, first_seed, .. } = sweep else { panic!("parsed {sweep:?}") };
+        assert_eq!((scenario, seeds, first_seed), (Selection::All, 500, Some(7)));
+        assert!(Command::try_parse_from(["x", "run", "--scenario", "godzilla", "--seed", "1"]).is_err());
+    }
+
+    #[cfg(not(madsim))]
+    #[test]
+    fn without_the_madsim_cfg_a_run_says_how_to_build() {
+        let scenario = crate::scenario::scenario(PlanKind::Monkey);
+        assert_eq!(run_seed(&scenario, 1, &RunOptions::default()), Err(RunnerError::NotSimulationBuild));
+    }
+}
