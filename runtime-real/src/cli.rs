@@ -37,6 +37,11 @@ pub struct Cli {
     #[arg(short = 'p', long = "pid-file", value_name = "FILE")]
     pub pid_file: Option<PathBuf>,
 
+    /// Worker threads: 1 (default) runs the node on one thread like C Dynomite, which leaves the other
+    /// cores to the datastore; 0 uses one thread per core.
+    #[arg(long = "threads", value_name = "N", default_value_t = 1)]
+    pub threads: usize,
+
     /// Daemonize (C Dynomite's -d). Not supported: run under systemd or another supervisor.
     #[arg(short = 'd', long = "daemonize")]
     pub daemonize: bool,

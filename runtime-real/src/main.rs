@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match build_runtime(cli.threads) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("dynomite: cannot start the async runtime: {error}");
@@ -51,6 +51,16 @@ fn main() -> ExitCode {
             eprintln!("dynomite: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// One thread by default: on a machine the node shares with its datastore, a single-threaded runtime
+/// avoids cross-thread wake-ups and measured faster (see `ci/bench`).
+fn build_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    match threads {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        0 => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        threads => tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build(),
     }
 }
 
