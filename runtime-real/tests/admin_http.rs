@@ -25,8 +25,22 @@ struct AdminNode {
     config_path: PathBuf,
 }
 
+/// Attempts at starting a node: a free port can be taken by a parallel test between `free_port` and the
+/// node's bind, and the node then exits at once; a new set of ports is tried.
+const START_ATTEMPTS: usize = 5;
+
 impl AdminNode {
     fn start() -> AdminNode {
+        for _ in 0..START_ATTEMPTS {
+            if let Some(node) = AdminNode::try_start() {
+                return node;
+            }
+        }
+        panic!("dynomite did not start after {START_ATTEMPTS} attempts with fresh ports");
+    }
+
+    /// Starts a node on fresh ports; None when it exited during startup (a port was taken meanwhile).
+    fn try_start() -> Option<AdminNode> {
         let (client_port, peer_port, admin_port, seed_port) =
             (free_port(), free_port(), free_port(), free_port());
         let config = format!(
@@ -47,19 +61,20 @@ impl AdminNode {
             .spawn()
             .expect("start dynomite");
         let mut node = AdminNode { child, client_port, admin_port, seed_port, config_path };
-        node.wait_ready();
-        node
+        node.wait_ready().then_some(node)
     }
 
-    fn wait_ready(&mut self) {
+    /// True once both ports answer; false when the process exited during startup.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_millis(STARTUP_TIMEOUT_MS);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("dynomite exited during startup: {status}");
+                eprintln!("dynomite exited during startup ({status}); retrying with fresh ports");
+                return false;
             }
             let admin_up = TcpStream::connect(("127.0.0.1", self.admin_port)).is_ok();
             if admin_up && RespConn::connect(self.client_port).is_ok() {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use dynomite_testkit::{free_port, RespConn};
 
+/// Attempts at starting a node with fresh ports.
+const START_ATTEMPTS: usize = 5;
+
 /// A `dynomite` process with its config file; killed on drop.
 pub struct DynomiteProcess {
     child: Child,
@@ -26,6 +29,17 @@ impl DynomiteProcess {
     }
 
     fn start(data_store_line: &str, redis_port: u16) -> DynomiteProcess {
+        // A free port can be taken by a parallel test before the node binds it; the node then exits at
+        // once and a fresh set of ports is tried.
+        for _ in 0..START_ATTEMPTS {
+            if let Some(process) = Self::try_start(data_store_line, redis_port) {
+                return process;
+            }
+        }
+        panic!("dynomite did not start after {START_ATTEMPTS} attempts with fresh ports");
+    }
+
+    fn try_start(data_store_line: &str, redis_port: u16) -> Option<DynomiteProcess> {
         let port = free_port();
         let config = format!(
             "dyn_o_mite:\n  listen: 127.0.0.1:{port}\n  dyn_listen: 127.0.0.1:{}\n  stats_listen: 127.0.0.1:{}\n  \
@@ -44,18 +58,19 @@ impl DynomiteProcess {
             .spawn()
             .expect("start dynomite");
         let mut process = DynomiteProcess { child, port, config_path };
-        process.wait_ready();
-        process
+        process.wait_ready().then_some(process)
     }
 
-    fn wait_ready(&mut self) {
+    /// True once the client port answers; false when the process exited during startup.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("dynomite exited during startup: {status}");
+                eprintln!("dynomite exited during startup ({status}); retrying with fresh ports");
+                return false;
             }
             if RespConn::connect(self.port).is_ok() {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
