@@ -59,7 +59,19 @@ def redis_port(workdir):
     process.wait()
 
 
+START_ATTEMPTS = 5
+
+
 def start_dynomite(workdir, data_store_line, redis_port):
+    """Starts a node; a free port can be taken before the node binds it, so fresh ports are tried."""
+    for _ in range(START_ATTEMPTS):
+        started = try_start_dynomite(workdir, data_store_line, redis_port)
+        if started is not None:
+            return started
+    raise RuntimeError(f"dynomite did not start after {START_ATTEMPTS} attempts")
+
+
+def try_start_dynomite(workdir, data_store_line, redis_port):
     port, dnode, stats = free_port(), free_port(), free_port()
     config = os.path.join(workdir, f"dynomite-{port}.yml")
     with open(config, "w") as f:
@@ -74,7 +86,12 @@ def start_dynomite(workdir, data_store_line, redis_port):
 """)
     log = open(os.path.join(workdir, f"dynomite-{port}.log"), "w")
     process = subprocess.Popen([dynomite_binary(), "-c", config, "-v", "6"], stdout=log, stderr=log)
-    wait_ready(port, process)
+    try:
+        wait_ready(port, process)
+    except RuntimeError:
+        process.kill()
+        process.wait()
+        return None
     return port, process
 
 

@@ -25,37 +25,23 @@ pub const NODES_PER_RACK_MAX: usize = 99;
 /// Datastore host of node `n` in a rack has last octet `DATASTORE_OCTET_OFFSET + n + 1`.
 const DATASTORE_OCTET_OFFSET: u8 = 100;
 
-/// How many datacenters, racks and nodes the simulated cluster has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
-    /// Datacenters (regions).
-    pub datacenters: usize,
-    /// Racks (availability zones) in each datacenter; each rack holds a full copy of the data.
-    pub racks_per_datacenter: usize,
-    /// Nodes per rack; the rack's data is split among them by evenly spaced tokens.
-    pub nodes_per_rack: usize,
-}
+/// How many datacenters, racks and nodes the simulated cluster has: the same type the fault plans are
+/// drawn for, so a plan's node numbers are the harness's node indexes.
+pub use dynomite_chaos::Shape;
 
-impl Shape {
-    /// Nodes in all.
-    pub fn node_count(&self) -> usize {
-        self.datacenters * self.racks_per_datacenter * self.nodes_per_rack
-    }
-
-    /// Panics with the offending field when the shape is empty or too large for the address plan.
-    pub fn assert_valid(&self) {
-        assert!((1..=DATACENTERS_MAX).contains(&self.datacenters), "datacenters {}", self.datacenters);
-        assert!(
-            (1..=RACKS_PER_DATACENTER_MAX).contains(&self.racks_per_datacenter),
-            "racks_per_datacenter {}",
-            self.racks_per_datacenter
-        );
-        assert!(
-            (1..=NODES_PER_RACK_MAX).contains(&self.nodes_per_rack),
-            "nodes_per_rack {}",
-            self.nodes_per_rack
-        );
-    }
+/// Panics with the offending field when the shape is empty or too large for the address plan.
+pub fn assert_fits_address_plan(shape: &Shape) {
+    assert!((1..=DATACENTERS_MAX).contains(&shape.datacenters), "datacenters {}", shape.datacenters);
+    assert!(
+        (1..=RACKS_PER_DATACENTER_MAX).contains(&shape.racks_per_datacenter),
+        "racks_per_datacenter {}",
+        shape.racks_per_datacenter
+    );
+    assert!(
+        (1..=NODES_PER_RACK_MAX).contains(&shape.nodes_per_rack),
+        "nodes_per_rack {}",
+        shape.nodes_per_rack
+    );
 }
 
 /// One-way network latency by placement. The harness sets madsim's global latency to `same_rack` and
@@ -162,7 +148,7 @@ impl Placement {
 /// Every node of `shape`, datacenter-major. Node `n` of a rack gets token `n * 2^32 / nodes_per_rack`,
 /// the node host IP `10.<dc+1>.<rack+1>.<n+1>` and the datastore host IP `10.<dc+1>.<rack+1>.<n+101>`.
 pub fn plan(shape: &Shape) -> Vec<Placement> {
-    shape.assert_valid();
+    assert_fits_address_plan(shape);
     let spacing = (u32::MAX as u64 + 1) / shape.nodes_per_rack as u64;
     let mut placements = Vec::with_capacity(shape.node_count());
     for datacenter in 0..shape.datacenters {
