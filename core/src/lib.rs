@@ -13,6 +13,7 @@
 pub mod cluster;
 pub mod command;
 pub mod config;
+pub mod mutants;
 pub mod peer;
 pub mod resp;
 pub mod ring;

@@ -1,0 +1,155 @@
+//! Mutants: small, deliberate bugs in the product's own logic, compiled **only into the simulation
+//! build** (`--cfg madsim`), so the seed sweep can prove that its checkers notice when the product is
+//! wrong (the mutant gate: `dynomite-sim-runner mutants`, run by `ci/run`).
+//!
+//! A mutation point in product code reads:
+//!
+//! ```ignore
+//! if dynomite_core::mutant!(QuorumOneShort) {
+//!     // the deliberately wrong behaviour
+//! }
+//! ```
+//!
+//! Without `--cfg madsim` the macro expands to the literal `false`: the branch is dead code the
+//! compiler removes, the [`Mutant`] type does not exist, and no mutant name reaches the release binary
+//! (`ci/run` checks that with `strings`). With `--cfg madsim` it asks [`is_active`], a process-wide
+//! switch the seed runner sets before a run ([`activate`]); at most one mutant is active at a time.
+
+#[cfg(madsim)]
+pub use switch::{activate, active, is_active, Mutant};
+
+/// True when the named mutant is active. Always `false` outside the simulation build.
+#[cfg(madsim)]
+#[macro_export]
+macro_rules! mutant {
+    ($name:ident) => {
+        $crate::mutants::is_active($crate::mutants::Mutant::$name)
+    };
+}
+
+/// True when the named mutant is active. Always `false` outside the simulation build.
+#[cfg(not(madsim))]
+#[macro_export]
+macro_rules! mutant {
+    ($name:ident) => {
+        false
+    };
+}
+
+#[cfg(madsim)]
+mod switch {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// No mutant active.
+    const NONE: usize = usize::MAX;
+
+    /// The active mutant's index in [`Mutant::ALL`], or [`NONE`].
+    static ACTIVE: AtomicUsize = AtomicUsize::new(NONE);
+
+    macro_rules! mutants {
+        ($($(#[$doc:meta])* $variant:ident = $name:literal, $breaks:literal;)*) => {
+            /// Every deliberate bug the simulation build knows.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+            pub enum Mutant {
+                $($(#[$doc])* $variant,)*
+            }
+
+            impl Mutant {
+                /// Every mutant, in gate order.
+                pub const ALL: &'static [Mutant] = &[$(Mutant::$variant,)*];
+
+                /// The command-line name (kebab case).
+                pub fn name(self) -> &'static str {
+                    match self {
+                        $(Mutant::$variant => $name,)*
+                    }
+                }
+
+                /// One line: what the bug breaks.
+                pub fn breaks(self) -> &'static str {
+                    match self {
+                        $(Mutant::$variant => $breaks,)*
+                    }
+                }
+
+                /// The mutant named `name` (kebab case), if any.
+                pub fn from_name(name: &str) -> Option<Mutant> {
+                    Mutant::ALL.iter().copied().find(|mutant| mutant.name() == name)
+                }
+            }
+        };
+    }
+
+    mutants! {
+        // --- coordinator and planner (runtime-real/src/coordinator.rs, core/src/cluster/plan.rs) ---
+        /// The coordinator answers quorum levels one acknowledgement short of a quorum.
+        QuorumOneShort = "quorum-one-short", "quorum levels answer one acknowledgement short of a quorum";
+        /// The planner's quorum size is `n / 2` instead of `n / 2 + 1`.
+        QuorumHalf = "quorum-half", "quorum arithmetic: quorum of n replicas is n/2 instead of n/2+1";
+        /// The planner picks the previous node on the ring (largest token below the key's) in the last rack.
+        WrongRackOwner = "wrong-rack-owner", "replica selection: the last rack's replica is the ring predecessor, not the owner";
+        /// Writes skip the last rack of the local datacenter.
+        SkipLastRack = "skip-last-rack", "rack fan-out: writes never reach the last rack of the datacenter";
+        /// Writes are not forwarded to remote datacenters.
+        NoRemoteForward = "no-remote-forward", "datacenter fan-out: writes are never forwarded to remote datacenters";
+        /// A remote datacenter's entry node applies a forwarded write to itself only.
+        EntryAppliesLocallyOnly = "entry-applies-locally-only", "remote-DC receiver: a forwarded write reaches only the entry node's rack";
+        /// INCR/INCRBY/DECR/DECRBY are sent twice to the local replica.
+        CounterAppliedTwice = "counter-applied-twice", "counters: an increment is applied twice on the coordinator's replica";
+        /// Replicated requests are sent when the reply writer reaches them (lazily), so a later local read overtakes them.
+        LazyReplicatedSend = "lazy-replicated-send", "reply order on one connection: a pipelined read overtakes the write before it";
+        /// The datastore pool picks a connection round-robin instead of by the key's token.
+        PoolRoundRobin = "pool-round-robin", "datastore pool: two requests of one key may take different connections and swap";
+        // --- core: reply comparison, multi-key, command classes, cursors ---
+        /// DC_SAFE_QUORUM accepts a quorum of replies without requiring them to be identical.
+        SafeQuorumAcceptsDifferent = "safe-quorum-accepts-different", "reply comparison: DC_SAFE_QUORUM answers with non-identical replies";
+        /// MGET's merged reply takes the fragments' values in fragment order, not key order.
+        MgetMergeFragmentOrder = "mget-merge-fragment-order", "multi-key merge: MGET values come back in fragment order, not key order";
+        /// MSET drops the last fragment but answers OK.
+        MsetDropsLastFragment = "mset-drops-last-fragment", "multi-key split: an OK MSET leaves the keys of its last fragment unwritten";
+        /// DEL and UNLINK are classified as reads (not replicated).
+        DeleteAsRead = "delete-as-read", "deletes: DEL/UNLINK reach only the coordinator's rack";
+        /// EXPIRE/PEXPIRE are classified as reads (not replicated).
+        ExpireAsRead = "expire-as-read", "expiry: EXPIRE/PEXPIRE reach only the coordinator's rack";
+        /// A SCAN cursor that finishes one node skips the next node of the rack.
+        ScanSkipsNode = "scan-skips-node", "cluster SCAN: the cursor skips a node of the rack";
+        // --- peer links (runtime-real/src/peer) ---
+        /// An ejected peer is never readmitted (`server_retry_timeout` ignored).
+        EjectedForever = "ejected-forever", "ejection: an auto-ejected peer stays down forever";
+        /// A lost peer connection is never reconnected.
+        LinkNeverReconnects = "link-never-reconnects", "reconnection: a peer link that breaks stays down";
+        /// Missed heartbeats never mark a link unhealthy; requests wait out `timeout`.
+        HeartbeatIgnored = "heartbeat-ignored", "timeouts: a silent peer holds requests for the full timeout";
+    }
+
+    /// Switches `mutant` on for every node of this process (None: the correct product).
+    pub fn activate(mutant: Option<Mutant>) {
+        let index = mutant.map_or(NONE, |mutant| {
+            Mutant::ALL.iter().position(|known| *known == mutant).expect("mutant listed in ALL")
+        });
+        ACTIVE.store(index, Ordering::SeqCst);
+    }
+
+    /// The active mutant, if any.
+    pub fn active() -> Option<Mutant> {
+        Mutant::ALL.get(ACTIVE.load(Ordering::Relaxed)).copied()
+    }
+
+    /// True when `mutant` is the active one.
+    pub fn is_active(mutant: Mutant) -> bool {
+        ACTIVE.load(Ordering::Relaxed) == mutant as usize
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn names_are_unique_and_round_trip() {
+            for mutant in Mutant::ALL {
+                assert_eq!(Mutant::from_name(mutant.name()), Some(*mutant));
+            }
+            assert!(Mutant::ALL.len() >= 15);
+        }
+    }
+}
