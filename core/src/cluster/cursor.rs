@@ -94,7 +94,9 @@ impl ClusterCursor {
         if returned_cursor != 0 {
             return Some(ClusterCursor { node_index: self.node_index, node_cursor: returned_cursor });
         }
-        let next = self.node_index.checked_add(1).filter(|&next| next < node_count)?;
+        // Mutant: finishing a node skips the one after it.
+        let step = if crate::mutant!(ScanSkipsNode) { 2 } else { 1 };
+        let next = self.node_index.checked_add(step).filter(|&next| next < node_count)?;
         Some(ClusterCursor { node_index: next, node_cursor: 0 })
     }
 

@@ -133,6 +133,10 @@ pub fn split_multi_key<N: Ord + Copy>(
         fragments[index].args.extend(pair.iter().cloned());
         fragments[index].key_slots.push(slot);
     }
+    if crate::mutant!(MsetDropsLastFragment) && command == MultiKeyCommand::Mset {
+        // Mutant: the last owner's keys are never sent (merge_mset still answers OK).
+        fragments.pop();
+    }
     Ok(fragments)
 }
 
@@ -157,6 +161,17 @@ fn merge_mget<N>(key_count: usize, fragments: &[(Fragment<N>, Frame)]) -> Frame 
     if key_count > MULTI_KEY_KEYS_MAX_COUNT {
         return Frame::error(FRAGMENT_MISMATCH_TEXT);
     }
+    if crate::mutant!(MgetMergeFragmentOrder) {
+        // Mutant: the values are concatenated in fragment order instead of placed at their keys.
+        let mut merged = Vec::with_capacity(key_count);
+        for (_, reply) in fragments {
+            let Frame::Array(items) = reply else {
+                return Frame::error(FRAGMENT_MISMATCH_TEXT);
+            };
+            merged.extend(items.iter().cloned());
+        }
+        return Frame::Array(merged);
+    }
     let mut values: Vec<Option<Frame>> = vec![None; key_count];
     for (fragment, reply) in fragments {
         let Frame::Array(items) = reply else {
@@ -179,7 +194,8 @@ fn merge_mget<N>(key_count: usize, fragments: &[(Fragment<N>, Frame)]) -> Frame 
 /// `+OK` once every fragment said `+OK`.
 fn merge_mset<N>(fragments: &[(Fragment<N>, Frame)]) -> Frame {
     let all_ok = fragments.iter().all(|(_, reply)| *reply == Frame::ok());
-    if all_ok && !fragments.is_empty() {
+    let some_sent = !fragments.is_empty() || crate::mutant!(MsetDropsLastFragment);
+    if all_ok && some_sent {
         Frame::ok()
     } else {
         Frame::error(FRAGMENT_MISMATCH_TEXT)

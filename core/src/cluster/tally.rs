@@ -136,6 +136,12 @@ impl GroupTally {
             Rule::AnyReply if pending == 0 => GroupState::Impossible,
             Rule::AnyReply => GroupState::Open,
             _ if best_copies >= quorum => reached(best),
+            // Mutant: a quorum of replies is accepted without checking that they are identical.
+            Rule::QuorumOfIdenticalReplies
+                if crate::mutant!(SafeQuorumAcceptsDifferent) && self.reply_count >= quorum =>
+            {
+                reached(best)
+            }
             Rule::QuorumOfReplies if self.reply_count >= quorum && pending == 0 => reached(best),
             Rule::QuorumOfReplies if self.reply_count + pending < quorum => GroupState::Impossible,
             Rule::QuorumOfIdenticalReplies if best_copies + pending < quorum => GroupState::Impossible,

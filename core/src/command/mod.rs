@@ -51,6 +51,12 @@ pub use reply::command_reply;
 /// without a search.
 pub const COMMAND_NAME_MAX_BYTES: usize = 32;
 
+/// Redis 7 tip: the reply may differ between calls on the same data ([`ReplyOrder::Random`]).
+pub const TIP_NONDETERMINISTIC_OUTPUT: &str = "nondeterministic_output";
+
+/// Redis 7 tip: the reply's elements are fixed by the data, their order is not ([`ReplyOrder::Unordered`]).
+pub const TIP_NONDETERMINISTIC_OUTPUT_ORDER: &str = "nondeterministic_output_order";
+
 /// Whether a command reads data, writes data, or acts on server state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Access {
@@ -82,6 +88,25 @@ pub enum Routing {
     Broadcast,
     /// Refused, with the reason shown to the client.
     Unsupported(&'static str),
+}
+
+/// Whether replicas holding the same data send the same reply bytes, from Redis 7's command tips
+/// ([`CommandSpec::reply_order`]).
+///
+/// Redis 7 documents this per command in the tips of `COMMAND INFO` (field 8, e.g. `SMEMBERS` carries
+/// `nondeterministic_output_order`); the table copies them and `core/tests/command_vs_redis.rs` checks
+/// every command's tips against a real redis-server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReplyOrder {
+    /// Same data, same bytes: replies can be compared byte for byte (GET, HGET, LRANGE, ZRANGE, ...).
+    Defined,
+    /// Same elements in an order each server chooses (`nondeterministic_output_order`: SMEMBERS,
+    /// HGETALL, HKEYS, HVALS, SINTER, SUNION, SDIFF, KEYS, ...): compare replies as multisets, in the
+    /// canonical order of [`crate::cluster::canonical_reply`].
+    Unordered,
+    /// The reply may differ even on identical data (`nondeterministic_output`: SRANDMEMBER, HRANDFIELD,
+    /// ZRANDMEMBER, RANDOMKEY, SPOP, SCAN, TTL, TIME, ...): replicas cannot be expected to agree.
+    Random,
 }
 
 /// One command (or subcommand) of the table.
@@ -166,6 +191,20 @@ impl CommandSpec {
         self
     }
 
+    /// Whether replicas with the same data answer the same bytes, from the Redis 7 tips:
+    /// `nondeterministic_output` makes the reply [`ReplyOrder::Random`] (it wins when a command had
+    /// both), `nondeterministic_output_order` makes it [`ReplyOrder::Unordered`], no such tip
+    /// [`ReplyOrder::Defined`].
+    pub fn reply_order(&self) -> ReplyOrder {
+        if self.tips.contains(&TIP_NONDETERMINISTIC_OUTPUT) {
+            ReplyOrder::Random
+        } else if self.tips.contains(&TIP_NONDETERMINISTIC_OUTPUT_ORDER) {
+            ReplyOrder::Unordered
+        } else {
+            ReplyOrder::Defined
+        }
+    }
+
     /// True for container commands (SCRIPT, CLIENT, CONFIG, ...), whose second argument names a
     /// subcommand.
     pub fn is_container(&self) -> bool {
@@ -206,6 +245,12 @@ impl CommandSpec {
     /// The access class of this particular request: [`CommandSpec::access`], except that SORT and
     /// GEORADIUS(BYMEMBER) without a STORE/STOREDIST destination only read.
     pub fn request_access(&self, args: &[Bytes]) -> Access {
+        if crate::mutant!(DeleteAsRead) && matches!(self.name, "DEL" | "UNLINK") {
+            return Access::Read;
+        }
+        if crate::mutant!(ExpireAsRead) && matches!(self.name, "EXPIRE" | "PEXPIRE") {
+            return Access::Read;
+        }
         match self.keys {
             KeySpec::Sort | KeySpec::GeoRadius { .. } => match self.keys.find(self.name, args) {
                 Ok(found) if found.indexes.len() == 1 => Access::Read,
