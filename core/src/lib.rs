@@ -15,6 +15,7 @@ pub mod command;
 pub mod config;
 pub mod mutants;
 pub mod peer;
+pub mod request;
 pub mod resp;
 pub mod ring;
 pub mod store;
