@@ -75,6 +75,10 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("both_passwords", "  requirepass: a\n  redis_requirepass: b\n"),
         ("rack_with_colon", "  rack: 'rack:1'\n"),
         ("enable_gossip_not_boolean", "  enable_gossip: on\n"),
+        ("dyn_seed_provider_dns", "  dyn_seed_provider: dns_provider\n"),
+        ("dyn_seed_provider_florida", "  dyn_seed_provider: florida_provider\n"),
+        ("peer_heartbeat_timeout_too_small", "  peer_heartbeat_timeout: 50\n"),
+        ("peer_heartbeat_timeout_with_unit", "  peer_heartbeat_timeout: 1.5s\n"),
     ]
 }
 
@@ -100,4 +104,20 @@ fn per_key_error_texts() {
     for (name, extra) in key_cases() {
         assert_error_snapshot(name, &pool_with(extra));
     }
+}
+
+/// Every key accepted without effect, set at once: the startup warning lines, in order.
+#[test]
+fn warning_texts() {
+    let extra = "  distribution: vnode\n  server_connections: 1\n  dyn_read_timeout: 100\n  \
+                 dyn_write_timeout: 100\n  dyn_port: 8101\n  dyn_connections: 10\n  gos_interval: 1000\n  \
+                 pem_key_file: k.pem\n  pem_cert_file: c.pem\n  ca_file: ca.pem\n  recon_key_file: r.pem\n  \
+                 recon_iv_file: i.pem\n  env: aws\n  conn_msg_rate: 10\n  stats_interval: 1000\n  \
+                 enable_gossip: true\n  read_repairs_enabled: true\n  mbuf_size: 16384\n  max_msgs: 200000\n";
+    let yaml = pool_with(extra);
+    let config = parse_config(&yaml).unwrap_or_else(|error| panic!("warning case: {error}"));
+    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    insta::with_settings!({ description => yaml, omit_expression => true }, {
+        insta::assert_snapshot!("warnings_every_key_without_effect", lines.join("\n"));
+    });
 }

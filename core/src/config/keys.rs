@@ -5,7 +5,7 @@
 
 /// Every key a pool accepts, in the order C Dynomite's `conf_commands` table lists them, followed by
 /// the keys this implementation adds (`requirepass`, `read_repairs_enabled`, `pem_cert_file`,
-/// `ca_file`).
+/// `ca_file`, `peer_heartbeat_timeout`).
 pub const KNOWN_KEYS: &[&str] = &[
     "listen",
     "hash",
@@ -53,6 +53,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "datastore_connections",
     "local_peer_connections",
     "remote_peer_connections",
+    "peer_heartbeat_timeout",
 ];
 
 /// Keys C Dynomite still accepts but ignores with a "DEPRECATED" warning; we do the same and report
@@ -80,6 +81,13 @@ pub const DYN_TIMEOUT_DEFAULT_MS: u64 = 10_000;
 pub const GOSSIP_INTERVAL_DEFAULT_MS: u64 = 30_000;
 /// Default `stats_interval`: stats aggregation period.
 pub const STATS_INTERVAL_DEFAULT_MS: u64 = 30_000;
+/// Default `peer_heartbeat_timeout`: a peer link that has heard nothing (no reply, no pong) for this
+/// long counts as not connected; idle links send a ping after a third of it.
+pub const PEER_HEARTBEAT_TIMEOUT_DEFAULT_MS: u64 = 1_500;
+/// Smallest `peer_heartbeat_timeout`: below it a cross-datacenter round trip could look like a death.
+pub const PEER_HEARTBEAT_TIMEOUT_MIN_MS: u64 = 100;
+/// Largest `peer_heartbeat_timeout`: a silent peer must not hold requests for longer.
+pub const PEER_HEARTBEAT_TIMEOUT_MAX_MS: u64 = 60_000;
 /// Upper bound for every duration key: one hour. C Dynomite has none; a larger value is a typo.
 pub const DURATION_MAX_MS: u64 = 3_600_000;
 

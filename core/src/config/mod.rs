@@ -16,6 +16,11 @@
 //! - `requirepass` and `redis_requirepass` are both accepted (newer and older C Dynomite names);
 //! - `pem_cert_file` and `ca_file` are ours, for peer TLS;
 //! - `read_repairs_enabled` is a key here (C Dynomite only has the admin endpoint);
+//! - `peer_heartbeat_timeout` is ours: how long a silent peer link counts as connected;
+//! - `dyn_seed_provider: dns_provider | florida_provider` is refused until implemented (never replaced
+//!   by the static seeds);
+//! - keys accepted without effect here (e.g. `mbuf_size`) are listed by [`Config::warnings`], which
+//!   the driver prints at startup;
 //! - durations, counts, tokens and seeds have upper bounds (see [`keys`]); unix-socket addresses and
 //!   the optional `[name]` suffix of `servers`/`dyn_seeds` entries are rejected;
 //! - scalars are read by a YAML 1.2 parser, so `0x10` or `5e3` count as the numbers 16 and 5000
@@ -28,6 +33,7 @@ pub mod raw;
 mod scalar;
 mod validate;
 pub mod values;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +43,7 @@ pub use values::{
     Consistency, DataStore, Endpoint, HashAlgorithm, HashTag, SecureServerOption, Seed, SeedProvider,
     ServerAddress, UnknownConsistency,
 };
+pub use warnings::ConfigWarning;
 
 /// A validated pool configuration. Each field documents the YAML key it comes from and its default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,8 +136,14 @@ pub struct Config {
     pub messages_max: usize,
     /// `stats_interval`: stats aggregation period. Default 30000 ms.
     pub stats_interval_ms: u64,
+    /// `peer_heartbeat_timeout` (ours): a peer link that has heard nothing (no reply, no pong) for
+    /// this long counts as not connected, and its pending requests fail at once; idle links ping every
+    /// third of it. Default 1500 ms; 100..=60000.
+    pub peer_heartbeat_timeout_ms: u64,
     /// Deprecated keys found (`distribution`, `server_connections`): ignored, worth a warning.
     pub deprecated_keys: Vec<String>,
+    /// Keys present in the file that have no effect here, one startup line each ([`Config::warnings`]).
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// Parses and validates a Dynomite YAML configuration.
@@ -146,6 +159,17 @@ pub fn parse_config(yaml: &str) -> Result<Config, ConfigError> {
 }
 
 impl Config {
+    /// What the driver prints at startup (and `-t` prints): one line per key that is accepted but
+    /// has no effect, deprecated keys included.
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.warnings
+    }
+
+    /// The idle time after which a peer link sends a heartbeat: a third of `peer_heartbeat_timeout`.
+    pub fn peer_heartbeat_interval_ms(&self) -> u64 {
+        self.peer_heartbeat_timeout_ms / 3
+    }
+
     /// A valid single-node configuration with the embedded datastore, clients on `127.0.0.1:port`,
     /// peers on the next port (the previous one when `port` is 65535), admin on `127.0.0.1:22222`
     /// (or 22223 if `port` is taken by it), and token 0. Used by the `local` command.

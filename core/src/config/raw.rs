@@ -62,6 +62,7 @@ pub struct RawPool {
     pub datastore_connections: Option<Node>,
     pub local_peer_connections: Option<Node>,
     pub remote_peer_connections: Option<Node>,
+    pub peer_heartbeat_timeout: Option<Node>,
 }
 
 impl RawPool {

@@ -60,7 +60,10 @@ fn defaults_match_c_dynomite() {
     assert_eq!(config.connection_messages_per_second, 50_000);
     assert_eq!((config.mbuf_size_bytes, config.messages_max), (16_384, 200_000));
     assert_eq!(config.stats_interval_ms, 30_000);
+    assert_eq!(config.peer_heartbeat_timeout_ms, 1_500);
+    assert_eq!(config.peer_heartbeat_interval_ms(), 500);
     assert!(config.deprecated_keys.is_empty());
+    assert!(config.warnings().is_empty(), "a minimal file warns about nothing: {:?}", config.warnings());
 }
 
 #[test]
@@ -166,9 +169,46 @@ fn seeds() {
 
 #[test]
 fn seed_provider() {
-    assert_eq!(valid("  dyn_seed_provider: dns_provider\n").dyn_seed_provider, SeedProvider::Dns);
-    assert_eq!(valid("  dyn_seed_provider: florida_provider\n").dyn_seed_provider, SeedProvider::Florida);
+    assert_eq!(valid("  dyn_seed_provider: simple_provider\n").dyn_seed_provider, SeedProvider::Simple);
+    assert_eq!(
+        error("  dyn_seed_provider: dns_provider\n"),
+        "dyn_o_mite.dyn_seed_provider: 'dns_provider': seeds from DNS TXT records is not supported yet; \
+         supported: simple_provider (dyn_seeds)"
+    );
+    assert!(error("  dyn_seed_provider: florida_provider\n").contains("Florida service is not supported yet"));
     assert!(error("  dyn_seed_provider: magic\n").contains("allowed: simple_provider"));
+}
+
+#[test]
+fn peer_heartbeat_timeout() {
+    let config = valid("  peer_heartbeat_timeout: 3000\n");
+    assert_eq!((config.peer_heartbeat_timeout_ms, config.peer_heartbeat_interval_ms()), (3_000, 1_000));
+    assert_eq!(valid("  peer_heartbeat_timeout: 100\n").peer_heartbeat_timeout_ms, 100);
+    assert!(error("  peer_heartbeat_timeout: 99\n").contains("out of range; allowed: 100..=60000"));
+    assert!(error("  peer_heartbeat_timeout: 60001\n").contains("out of range; allowed: 100..=60000"));
+    assert!(error("  peer_heartbeat_timeout: 1s\n").contains("is not a non-negative integer"));
+}
+
+#[test]
+fn keys_without_effect_warn_once_each() {
+    let config = valid(
+        "  mbuf_size: 512\n  max_msgs: 100000\n  dyn_read_timeout: 5\n  enable_gossip: false\n  \
+         read_repairs_enabled: true\n  pem_key_file: k.pem\n",
+    );
+    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "dyn_read_timeout has no effect in dynomite-rs: peer requests are bounded by timeout, and silent \
+             peer links by peer_heartbeat_timeout",
+            "pem_key_file has no effect in dynomite-rs: secure_server_option is none, so no peer link uses TLS",
+            "read_repairs_enabled has no effect in dynomite-rs: read repair is not implemented",
+            "mbuf_size has no effect in dynomite-rs: buffers grow as data arrives",
+            "max_msgs has no effect in dynomite-rs: each connection's queues have fixed bounds of their own",
+        ]
+    );
+    let tls = valid("  secure_server_option: all\n  pem_key_file: k.pem\n");
+    assert!(tls.warnings().is_empty(), "the key file is used under TLS: {:?}", tls.warnings());
 }
 
 #[test]
@@ -272,6 +312,14 @@ fn security() {
 fn deprecated_keys_are_accepted_and_reported() {
     let config = valid("  distribution: vnode\n  server_connections: 1\n");
     assert_eq!(config.deprecated_keys, vec!["distribution".to_string(), "server_connections".to_string()]);
+    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "distribution is deprecated and ignored (as in C Dynomite)",
+            "server_connections is deprecated and ignored (as in C Dynomite)"
+        ]
+    );
 }
 
 #[test]

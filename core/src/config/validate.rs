@@ -7,6 +7,7 @@ use super::node::Node;
 use super::raw::RawPool;
 use super::scalar::Field;
 use super::values::*;
+use super::warnings::warnings_for;
 use super::Config;
 
 /// The pool being validated: its name and raw values.
@@ -77,8 +78,14 @@ impl RawPool {
     /// pool named `pool`.
     pub fn validate(self, pool: &str) -> Result<Config, ConfigError> {
         let validator = Validator { pool, raw: self };
-        let config = build(&validator)?;
+        let mut config = build(&validator)?;
         check_listeners_distinct(&config)?;
+        config.warnings = warnings_for(
+            &validator.raw,
+            config.enable_gossip,
+            config.read_repairs_enabled,
+            config.secure_server_option,
+        );
         Ok(config)
     }
 }
@@ -198,7 +205,14 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
             &raw.stats_interval,
             STATS_INTERVAL_DEFAULT_MS,
         )?,
+        peer_heartbeat_timeout_ms: validator.count(
+            "peer_heartbeat_timeout",
+            &raw.peer_heartbeat_timeout,
+            (PEER_HEARTBEAT_TIMEOUT_MIN_MS, PEER_HEARTBEAT_TIMEOUT_MAX_MS),
+            PEER_HEARTBEAT_TIMEOUT_DEFAULT_MS,
+        )?,
         deprecated_keys: deprecated_keys(validator)?,
+        warnings: Vec::new(),
     })
 }
 
@@ -349,10 +363,16 @@ fn seed_provider(validator: &Validator<'_>) -> Result<SeedProvider, ConfigError>
     let Some(node) = &validator.raw.dyn_seed_provider else {
         return Ok(SeedProvider::Simple);
     };
+    // DNS and Florida are refused until implemented: silently using the static seeds instead would
+    // build a different cluster than the operator asked for.
     match field.text(node)? {
         "simple_provider" => Ok(SeedProvider::Simple),
-        "dns_provider" => Ok(SeedProvider::Dns),
-        "florida_provider" => Ok(SeedProvider::Florida),
+        value @ "dns_provider" => {
+            Err(field.unsupported(value, "seeds from DNS TXT records", "simple_provider (dyn_seeds)"))
+        }
+        value @ "florida_provider" => {
+            Err(field.unsupported(value, "seeds from a Florida service", "simple_provider (dyn_seeds)"))
+        }
         other => {
             Err(field
                 .invalid(other, "a seed provider; allowed: simple_provider, dns_provider, florida_provider"))

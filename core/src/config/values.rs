@@ -179,9 +179,9 @@ pub enum SecureServerOption {
 pub enum SeedProvider {
     /// `simple_provider`: the static `dyn_seeds` list.
     Simple,
-    /// `dns_provider`: seeds from DNS TXT records (driver side).
+    /// `dns_provider`: seeds from DNS TXT records. Not implemented: validation refuses it.
     Dns,
-    /// `florida_provider`: seeds from a Florida HTTP service (driver side).
+    /// `florida_provider`: seeds from a Florida HTTP service. Not implemented: validation refuses it.
     Florida,
 }
 

@@ -1,0 +1,105 @@
+//! Keys that are accepted (a C Dynomite file must load unchanged) but do not do what their name says in
+//! dynomite-rs. Validation reports each one present in the file as a [`ConfigWarning`]; the driver
+//! prints one line per warning at startup and under `-t`, so an operator never believes a setting acts
+//! when it does not.
+
+use std::fmt;
+
+use super::raw::RawPool;
+use super::values::SecureServerOption;
+
+/// One accepted key that has no effect, with why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigWarning {
+    /// Deprecated in C Dynomite, which ignores it with a warning; so do we.
+    Deprecated {
+        /// The key as written.
+        key: &'static str,
+    },
+    /// Accepted for compatibility, ignored.
+    NoEffect {
+        /// The key as written.
+        key: &'static str,
+        /// Why it is ignored, or what to use instead.
+        why: &'static str,
+    },
+}
+
+impl ConfigWarning {
+    /// The key the warning is about.
+    pub fn key(&self) -> &'static str {
+        match self {
+            ConfigWarning::Deprecated { key } | ConfigWarning::NoEffect { key, .. } => key,
+        }
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigWarning::Deprecated { key } => {
+                write!(formatter, "{key} is deprecated and ignored (as in C Dynomite)")
+            }
+            ConfigWarning::NoEffect { key, why } => {
+                write!(formatter, "{key} has no effect in dynomite-rs: {why}")
+            }
+        }
+    }
+}
+
+/// Why each key in the table below does nothing here.
+const GOSSIP: &str = "gossip is not implemented; membership comes from dyn_seeds";
+const PEER_TIMEOUTS: &str =
+    "peer requests are bounded by timeout, and silent peer links by peer_heartbeat_timeout";
+const RECONCILIATION: &str = "reconciliation is not implemented";
+const TLS_OFF: &str = "secure_server_option is none, so no peer link uses TLS";
+
+/// The warnings for the keys present in `raw` (in `KNOWN_KEYS` order). `enable_gossip` and
+/// `read_repairs_enabled` warn only when switched on (off is what happens); the TLS files only when
+/// `secure_server_option` leaves every link plain.
+pub(crate) fn warnings_for(
+    raw: &RawPool,
+    enable_gossip: bool,
+    read_repairs_enabled: bool,
+    secure_server_option: SecureServerOption,
+) -> Vec<ConfigWarning> {
+    let no_effect = |key, why| ConfigWarning::NoEffect { key, why };
+    let tls_off = secure_server_option == SecureServerOption::None;
+    let candidates = [
+        (raw.distribution.is_some(), ConfigWarning::Deprecated { key: "distribution" }),
+        (raw.server_connections.is_some(), ConfigWarning::Deprecated { key: "server_connections" }),
+        (raw.dyn_read_timeout.is_some(), no_effect("dyn_read_timeout", PEER_TIMEOUTS)),
+        (raw.dyn_write_timeout.is_some(), no_effect("dyn_write_timeout", PEER_TIMEOUTS)),
+        (
+            raw.dyn_port.is_some(),
+            no_effect("dyn_port", "peers are reached at the port of their dyn_seeds entry"),
+        ),
+        (
+            raw.dyn_connections.is_some(),
+            no_effect("dyn_connections", "use local_peer_connections and remote_peer_connections"),
+        ),
+        (raw.gos_interval.is_some(), no_effect("gos_interval", GOSSIP)),
+        (raw.pem_key_file.is_some() && tls_off, no_effect("pem_key_file", TLS_OFF)),
+        (raw.pem_cert_file.is_some() && tls_off, no_effect("pem_cert_file", TLS_OFF)),
+        (raw.ca_file.is_some() && tls_off, no_effect("ca_file", TLS_OFF)),
+        (raw.recon_key_file.is_some(), no_effect("recon_key_file", RECONCILIATION)),
+        (raw.recon_iv_file.is_some(), no_effect("recon_iv_file", RECONCILIATION)),
+        (
+            raw.env.is_some(),
+            no_effect("env", "C Dynomite uses it for cloud address lookups, which dynomite-rs does not do"),
+        ),
+        (raw.conn_msg_rate.is_some(), no_effect("conn_msg_rate", "connections are not rate-limited")),
+        (
+            raw.stats_interval.is_some(),
+            no_effect("stats_interval", "stats are computed when they are asked for"),
+        ),
+        (enable_gossip, no_effect("enable_gossip", GOSSIP)),
+        (read_repairs_enabled, no_effect("read_repairs_enabled", "read repair is not implemented")),
+        (raw.mbuf_size.is_some(), no_effect("mbuf_size", "buffers grow as data arrives")),
+        (
+            raw.max_msgs.is_some(),
+            no_effect("max_msgs", "each connection's queues have fixed bounds of their own"),
+        ),
+    ];
+    candidates.into_iter().filter(|(present, _)| *present).map(|(_, warning)| warning).collect()
+}
