@@ -21,17 +21,17 @@ const GOSSIP_ENTRY_BYTES_MIN: u64 = 4 + 8 + 8 + 1;
 
 /// Takes one message off the front of `buffer`, the bytes read from a peer link so far.
 ///
-/// Returns `Ok(None)` when the frame is not complete yet (nothing is consumed; once the header is in,
-/// room for the rest of the frame is reserved, at most [`PEER_FRAME_BYTES_MAX`]). A bad header
-/// (magic, version, kind, length) is an error as soon as its bytes arrive, with nothing consumed; a bad
-/// body is an error with its frame consumed. Either way the caller should close the link. Never panics
-/// and never allocates more than a frame the limit allows; `args` and `reply` are zero-copy slices.
+/// Returns `Ok(None)` when the frame is not complete yet (nothing is consumed and nothing is
+/// reserved: the buffer grows only as bytes arrive, so a header that claims a huge body costs nothing
+/// until the peer actually sends it). A bad header (magic, version, kind, length) is an error as soon
+/// as its bytes arrive, with nothing consumed; a bad body is an error with its frame consumed. Either
+/// way the caller should close the link. Never panics and never allocates; `args` and `reply` are
+/// zero-copy slices.
 pub fn decode(buffer: &mut BytesMut) -> Result<Option<PeerMessage>, PeerProtocolError> {
     let Some((kind, frame_bytes)) = check_header(buffer)? else {
         return Ok(None);
     };
     if buffer.len() < frame_bytes {
-        buffer.reserve(frame_bytes - buffer.len());
         return Ok(None);
     }
     let mut body = buffer.split_to(frame_bytes).freeze();
@@ -130,4 +130,44 @@ fn gossip(reader: &mut BodyReader) -> Result<PeerMessage, PeerProtocolError> {
         });
     }
     Ok(PeerMessage::Gossip { sender, entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::peer::MessageKind;
+
+    /// A header of `kind` claiming a body of `body_bytes`, and nothing after it.
+    fn header_only(kind: MessageKind, body_bytes: u32) -> BytesMut {
+        let mut buffer = BytesMut::with_capacity(PEER_HEADER_BYTES);
+        buffer.extend_from_slice(&PEER_MAGIC);
+        buffer.extend_from_slice(&[PEER_PROTOCOL_VERSION, kind.code()]);
+        buffer.extend_from_slice(&body_bytes.to_be_bytes());
+        buffer
+    }
+
+    #[test]
+    fn a_header_claiming_a_gibibyte_reserves_nothing() {
+        // Over the frame limit: refused as soon as the header is in, before any allocation.
+        let mut buffer = header_only(MessageKind::Request, 1 << 30);
+        let capacity = buffer.capacity();
+        assert!(matches!(decode(&mut buffer), Err(PeerProtocolError::FrameTooLarge { .. })));
+        assert_eq!(buffer.capacity(), capacity);
+    }
+
+    #[test]
+    fn a_header_claiming_a_large_allowed_body_waits_without_reserving_it() {
+        // Within the limit (500 MiB): incomplete, and the buffer is not grown to the claimed size; it
+        // grows only as the body's bytes arrive.
+        let mut buffer = header_only(MessageKind::Request, 500 << 20);
+        let capacity = buffer.capacity();
+        for _ in 0..3 {
+            assert_eq!(decode(&mut buffer), Ok(None));
+        }
+        assert_eq!(buffer.len(), PEER_HEADER_BYTES, "nothing consumed");
+        assert_eq!(buffer.capacity(), capacity, "nothing reserved for the claimed body");
+        buffer.extend_from_slice(&[0; 100]);
+        assert_eq!(decode(&mut buffer), Ok(None));
+        assert!(buffer.capacity() < 1 << 20, "capacity {} after 100 body bytes", buffer.capacity());
+    }
 }

@@ -47,19 +47,26 @@
 //!
 //! ## Decoding guarantees
 //! [`decode`] is incremental (`Ok(None)` = need more bytes), never panics, refuses a bad header as soon
-//! as its bytes arrive (an oversized length before reserving anything), and hands out `args` and
+//! as its bytes arrive (an oversized length before reserving anything), never reserves room from the
+//! length a header claims (the caller's buffer grows as bytes arrive), and hands out `args` and
 //! `reply` as zero-copy `Bytes` slices of the received frame.
+//!
+//! ## Link liveness
+//! [`Liveness`] is the sans-IO failure detector of one outgoing link: fed the times bytes arrive, it
+//! says when to send a `Ping` and when the link counts as dead.
 
 mod codes;
 mod decode;
 mod encode;
 mod error;
+mod liveness;
 mod message;
 mod reader;
 
 pub use decode::decode;
 pub use encode::{check_encodable, encode, encoded_len};
 pub use error::{MalformedReason, PeerProtocolError};
+pub use liveness::{Liveness, LivenessAction};
 pub use message::{FailureKind, GossipEntry, MessageKind, NodeIdentity, NodeState, PeerMessage};
 
 /// The peer protocol version this node speaks and writes in every frame header.
