@@ -6,9 +6,16 @@
 //!   (in RESP2 and RESP3 bytes), except [`INFO_EXCEPTIONS`]. Key specifications are not compared: we
 //!   send them empty (documented in `command::reply`).
 //! - Unknown-command, unknown-subcommand, wrong-arity and key-count errors match byte for byte.
+//!
+//! Command tips (`nondeterministic_output`, `nondeterministic_output_order`, `request_policy:...`) come
+//! from redis-server's own `COMMAND INFO` reply, field 8 (index 7), which [`command_info_matches_redis`]
+//! compares for every command and subcommand in both protocols. (Redis 7.0's `COMMAND DOCS` does not
+//! carry tips; it documents summary, since, group, complexity and arguments.) The proxy derives
+//! [`command::ReplyOrder`] from them; [`reply_order_follows_the_tips_redis_reports`] derives it again
+//! from Redis's reply for every entry and pins the list of Unordered commands.
 
 use bytes::{Bytes, BytesMut};
-use dynomite_core::command::{self, CommandSpec};
+use dynomite_core::command::{self, CommandSpec, ReplyOrder};
 use dynomite_core::resp::{encode, parse_frame, Frame, Protocol};
 use dynomite_testkit::{RedisServer, RespConn};
 
@@ -261,4 +268,69 @@ fn command_count_and_docs_match_redis() {
 fn doc_field(doc: &Frame, field: &str) -> Option<Frame> {
     let Frame::Map(pairs) = doc else { return None };
     pairs.iter().find(|(key, _)| *key == Frame::bulk(field)).map(|(_, value)| value.clone())
+}
+
+/// Every Redis 7.0 command whose reply lists its elements in no defined order
+/// (`nondeterministic_output_order`): compared as multisets at the quorum levels.
+const UNORDERED_COMMANDS: &[&str] = &[
+    "COMMAND",
+    "COMMAND|DOCS",
+    "COMMAND|INFO",
+    "COMMAND|LIST",
+    "FUNCTION|LIST",
+    "HGETALL",
+    "HKEYS",
+    "HVALS",
+    "KEYS",
+    "MODULE|LIST",
+    "SDIFF",
+    "SINTER",
+    "SMEMBERS",
+    "SUNION",
+];
+
+/// For every command and subcommand: the reply order our table derives equals the one derived from the
+/// tips in redis-server's `COMMAND INFO` (field 8); the Unordered ones are exactly
+/// [`UNORDERED_COMMANDS`], and the Random ones include the commands issue 7 names.
+#[test]
+fn reply_order_follows_the_tips_redis_reports() {
+    let server = RedisServer::start();
+    let mut conn = RespConn::connect(server.port()).expect("connect");
+    let mut unordered = Vec::new();
+    let mut random = Vec::new();
+    for spec in every_spec() {
+        let name = spec.name.to_ascii_lowercase();
+        let reply = frame_of(conn.command(&["COMMAND", "INFO", name.as_str()]).expect("COMMAND INFO"));
+        let Frame::Array(entries) = reply else { panic!("{name}: COMMAND INFO answers an array") };
+        let Some(Frame::Array(fields)) = entries.first() else { panic!("{name}: unknown to Redis") };
+        let Some(Frame::Array(tips) | Frame::Set(tips)) = fields.get(7) else {
+            panic!("{name}: COMMAND INFO field 8 (tips) is an array")
+        };
+        let tips: Vec<Vec<u8>> = tips
+            .iter()
+            .map(|tip| match tip {
+                Frame::Bulk(text) | Frame::Simple(text) => text.to_vec(),
+                other => panic!("{name}: tip {other:?}"),
+            })
+            .collect();
+        let has = |tip: &str| tips.iter().any(|own| own == tip.as_bytes());
+        let redis_order = if has(command::TIP_NONDETERMINISTIC_OUTPUT) {
+            ReplyOrder::Random
+        } else if has(command::TIP_NONDETERMINISTIC_OUTPUT_ORDER) {
+            ReplyOrder::Unordered
+        } else {
+            ReplyOrder::Defined
+        };
+        assert_eq!(spec.reply_order(), redis_order, "{name}: reply order from the tips {tips:?}");
+        match redis_order {
+            ReplyOrder::Unordered => unordered.push(spec.name),
+            ReplyOrder::Random => random.push(spec.name),
+            ReplyOrder::Defined => {}
+        }
+    }
+    unordered.sort_unstable();
+    assert_eq!(unordered, UNORDERED_COMMANDS);
+    for name in ["SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "RANDOMKEY", "SPOP", "SCAN", "TTL", "PTTL"] {
+        assert!(random.contains(&name), "{name} carries nondeterministic_output in Redis 7.0");
+    }
 }
