@@ -4,7 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use dynomite_core::resp::{
     check_frame, decode_frame, decode_request, encode, encode_request, format_double, DecodeError, Frame,
-    FrameDecoder, Limits, Protocol,
+    FrameDecoder, Limits, Protocol, RequestDecoder,
 };
 use proptest::prelude::*;
 
@@ -212,6 +212,35 @@ proptest! {
     }
 
     #[test]
+    fn request_decoder_gives_the_same_requests_for_any_chunking(
+        pieces in proptest::collection::vec(request_piece(), 1..8),
+        chunk_sizes in proptest::collection::vec(1usize..24, 1..64),
+    ) {
+        let bytes = pieces.concat();
+        let mut at_once = Vec::new();
+        let mut buf = BytesMut::from(&bytes[..]);
+        while let Some(request) = decode_request(&mut buf, &Limits::default()).expect("valid") {
+            at_once.push(request.args);
+        }
+        prop_assert!(buf.is_empty());
+        let mut decoder = RequestDecoder::new(Limits::default());
+        let (mut buf, mut resumed, mut offset) = (BytesMut::new(), Vec::new(), 0);
+        for size in chunk_sizes.iter().cycle() {
+            if offset >= bytes.len() {
+                break;
+            }
+            let end = bytes.len().min(offset + size);
+            buf.extend_from_slice(&bytes[offset..end]);
+            offset = end;
+            while let Some(request) = decoder.decode(&mut buf).expect("valid") {
+                resumed.push(request.args);
+            }
+        }
+        prop_assert_eq!(resumed, at_once);
+        prop_assert!(buf.is_empty());
+    }
+
+    #[test]
     fn inline_words_round_trip(words in proptest::collection::vec("[a-zA-Z0-9:_.-]{1,8}", 1..6), crlf in any::<bool>()) {
         let line = format!("{}{}", words.join(" "), if crlf { "\r\n" } else { "\n" });
         let mut buf = BytesMut::from(line.as_bytes());
@@ -234,6 +263,23 @@ proptest! {
     fn resp_like_bytes_never_panic(pieces in proptest::collection::vec(resp_piece(), 0..40)) {
         decode_everything(&pieces.concat());
     }
+}
+
+/// One complete request as a client may send it: an array of bulk strings, an inline line (plain or
+/// quoted words, LF or CRLF), or what Redis skips (`*0`, `*-1`, an empty line).
+fn request_piece() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(payload(), 1..6).prop_map(|args| {
+            let mut bytes = BytesMut::new();
+            encode_request(&args, &mut bytes);
+            bytes.to_vec()
+        }),
+        ("[a-z]{1,6}( [a-zA-Z0-9]{1,6}| \"[a-z ]{0,6}\"| '[a-z ]{0,4}'){0,4}", any::<bool>())
+            .prop_map(|(line, crlf)| format!("{line}{}", if crlf { "\r\n" } else { "\n" }).into_bytes()),
+        Just(b"*0\r\n".to_vec()),
+        Just(b"*-1\r\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+    ]
 }
 
 /// Fragments that make random input look like RESP so the fuzzing reaches deep paths.
@@ -262,8 +308,32 @@ fn decode_everything(bytes: &[u8]) {
             stateful.push(decoded);
         }
         assert_eq!(stateful, stateless);
-        let mut buf = BytesMut::from(bytes);
-        while let Ok(Some(_)) = decode_request(&mut buf, &limits) {}
+        let (mut buf, mut stateless) = (BytesMut::from(bytes), Vec::new());
+        let stateless_end = loop {
+            match decode_request(&mut buf, &limits) {
+                Ok(Some(request)) => stateless.push(request),
+                Ok(None) => break Ok(()),
+                Err(error) => break Err(error),
+            }
+        };
+        // The stateful decoder fed in small reads gives the same requests and stops the same way.
+        let (mut buf, mut decoder, mut stateful) = (BytesMut::new(), RequestDecoder::new(limits), Vec::new());
+        let mut stateful_end = Ok(());
+        'chunks: for chunk in bytes.chunks(3) {
+            buf.extend_from_slice(chunk);
+            loop {
+                match decoder.decode(&mut buf) {
+                    Ok(Some(request)) => stateful.push(request),
+                    Ok(None) => break,
+                    Err(error) => {
+                        stateful_end = Err(error);
+                        break 'chunks;
+                    }
+                }
+            }
+        }
+        assert_eq!(stateful, stateless);
+        assert_eq!(stateful_end, stateless_end);
     }
 }
 

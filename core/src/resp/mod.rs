@@ -4,7 +4,8 @@
 //! - `encode`: frame → bytes, downgrading RESP3-only types for RESP2 connections like Redis 7.
 //! - `decode`: bytes → frame for replies (check without allocating, then parse zero-copy);
 //!   [`FrameDecoder`] is the per-connection form that does not rescan a large reply on every read.
-//! - `request`: bytes → [`Request`] for what clients send (arrays of bulk strings or inline commands).
+//! - `request`: bytes → [`Request`] for what clients send (arrays of bulk strings or inline commands);
+//!   [`RequestDecoder`] is the per-connection form that resumes where the last read stopped.
 mod decode;
 mod encode;
 mod frame;
@@ -18,4 +19,4 @@ pub use decode::{
 
 pub use encode::{encode, encode_request};
 pub use frame::{format_double, Frame, Protocol};
-pub use request::{decode_request, Request};
+pub use request::{decode_request, Request, RequestDecoder};

@@ -7,6 +7,8 @@
 //! every error text is the one Redis sends. After an error the connection must be closed: the bytes of
 //! the bad request may already be consumed.
 
+use std::ops::Range;
+
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::decode::{parse_integer, read_line, DecodeError, Limits, LineError, ProtocolError};
@@ -18,17 +20,150 @@ pub struct Request {
     pub args: Vec<Bytes>,
 }
 
-/// What [`check_request`] found at the start of the buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shape {
-    /// Bytes Redis ignores (`*0`, `*-1`, an empty inline line): drop this many and look again.
+/// Returns the next request from `buf`, or `Ok(None)` when more bytes are needed. Skips what Redis
+/// skips (empty inline lines, `*0`, `*-1`) and enforces `limits` with Redis's error texts.
+///
+/// This stateless form checks the buffer from its first byte on every call; a connection that calls it
+/// after each read re-scans a request arriving in many reads. Connections use [`RequestDecoder`].
+pub fn decode_request(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Request>, ProtocolError> {
+    RequestDecoder::new(*limits).decode(buf)
+}
+
+/// Stateful request decoder for one client connection: like [`decode_request`], but it remembers how
+/// far it has checked the request being received (arguments found, where the next one starts, how much
+/// of an inline line holds no newline), so a request arriving in many reads is scanned once in total:
+/// decoding cost is linear in the request's size, whatever the read sizes. Arguments stay zero-copy
+/// slices of the buffer.
+///
+/// Call order: append what the socket delivered to `buf`, then call [`RequestDecoder::decode`] until it
+/// returns `Ok(None)`. Do not touch the unconsumed front of `buf` in between. After an error the
+/// connection must be closed.
+#[derive(Clone, Debug)]
+pub struct RequestDecoder {
+    /// The limits every request is checked against.
+    limits: Limits,
+    /// What is known about the request at the start of the buffer.
+    progress: Progress,
+}
+
+/// How far the check of the request at the start of the buffer got.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Progress {
+    /// Nothing checked yet.
+    #[default]
+    Start,
+    /// An array request whose `*count` header was read.
+    Multibulk {
+        /// Number of arguments the header announced.
+        count: usize,
+        /// Where the payloads found so far sit in the buffer (fewer than `count`).
+        payloads: Vec<Range<usize>>,
+        /// Where the next argument's `$len` header starts.
+        next: usize,
+    },
+    /// An inline request whose first `scanned` bytes hold no LF.
+    Inline {
+        /// Bytes known to hold no LF.
+        scanned: usize,
+    },
+}
+
+/// Arguments reserved up front for an array request; more grow as they arrive (the count in the header
+/// is only a claim, as in Redis's `processMultibulkBuffer`).
+const RESERVED_ARGUMENTS_MAX: usize = 1024;
+
+impl RequestDecoder {
+    /// A decoder that enforces `limits`.
+    pub fn new(limits: Limits) -> RequestDecoder {
+        RequestDecoder { limits, progress: Progress::Start }
+    }
+
+    /// Returns the next request, split off `buf`; `Ok(None)` means "read more".
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Request>, ProtocolError> {
+        loop {
+            let result = match &mut self.progress {
+                Progress::Start => self.start(buf),
+                Progress::Multibulk { count, payloads, next } => {
+                    continue_multibulk(buf, *count, payloads, next, &self.limits)
+                }
+                Progress::Inline { scanned } => continue_inline(buf, scanned, &self.limits),
+            };
+            let shape = match result {
+                Ok(shape) => shape,
+                Err(DecodeError::Incomplete) => return Ok(None),
+                Err(DecodeError::Protocol(error)) => {
+                    self.progress = Progress::Start;
+                    return Err(error);
+                }
+            };
+            match shape {
+                Step::Pending => {}
+                Step::Skip(length) => {
+                    self.progress = Progress::Start;
+                    buf.advance(length);
+                }
+                Step::Multibulk { length, payloads } => {
+                    self.progress = Progress::Start;
+                    let raw = buf.split_to(length).freeze();
+                    let args = payloads.into_iter().map(|payload| raw.slice(payload)).collect();
+                    return Ok(Some(Request { args }));
+                }
+                Step::Inline { length, line_end } => {
+                    self.progress = Progress::Start;
+                    let raw = buf.split_to(length).freeze();
+                    let args = split_arguments(&raw.slice(..line_end))?;
+                    if !args.is_empty() {
+                        return Ok(Some(Request { args }));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads what starts the request at the front of `buf` and records it in `self.progress`.
+    fn start(&mut self, buf: &[u8]) -> Result<Step, DecodeError> {
+        match buf.first() {
+            None => Err(DecodeError::Incomplete),
+            Some(b'*') => {
+                let line = read_request_line(buf, 1, &self.limits, ProtocolError::TooBigMultibulkCount)?;
+                let count = parse_integer(&buf[line.clone()])
+                    .filter(|&count| count <= i64::from(i32::MAX))
+                    .ok_or(ProtocolError::InvalidMultibulkLength)?;
+                let next = line.end + 2;
+                match usize::try_from(count) {
+                    // Redis ignores a count of zero or less.
+                    Ok(0) | Err(_) => Ok(Step::Skip(next)),
+                    Ok(count) if count > self.limits.max_array_len => {
+                        Err(ProtocolError::InvalidMultibulkLength.into())
+                    }
+                    Ok(count) => {
+                        let payloads = Vec::with_capacity(count.min(RESERVED_ARGUMENTS_MAX));
+                        self.progress = Progress::Multibulk { count, payloads, next };
+                        Ok(Step::Pending)
+                    }
+                }
+            }
+            Some(_) => {
+                self.progress = Progress::Inline { scanned: 0 };
+                Ok(Step::Pending)
+            }
+        }
+    }
+}
+
+/// What one step of [`RequestDecoder::decode`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    /// The state advanced; look again.
+    Pending,
+    /// Bytes Redis ignores (`*0`, `*-1`): drop this many and look again.
     Skip(usize),
-    /// A complete array request of `length` bytes with `count` bulk strings.
+    /// A complete array request of `length` bytes.
     Multibulk {
         /// Bytes the request occupies.
         length: usize,
-        /// Number of arguments.
-        count: usize,
+        /// Where its arguments' payloads sit.
+        payloads: Vec<Range<usize>>,
     },
     /// A complete inline request of `length` bytes whose words end at `line_end` (before CR LF).
     Inline {
@@ -39,70 +174,45 @@ enum Shape {
     },
 }
 
-/// Returns the next request from `buf`, or `Ok(None)` when more bytes are needed. Skips what Redis
-/// skips (empty inline lines, `*0`, `*-1`) and enforces `limits` with Redis's error texts.
-pub fn decode_request(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Request>, ProtocolError> {
-    loop {
-        let shape = match check_request(buf, limits) {
-            Ok(shape) => shape,
-            Err(DecodeError::Incomplete) => return Ok(None),
-            Err(DecodeError::Protocol(error)) => return Err(error),
-        };
-        match shape {
-            Shape::Skip(length) => buf.advance(length),
-            Shape::Multibulk { length, count } => {
-                let raw = buf.split_to(length).freeze();
-                return Ok(Some(Request { args: parse_multibulk(&raw, count) }));
-            }
-            Shape::Inline { length, line_end } => {
-                let raw = buf.split_to(length).freeze();
-                let args = split_arguments(&raw.slice(..line_end))?;
-                if !args.is_empty() {
-                    return Ok(Some(Request { args }));
-                }
-            }
+/// Checks the arguments of an array request from `next` on, recording each payload found.
+fn continue_multibulk(
+    buf: &[u8],
+    count: usize,
+    payloads: &mut Vec<Range<usize>>,
+    next: &mut usize,
+    limits: &Limits,
+) -> Result<Step, DecodeError> {
+    while payloads.len() < count {
+        let payload = skip_bulk_argument(buf, *next, limits)?;
+        *next = payload.end + 2;
+        payloads.push(payload);
+    }
+    Ok(Step::Multibulk { length: *next, payloads: std::mem::take(payloads) })
+}
+
+/// Looks for the end of an inline line past the `scanned` bytes already known to hold no LF.
+fn continue_inline(buf: &[u8], scanned: &mut usize, limits: &Limits) -> Result<Step, DecodeError> {
+    let window_end = buf.len().min(limits.max_inline_len.saturating_add(2));
+    let window = &buf[..window_end];
+    let Some(offset) = window.get(*scanned..).unwrap_or_default().iter().position(|&byte| byte == b'\n')
+    else {
+        *scanned = window_end;
+        let pending = window.strip_suffix(b"\r").unwrap_or(window);
+        if pending.len() > limits.max_inline_len {
+            return Err(ProtocolError::TooBigInline.into());
         }
-    }
-}
-
-/// Decides, without allocating, whether `buf` starts with a complete request and what kind.
-fn check_request(buf: &[u8], limits: &Limits) -> Result<Shape, DecodeError> {
-    match buf.first() {
-        None => Err(DecodeError::Incomplete),
-        Some(b'*') => check_multibulk(buf, limits),
-        Some(_) => check_inline(buf, limits),
-    }
-}
-
-/// Checks `*N\r\n` followed by N `$len\r\n<payload>\r\n` elements.
-fn check_multibulk(buf: &[u8], limits: &Limits) -> Result<Shape, DecodeError> {
-    let line = read_request_line(buf, 1, limits, ProtocolError::TooBigMultibulkCount)?;
-    let count = parse_integer(&buf[line.clone()])
-        .filter(|&count| count <= i64::from(i32::MAX))
-        .ok_or(ProtocolError::InvalidMultibulkLength)?;
-    let Ok(count) = usize::try_from(count) else {
-        // Redis ignores a count of zero or less.
-        return Ok(Shape::Skip(line.end + 2));
+        return Err(DecodeError::Incomplete);
     };
-    if count == 0 {
-        return Ok(Shape::Skip(line.end + 2));
+    let newline = *scanned + offset;
+    let line_end = if newline > 0 && buf[newline - 1] == b'\r' { newline - 1 } else { newline };
+    if line_end > limits.max_inline_len {
+        return Err(ProtocolError::TooBigInline.into());
     }
-    if count > limits.max_array_len {
-        return Err(ProtocolError::InvalidMultibulkLength.into());
-    }
-    let mut next = line.end + 2;
-    for _ in 0..count {
-        next = skip_bulk_argument(buf, next, limits)?.end + 2;
-    }
-    Ok(Shape::Multibulk { length: next, count })
+    Ok(Step::Inline { length: newline + 1, line_end })
 }
 
 /// Checks one `$len\r\n<payload>\r\n` at `start`; returns the payload's range.
-fn skip_bulk_argument(
-    buf: &[u8],
-    start: usize,
-    limits: &Limits,
-) -> Result<std::ops::Range<usize>, DecodeError> {
+fn skip_bulk_argument(buf: &[u8], start: usize, limits: &Limits) -> Result<Range<usize>, DecodeError> {
     match buf.get(start) {
         None => return Err(DecodeError::Incomplete),
         Some(b'$') => {}
@@ -128,48 +238,12 @@ fn read_request_line(
     start: usize,
     limits: &Limits,
     too_long: ProtocolError,
-) -> Result<std::ops::Range<usize>, DecodeError> {
+) -> Result<Range<usize>, DecodeError> {
     read_line(buf, start, limits.max_inline_len).map_err(|error| match error {
         LineError::Incomplete => DecodeError::Incomplete,
         LineError::TooLong => too_long.into(),
         LineError::BareLineFeed => ProtocolError::ExpectedCrlf.into(),
     })
-}
-
-/// Slices the `count` payloads out of a checked array request.
-fn parse_multibulk(raw: &Bytes, count: usize) -> Vec<Bytes> {
-    let unlimited = Limits {
-        max_bulk_len: usize::MAX,
-        max_array_len: usize::MAX,
-        max_inline_len: usize::MAX,
-        max_depth: 1,
-    };
-    let mut args = Vec::with_capacity(count);
-    let mut next = read_line(raw, 1, usize::MAX).map_or(raw.len(), |line| line.end + 2);
-    for _ in 0..count {
-        // The request was checked, so every argument is present; stop quietly if not.
-        let Ok(payload) = skip_bulk_argument(raw, next, &unlimited) else { break };
-        next = payload.end + 2;
-        args.push(raw.slice(payload));
-    }
-    args
-}
-
-/// Checks for a complete inline line (terminated by LF, optionally preceded by CR) within the limit.
-fn check_inline(buf: &[u8], limits: &Limits) -> Result<Shape, DecodeError> {
-    let window = &buf[..buf.len().min(limits.max_inline_len.saturating_add(2))];
-    let Some(newline) = window.iter().position(|&byte| byte == b'\n') else {
-        let pending = window.strip_suffix(b"\r").unwrap_or(window);
-        if pending.len() > limits.max_inline_len {
-            return Err(ProtocolError::TooBigInline.into());
-        }
-        return Err(DecodeError::Incomplete);
-    };
-    let line_end = if newline > 0 && buf[newline - 1] == b'\r' { newline - 1 } else { newline };
-    if line_end > limits.max_inline_len {
-        return Err(ProtocolError::TooBigInline.into());
-    }
-    Ok(Shape::Inline { length: newline + 1, line_end })
 }
 
 /// Splits an inline line into arguments like Redis's `sdssplitargs`. The line ends at its first NUL
@@ -327,6 +401,30 @@ mod tests {
         buf.extend_from_slice(b"NG\r\n");
         let request = decode_request(&mut buf, &Limits::default()).unwrap().unwrap();
         assert_eq!(request.args, vec![Bytes::from_static(b"PING")]);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn request_decoder_resumes_where_it_stopped() {
+        let mut decoder = RequestDecoder::new(Limits::default());
+        let mut buf = BytesMut::from(&b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nv"[..]);
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        let Progress::Multibulk { count: 3, payloads, next } = &decoder.progress else {
+            panic!("not inside an array request: {:?}", decoder.progress)
+        };
+        assert_eq!((payloads.clone(), *next), (vec![8..11, 17..18], 20));
+        buf.extend_from_slice(b"v\r\nPI");
+        let request = decoder.decode(&mut buf).unwrap().unwrap();
+        assert_eq!(
+            request.args,
+            vec![Bytes::from_static(b"SET"), Bytes::from_static(b"k"), Bytes::from_static(b"vv")]
+        );
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert_eq!(decoder.progress, Progress::Inline { scanned: 2 });
+        buf.extend_from_slice(b"NG\r\n");
+        let request = decoder.decode(&mut buf).unwrap().unwrap();
+        assert_eq!(request.args, vec![Bytes::from_static(b"PING")]);
+        assert_eq!(decoder.progress, Progress::Start);
         assert!(buf.is_empty());
     }
 
