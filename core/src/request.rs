@@ -107,7 +107,7 @@ pub struct Request {
     /// Argument indexes of the keys, in request order, for single-key and same-node requests (empty
     /// otherwise: the multi-key splitter reads its keys itself).
     pub key_indexes: Vec<usize>,
-    /// The token of the first key, if the request has keys to place (single-key and same-node).
+    /// The token of the first key: single-key, same-node and multi-key requests (None without keys).
     pub token: Option<u32>,
 }
 
@@ -133,7 +133,11 @@ impl Request {
             Kind::SingleKey | Kind::SameNode(_) => spec.key_indexes(&args)?,
             _ => Vec::new(),
         };
-        let token = key_indexes.first().map(|&index| hasher.token(&args[index]));
+        let first_key = match kind {
+            Kind::MultiKey => args.get(1),
+            _ => key_indexes.first().map(|&index| &args[index]),
+        };
+        let token = first_key.map(|key| hasher.token(key));
         let access = spec.request_access(&args);
         Ok(Request { spec, access, kind, reply_order: spec.reply_order(), key_indexes, token, args })
     }

@@ -1,18 +1,32 @@
-//! The coordinator: turns one client request into replica requests and one reply.
+//! The coordinator: executes the plan of one client request and collects its replies into one reply.
 //!
-//! For a key, the owner in every rack of the local datacenter holds a replica (the topology's ring),
-//! and each remote datacenter gets one forward whose receiver coordinates there. Which replicas are
-//! asked, and how their answers become the client's reply, follows the consistency level:
+//! **Order is the contract.** Everything a request does to replicas is *enqueued* synchronously while
+//! [`route`] runs, before the connection's next request is looked at: the local datastore request goes
+//! on the pooled connection of its key's token, every peer request on the link connection of that
+//! token, every remote-datacenter forward on the entry's link. Only waiting for the replies is
+//! asynchronous (the returned [`ReplyFuture`], resolved by the client's writer in request order). So a
+//! connection's requests take effect on every replica in the order they were sent, at every level and
+//! pipeline depth; the peer server and the remote-datacenter receiver ([`forward`]) keep arrival order
+//! the same way.
 //!
-//! | access | DC_ONE | DC_QUORUM / DC_SAFE_QUORUM | DC_EACH_SAFE_QUORUM |
-//! |---|---|---|---|
-//! | read | local rack owner | every local rack, quorum of replies (SAFE: identical) | every rack of every DC, safe quorum in each |
-//! | write | every rack + remote DCs; answer after the local rack owner | same targets; answer after a quorum of the local DC | same targets; safe quorum in each DC |
+//! Which nodes a key's request goes to, and whose answers decide, is the pure planner's answer
+//! ([`dynomite_core::cluster::plan`], whose docs table the rules per access class and level); this
+//! module only executes plans:
+//! - single-key and same-node requests (EVAL, RENAME, *STORE): one plan;
+//! - multi-key requests (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH): split into fragments whose keys share
+//!   their replicas, one plan per fragment (every fragment enqueued at dispatch), merged in key order;
+//! - KEYS, SCAN, DBSIZE, RANDOMKEY over the nodes of the local rack (one full copy of the data);
+//! - SCRIPT LOAD/FLUSH/EXISTS, FLUSHALL, FUNCTION ...: every node.
 //!
-//! Multi-key commands (MGET, MSET, DEL, UNLINK, EXISTS, TOUCH) are split into fragments whose keys share
-//! their replicas, each fragment is replicated and quorum-checked like a single-key request, and the
-//! fragment replies are merged in key order. KEYS, SCAN and DBSIZE cover every node of the local rack
-//! (one full copy of the data); SCRIPT LOAD/FLUSH/EXISTS and FLUSHALL go to every node.
+//! At the quorum levels, replies of commands whose output order is not defined (SMEMBERS, HGETALL, ...)
+//! are put in one canonical order before they are compared ([`canonical_reply`]).
+//!
+//! Limits of the order guarantee with pools above one connection (`datastore_connections`,
+//! `local_peer_connections`, `remote_peer_connections` > 1): a request takes the connection of its
+//! first key's token, so key-less requests (DBSIZE, KEYS, SCAN, FLUSHALL) and the other keys of a
+//! multi-key fragment may overtake earlier requests of the same connection that took another pooled
+//! connection. With one connection per pool (the default) every request of a client connection stays
+//! in order.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,18 +34,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use dynomite_core::cluster::plan::{self, Action, Plan, PlanRequest, Role};
 use dynomite_core::cluster::{
-    merge_multi_key, quorum_size, split_multi_key, ClusterCursor, QuorumCollector, ReplicaFailure,
-    ReplicaResult, Verdict,
+    canonical_reply, merge_multi_key, split_multi_key, ClusterCursor, ReplicaFailure, ReplicaResult, Verdict,
 };
-use dynomite_core::command::{Access, CommandSpec, Routing};
+use dynomite_core::command::{Access, CommandSpec, ReplyOrder};
 use dynomite_core::config::Consistency;
+use dynomite_core::request::{BroadcastKind, ClusterWideKind, KeyHasher, Kind, Request};
 use dynomite_core::resp::{self, Frame, Protocol};
 use dynomite_core::ring::NodeId;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::datastore::{DatastoreError, DatastoreReply};
-use crate::node::{Decision, InjectedBug, NodeShared};
+use crate::node::{Decision, NodeShared};
+use crate::peer::link::PeerCall;
 use crate::peer::PeerRequest;
 
 /// A remote datacenter's coordinator waits for its own replicas, so its forward gets this many times
@@ -49,6 +65,9 @@ pub enum Reply {
 /// A reply computed later.
 pub type ReplyFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
+/// A replica-side result computed later (a datacenter forward).
+pub type ResultFuture = Pin<Box<dyn Future<Output = ReplicaResult> + Send>>;
+
 /// The consistency levels one request runs at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Levels {
@@ -58,145 +77,332 @@ pub struct Levels {
     pub write: Consistency,
 }
 
-/// Either an immediate datastore reply (the single-replica fast path) or a reply computed later.
+/// Which client request this is: reported with every decision, so the simulator attributes decisions
+/// to operations by tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestTag {
+    /// The client connection's id (`CLIENT ID`).
+    pub connection_id: u64,
+    /// 1-based count of the requests parsed on that connection, this one included.
+    pub request_sequence: u64,
+}
+
+/// Either an immediate datastore reply (nothing but a datastore reply to wait for) or a reply
+/// computed later.
 pub enum Routed {
-    /// The local datastore answers and nothing else is involved.
+    /// The local datastore's reply is the answer.
     Local(DatastoreReply),
     /// Replicas or fragments are involved.
     Later(ReplyFuture),
 }
 
-/// Routes one request that the proxy does not answer itself.
+/// Routes one request the proxy does not answer itself. Everything is enqueued before this returns.
 pub fn route(
     node: &Arc<NodeShared>,
-    spec: &'static CommandSpec,
-    args: Vec<Bytes>,
+    request: Request,
     protocol: Protocol,
     levels: Levels,
+    tag: RequestTag,
 ) -> Routed {
     if node.topology.nodes().len() == 1 {
-        return Routed::Local(node.datastore.call(&args, protocol));
+        return Routed::Local(node.datastore.call(&request.args, protocol, request.shard()));
     }
-    let access = spec.request_access(&args);
-    let consistency = if access == Access::Write { levels.write } else { levels.read };
-    match spec.request_routing(&args) {
-        Routing::SingleKey | Routing::SameNode => {
-            route_by_keys(node, spec, args, protocol, access, consistency)
-        }
-        Routing::MultiKeySplit => {
-            Routed::Later(Box::pin(multi_key(node.clone(), spec, args, protocol, access, consistency)))
-        }
-        Routing::ClusterWide => Routed::Later(Box::pin(cluster_wide(node.clone(), spec, args, protocol))),
-        Routing::Broadcast => Routed::Later(Box::pin(broadcast(node.clone(), spec, args, protocol))),
-        Routing::LocalDatastore | Routing::Proxy | Routing::Unsupported(_) => {
-            Routed::Local(node.datastore.call(&args, protocol))
+    let consistency = if request.access == Access::Write { levels.write } else { levels.read };
+    match request.kind {
+        Kind::SingleKey | Kind::SameNode(_) => route_by_keys(node, request, protocol, consistency, tag),
+        Kind::MultiKey => multi_key(node, request, protocol, consistency, Role::Client, tag),
+        Kind::ClusterWide(kind) => cluster_wide(node, kind, request, protocol),
+        Kind::Broadcast(kind) => broadcast(node, kind, request, protocol),
+        Kind::LocalDatastore | Kind::Proxy => {
+            Routed::Local(node.datastore.call(&request.args, protocol, request.shard()))
         }
     }
+}
+
+/// A remote datacenter's forward (`ForwardToDatacenter`), received by this node as the datacenter's
+/// entry: planned with [`Role::DatacenterEntry`] (every rack of this datacenter for writes, the racks
+/// the level needs for reads, never forwarded further) and enqueued before this returns, so forwards
+/// keep their arrival order. Forwarded decisions are not reported to the observer.
+pub fn forward(
+    node: &Arc<NodeShared>,
+    args: Vec<Bytes>,
+    protocol: Protocol,
+    consistency: Consistency,
+) -> ResultFuture {
+    let request = match Request::resolve(args, &key_hasher(node)) {
+        Ok(request) => request,
+        Err(error) => {
+            return Box::pin(std::future::ready(ReplicaResult::Reply(error.to_frame().to_bytes(protocol))))
+        }
+    };
+    let tag = RequestTag::default();
+    let routed = match (request.kind, request.token) {
+        (Kind::SingleKey | Kind::SameNode(_), Some(token)) => {
+            let plan = plan_for(node, &request, token, consistency, Role::DatacenterEntry);
+            let collecting = execute(node, plan, Origin::of(&request, tag), request.args, protocol, token);
+            return Box::pin(async move { verdict_to_result(collecting.await) });
+        }
+        (Kind::MultiKey, _) => multi_key(node, request, protocol, consistency, Role::DatacenterEntry, tag),
+        _ => Routed::Local(node.datastore.call(&request.args, protocol, request.shard())),
+    };
+    let timeout_ms = node.timeout_ms();
+    Box::pin(async move {
+        match routed {
+            Routed::Local(reply) => datastore_result(reply, protocol, timeout_ms).await,
+            Routed::Later(future) => match future.await {
+                Reply::Raw(bytes) => ReplicaResult::Reply(bytes),
+                Reply::Frame(Frame::Error(text)) => verdict_to_result(Verdict::Error(text)),
+                Reply::Frame(frame) => ReplicaResult::Reply(frame.to_bytes(protocol)),
+            },
+        }
+    })
+}
+
+/// How this node hashes keys to tokens (`hash`, `hash_tag`), for [`Request::resolve`].
+pub fn key_hasher(node: &NodeShared) -> KeyHasher {
+    KeyHasher { algorithm: node.config.hash, tag: node.config.hash_tag }
+}
+
+fn plan_for(node: &NodeShared, request: &Request, token: u32, consistency: Consistency, role: Role) -> Plan {
+    let access = request.access;
+    let reply_order = request.reply_order;
+    plan::plan(&node.topology, &PlanRequest { token, access, consistency, reply_order, role })
 }
 
 /// Single-key commands and commands whose keys must share one owner (EVAL, RENAME, *STORE, ...).
 fn route_by_keys(
     node: &Arc<NodeShared>,
-    spec: &'static CommandSpec,
-    args: Vec<Bytes>,
+    request: Request,
     protocol: Protocol,
-    access: Access,
     consistency: Consistency,
+    tag: RequestTag,
 ) -> Routed {
-    let key_indexes = match spec.key_indexes(&args) {
-        Ok(indexes) => indexes,
-        Err(error) => return Routed::Local(DatastoreReply::Ready(error.to_frame())),
-    };
-    let Some(&first) = key_indexes.first() else {
+    let Some(token) = request.token else {
         // EVAL with numkeys 0 and friends: no key to place; the local datastore runs it.
-        return Routed::Local(node.datastore.call(&args, protocol));
+        return Routed::Local(node.datastore.call(&request.args, protocol, 0));
     };
-    let token = node.token_of(&args[first]);
-    let replicas = node.topology.replicas_in_datacenter(&node.topology.local().datacenter, token);
-    for &index in &key_indexes[1..] {
-        let other = node
-            .topology
-            .replicas_in_datacenter(&node.topology.local().datacenter, node.token_of(&args[index]));
-        if other != replicas {
-            let text = if spec.name.starts_with("EVAL") || spec.name.starts_with("FCALL") {
-                "ERR Dynomite: Keys in the script cannot span multiple nodes"
-            } else {
-                "ERR Dynomite: Keys in the command cannot span multiple nodes"
-            };
-            return Routed::Local(DatastoreReply::Ready(Frame::error(text)));
+    if let Kind::SameNode(kind) = request.kind {
+        if request.key_indexes.len() > 1 && !keys_share_replicas(node, &request) {
+            return Routed::Local(DatastoreReply::Ready(Frame::error(kind.spanning_error())));
         }
     }
-    let local = node.topology.local().id;
-    let single_local_replica = replicas.first() == Some(&local)
-        && ((access != Access::Write && consistency == Consistency::DcOne)
-            || (replicas.len() == 1 && node.topology.datacenters().len() == 1));
-    if single_local_replica {
-        return Routed::Local(node.datastore.call(&args, protocol));
+    let plan = plan_for(node, &request, token, consistency, Role::Client);
+    let origin = Origin::of(&request, tag);
+    let spec = request.spec;
+    if dynomite_core::mutant!(LazyReplicatedSend) && plan.targets.len() > 1 {
+        // Mutant LazyReplicatedSend: the replicas get the request only when the reply writer reaches it,
+        // so a later local read on this connection overtakes it.
+        let node = node.clone();
+        return Routed::Later(Box::pin(async move {
+            verdict_reply(execute(&node, plan, origin, request.args, protocol, token).await)
+        }));
     }
-    let node = node.clone();
-    Routed::Later(Box::pin(async move {
-        match replicate(node, token, args, protocol, access, consistency).await {
-            Verdict::Reply(bytes) => Reply::Raw(bytes),
-            Verdict::Error(text) => Reply::Frame(Frame::Error(text)),
-        }
-    }))
+    if node.observer.is_none() && local_only_decider(node, &plan) {
+        // The fast path: the local datastore's reply is the answer (DC_ONE reads of a local key;
+        // DC_ONE writes, whose other racks and datacenters are enqueued right after, fire-and-forget).
+        let local = start_local(node, spec, &request.args, protocol, token);
+        start_fire_and_forget(node, &plan, spec, &request.args, protocol, token);
+        return Routed::Local(local);
+    }
+    let collecting = execute(node, plan, origin, request.args, protocol, token);
+    Routed::Later(Box::pin(async move { verdict_reply(collecting.await) }))
 }
 
-/// Sends one key's request to its replicas and decides the reply at `consistency`.
-pub async fn replicate(
-    node: Arc<NodeShared>,
-    token: u32,
-    args: Vec<Bytes>,
-    protocol: Protocol,
-    access: Access,
-    consistency: Consistency,
-) -> Verdict {
+/// True when every key of a same-node request has the first key's replicas in the local datacenter.
+fn keys_share_replicas(node: &NodeShared, request: &Request) -> bool {
     let topology = &node.topology;
-    let local_dc = topology.local().datacenter.clone();
-    let replicas = topology.replicas_in_datacenter(&local_dc, token);
-    let remote_dcs: Vec<String> =
-        topology.datacenters().iter().map(|dc| dc.name.clone()).filter(|name| *name != local_dc).collect();
-    let is_write = access == Access::Write;
-    let asks_remote = is_write || consistency == Consistency::DcEachSafeQuorum;
-    // Which results decide: DC_ONE → only the local rack owner's; otherwise the local DC; EACH → every DC.
-    let local_group_size = if consistency == Consistency::DcOne { 1 } else { replicas.len() };
-    let mut groups = vec![local_group_size];
-    if consistency == Consistency::DcEachSafeQuorum {
-        groups.extend(remote_dcs.iter().map(|_| 1));
+    let local_dc = &topology.local().datacenter;
+    let replicas_of =
+        |index: usize| topology.replicas_in_datacenter(local_dc, node.token_of(&request.args[index]));
+    let first = replicas_of(request.key_indexes[0]);
+    request.key_indexes[1..].iter().all(|&index| replicas_of(index) == first)
+}
+
+/// True when the plan's only deciding target is this node executing on its datastore and one reply
+/// decides: then the datastore reply is the client's answer as it is.
+fn local_only_decider(node: &NodeShared, plan: &Plan) -> bool {
+    let [group] = plan.groups.as_slice() else { return false };
+    if group.contacted != 1 || group.quorum != 1 {
+        return false;
     }
-    let mut collector = QuorumCollector::new(consistency, &groups);
-    let mut calls = FuturesUnordered::new();
-    let read_targets = if consistency == Consistency::DcOne && !is_write { 1 } else { replicas.len() };
-    for (rack_index, &replica) in replicas.iter().take(read_targets).enumerate() {
-        let decides = rack_index < local_group_size;
-        let request = PeerRequest::Execute { protocol, args: args.clone() };
-        calls.push(tagged(
-            decides.then_some(0),
-            replica,
-            call_node(&node, replica, request, node.timeout_ms()),
-        ));
+    let Some(target) = plan.targets.iter().find(|target| target.group.is_some()) else { return false };
+    target.node == node.topology.local().id && target.action == Action::Execute
+}
+
+/// Enqueues the plan's fire-and-forget targets (their results are not waited for).
+fn start_fire_and_forget(
+    node: &Arc<NodeShared>,
+    plan: &Plan,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    protocol: Protocol,
+    token: u32,
+) {
+    for target in plan.targets.iter().filter(|target| target.group.is_none()) {
+        drop(start(node, target.node, target.action, spec, args, protocol, token));
     }
-    if asks_remote {
-        let remote_consistency = if consistency == Consistency::DcEachSafeQuorum {
-            Consistency::DcSafeQuorum
-        } else {
-            Consistency::DcOne
-        };
-        for (dc_index, dc) in remote_dcs.iter().enumerate() {
-            let entry = topology.remote_datacenter_entry(dc, token);
-            let request =
-                PeerRequest::Coordinate { protocol, consistency: remote_consistency, args: args.clone() };
-            let group = (consistency == Consistency::DcEachSafeQuorum).then_some(dc_index + 1);
-            let timeout_ms = node.timeout_ms() * REMOTE_DATACENTER_TIMEOUT_FACTOR;
-            calls.push(tagged(group, entry, call_node(&node, entry, request, timeout_ms)));
+}
+
+/// Enqueues an Execute on the local datastore, on the pooled connection of `token`.
+fn start_local(
+    node: &NodeShared,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    protocol: Protocol,
+    token: u32,
+) -> DatastoreReply {
+    counter_applied_twice(node, spec, args, protocol, token);
+    node.datastore.call(args, protocol, token)
+}
+
+/// Mutant CounterAppliedTwice: INCR/INCRBY/DECR/DECRBY also run a second time on this node's replica.
+fn counter_applied_twice(
+    node: &NodeShared,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    protocol: Protocol,
+    token: u32,
+) {
+    if dynomite_core::mutant!(CounterAppliedTwice)
+        && matches!(spec.name, "INCR" | "INCRBY" | "DECR" | "DECRBY")
+    {
+        drop(node.datastore.call(args, protocol, token));
+    }
+}
+
+/// One target's request, already enqueued; only its result is awaited.
+enum Started {
+    /// On the local datastore.
+    Datastore(DatastoreReply),
+    /// On a peer link.
+    Peer(NodeId, PeerCall),
+    /// Coordinated here (a forward whose entry is this node).
+    Forward(ResultFuture),
+}
+
+impl Started {
+    /// The result, within `timeout_ms` (peer calls carry their own timeout).
+    async fn result(self, node: &NodeShared, protocol: Protocol, timeout_ms: u64) -> ReplicaResult {
+        match self {
+            Started::Datastore(reply) => datastore_result(reply, protocol, timeout_ms).await,
+            Started::Peer(target, call) => match node.peer(target) {
+                Some(link) => call.result(link).await,
+                None => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
+            },
+            Started::Forward(future) => future.await,
         }
     }
+}
+
+/// Enqueues one target's request: the local datastore, a peer link (the connection of `token`), or a
+/// forward coordinated here.
+fn start(
+    node: &Arc<NodeShared>,
+    target: NodeId,
+    action: Action,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    protocol: Protocol,
+    token: u32,
+) -> Started {
+    let local = target == node.topology.local().id;
+    match action {
+        Action::Execute if local => Started::Datastore(start_local(node, spec, args, protocol, token)),
+        Action::Coordinate { consistency } if local => {
+            Started::Forward(forward(node, args.to_vec(), protocol, consistency))
+        }
+        Action::Execute => {
+            let request = PeerRequest::Execute { protocol, args: args.to_vec() };
+            start_peer(node, target, request, token, node.timeout_ms())
+        }
+        Action::Coordinate { consistency } => {
+            let request = PeerRequest::Coordinate { protocol, consistency, args: args.to_vec() };
+            start_peer(node, target, request, token, node.timeout_ms() * REMOTE_DATACENTER_TIMEOUT_FACTOR)
+        }
+    }
+}
+
+fn start_peer(
+    node: &NodeShared,
+    target: NodeId,
+    request: PeerRequest,
+    token: u32,
+    timeout_ms: u64,
+) -> Started {
+    match node.peer(target) {
+        Some(link) => Started::Peer(target, link.call(request, token, timeout_ms)),
+        None => Started::Forward(Box::pin(std::future::ready(ReplicaResult::Failed(
+            ReplicaFailure::PeerNotConnected,
+        )))),
+    }
+}
+
+/// Executes one plan: enqueues every target now (in plan order), and returns the future that collects
+/// the deciding targets' results into the verdict and reports the decision (client role).
+fn execute(
+    node: &Arc<NodeShared>,
+    plan: Plan,
+    origin: Origin,
+    args: Vec<Bytes>,
+    protocol: Protocol,
+    token: u32,
+) -> impl Future<Output = Verdict> + Send + 'static {
+    let spec = origin.spec;
+    let mut deciding = Vec::with_capacity(plan.targets.len());
+    for target in &plan.targets {
+        let started = start(node, target.node, target.action, spec, &args, protocol, token);
+        if let Some(group) = target.group {
+            deciding.push((group, target.node, started));
+        }
+    }
+    // Unordered replies (SMEMBERS, HGETALL, ...) are compared in one canonical order at quorum levels.
+    let canonical_args = (plan.consistency != Consistency::DcOne
+        && spec.reply_order() == ReplyOrder::Unordered)
+        .then_some(args);
+    collect(node.clone(), plan, origin, canonical_args, protocol, deciding)
+}
+
+/// What the collection needs to know about the request besides its plan.
+#[derive(Clone, Copy)]
+struct Origin {
+    spec: &'static CommandSpec,
+    access: Access,
+    tag: RequestTag,
+}
+
+impl Origin {
+    fn of(request: &Request, tag: RequestTag) -> Origin {
+        Origin { spec: request.spec, access: request.access, tag }
+    }
+}
+
+/// Waits for the deciding results and decides at the plan's level.
+async fn collect(
+    node: Arc<NodeShared>,
+    plan: Plan,
+    origin: Origin,
+    canonical_args: Option<Vec<Bytes>>,
+    protocol: Protocol,
+    deciding: Vec<(usize, NodeId, Started)>,
+) -> Verdict {
+    let Origin { spec, access, tag } = origin;
+    let timeout_ms = node.timeout_ms();
+    let mut collector = plan.collector();
+    let mut results: FuturesUnordered<_> = deciding
+        .into_iter()
+        .map(|(group, target, started)| {
+            let node = &node;
+            async move { (group, target, started.result(node, protocol, timeout_ms).await) }
+        })
+        .collect();
+    let local_quorum = plan.groups.first().map_or(1, |group| group.quorum);
     let mut acknowledgements: Vec<NodeId> = Vec::new();
-    let quorum = quorum_size(local_group_size);
     let mut first_local_reply: Option<Bytes> = None;
     let verdict = loop {
-        let Some((group, target, result)) = calls.next().await else { break collector.give_up() };
-        let Some(group) = group else { continue };
+        let Some((group, target, mut result)) = results.next().await else { break collector.give_up() };
+        if let (Some(args), ReplicaResult::Reply(raw)) = (&canonical_args, &result) {
+            result = ReplicaResult::Reply(canonical_reply(spec, args, protocol, raw));
+        }
         if group == 0 {
             if let ReplicaResult::Reply(bytes) = &result {
                 acknowledgements.push(target);
@@ -204,96 +410,40 @@ pub async fn replicate(
             }
         }
         if let Some(verdict) = collector.record(group, result) {
-            // Remaining calls are dropped; their requests were already sent (replication continues).
+            // Results still pending are dropped; their requests were sent (replication continues).
             break verdict;
         }
-        if node.injected_bug == Some(InjectedBug::QuorumOneShort)
-            && consistency != Consistency::DcOne
-            && acknowledgements.len() + 1 >= quorum
+        if dynomite_core::mutant!(QuorumOneShort)
+            && plan.consistency != Consistency::DcOne
+            && acknowledgements.len() + 1 >= local_quorum
         {
             if let Some(reply) = first_local_reply.clone() {
-                break Verdict::Reply(reply); // deliberately wrong: one acknowledgement short of quorum
+                break Verdict::Reply(reply); // Mutant QuorumOneShort: one acknowledgement short of quorum.
             }
         }
     };
-    if let Some(observer) = &node.observer {
-        observer(Decision {
-            node: node.topology.local().id,
-            consistency,
-            access,
-            replicas: local_group_size,
-            acknowledgements,
-            succeeded: verdict.is_reply(),
-        });
+    drop(results);
+    if tag != RequestTag::default() {
+        if let Some(observer) = &node.observer {
+            observer(Decision {
+                node: node.topology.local().id,
+                consistency: plan.consistency,
+                access,
+                replicas: plan.groups.first().map_or(0, |group| group.contacted),
+                acknowledgements,
+                succeeded: verdict.is_reply(),
+                connection_id: tag.connection_id,
+                request_sequence: tag.request_sequence,
+            });
+        }
     }
     verdict
 }
 
-async fn tagged(
-    group: Option<usize>,
-    target: NodeId,
-    call: impl Future<Output = ReplicaResult>,
-) -> (Option<usize>, NodeId, ReplicaResult) {
-    (group, target, call.await)
-}
-
-/// Runs `request` on node `target`: the local datastore, or a peer over its link, within `timeout_ms`.
-pub fn call_node(
-    node: &Arc<NodeShared>,
-    target: NodeId,
-    request: PeerRequest,
-    timeout_ms: u64,
-) -> Pin<Box<dyn Future<Output = ReplicaResult> + Send>> {
-    if target == node.topology.local().id {
-        return match request {
-            PeerRequest::Execute { protocol, args } => {
-                let reply = node.datastore.call(&args, protocol);
-                Box::pin(datastore_result(reply, protocol, timeout_ms))
-            }
-            PeerRequest::Coordinate { protocol, consistency, args } => {
-                Box::pin(coordinate_in_local_datacenter(node.clone(), args, protocol, consistency))
-            }
-        };
-    }
-    let Some(link) = node.peer(target) else {
-        return Box::pin(async { ReplicaResult::Failed(ReplicaFailure::PeerNotConnected) });
-    };
-    let one_way_delay = node
-        .peer_latency
-        .as_ref()
-        .map(|latency| latency(node.topology.local(), node.topology.node(target)))
-        .unwrap_or_default();
-    if one_way_delay.is_zero() {
-        let receiver = link.call(request);
-        return Box::pin(async move { await_peer(receiver, timeout_ms).await });
-    }
-    // Simulated link latency: the request travels `one_way_delay`, and so does its reply. A task of its
-    // own carries it, so the request is still sent when the caller stops waiting (a DC_ONE write answers
-    // after the local replica, yet every replica must get the write).
-    let node = node.clone();
-    let (result_sender, result_receiver) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        tokio::time::sleep(one_way_delay).await;
-        let result = match node.peer(target) {
-            Some(link) => await_peer(link.call(request), timeout_ms).await,
-            None => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
-        };
-        tokio::time::sleep(one_way_delay).await;
-        let _ = result_sender.send(result);
-    });
-    Box::pin(async move {
-        result_receiver.await.unwrap_or(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected))
-    })
-}
-
-async fn await_peer(
-    receiver: tokio::sync::oneshot::Receiver<ReplicaResult>,
-    timeout_ms: u64,
-) -> ReplicaResult {
-    match tokio::time::timeout(Duration::from_millis(timeout_ms), receiver).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(_)) => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
-        Err(_) => ReplicaResult::Failed(ReplicaFailure::Timeout),
+fn verdict_reply(verdict: Verdict) -> Reply {
+    match verdict {
+        Verdict::Reply(bytes) => Reply::Raw(bytes),
+        Verdict::Error(text) => Reply::Frame(Frame::Error(text)),
     }
 }
 
@@ -315,47 +465,6 @@ pub async fn datastore_result(reply: DatastoreReply, protocol: Protocol, timeout
     }
 }
 
-/// A remote coordinator's request (`ForwardToDatacenter`): write to / read from the racks of this
-/// node's datacenter at `consistency`, never forwarding further.
-pub async fn coordinate_in_local_datacenter(
-    node: Arc<NodeShared>,
-    args: Vec<Bytes>,
-    protocol: Protocol,
-    consistency: Consistency,
-) -> ReplicaResult {
-    let Ok(spec) = dynomite_core::command::resolve(&args) else {
-        let reply = Frame::error("ERR Dynomite: unknown command in a datacenter forward");
-        return ReplicaResult::Reply(reply.to_bytes(protocol));
-    };
-    let key_indexes = spec.key_indexes(&args).unwrap_or_default();
-    let Some(&first) = key_indexes.first() else {
-        return datastore_result(node.datastore.call(&args, protocol), protocol, node.timeout_ms()).await;
-    };
-    let token = node.token_of(&args[first]);
-    let replicas = node.topology.replicas_in_datacenter(&node.topology.local().datacenter, token);
-    let access = spec.request_access(&args);
-    let group_size = if consistency == Consistency::DcOne { 1 } else { replicas.len() };
-    let targets = if access == Access::Write { replicas.len() } else { group_size };
-    let mut collector = QuorumCollector::new(consistency, &[group_size]);
-    let mut calls = FuturesUnordered::new();
-    for (rack_index, &replica) in replicas.iter().take(targets).enumerate() {
-        let request = PeerRequest::Execute { protocol, args: args.clone() };
-        calls.push(tagged(
-            (rack_index < group_size).then_some(0),
-            replica,
-            call_node(&node, replica, request, node.timeout_ms()),
-        ));
-    }
-    while let Some((group, _target, result)) = calls.next().await {
-        if let Some(group) = group {
-            if let Some(verdict) = collector.record(group, result) {
-                return verdict_to_result(verdict);
-            }
-        }
-    }
-    verdict_to_result(collector.give_up())
-}
-
 fn verdict_to_result(verdict: Verdict) -> ReplicaResult {
     match verdict {
         Verdict::Reply(bytes) => ReplicaResult::Reply(bytes),
@@ -367,131 +476,149 @@ fn verdict_to_result(verdict: Verdict) -> ReplicaResult {
     }
 }
 
-/// MGET/MSET/DEL/UNLINK/EXISTS/TOUCH: fragments by replica set, each replicated, merged in key order.
-async fn multi_key(
-    node: Arc<NodeShared>,
-    spec: &'static CommandSpec,
-    args: Vec<Bytes>,
+/// MGET/MSET/DEL/UNLINK/EXISTS/TOUCH: fragments by replica set (in the planner's datacenter), each
+/// planned and enqueued now, merged in key order later.
+fn multi_key(
+    node: &Arc<NodeShared>,
+    request: Request,
     protocol: Protocol,
-    access: Access,
     consistency: Consistency,
-) -> Reply {
-    let local_dc = node.topology.local().datacenter.clone();
-    // Keys share a fragment only when they share the owner in every rack of the local DC.
-    let mut replica_sets: Vec<Vec<NodeId>> = Vec::new();
+    role: Role,
+    tag: RequestTag,
+) -> Routed {
+    let spec = request.spec;
+    let local_dc = &node.topology.local().datacenter;
+    // Keys share a fragment only when they share the owner in every rack of the planner's DC.
+    let replica_sets = std::cell::RefCell::new(Vec::<Vec<NodeId>>::new());
     let owner_of = |key: &[u8]| {
-        let replicas = node.topology.replicas_in_datacenter(&local_dc, node.token_of(key));
-        match replica_sets.iter().position(|known| *known == replicas) {
+        let replicas = node.topology.replicas_in_datacenter(local_dc, node.token_of(key));
+        let mut known = replica_sets.borrow_mut();
+        match known.iter().position(|set| *set == replicas) {
             Some(index) => index,
             None => {
-                replica_sets.push(replicas);
-                replica_sets.len() - 1
+                known.push(replicas);
+                known.len() - 1
             }
         }
     };
-    let owner_of = std::cell::RefCell::new(owner_of);
-    let fragments = match split_multi_key(spec.name, &args[1..], |key| (owner_of.borrow_mut())(key)) {
+    let fragments = match split_multi_key(spec.name, &request.args[1..], owner_of) {
         Ok(fragments) => fragments,
-        Err(error) => return Reply::Frame(Frame::error(format!("ERR Dynomite: {error}"))),
+        Err(error) => {
+            return Routed::Local(DatastoreReply::Ready(Frame::error(format!("ERR Dynomite: {error}"))))
+        }
     };
     let key_count = fragments.iter().map(|fragment| fragment.key_slots.len()).sum();
-    let mut calls = FuturesUnordered::new();
-    for (index, fragment) in fragments.iter().enumerate() {
-        let first_key = fragment.args.get(1).cloned().unwrap_or_default();
-        let token = node.token_of(&first_key);
-        let call = replicate(node.clone(), token, fragment.args.clone(), protocol, access, consistency);
-        calls.push(async move { (index, call.await) });
+    let mut collecting = Vec::with_capacity(fragments.len());
+    for fragment in &fragments {
+        let token = node.token_of(fragment.args.get(1).map_or(&b""[..], |key| &key[..]));
+        let plan = plan_for(node, &request, token, consistency, role);
+        collecting.push(execute(
+            node,
+            plan,
+            Origin::of(&request, tag),
+            fragment.args.clone(),
+            protocol,
+            token,
+        ));
     }
-    let mut replies: Vec<Option<Frame>> = vec![None; fragments.len()];
-    while let Some((index, verdict)) = calls.next().await {
-        let frame = match verdict {
-            Verdict::Reply(bytes) => {
-                resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}")))
-            }
-            Verdict::Error(text) => Frame::Error(text),
-        };
-        replies[index] = Some(frame);
-    }
-    let merged: Vec<_> = fragments
-        .into_iter()
-        .zip(replies)
-        .map(|(fragment, frame)| (fragment, frame.unwrap_or(Frame::Null)))
-        .collect();
-    Reply::Frame(merge_multi_key(spec.name, key_count, &merged))
+    Routed::Later(Box::pin(async move {
+        let mut merged = Vec::with_capacity(fragments.len());
+        // Every fragment was enqueued above; awaiting them one by one only orders the collection.
+        for (fragment, verdict) in fragments.into_iter().zip(collecting) {
+            let frame = match verdict.await {
+                Verdict::Reply(bytes) => {
+                    resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}")))
+                }
+                Verdict::Error(text) => Frame::Error(text),
+            };
+            merged.push((fragment, frame));
+        }
+        Reply::Frame(merge_multi_key(spec.name, key_count, &merged))
+    }))
 }
 
-/// KEYS, SCAN, DBSIZE, RANDOMKEY over every node of the local rack.
-async fn cluster_wide(
-    node: Arc<NodeShared>,
-    spec: &'static CommandSpec,
-    args: Vec<Bytes>,
+/// KEYS, SCAN, DBSIZE, RANDOMKEY over every node of the local rack, enqueued now.
+fn cluster_wide(
+    node: &Arc<NodeShared>,
+    kind: ClusterWideKind,
+    request: Request,
     protocol: Protocol,
-) -> Reply {
+) -> Routed {
     let rack_nodes = node.topology.local_rack_nodes();
-    match spec.name {
-        "SCAN" => scan(node, rack_nodes, args, protocol).await,
-        "DBSIZE" | "KEYS" => {
-            let results = ask_all(&node, &rack_nodes, &args, protocol).await;
-            let mut total: i64 = 0;
-            let mut keys = Vec::new();
-            for result in results {
-                match result {
-                    Frame::Integer(count) => total += count,
-                    Frame::Array(items) | Frame::Set(items) => keys.extend(items),
-                    error @ (Frame::Error(_) | Frame::BlobError(_)) => return Reply::Frame(error),
-                    other => {
-                        return Reply::Frame(Frame::error(format!(
-                            "ERR Dynomite: unexpected reply {other:?}"
-                        )))
+    let spec = request.spec;
+    let mut args = request.args;
+    let start_on =
+        |target: NodeId, args: &[Bytes]| start(node, target, Action::Execute, spec, args, protocol, 0);
+    let timeout_ms = node.timeout_ms();
+    let shared = node.clone();
+    match kind {
+        ClusterWideKind::Scan => {
+            let cursor = match ClusterCursor::decode(&args[1], rack_nodes.len()) {
+                Ok(cursor) => cursor,
+                Err(_) => return Routed::Local(DatastoreReply::Ready(Frame::error("ERR invalid cursor"))),
+            };
+            args[1] = Bytes::from(cursor.node_cursor.to_string());
+            let started = start_on(rack_nodes[cursor.node_index], &args);
+            let node_count = rack_nodes.len();
+            Routed::Later(Box::pin(async move {
+                let result = started.result(&shared, protocol, timeout_ms).await;
+                scan_reply(result, cursor, node_count)
+            }))
+        }
+        ClusterWideKind::Keys | ClusterWideKind::DbSize => {
+            let started: Vec<Started> = rack_nodes.iter().map(|&target| start_on(target, &args)).collect();
+            Routed::Later(Box::pin(async move {
+                let mut total: i64 = 0;
+                let mut keys = Vec::new();
+                for call in started {
+                    match result_frame(call.result(&shared, protocol, timeout_ms).await) {
+                        Frame::Integer(count) => total += count,
+                        Frame::Array(items) | Frame::Set(items) => keys.extend(items),
+                        error @ (Frame::Error(_) | Frame::BlobError(_)) => return Reply::Frame(error),
+                        other => {
+                            return Reply::Frame(Frame::error(format!(
+                                "ERR Dynomite: unexpected reply {other:?}"
+                            )))
+                        }
                     }
                 }
-            }
-            Reply::Frame(if spec.name == "DBSIZE" { Frame::Integer(total) } else { Frame::Array(keys) })
+                Reply::Frame(if kind == ClusterWideKind::DbSize {
+                    Frame::Integer(total)
+                } else {
+                    Frame::Array(keys)
+                })
+            }))
         }
-        "RANDOMKEY" => random_key(node, rack_nodes, args, protocol).await,
-        _ => Reply::Raw(datastore_bytes(&node, &args, protocol).await),
+        ClusterWideKind::RandomKey => {
+            // Every node of the rack is asked at once; the answer is the first key in rotation order
+            // (starting at a rotating position), nil only when the whole rack is empty.
+            let start_index = node.stats.requests.load(std::sync::atomic::Ordering::Relaxed) as usize;
+            let count = rack_nodes.len();
+            let mut started: Vec<Started> = (0..count)
+                .map(|offset| start_on(rack_nodes[(start_index + offset) % count], &args))
+                .collect();
+            started.reverse();
+            Routed::Later(Box::pin(async move {
+                let mut last = Frame::Null;
+                while let Some(call) = started.pop() {
+                    match call.result(&shared, protocol, timeout_ms).await {
+                        ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
+                            Ok(Frame::Null) => {}
+                            Ok(_) => return Reply::Raw(bytes),
+                            Err(error) => last = Frame::error(format!("ERR {error}")),
+                        },
+                        ReplicaResult::Failed(failure) => last = Frame::error(failure.error_text()),
+                    }
+                }
+                Reply::Frame(last)
+            }))
+        }
+        ClusterWideKind::Other => Routed::Local(node.datastore.call(&args, protocol, 0)),
     }
 }
 
-/// RANDOMKEY over the rack: the nodes are asked in turn, starting at a rotating position, and the first
-/// key any of them returns is the answer (nil only when the whole rack is empty).
-async fn random_key(
-    node: Arc<NodeShared>,
-    rack_nodes: Vec<NodeId>,
-    args: Vec<Bytes>,
-    protocol: Protocol,
-) -> Reply {
-    let start = node.stats.requests.load(std::sync::atomic::Ordering::Relaxed) as usize;
-    let mut last = Frame::Null;
-    for offset in 0..rack_nodes.len() {
-        let target = rack_nodes[(start + offset) % rack_nodes.len()];
-        let request = PeerRequest::Execute { protocol, args: args.clone() };
-        match call_node(&node, target, request, node.timeout_ms()).await {
-            ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
-                Ok(Frame::Null) => {}
-                Ok(_) => return Reply::Raw(bytes),
-                Err(error) => last = Frame::error(format!("ERR {error}")),
-            },
-            ReplicaResult::Failed(failure) => last = Frame::error(failure.error_text()),
-        }
-    }
-    Reply::Frame(last)
-}
-
-/// SCAN with a composite cursor: which node of the local rack, and that node's own cursor.
-async fn scan(
-    node: Arc<NodeShared>,
-    rack_nodes: Vec<NodeId>,
-    mut args: Vec<Bytes>,
-    protocol: Protocol,
-) -> Reply {
-    let cursor = match ClusterCursor::decode(&args[1], rack_nodes.len()) {
-        Ok(cursor) => cursor,
-        Err(_) => return Reply::Frame(Frame::error("ERR invalid cursor")),
-    };
-    args[1] = Bytes::from(cursor.node_cursor.to_string());
-    let target = rack_nodes[cursor.node_index];
-    let result = call_node(&node, target, PeerRequest::Execute { protocol, args }, node.timeout_ms()).await;
+/// A node's SCAN reply with its cursor replaced by the composite cluster cursor.
+fn scan_reply(result: ReplicaResult, cursor: ClusterCursor, node_count: usize) -> Reply {
     let frame = match result {
         ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
             Ok(frame) => frame,
@@ -507,7 +634,7 @@ async fn scan(
         Frame::Bulk(text) => std::str::from_utf8(text).ok().and_then(|text| text.parse().ok()).unwrap_or(0),
         _ => 0,
     };
-    let Ok(next) = cursor.next_client_cursor(node_next, rack_nodes.len()) else {
+    let Ok(next) = cursor.next_client_cursor(node_next, node_count) else {
         return Reply::Frame(Frame::error(
             "ERR Dynomite: a node's SCAN cursor does not fit the cluster cursor",
         ));
@@ -516,44 +643,57 @@ async fn scan(
     Reply::Frame(Frame::Array(parts))
 }
 
-/// SCRIPT LOAD/FLUSH/EXISTS, FLUSHALL/FLUSHDB, FUNCTION ...: every node of the cluster. The reply is
-/// the local node's when every node agrees, else the first disagreeing or failed node's error.
-async fn broadcast(
-    node: Arc<NodeShared>,
-    spec: &'static CommandSpec,
-    args: Vec<Bytes>,
-    protocol: Protocol,
-) -> Reply {
-    let all: Vec<NodeId> = node.topology.nodes().iter().map(|peer| peer.id).collect();
-    let mut calls = FuturesUnordered::new();
-    for &target in &all {
-        let request = PeerRequest::Execute { protocol, args: args.clone() };
-        calls.push(call_node(&node, target, request, node.timeout_ms()));
+/// A replica result parsed into a frame (failures as error frames).
+fn result_frame(result: ReplicaResult) -> Frame {
+    match result {
+        ReplicaResult::Reply(bytes) => {
+            resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}")))
+        }
+        ReplicaResult::Failed(failure) => Frame::error(failure.error_text()),
     }
-    let mut replies = Vec::new();
-    while let Some(result) = calls.next().await {
-        match result {
-            ReplicaResult::Reply(bytes) => replies.push(bytes),
-            ReplicaResult::Failed(failure) => {
-                return Reply::Frame(Frame::error(format!(
-                    "{} (during {} on every node)",
-                    failure.error_text(),
-                    spec.name.replace('|', " ")
-                )))
+}
+
+/// SCRIPT LOAD/FLUSH/EXISTS, FLUSHALL/FLUSHDB, FUNCTION ...: every node of the cluster, enqueued now.
+/// The reply is the local node's when every node agrees, else the first disagreeing or failed node's
+/// error.
+fn broadcast(node: &Arc<NodeShared>, kind: BroadcastKind, request: Request, protocol: Protocol) -> Routed {
+    let spec = request.spec;
+    let started: Vec<Started> = node
+        .topology
+        .nodes()
+        .iter()
+        .map(|peer| start(node, peer.id, Action::Execute, spec, &request.args, protocol, 0))
+        .collect();
+    let shared = node.clone();
+    let timeout_ms = node.timeout_ms();
+    Routed::Later(Box::pin(async move {
+        let mut results: FuturesUnordered<_> =
+            started.into_iter().map(|call| call.result(&shared, protocol, timeout_ms)).collect();
+        let mut replies = Vec::new();
+        while let Some(result) = results.next().await {
+            match result {
+                ReplicaResult::Reply(bytes) => replies.push(bytes),
+                ReplicaResult::Failed(failure) => {
+                    return Reply::Frame(Frame::error(format!(
+                        "{} (during {} on every node)",
+                        failure.error_text(),
+                        spec.name.replace('|', " ")
+                    )))
+                }
             }
         }
-    }
-    let first = replies[0].clone();
-    if spec.name == "SCRIPT|EXISTS" {
-        return Reply::Frame(script_exists_and(&replies));
-    }
-    if replies.iter().all(|reply| *reply == first) {
-        Reply::Raw(first)
-    } else {
-        Reply::Frame(Frame::error(
-            "ERR Dynomite: nodes answered differently; the command was applied on every reachable node",
-        ))
-    }
+        let first = replies[0].clone();
+        if kind == BroadcastKind::ScriptExists {
+            return Reply::Frame(script_exists_and(&replies));
+        }
+        if replies.iter().all(|reply| *reply == first) {
+            Reply::Raw(first)
+        } else {
+            Reply::Frame(Frame::error(
+                "ERR Dynomite: nodes answered differently; the command was applied on every reachable node",
+            ))
+        }
+    }))
 }
 
 /// SCRIPT EXISTS over nodes: a script exists only if it exists everywhere.
@@ -571,32 +711,4 @@ fn script_exists_and(replies: &[Bytes]) -> Frame {
         });
     }
     Frame::Array(combined.unwrap_or_default().into_iter().map(Frame::Integer).collect())
-}
-
-/// The same request on each node, replies parsed, in node order.
-async fn ask_all(
-    node: &Arc<NodeShared>,
-    targets: &[NodeId],
-    args: &[Bytes],
-    protocol: Protocol,
-) -> Vec<Frame> {
-    let mut results = Vec::with_capacity(targets.len());
-    for &target in targets {
-        let request = PeerRequest::Execute { protocol, args: args.to_vec() };
-        let frame = match call_node(node, target, request, node.timeout_ms()).await {
-            ReplicaResult::Reply(bytes) => {
-                resp::parse_frame(&bytes).unwrap_or_else(|error| Frame::error(format!("ERR {error}")))
-            }
-            ReplicaResult::Failed(failure) => Frame::error(failure.error_text()),
-        };
-        results.push(frame);
-    }
-    results
-}
-
-async fn datastore_bytes(node: &Arc<NodeShared>, args: &[Bytes], protocol: Protocol) -> Bytes {
-    match datastore_result(node.datastore.call(args, protocol), protocol, node.timeout_ms()).await {
-        ReplicaResult::Reply(bytes) => bytes,
-        ReplicaResult::Failed(failure) => Frame::error(failure.error_text()).to_bytes(protocol),
-    }
 }

@@ -87,10 +87,11 @@ pub enum Datastore {
 }
 
 impl Datastore {
-    /// Sends one command (`args[0]` is its name) and returns its reply or a handle to it.
-    pub fn call(&self, args: &[Bytes], protocol: Protocol) -> DatastoreReply {
+    /// Queues one command (`args[0]` is its name) on the connection chosen by `shard` (the key's
+    /// token: one key's requests share one ordered connection) and returns its reply or a handle to it.
+    pub fn call(&self, args: &[Bytes], protocol: Protocol, shard: u32) -> DatastoreReply {
         match self {
-            Datastore::Redis(pool) => pool.call(args, protocol),
+            Datastore::Redis(pool) => pool.call(args, protocol, shard),
             Datastore::Embedded(store) => DatastoreReply::Ready(store.execute(args, protocol)),
         }
     }
@@ -144,10 +145,13 @@ pub struct RedisTarget {
     pub preconnect: bool,
 }
 
-/// A fixed set of connection slots per protocol version.
+/// A fixed set of connection slots per protocol version. A request takes the slot of its shard (the
+/// key's token), never the next one round-robin: Redis applies one connection's requests in order, so
+/// two requests of one key keep their order only on one connection.
 pub struct RedisPool {
     resp2: Vec<mpsc::Sender<SlotRequest>>,
     resp3: Vec<mpsc::Sender<SlotRequest>>,
+    /// Round-robin position, used only by the PoolRoundRobin mutant (simulation build).
     next: AtomicUsize,
 }
 
@@ -178,12 +182,17 @@ impl RedisPool {
         }
     }
 
-    fn call(&self, args: &[Bytes], protocol: Protocol) -> DatastoreReply {
+    fn call(&self, args: &[Bytes], protocol: Protocol, shard: u32) -> DatastoreReply {
         let slots = match protocol {
             Protocol::Resp2 => &self.resp2,
             Protocol::Resp3 => &self.resp3,
         };
-        let index = self.next.fetch_add(1, Ordering::Relaxed) % slots.len();
+        let index = if dynomite_core::mutant!(PoolRoundRobin) {
+            // Mutant PoolRoundRobin: two requests of one key may take different connections and swap.
+            self.next.fetch_add(1, Ordering::Relaxed) % slots.len()
+        } else {
+            shard as usize % slots.len()
+        };
         let mut encoded = BytesMut::new();
         resp::encode_request(args, &mut encoded);
         let (reply, receiver) = oneshot::channel();

@@ -7,14 +7,16 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use dynomite_core::command::{self, CommandSpec};
 use dynomite_core::config::Consistency;
+use dynomite_core::request::{Kind, Request};
 use dynomite_core::resp::{self, Frame, Protocol};
 
-use crate::coordinator::{self, Levels, Reply, ReplyFuture, Routed};
-use crate::datastore::DatastoreReply;
+use crate::coordinator::{self, Levels, Reply, ReplyFuture, RequestTag, Routed};
+use crate::datastore::{DatastoreError, DatastoreReply};
 use crate::node::NodeShared;
 
 /// C Dynomite's command for a per-connection consistency level.
@@ -68,6 +70,8 @@ pub struct Session {
     /// `DYNO_CONFIG:CONN_CONSISTENCY`: this connection's level for reads and writes, overriding the
     /// node's (which the admin endpoint can change at runtime).
     pub consistency: Option<Consistency>,
+    /// Requests parsed on this connection so far (the [`RequestTag`] sequence; RESET keeps it).
+    pub requests_parsed: u64,
 }
 
 impl Session {
@@ -81,41 +85,39 @@ impl Session {
             library_name: None,
             library_version: None,
             consistency: None,
+            requests_parsed: 0,
         }
     }
 
-    /// Handles one parsed request: the command is named once here, then routed by its table entry.
+    /// Handles one parsed request: the request is resolved once here into a typed [`Request`], then
+    /// routed; everything it does to replicas is enqueued before this returns (only the reply is
+    /// awaited later, by the connection's writer, in request order).
     pub fn dispatch(&mut self, args: Vec<Bytes>, node: &Arc<NodeShared>) -> Outcome {
         node.stats.count_request();
+        self.requests_parsed += 1;
         if args[0].eq_ignore_ascii_case(CONN_CONSISTENCY_COMMAND) {
             return Outcome::reply(self.set_connection_consistency(&args), self.protocol);
         }
-        let spec = match command::resolve(&args) {
-            Ok(spec) => spec,
+        let request = match Request::resolve(args, &coordinator::key_hasher(node)) {
+            Ok(request) => request,
             Err(error) => {
                 node.stats.count_rejected();
                 return Outcome::reply(error.to_frame(), self.protocol);
             }
         };
-        match spec.request_routing(&args) {
-            command::Routing::Unsupported(reason) => {
-                node.stats.count_rejected();
-                let error = command::CommandError::Unsupported { command: spec.name, reason };
-                Outcome::reply(error.to_frame(), self.protocol)
-            }
-            command::Routing::Proxy => self.answer(spec, &args, node),
-            _ => {
-                let levels = match self.consistency {
-                    Some(level) => Levels { read: level, write: level },
-                    None => node.consistency(),
-                };
-                let reply = match coordinator::route(node, spec, args, self.protocol, levels) {
-                    Routed::Local(reply) => Pending::Datastore(reply, self.protocol),
-                    Routed::Later(future) => Pending::Later(future, self.protocol),
-                };
-                Outcome { reply, close_after: false }
-            }
+        if request.kind == Kind::Proxy {
+            return self.answer(request.spec, &request.args, node);
         }
+        let levels = match self.consistency {
+            Some(level) => Levels { read: level, write: level },
+            None => node.consistency(),
+        };
+        let tag = RequestTag { connection_id: self.id, request_sequence: self.requests_parsed };
+        let reply = match coordinator::route(node, request, self.protocol, levels, tag) {
+            Routed::Local(reply) => Pending::Datastore(reply, self.protocol),
+            Routed::Later(future) => Pending::Later(future, self.protocol),
+        };
+        Outcome { reply, close_after: false }
     }
 
     /// `DYNO_CONFIG:CONN_CONSISTENCY <level>` (C Dynomite's per-connection consistency).
@@ -145,7 +147,9 @@ impl Session {
             "ECHO" => Frame::Bulk(args[1].clone()),
             "QUIT" => return Outcome { reply: Pending::Frame(Frame::ok(), protocol), close_after: true },
             "RESET" => {
+                let requests_parsed = self.requests_parsed;
                 *self = Session::new(self.id, self.peer);
+                self.requests_parsed = requests_parsed;
                 Frame::simple("RESET")
             }
             "SELECT" => select(&args[1]),
@@ -278,21 +282,30 @@ impl Session {
         )
     }
 
-    /// `INFO [section ...]`: the node's own `# Dynomite` section followed by the datastore's INFO.
+    /// `INFO [section ...]`: the node's own `# Dynomite` section followed by the datastore's INFO. The
+    /// datastore gets the node's `timeout`; after it the node's section comes with a
+    /// `datastore_error` line.
     fn info(&self, args: &[Bytes], node: &Arc<NodeShared>) -> Outcome {
         let protocol = self.protocol;
         let own = node.info_section();
-        let datastore_reply = node.datastore.call(args, protocol);
+        let datastore_reply = node.datastore.call(args, protocol, 0);
+        let timeout_ms = node.timeout_ms();
         let merged = async move {
             let datastore_text = match datastore_reply {
                 DatastoreReply::Ready(frame) => frame_text(&frame),
-                DatastoreReply::Waiting(receiver) => match receiver.await {
-                    Ok(Ok(raw)) => {
-                        resp::parse_frame(&raw).map(|frame| frame_text(&frame)).unwrap_or_default()
+                DatastoreReply::Waiting(receiver) => {
+                    match tokio::time::timeout(Duration::from_millis(timeout_ms), receiver).await {
+                        Ok(Ok(Ok(raw))) => {
+                            resp::parse_frame(&raw).map(|frame| frame_text(&frame)).unwrap_or_default()
+                        }
+                        Ok(Ok(Err(error))) => format!("# Datastore\r\ndatastore_error:{error}\r\n"),
+                        Ok(Err(_)) => "# Datastore\r\ndatastore_error:connection lost\r\n".to_string(),
+                        Err(_) => {
+                            let error = DatastoreError::Timeout { timeout_ms };
+                            format!("# Datastore\r\ndatastore_error:{error}\r\n")
+                        }
                     }
-                    Ok(Err(error)) => format!("# Datastore\r\ndatastore_error:{error}\r\n"),
-                    Err(_) => "# Datastore\r\ndatastore_error:connection lost\r\n".to_string(),
-                },
+                }
             };
             let text = format!("{own}\r\n{datastore_text}");
             Reply::Frame(match protocol {
