@@ -46,6 +46,10 @@ impl Shape {
     pub const ONE_DC_THREE_RACKS_TWO_NODES: Shape = Shape { datacenters: 1, racks: 3, nodes_per_rack: 2 };
     /// Two datacenters of three racks of one node.
     pub const TWO_DCS_THREE_RACKS: Shape = Shape { datacenters: 2, racks: 3, nodes_per_rack: 1 };
+    /// One node: one datacenter, one rack.
+    pub const ONE_RACK: Shape = Shape { datacenters: 1, racks: 1, nodes_per_rack: 1 };
+    /// One datacenter, three racks of one node.
+    pub const THREE_RACKS: Shape = Shape { datacenters: 1, racks: 3, nodes_per_rack: 1 };
 }
 
 /// Where one node lives and listens.
@@ -85,12 +89,18 @@ impl Cluster {
     /// it is fully connected and empty. A node that exits during startup (another process took one
     /// of its free ports meanwhile) makes the whole cluster start again on fresh ports.
     pub fn start(shape: Shape, consistency: &str) -> Cluster {
+        Cluster::start_with(shape, consistency, "")
+    }
+
+    /// Like [`Cluster::start`], with `extra_yaml` (lines of `  key: value`, each ending in a newline)
+    /// appended to every node's YAML, e.g. `  datastore_connections: 4\n`.
+    pub fn start_with(shape: Shape, consistency: &str, extra_yaml: &str) -> Cluster {
         let node_count = shape.datacenters * shape.racks * shape.nodes_per_rack;
         let redis = (0..node_count).map(|_| RedisServer::start()).collect();
         let mut cluster = Cluster { nodes: Vec::new(), redis };
         let mut failures = Vec::new();
         for _attempt in 0..STARTUP_ATTEMPTS_MAX {
-            cluster.configure(shape, consistency);
+            cluster.configure(shape, consistency, extra_yaml);
             match cluster.spawn_all() {
                 Ok(()) => {
                     cluster.wait_links_up();
@@ -107,15 +117,15 @@ impl Cluster {
     }
 
     /// Plans fresh ports (none of them a Redis port) and writes every node's YAML.
-    fn configure(&mut self, shape: Shape, consistency: &str) {
+    fn configure(&mut self, shape: Shape, consistency: &str, extra_yaml: &str) {
         let taken: BTreeSet<u16> = self.redis.iter().map(RedisServer::port).collect();
         let specs = plan(shape, taken);
         for (index, spec) in specs.iter().enumerate() {
             let name = format!("dynomite-cluster-{}-{}", std::process::id(), spec.client_port);
             let config_path = std::env::temp_dir().join(format!("{name}.yml"));
             let log_path = std::env::temp_dir().join(format!("{name}.log"));
-            std::fs::write(&config_path, node_yaml(&specs, index, self.redis[index].port(), consistency))
-                .expect("write node config");
+            let yaml = node_yaml(&specs, index, self.redis[index].port(), consistency) + extra_yaml;
+            std::fs::write(&config_path, yaml).expect("write node config");
             self.nodes.push(ClusterNode { spec: spec.clone(), process: None, config_path, log_path });
         }
     }
