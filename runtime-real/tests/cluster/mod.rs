@@ -400,10 +400,12 @@ fn node_yaml(specs: &[NodeSpec], index: usize, redis_port: u16, consistency: &st
             format!("\n  - 127.0.0.1:{}:{}:{}:{}", peer.peer_port, peer.rack, peer.datacenter, peer.token)
         })
         .collect();
+    // A one-node cluster has no seeds; an empty `dyn_seeds:` key is refused, so it is left out.
+    let seeds = if seeds.is_empty() { String::new() } else { format!("\n  dyn_seeds:{seeds}") };
     format!(
         "dyn_o_mite:\n  listen: 127.0.0.1:{}\n  dyn_listen: 127.0.0.1:{}\n  stats_listen: 127.0.0.1:{}\n  \
          datacenter: {}\n  rack: {}\n  tokens: '{}'\n  servers:\n  - 127.0.0.1:{redis_port}:1\n  \
-         data_store: 0\n  timeout: {REQUEST_TIMEOUT_MS}\n  dyn_seeds:{seeds}\n  read_consistency: {consistency}\n  \
+         data_store: 0\n  timeout: {REQUEST_TIMEOUT_MS}{seeds}\n  read_consistency: {consistency}\n  \
          write_consistency: {consistency}\n",
         me.client_port, me.peer_port, me.stats_port, me.datacenter, me.rack, me.token
     )
