@@ -1,11 +1,20 @@
-//! One client connection.
+//! One client connection, served by one task.
 //!
-//! Two tasks share the connection: the reader parses each request once, dispatches it through the
-//! [`Session`] and queues the reply *handle* on a bounded channel; the writer
-//! resolves the handles strictly in queue order, so replies leave in request order even when a
-//! pipelining client has many requests in flight and the datastore answers them over different
-//! connections. The bounded queue is the pipeline limit: a client that sends faster than replies drain
-//! is simply not read until there is room.
+//! The task parses each request once with a resuming [`RequestDecoder`], dispatches it through the
+//! [`Session`] (which hands everything the request does to replicas to their ordered queues before it
+//! returns) and appends the reply *handle* to the connection's queue. Replies are written strictly in
+//! queue order, so they leave in request order even when a pipelining client has many requests in
+//! flight and the datastore answers them over different connections. Every reply that is ready is
+//! batched into one write, and the batch is flushed before the task waits (for a slower reply or for
+//! more input), so earlier replies are never held back by a slow one. While the head reply is not
+//! ready the task keeps reading and dispatching requests, up to [`PIPELINE_DEPTH_MAX`] outstanding
+//! replies: that bound is the pipeline limit, beyond which the socket is simply not read.
+//!
+//! An idle connection is kept lean (issue 7.7: at most 4 KiB of RSS each, measured by `ci/idle-conns`):
+//! one task rather than a reader and a writer joined by a channel, a read buffer that starts small,
+//! grows only while reads fill it, and is released whenever every byte read has been parsed, a write
+//! buffer that is released after a large batch, and a reply queue that gives back its capacity when it
+//! empties.
 //!
 //! The socket is divided with `tokio::io::split` rather than `TcpStream::into_split`, which madsim's
 //! simulated stream does not have.
@@ -13,141 +22,257 @@
 //! Malformed input gets `-ERR Protocol error: ...` and then the connection closes (as in Redis: the
 //! byte stream cannot be resynchronised). Nothing is dropped silently.
 
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use dynomite_core::resp::{self, Frame, Limits};
+use dynomite_core::resp::{self, Frame, Limits, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 
 use crate::coordinator::Reply;
 use crate::datastore::{DatastoreError, DatastoreReply};
 use crate::node::NodeShared;
 use crate::session::{Pending, Session};
 
-/// Replies queued per connection before the reader stops reading (the pipeline depth limit).
+/// Replies queued per connection before the socket is no longer read (the pipeline depth limit).
 const PIPELINE_DEPTH_MAX: usize = 1024;
-/// Bytes gathered before the writer writes, when several replies are ready at once.
+/// Bytes gathered before a write, when many replies are ready at once.
 const WRITE_BATCH_BYTES_MAX: usize = 64 * 1024;
-/// Bytes read from the socket per call.
-const READ_CHUNK_BYTES: usize = 16 * 1024;
+/// Write buffer capacity kept between batches; a larger buffer is released after its batch is written.
+const WRITE_BUFFER_KEPT_BYTES_MAX: usize = 4 * 1024;
+/// Smallest read (and the read buffer of an idle connection).
+const READ_CHUNK_BYTES_MIN: usize = 512;
+/// Largest read: reads double up to this while they fill the buffer (large requests, deep pipelines).
+const READ_CHUNK_BYTES_MAX: usize = 64 * 1024;
+/// Reply queue capacity kept while the queue is empty; a larger one is released.
+const QUEUE_KEPT_CAPACITY_MAX: usize = 16;
 
 /// Serves one accepted client connection until it closes.
 pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
-    let (mut read_half, write_half) = tokio::io::split(stream);
-    let (replies, queue) = mpsc::channel(PIPELINE_DEPTH_MAX);
-    let writer = tokio::spawn(write_replies(write_half, queue, node.timeout_ms()));
-    let mut session = Session::new(node.next_client_id(), peer);
-    let limits = Limits::default();
-    let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
-    'connection: loop {
+    let (reader, writer) = tokio::io::split(stream);
+    let mut connection = Connection {
+        session: Session::new(node.next_client_id(), peer),
+        decoder: RequestDecoder::new(Limits::default()),
+        input: BytesMut::new(),
+        read_size: READ_CHUNK_BYTES_MIN,
+        output: BytesMut::new(),
+        queue: VecDeque::new(),
+        head_deadline: None,
+        reading: true,
+        timeout_ms: node.timeout_ms(),
+    };
+    connection.run(reader, writer, &node).await;
+    node.stats.count_disconnect();
+}
+
+/// The state of one client connection.
+struct Connection {
+    session: Session,
+    decoder: RequestDecoder,
+    /// Bytes read and not yet parsed into requests.
+    input: BytesMut,
+    /// How many bytes the next read asks for.
+    read_size: usize,
+    /// Replies encoded and not yet written.
+    output: BytesMut,
+    /// Replies of dispatched requests, in request order.
+    queue: VecDeque<Pending>,
+    /// When the datastore reply at the head of the queue times out (set once the task waits for it).
+    head_deadline: Option<tokio::time::Instant>,
+    /// False once the client closed its side, a read failed, or QUIT or a protocol error ended input.
+    reading: bool,
+    /// How long a datastore reply may take.
+    timeout_ms: u64,
+}
+
+/// What the head of the reply queue did.
+enum Step {
+    /// Its reply was appended to the output; the next one is the head now.
+    Written,
+    /// The connection closes here (QUIT, protocol error).
+    Close,
+}
+
+impl Connection {
+    async fn run(
+        &mut self,
+        mut reader: tokio::io::ReadHalf<TcpStream>,
+        mut writer: WriteHalf<TcpStream>,
+        node: &Arc<NodeShared>,
+    ) {
         loop {
-            match resp::decode_request(&mut buffer, &limits) {
-                Ok(Some(request)) => {
-                    let outcome = session.dispatch(request.args, &node);
-                    if replies.send(outcome.reply).await.is_err() {
-                        break 'connection;
+            self.dispatch_parsed(node);
+            // Every reply that is ready now goes into one batch, in order.
+            while let Some(head) = self.queue.front_mut() {
+                let output = &mut self.output;
+                match poll_fn(|cx| Poll::Ready(poll_reply(head, cx, output))).await {
+                    Poll::Ready(Step::Written) => self.pop_head(),
+                    Poll::Ready(Step::Close) => {
+                        let _ = write_out(&mut writer, &mut self.output).await;
+                        let _ = writer.shutdown().await;
+                        return;
                     }
+                    Poll::Pending => break,
+                }
+                if self.output.len() >= WRITE_BATCH_BYTES_MAX
+                    && write_out(&mut writer, &mut self.output).await.is_err()
+                {
+                    return;
+                }
+            }
+            // Flush before waiting.
+            if write_out(&mut writer, &mut self.output).await.is_err() {
+                return;
+            }
+            if self.output.capacity() > WRITE_BUFFER_KEPT_BYTES_MAX {
+                self.output = BytesMut::new();
+            }
+            if self.queue.is_empty() {
+                if self.queue.capacity() > QUEUE_KEPT_CAPACITY_MAX {
+                    self.queue = VecDeque::new();
+                }
+                if !self.reading {
+                    let _ = writer.shutdown().await;
+                    return;
+                }
+                self.read(&mut reader).await;
+                continue;
+            }
+            self.wait(&mut reader).await;
+        }
+    }
+
+    /// Parses and dispatches every complete request in the input, up to the pipeline limit.
+    fn dispatch_parsed(&mut self, node: &Arc<NodeShared>) {
+        while self.reading && self.queue.len() < PIPELINE_DEPTH_MAX {
+            match self.decoder.decode(&mut self.input) {
+                Ok(Some(request)) => {
+                    let outcome = self.session.dispatch(request.args, node);
+                    self.queue.push_back(outcome.reply);
                     if outcome.close_after {
-                        let _ = replies.send(Pending::Close).await;
-                        break 'connection;
+                        self.queue.push_back(Pending::Close);
+                        self.reading = false;
                     }
                 }
                 Ok(None) => break,
                 Err(error) => {
                     node.stats.count_protocol_error();
+                    let peer = self.session.peer;
                     tracing::debug!(?peer, %error, "closing client connection after a protocol error");
                     let frame = Frame::error(format!("ERR {error}"));
-                    let _ = replies.send(Pending::Frame(frame, session.protocol)).await;
-                    let _ = replies.send(Pending::Close).await;
-                    break 'connection;
+                    self.queue.push_back(Pending::Frame(frame, self.session.protocol));
+                    self.queue.push_back(Pending::Close);
+                    self.reading = false;
                 }
             }
         }
-        buffer.reserve(READ_CHUNK_BYTES);
-        match read_half.read_buf(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        if !self.reading || self.input.is_empty() {
+            // Everything read is parsed: release the buffer (the requests keep what they slice).
+            self.input = BytesMut::new();
         }
     }
-    drop(replies);
-    let _ = writer.await;
-    node.stats.count_disconnect();
-}
 
-/// Writes replies in queue order; batches ready replies into one write and flushes before waiting.
-async fn write_replies(
-    mut socket: WriteHalf<TcpStream>,
-    mut queue: mpsc::Receiver<Pending>,
-    timeout_ms: u64,
-) {
-    let mut out = BytesMut::with_capacity(WRITE_BATCH_BYTES_MAX);
-    while let Some(pending) = queue.recv().await {
-        let mut next = Some(pending);
-        while let Some(pending) = next.take() {
-            let close = matches!(pending, Pending::Close);
-            if close || resolve(pending, &mut out, &mut socket, timeout_ms).await.is_err() {
-                let _ = flush(&mut socket, &mut out).await;
-                let _ = socket.shutdown().await;
-                return;
-            }
-            if out.len() >= WRITE_BATCH_BYTES_MAX && flush(&mut socket, &mut out).await.is_err() {
-                return;
-            }
-            next = queue.try_recv().ok();
+    fn pop_head(&mut self) {
+        self.queue.pop_front();
+        self.head_deadline = None;
+    }
+
+    /// Reads once from the socket; on end of input or an error, stops reading.
+    async fn read(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>) {
+        self.input.reserve(self.read_size);
+        let room = self.input.capacity() - self.input.len();
+        match reader.read_buf(&mut self.input).await {
+            Ok(0) | Err(_) => self.reading = false,
+            Ok(read) => self.adapt_read_size(read, room),
         }
-        if flush(&mut socket, &mut out).await.is_err() {
-            return;
+    }
+
+    /// Doubles the read size while reads fill the buffer, halves it while they use a quarter or less.
+    fn adapt_read_size(&mut self, read: usize, room: usize) {
+        if read >= room {
+            self.read_size = (self.read_size * 2).min(READ_CHUNK_BYTES_MAX);
+        } else if read <= self.read_size / 4 {
+            self.read_size = (self.read_size / 2).max(READ_CHUNK_BYTES_MIN);
+        }
+    }
+
+    /// Waits for the head reply (or its timeout) and, while there is room in the queue, for more input.
+    async fn wait(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>) {
+        let waits_for_datastore =
+            matches!(self.queue.front(), Some(Pending::Datastore(DatastoreReply::Waiting(_), _)));
+        let timeout = Duration::from_millis(self.timeout_ms);
+        let deadline = if waits_for_datastore {
+            *self.head_deadline.get_or_insert_with(|| tokio::time::Instant::now() + timeout)
+        } else {
+            tokio::time::Instant::now() + timeout
+        };
+        let may_read = self.reading && self.queue.len() < PIPELINE_DEPTH_MAX;
+        if may_read {
+            self.input.reserve(self.read_size);
+        }
+        let room = self.input.capacity() - self.input.len();
+        let Some(head) = self.queue.front_mut() else { return };
+        let output = &mut self.output;
+        let input = &mut self.input;
+        tokio::select! {
+            biased;
+            step = poll_fn(|cx| poll_reply(head, cx, output)) => match step {
+                Step::Written => self.pop_head(),
+                // The next round writes what is batched and closes.
+                Step::Close => {}
+            },
+            () = tokio::time::sleep_until(deadline), if waits_for_datastore => {
+                let timeout_ms = self.timeout_ms;
+                let protocol = match head {
+                    Pending::Datastore(_, protocol) => *protocol,
+                    _ => self.session.protocol,
+                };
+                resp::encode(&DatastoreError::Timeout { timeout_ms }.to_frame(), protocol, output);
+                self.pop_head();
+            }
+            read = reader.read_buf(input), if may_read => match read {
+                Ok(0) | Err(_) => self.reading = false,
+                Ok(read) => self.adapt_read_size(read, room),
+            },
         }
     }
 }
 
-/// Appends one reply to `out`, waiting for it if needed. Before waiting, whatever is already in `out`
-/// is written, so earlier replies are not held back by a slow one.
-async fn resolve(
-    pending: Pending,
-    out: &mut BytesMut,
-    socket: &mut WriteHalf<TcpStream>,
-    timeout_ms: u64,
-) -> std::io::Result<()> {
+/// Appends the head reply to `out` if it is ready.
+fn poll_reply(pending: &mut Pending, cx: &mut Context<'_>, out: &mut BytesMut) -> Poll<Step> {
     match pending {
-        Pending::Frame(frame, protocol) => resp::encode(&frame, protocol, out),
-        Pending::Datastore(DatastoreReply::Ready(frame), protocol) => resp::encode(&frame, protocol, out),
-        Pending::Datastore(DatastoreReply::Waiting(mut receiver), protocol) => {
-            let result = match receiver.try_recv() {
-                Ok(result) => result,
-                Err(tokio::sync::oneshot::error::TryRecvError::Closed) => Err(DatastoreError::ConnectionLost),
-                Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {
-                    flush(socket, out).await?;
-                    match tokio::time::timeout(Duration::from_millis(timeout_ms), receiver).await {
-                        Ok(Ok(result)) => result,
-                        Ok(Err(_)) => Err(DatastoreError::ConnectionLost),
-                        Err(_) => Err(DatastoreError::Timeout { timeout_ms }),
-                    }
-                }
+        Pending::Frame(frame, protocol) => resp::encode(frame, *protocol, out),
+        Pending::Datastore(DatastoreReply::Ready(frame), protocol) => resp::encode(frame, *protocol, out),
+        Pending::Datastore(DatastoreReply::Waiting(receiver), protocol) => {
+            let result = match Pin::new(receiver).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(result)) => result,
+                Poll::Ready(Err(_)) => Err(DatastoreError::ConnectionLost),
             };
             match result {
                 Ok(raw) => out.extend_from_slice(&raw),
-                Err(error) => resp::encode(&error.to_frame(), protocol, out),
+                Err(error) => resp::encode(&error.to_frame(), *protocol, out),
             }
         }
-        Pending::Later(future, protocol) => {
-            flush(socket, out).await?;
-            match future.await {
-                Reply::Frame(frame) => resp::encode(&frame, protocol, out),
-                Reply::Raw(bytes) => out.extend_from_slice(&bytes),
-            }
-        }
-        Pending::Close => {}
+        Pending::Later(future, protocol) => match future.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Reply::Frame(frame)) => resp::encode(&frame, *protocol, out),
+            Poll::Ready(Reply::Raw(bytes)) => out.extend_from_slice(&bytes),
+        },
+        Pending::Close => return Poll::Ready(Step::Close),
     }
-    Ok(())
+    Poll::Ready(Step::Written)
 }
 
-async fn flush(socket: &mut WriteHalf<TcpStream>, out: &mut BytesMut) -> std::io::Result<()> {
+/// Writes and flushes what is batched.
+async fn write_out(socket: &mut WriteHalf<TcpStream>, out: &mut BytesMut) -> std::io::Result<()> {
     if out.is_empty() {
         return Ok(());
     }

@@ -130,7 +130,11 @@ fn init_logging(cli: &Cli) -> Result<(), String> {
                 .map_err(|error| format!("cannot open log file '{}': {error}", path.display()))?;
             builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
         }
-        None => builder.with_writer(std::io::stderr).init(),
+        // Colours only for a person at a terminal, never in files or pipes (issue 7.7).
+        None => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            builder.with_ansi(ansi).with_writer(std::io::stderr).init();
+        }
     }
     Ok(())
 }
