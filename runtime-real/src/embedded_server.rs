@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use dynomite_core::resp::{self, Frame, Limits, Protocol};
+use dynomite_core::resp::{self, Frame, Limits, Protocol, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -56,13 +56,13 @@ pub async fn serve(listener: TcpListener, store: Arc<EmbeddedStore>, shutdown: i
 
 async fn serve_connection(mut stream: TcpStream, store: Arc<EmbeddedStore>) {
     let _ = stream.set_nodelay(true);
-    let limits = Limits::default();
+    let mut decoder = RequestDecoder::new(Limits::default());
     let mut protocol = Protocol::Resp2;
     let mut input = BytesMut::with_capacity(READ_CHUNK_BYTES);
     let mut output = BytesMut::with_capacity(READ_CHUNK_BYTES);
     loop {
         loop {
-            match resp::decode_request(&mut input, &limits) {
+            match decoder.decode(&mut input) {
                 Ok(Some(request)) => {
                     let reply = answer(&store, &request.args, &mut protocol);
                     resp::encode(&reply, protocol, &mut output);
