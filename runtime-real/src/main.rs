@@ -23,7 +23,10 @@ fn main() -> ExitCode {
     }
     if cli.command.is_none() && cli.test_conf {
         return match load_config(&cli) {
-            Ok(_) => {
+            Ok(config) => {
+                for warning in config.warnings() {
+                    println!("dynomite: warning: {warning}");
+                }
                 println!("dynomite: configuration file '{}' syntax is ok", cli.conf_file.display());
                 ExitCode::SUCCESS
             }
@@ -73,6 +76,9 @@ async fn run(cli: &Cli) -> Result<(), String> {
         Some(CliCommand::Local(args)) => dynomite::local::run(args.clone(), shutdown_signal()).await,
         None => {
             let config = load_config(cli)?;
+            for warning in config.warnings() {
+                tracing::warn!("{warning}");
+            }
             let listen = config.listen.to_string();
             let node = Node::bind(config, Arc::new(SystemClock))
                 .await

@@ -27,6 +27,10 @@ const ACTIVE_EXPIRY_INTERVAL_MS: u64 = 100;
 const ACTIVE_EXPIRY_KEYS_MAX: usize = 200;
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_RETRY_DELAY_MS: u64 = 50;
+/// What a client over `client_connections` reads before its connection closes (Redis's text).
+const MAX_CLIENTS_REACHED: &[u8] = b"-ERR max number of clients reached\r\n";
+/// Time allowed to write that refusal.
+const REFUSAL_WRITE_TIMEOUT_MS: u64 = 1_000;
 
 /// Counters shown by `INFO` (and the admin `/info` endpoint).
 #[derive(Debug, Default)]
@@ -35,6 +39,8 @@ pub struct Stats {
     pub connections_total: AtomicU64,
     /// Client connections open now.
     pub connections_current: AtomicU64,
+    /// Client connections refused because `client_connections` were already open.
+    pub connections_rejected: AtomicU64,
     /// Requests parsed from clients.
     pub requests: AtomicU64,
     /// Requests refused by the proxy (unknown or unsupported command, wrong arity).
@@ -56,9 +62,22 @@ impl Stats {
     pub fn count_protocol_error(&self) {
         self.protocol_errors.fetch_add(1, Ordering::Relaxed);
     }
-    fn count_connect(&self) {
-        self.connections_total.fetch_add(1, Ordering::Relaxed);
-        self.connections_current.fetch_add(1, Ordering::Relaxed);
+    /// Counts a new client connection unless `limit` (`client_connections`, 0 = none) are open
+    /// already; false (and counted as rejected) when it must be refused.
+    fn admit_connection(&self, limit: u32) -> bool {
+        let admitted = self.connections_current.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |open| {
+            (limit == 0 || open < u64::from(limit)).then_some(open + 1)
+        });
+        match admitted {
+            Ok(_) => {
+                self.connections_total.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(_) => {
+                self.connections_rejected.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
     }
     /// A client connection ended.
     pub fn count_disconnect(&self) {
@@ -151,7 +170,7 @@ impl NodeShared {
         format!(
             "# Dynomite\r\nproxy:dynomite-rs\r\nproxy_version:{}\r\nuptime_in_seconds:{}\r\ndatacenter:{}\r\n\
              rack:{}\r\ndatastore:{}\r\nconnected_clients:{}\r\ntotal_connections_received:{}\r\n\
-             total_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n",
+             rejected_connections:{}\r\ntotal_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n",
             env!("CARGO_PKG_VERSION"),
             uptime_seconds,
             self.config.datacenter,
@@ -159,6 +178,7 @@ impl NodeShared {
             self.datastore.kind(),
             load(&stats.connections_current),
             load(&stats.connections_total),
+            load(&stats.connections_rejected),
             load(&stats.requests),
             load(&stats.requests_rejected),
             load(&stats.protocol_errors),
@@ -170,10 +190,18 @@ impl NodeShared {
 /// datacenter). The simulator uses it for per-link latency classes; madsim's own latency is global.
 pub type PeerLatency = Arc<dyn Fn(&PeerNode, &PeerNode) -> Duration + Send + Sync>;
 
+/// Per outgoing peer link (local node, peer): a wrapper for every stream the link opens, or None.
+/// The simulator's hook for per-link latency (a delaying stream around the real one, so the link code
+/// is the production code); see [`crate::peer::stream::Connector::Wrapped`].
+pub type PeerStreamWrappers =
+    Arc<dyn Fn(&PeerNode, &PeerNode) -> Option<stream::StreamWrapper> + Send + Sync>;
+
 /// What a node takes besides its configuration.
 pub struct NodeOptions {
     /// Its clock.
     pub clock: SharedClock,
+    /// Wraps peer streams per link (simulator only; None in production).
+    pub peer_stream_wrapper: Option<PeerStreamWrappers>,
     /// Per-link extra latency (simulator only).
     pub peer_latency: Option<PeerLatency>,
     /// Told about every replicated request's decision (simulator checkers); None in production.
@@ -185,7 +213,13 @@ pub struct NodeOptions {
 impl NodeOptions {
     /// Production options: this clock, no hooks.
     pub fn new(clock: SharedClock) -> NodeOptions {
-        NodeOptions { clock, peer_latency: None, observer: None, injected_bug: None }
+        NodeOptions {
+            clock,
+            peer_stream_wrapper: None,
+            peer_latency: None,
+            observer: None,
+            injected_bug: None,
+        }
     }
 }
 
@@ -204,6 +238,12 @@ pub struct Decision {
     pub acknowledgements: Vec<NodeId>,
     /// True when the client got the replicas' reply, false for an error.
     pub succeeded: bool,
+    /// The client connection the request came on (its `CLIENT ID`).
+    pub connection_id: u64,
+    /// The request's 1-based position among the requests parsed on that connection (every request
+    /// counts, DYNO_CONFIG and proxy-answered ones included). Fragments of one multi-key request
+    /// share it.
+    pub request_sequence: u64,
 }
 
 /// Receives [`Decision`]s.
@@ -235,11 +275,11 @@ impl Node {
 
     /// [`Node::bind`] with the simulator's hooks.
     pub async fn bind_with(config: Config, options: NodeOptions) -> std::io::Result<Node> {
-        let NodeOptions { clock, peer_latency, observer, injected_bug } = options;
+        let NodeOptions { clock, peer_stream_wrapper, peer_latency, observer, injected_bug } = options;
         let topology = Topology::from_config(&config)
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
-        let client_listener = TcpListener::bind(config.listen.to_string()).await?;
-        let peer_listener = TcpListener::bind(config.dyn_listen.to_string()).await?;
+        let client_listener = bind_listener(&config.listen.to_string(), config.backlog).await?;
+        let peer_listener = bind_listener(&config.dyn_listen.to_string(), config.backlog).await?;
         let admin_listener = TcpListener::bind(config.stats_listen.to_string()).await?;
         let datastore = match (config.data_store, &config.server) {
             (DataStore::Redis, Some(server)) => Datastore::Redis(RedisPool::start(
@@ -263,7 +303,8 @@ impl Node {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
         };
         let peer_acceptor = stream::acceptor(&config).map_err(tls_error)?;
-        let peers = start_peer_links(&config, &topology).map_err(tls_error)?;
+        let peers =
+            start_peer_links(&config, &topology, peer_stream_wrapper.as_ref()).map_err(tls_error)?;
         let consistency =
             RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
         let shared = Arc::new(NodeShared {
@@ -339,8 +380,11 @@ impl Node {
                 _ = &mut shutdown => break,
                 accepted = client_listener.accept() => match accepted {
                     Ok((stream, _peer)) => {
-                        shared.stats.count_connect();
-                        tokio::spawn(crate::client::serve(stream, shared.clone()));
+                        if shared.stats.admit_connection(shared.config.client_connections) {
+                            tokio::spawn(crate::client::serve(stream, shared.clone()));
+                        } else {
+                            tokio::spawn(refuse_client(stream));
+                        }
                     }
                     Err(error) => {
                         tracing::warn!(%error, "accept failed");
@@ -354,11 +398,52 @@ impl Node {
     }
 }
 
+/// Answers a client over `client_connections` as Redis does, then closes its connection.
+async fn refuse_client(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let refusal = async {
+        stream.write_all(MAX_CLIENTS_REACHED).await?;
+        stream.flush().await
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(REFUSAL_WRITE_TIMEOUT_MS), refusal).await;
+}
+
+/// Binds a listener whose queue of pending connections holds `backlog` (the `backlog` key).
+#[cfg(not(madsim))]
+async fn bind_listener(address: &str, backlog: u32) -> std::io::Result<TcpListener> {
+    let mut last_error = None;
+    for address in tokio::net::lookup_host(address).await? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As TcpListener::bind does on Unix: a restarted node can bind while old connections linger.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address) {
+            Ok(()) => return socket.listen(backlog),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{address} resolves to no address"))
+    }))
+}
+
+/// Binds a listener. The simulator's (madsim's) network has no `TcpSocket` and no listen queue to
+/// size, so `backlog` has no simulated counterpart.
+#[cfg(madsim)]
+async fn bind_listener(address: &str, _backlog: u32) -> std::io::Result<TcpListener> {
+    TcpListener::bind(address).await
+}
+
 /// One link per other node: local-DC peers get `local_peer_connections`, remote ones
 /// `remote_peer_connections`.
 fn start_peer_links(
     config: &Config,
     topology: &Topology,
+    wrappers: Option<&PeerStreamWrappers>,
 ) -> Result<Vec<Option<PeerLink>>, stream::TlsSetupError> {
     let local = topology.local();
     let identity = NodeIdentity {
@@ -374,7 +459,10 @@ fn start_peer_links(
             if peer.is_local {
                 return Ok(None);
             }
-            let connector = stream::connector_for(config, local, peer)?;
+            let mut connector = stream::connector_for(config, local, peer)?;
+            if let Some(wrap) = wrappers.and_then(|wrappers| wrappers(local, peer)) {
+                connector = connector.wrapped(wrap);
+            }
             let connections = if peer.datacenter == local.datacenter {
                 config.local_peer_connections
             } else {
@@ -388,6 +476,7 @@ fn start_peer_links(
                 auto_eject: config.auto_eject_hosts,
                 failure_limit: config.server_failure_limit,
                 retry_timeout_ms: config.server_retry_timeout_ms,
+                heartbeat_timeout_ms: config.peer_heartbeat_timeout_ms,
             })))
         })
         .collect()

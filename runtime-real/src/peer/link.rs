@@ -8,6 +8,15 @@
 //!   `server_retry_timeout`): `Peer: Peer Node is down`;
 //! - the link's queue is full: the peer is too slow, treated as not connected.
 //!
+//! Link health (issue 7.4): each connection runs a [`Liveness`] failure detector. An idle connection
+//! pings its peer after a third of `peer_heartbeat_timeout` of silence; a connection that has heard
+//! nothing (no reply, no pong, no byte) for the whole `peer_heartbeat_timeout` is declared dead: its
+//! pending requests fail at once with `Peer Node is not connected`, it stops counting as connected (so
+//! new requests fail fast instead of each waiting out `timeout`), and it reconnects. A write the peer
+//! does not accept for as long counts the same way. Consecutive failures (lost connections, failed
+//! connects, and request timeouts reported through [`PeerLink::note_timeout`]) eject the peer after
+//! `server_failure_limit` when `auto_eject_hosts` is set; any reply resets the count.
+//!
 //! A dead or slow peer therefore never blocks requests that do not need it: each peer has its own
 //! bounded queue and tasks.
 
@@ -18,7 +27,10 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
-use dynomite_core::peer::{self, FailureKind, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION};
+use dynomite_core::peer::{
+    self, FailureKind, Liveness, LivenessAction, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION,
+};
+use futures_util::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -58,6 +70,8 @@ pub struct LinkSettings {
     pub failure_limit: u32,
     /// `server_retry_timeout`: how long an ejected peer stays down.
     pub retry_timeout_ms: u64,
+    /// `peer_heartbeat_timeout`: silence after which a connection is dead (pings after a third of it).
+    pub heartbeat_timeout_ms: u64,
 }
 
 /// Health of a peer as seen by this node, shared by its connection tasks.
@@ -74,13 +88,44 @@ impl LinkHealth {
     pub fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed) > 0
     }
+
+    /// One more consecutive failure (lost or refused connection, request timeout); ejects the peer for
+    /// `server_retry_timeout` once there are `server_failure_limit` of them under `auto_eject_hosts`.
+    fn record_failure(&self, settings: &LinkSettings, now_ms: u64) {
+        let failures = self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
+        if settings.auto_eject && failures >= settings.failure_limit.max(1) {
+            let until = if dynomite_core::mutant!(EjectedForever) {
+                u64::MAX // deliberately wrong: server_retry_timeout ignored, never readmitted
+            } else {
+                now_ms + settings.retry_timeout_ms
+            };
+            if self.ejected_until_ms.swap(until, Ordering::Relaxed) == 0 {
+                tracing::warn!(peer = %settings.address, failures, "peer ejected (auto_eject_hosts)");
+            }
+        }
+    }
+
+    /// A reply arrived: the failures are no longer consecutive.
+    fn record_success(&self) {
+        if self.consecutive_failures.load(Ordering::Relaxed) != 0 {
+            self.consecutive_failures.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// A connection is up: the failures end and an ejection is lifted.
+    fn record_connected(&self) {
+        self.consecutive_failures.store(0, Ordering::Relaxed);
+        if !dynomite_core::mutant!(EjectedForever) {
+            self.ejected_until_ms.store(0, Ordering::Relaxed);
+        }
+        self.connected.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// The links to one peer.
 pub struct PeerLink {
     settings: Arc<LinkSettings>,
     connections: Vec<mpsc::Sender<LinkRequest>>,
-    next: AtomicUsize,
     health: Arc<LinkHealth>,
     epoch: tokio::time::Instant,
     /// Set by the admin endpoint (`/peer/down/...`): treat the peer as down until reset.
@@ -106,14 +151,7 @@ impl PeerLink {
                 sender
             })
             .collect();
-        PeerLink {
-            settings,
-            connections,
-            next: AtomicUsize::new(0),
-            health,
-            epoch,
-            forced_down: Default::default(),
-        }
+        PeerLink { settings, connections, health, epoch, forced_down: Default::default() }
     }
 
     /// The peer's address.
@@ -145,27 +183,63 @@ impl PeerLink {
             || self.health.ejected_until_ms.load(Ordering::Relaxed) > now_ms
     }
 
-    /// Sends one request; the receiver yields its result. Fails at once when the peer cannot serve it.
-    pub fn call(&self, request: PeerRequest) -> oneshot::Receiver<ReplicaResult> {
-        let (reply, receiver) = oneshot::channel();
+    /// Hands one request to the connection chosen by `shard` (the key's token, so one key's requests
+    /// share one ordered connection) before returning; the returned [`PeerCall`] yields its result.
+    /// Fails at once when the peer cannot serve it (down, not connected, queue full).
+    pub fn call(&self, request: PeerRequest, shard: u32, timeout_ms: u64) -> PeerCall {
+        let failed =
+            |failure| PeerCall { state: PeerCallState::Done(ReplicaResult::Failed(failure)), timeout_ms };
         if self.is_down() {
-            let _ = reply.send(ReplicaResult::Failed(ReplicaFailure::PeerDown));
-            return receiver;
+            return failed(ReplicaFailure::PeerDown);
         }
         if !self.health.is_connected() {
-            let _ = reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
-            return receiver;
+            return failed(ReplicaFailure::PeerNotConnected);
         }
-        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
-        if let Err(error) = self.connections[index].try_send(LinkRequest { request, reply }) {
-            let request = match error {
-                mpsc::error::TrySendError::Full(request) | mpsc::error::TrySendError::Closed(request) => {
-                    request
-                }
-            };
-            let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
+        let (reply, receiver) = oneshot::channel();
+        let index = shard as usize % self.connections.len();
+        match self.connections[index].try_send(LinkRequest { request, reply }) {
+            Ok(()) => PeerCall { state: PeerCallState::Waiting(receiver), timeout_ms },
+            Err(_) => failed(ReplicaFailure::PeerNotConnected),
         }
-        receiver
+    }
+
+    /// A request to this peer timed out: one more consecutive failure toward `auto_eject_hosts`.
+    pub fn note_timeout(&self) {
+        let now_ms = self.epoch.elapsed().as_millis() as u64;
+        self.health.record_failure(&self.settings, now_ms);
+    }
+}
+
+/// A request handed to a peer link by [`PeerLink::call`]: already queued on its connection; only its
+/// result is awaited ([`PeerCall::result`]).
+pub struct PeerCall {
+    state: PeerCallState,
+    timeout_ms: u64,
+}
+
+enum PeerCallState {
+    /// Failed before it was queued.
+    Done(ReplicaResult),
+    /// Queued; the connection task sends the result.
+    Waiting(oneshot::Receiver<ReplicaResult>),
+}
+
+impl PeerCall {
+    /// The result, waiting at most the call's timeout; a timeout is reported to `link`
+    /// ([`PeerLink::note_timeout`]).
+    pub async fn result(self, link: &PeerLink) -> ReplicaResult {
+        let receiver = match self.state {
+            PeerCallState::Done(result) => return result,
+            PeerCallState::Waiting(receiver) => receiver,
+        };
+        match tokio::time::timeout(Duration::from_millis(self.timeout_ms), receiver).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
+            Err(_) => {
+                link.note_timeout();
+                ReplicaResult::Failed(ReplicaFailure::Timeout)
+            }
+        }
     }
 }
 
@@ -183,15 +257,13 @@ impl Connection {
             match self.connect().await {
                 Ok(stream) => {
                     backoff.reset();
-                    self.health.consecutive_failures.store(0, Ordering::Relaxed);
-                    self.health.ejected_until_ms.store(0, Ordering::Relaxed);
-                    self.health.connected.fetch_add(1, Ordering::Relaxed);
+                    self.health.record_connected();
                     tracing::info!(peer = %self.settings.address, "peer link up");
-                    let keep_running = multiplex(stream, &mut requests).await;
+                    let keep_running = self.multiplex(stream, &mut requests).await;
                     self.health.connected.fetch_sub(1, Ordering::Relaxed);
                     tracing::warn!(peer = %self.settings.address, "peer link lost");
-                    if !keep_running {
-                        return;
+                    if !keep_running || dynomite_core::mutant!(LinkNeverReconnects) {
+                        return; // the mutant: deliberately wrong, a lost link stays down forever
                     }
                     self.record_failure();
                 }
@@ -210,13 +282,12 @@ impl Connection {
     }
 
     fn record_failure(&self) {
-        let failures = self.health.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.settings.auto_eject && failures >= self.settings.failure_limit.max(1) {
-            let until = self.epoch.elapsed().as_millis() as u64 + self.settings.retry_timeout_ms;
-            if self.health.ejected_until_ms.swap(until, Ordering::Relaxed) == 0 {
-                tracing::warn!(peer = %self.settings.address, failures, "peer ejected (auto_eject_hosts)");
-            }
-        }
+        self.health.record_failure(&self.settings, self.now_ms());
+    }
+
+    /// Milliseconds since the link's epoch (the clock of ejection and liveness).
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
     }
 
     async fn connect(&self) -> std::io::Result<PeerStream> {
@@ -237,45 +308,105 @@ impl Connection {
     }
 }
 
-/// Runs one connection until it breaks (true: reconnect) or the link is dropped (false). Pending
-/// requests of a broken connection learn it when their reply senders are dropped.
-async fn multiplex(mut stream: PeerStream, requests: &mut mpsc::Receiver<LinkRequest>) -> bool {
-    let mut pending: BTreeMap<u64, oneshot::Sender<ReplicaResult>> = BTreeMap::new();
-    let mut next_request_id: u64 = 1;
-    let mut read_buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
-    let mut write_buffer = BytesMut::with_capacity(16 * 1024);
-    loop {
-        if pending.len() >= IN_FLIGHT_MAX {
-            pending.retain(|_, reply| !reply.is_closed()); // callers that timed out
-        }
-        let can_send = pending.len() < IN_FLIGHT_MAX;
-        tokio::select! {
-            biased;
-            read = stream.read_buf(&mut read_buffer) => {
-                match read {
-                    Ok(0) | Err(_) => return true,
-                    Ok(_) => {}
-                }
-                if !deliver_replies(&mut read_buffer, &mut pending) {
-                    return true;
-                }
-                read_buffer.reserve(READ_CHUNK_BYTES);
+impl Connection {
+    /// Runs one connection until it breaks or goes silent (true: reconnect) or the link is dropped
+    /// (false). Pending requests of a broken connection fail at once: their reply senders are dropped
+    /// with `pending`, which callers see as `Peer Node is not connected`.
+    async fn multiplex(&self, mut stream: PeerStream, requests: &mut mpsc::Receiver<LinkRequest>) -> bool {
+        let mut pending: BTreeMap<u64, oneshot::Sender<ReplicaResult>> = BTreeMap::new();
+        let mut next_request_id: u64 = 1;
+        let mut read_buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
+        let mut write_buffer = BytesMut::with_capacity(16 * 1024);
+        let mut liveness = Liveness::new(self.now_ms(), self.settings.heartbeat_timeout_ms);
+        let stall_ms = liveness.timeout_ms();
+        let check = tokio::time::sleep_until(self.at(liveness.next_check_ms()));
+        tokio::pin!(check);
+        loop {
+            if pending.len() >= IN_FLIGHT_MAX {
+                pending.retain(|_, reply| !reply.is_closed()); // callers that timed out
             }
-            request = requests.recv(), if can_send => {
-                let Some(request) = request else { return false };
-                write_buffer.clear();
-                queue_request(request, &mut next_request_id, &mut pending, &mut write_buffer);
-                while write_buffer.len() < WRITE_BATCH_BYTES_MAX && pending.len() < IN_FLIGHT_MAX {
-                    match requests.try_recv() {
-                        Ok(request) => queue_request(request, &mut next_request_id, &mut pending, &mut write_buffer),
-                        Err(_) => break,
+            let can_send = pending.len() < IN_FLIGHT_MAX;
+            tokio::select! {
+                biased;
+                read = stream.read_buf(&mut read_buffer) => {
+                    match read {
+                        Ok(0) | Err(_) => return true,
+                        Ok(_) => liveness.heard(self.now_ms()),
+                    }
+                    match deliver_replies(&mut read_buffer, &mut pending) {
+                        Delivered::Malformed => return true,
+                        Delivered::Replies => self.health.record_success(),
+                        Delivered::Nothing => {}
+                    }
+                    read_buffer.reserve(READ_CHUNK_BYTES);
+                }
+                _ = &mut check => {
+                    match liveness.poll(self.now_ms()) {
+                        LivenessAction::Dead { silent_ms } => {
+                            tracing::warn!(
+                                peer = %self.settings.address,
+                                silent_ms,
+                                pending = pending.len(),
+                                "peer link silent for peer_heartbeat_timeout; failing its requests and reconnecting"
+                            );
+                            return true;
+                        }
+                        LivenessAction::Ping { nonce } => {
+                            write_buffer.clear();
+                            peer::encode(&PeerMessage::Ping { nonce }, &mut write_buffer);
+                            if write_within(&mut stream, &write_buffer, stall_ms).await.is_err() {
+                                return true;
+                            }
+                        }
+                        LivenessAction::Wait => {}
+                    }
+                    check.as_mut().reset(self.at(liveness.next_check_ms()));
+                }
+                request = requests.recv(), if can_send => {
+                    let Some(request) = request else { return false };
+                    write_buffer.clear();
+                    queue_request(request, &mut next_request_id, &mut pending, &mut write_buffer);
+                    while write_buffer.len() < WRITE_BATCH_BYTES_MAX && pending.len() < IN_FLIGHT_MAX {
+                        match requests.try_recv() {
+                            Ok(request) => queue_request(request, &mut next_request_id, &mut pending, &mut write_buffer),
+                            Err(_) => break,
+                        }
+                    }
+                    if write_within(&mut stream, &write_buffer, stall_ms).await.is_err() {
+                        return true;
                     }
                 }
-                if stream.write_all(&write_buffer).await.is_err() || stream.flush().await.is_err() {
-                    return true;
-                }
             }
         }
+    }
+
+    /// The instant `ms` milliseconds after the link's epoch.
+    fn at(&self, ms: u64) -> tokio::time::Instant {
+        self.epoch + Duration::from_millis(ms)
+    }
+}
+
+/// Writes all of `bytes` and flushes. Fails when the peer accepts nothing for `stall_ms`: a peer that
+/// stopped reading is as silent as one that stopped answering. (The common case, a socket with room,
+/// completes on the first poll without arming a timer.)
+async fn write_within(stream: &mut PeerStream, mut bytes: &[u8], stall_ms: u64) -> std::io::Result<()> {
+    let stall = Duration::from_millis(stall_ms);
+    let stalled = || {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, "peer accepted no bytes for peer_heartbeat_timeout")
+    };
+    while !bytes.is_empty() {
+        let written = match stream.write(bytes).now_or_never() {
+            Some(result) => result?,
+            None => tokio::time::timeout(stall, stream.write(bytes)).await.map_err(|_| stalled())??,
+        };
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[written..];
+    }
+    match stream.flush().now_or_never() {
+        Some(result) => result,
+        None => tokio::time::timeout(stall, stream.flush()).await.map_err(|_| stalled())?,
     }
 }
 
@@ -313,28 +444,41 @@ fn failure_from_wire(kind: FailureKind, message: String) -> ReplicaFailure {
     }
 }
 
-/// Hands every complete reply in `buffer` to its caller. False on a malformed stream.
+/// What [`deliver_replies`] found.
+enum Delivered {
+    /// At least one reply or failure frame (the peer answers requests).
+    Replies,
+    /// Only pongs or partial frames.
+    Nothing,
+    /// A malformed frame: the connection must close.
+    Malformed,
+}
+
+/// Hands every complete reply in `buffer` to its caller.
 fn deliver_replies(
     buffer: &mut BytesMut,
     pending: &mut BTreeMap<u64, oneshot::Sender<ReplicaResult>>,
-) -> bool {
+) -> Delivered {
+    let mut delivered = Delivered::Nothing;
     loop {
         match peer::decode(buffer) {
             Ok(Some(PeerMessage::Response { request_id, reply })) => {
+                delivered = Delivered::Replies;
                 if let Some(sender) = pending.remove(&request_id) {
                     let _ = sender.send(ReplicaResult::Reply(reply));
                 }
             }
             Ok(Some(PeerMessage::Failure { request_id, kind, message })) => {
+                delivered = Delivered::Replies;
                 if let Some(sender) = pending.remove(&request_id) {
                     let _ = sender.send(ReplicaResult::Failed(failure_from_wire(kind, message)));
                 }
             }
             Ok(Some(_)) => {} // Hello, Pong, Gossip: nothing to deliver on an outgoing link
-            Ok(None) => return true,
+            Ok(None) => return delivered,
             Err(error) => {
                 tracing::error!(%error, "malformed frame from peer; closing the link");
-                return false;
+                return Delivered::Malformed;
             }
         }
     }

@@ -2,27 +2,50 @@
 //! coordinates inside this datacenter for forwards from remote datacenters.
 //!
 //! Each connection has a reader that decodes frames and queues reply handles, and a writer that
-//! resolves them in order and sends `Response`/`Failure` frames tagged with the request id. A malformed
-//! frame closes only that connection.
+//! resolves them and sends `Response`/`Failure` frames tagged with the request id. A malformed frame
+//! closes only that connection.
+//!
+//! The replica side trusts nothing (issue 7.5):
+//! - every received request is resolved against the command table ([`admit`]) and refused with a
+//!   `Failure { InvalidRequest }` frame when a client connection would refuse it (empty, unknown,
+//!   wrong arity, unparseable keys, blocking, MULTI, SUBSCRIBE, ...) or when only the proxy answers it
+//!   (`CLIENT REPLY`, `HELLO`, `AUTH`, `SELECT`, `QUIT`, ...): a peer cannot desynchronize a datastore
+//!   connection;
+//! - a frame's buffer grows as its bytes arrive (the decoder never reserves the length a header
+//!   claims);
+//! - forwards from a remote datacenter are bounded per connection: at most
+//!   [`FORWARDS_IN_FLIGHT_MAX`] are coordinated at once, and the reader stops reading the connection
+//!   until one finishes (backpressure, no task per forward).
+//!
+//! Order: each request is handed to the datastore (`Request`) or planned and enqueued on the
+//! datacenter's replicas (`ForwardToDatacenter`, [`forward`]) synchronously, in arrival order; only the
+//! replies are awaited by the writer. Datastore results are written in queue order, forwards as they
+//! complete (they wait on other nodes and must not hold back the replies behind them), and `Pong`
+//! at once, ahead of replies still being waited for, so that a busy peer still answers heartbeats.
 
+use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
 use dynomite_core::peer::{self, FailureKind, PeerMessage, PEER_PROTOCOL_VERSION};
+use dynomite_core::request::{KeyHasher, Kind, Request};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::stream::{placement_link_is_encrypted, Acceptor, PeerStream, Transport};
-use crate::coordinator::{coordinate_in_local_datacenter, datastore_result};
+use crate::coordinator::{datastore_result, forward, ResultFuture};
 use crate::node::NodeShared;
 
 /// Replies queued per peer connection before its reader pauses.
 const PEER_PIPELINE_DEPTH_MAX: usize = 8192;
+/// Remote-datacenter forwards coordinated at once per peer connection; the reader pauses at this many.
+pub const FORWARDS_IN_FLIGHT_MAX: usize = 64;
 /// Bytes read per call.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
 /// Bytes gathered before a write when several replies are ready.
@@ -30,15 +53,16 @@ const WRITE_BATCH_BYTES_MAX: usize = 256 * 1024;
 /// Pause after a failed accept.
 const ACCEPT_RETRY_DELAY_MS: u64 = 50;
 
-type ResultFuture = Pin<Box<dyn Future<Output = ReplicaResult> + Send>>;
-
 /// One queued answer: its request id and the result on its way.
 enum Outgoing {
     /// A local datastore result: resolved in queue order (the datastore answers in order anyway).
     Result(u64, ResultFuture),
-    /// A result computed elsewhere (a datacenter forward, which waits on other nodes and must not hold
-    /// back the replies queued after it).
-    Ready(u64, ReplicaResult),
+    /// A datacenter forward, already enqueued on its replicas: resolved whenever it completes; holds
+    /// one of the connection's [`FORWARDS_IN_FLIGHT_MAX`] permits until then.
+    Forward(u64, ResultFuture, OwnedSemaphorePermit),
+    /// A request refused by [`admit`], with the error text.
+    Refused(u64, String),
+    /// A heartbeat answer.
     Pong(u64),
 }
 
@@ -78,6 +102,7 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
     let (mut read_half, write_half) = tokio::io::split(stream);
     let (queue, outgoing) = mpsc::channel(PEER_PIPELINE_DEPTH_MAX);
     let writer = tokio::spawn(write_results(write_half, outgoing));
+    let forwards = Arc::new(Semaphore::new(FORWARDS_IN_FLIGHT_MAX));
     let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
     let mut peer_name = String::from("unidentified peer");
     'connection: loop {
@@ -110,19 +135,28 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
                     }
                     continue;
                 }
-                PeerMessage::Request { request_id, protocol, args } => {
-                    let reply = node.datastore.call(&args, protocol);
-                    let future: ResultFuture = Box::pin(datastore_result(reply, protocol, node.timeout_ms()));
-                    Outgoing::Result(request_id, future)
-                }
+                PeerMessage::Request { request_id, protocol, args } => match admit(&node, args) {
+                    Ok(request) => {
+                        let reply = node.datastore.call(&request.args, protocol, request.shard());
+                        let future: ResultFuture =
+                            Box::pin(datastore_result(reply, protocol, node.timeout_ms()));
+                        Outgoing::Result(request_id, future)
+                    }
+                    Err(refusal) => Outgoing::Refused(request_id, refusal),
+                },
                 PeerMessage::ForwardToDatacenter { request_id, protocol, consistency, args } => {
-                    let future = coordinate_in_local_datacenter(node.clone(), args, protocol, consistency);
-                    let queue = queue.clone();
-                    tokio::spawn(async move {
-                        let result = future.await;
-                        let _ = queue.send(Outgoing::Ready(request_id, result)).await;
-                    });
-                    continue;
+                    match admit(&node, args) {
+                        Ok(request) => {
+                            // Backpressure: with FORWARDS_IN_FLIGHT_MAX forwards pending, stop reading
+                            // this connection until one completes (the semaphore is never closed).
+                            let Ok(permit) = forwards.clone().acquire_owned().await else {
+                                break 'connection;
+                            };
+                            let future = forward(&node, request.args, protocol, consistency);
+                            Outgoing::Forward(request_id, future, permit)
+                        }
+                        Err(refusal) => Outgoing::Refused(request_id, refusal),
+                    }
                 }
                 PeerMessage::Ping { nonce } => Outgoing::Pong(nonce),
                 PeerMessage::Response { .. } | PeerMessage::Failure { .. } | PeerMessage::Pong { .. } => {
@@ -144,34 +178,143 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
     let _ = writer.await;
 }
 
+/// Resolves a peer's request against the command table, as a client connection's would be. Refused
+/// (Redis's error text): what a client connection refuses (empty request, unknown command or
+/// subcommand, wrong arity, keys that cannot be parsed, `Routing::Unsupported`: blocking commands,
+/// MULTI/EXEC, Pub/Sub, MONITOR, ...) and what only the proxy answers (`Routing::Proxy`: CLIENT,
+/// HELLO, AUTH, SELECT, QUIT, RESET, ...), which would change the state of a shared datastore
+/// connection.
+fn admit(node: &NodeShared, args: Vec<Bytes>) -> Result<Request, String> {
+    let hasher = KeyHasher { algorithm: node.config.hash, tag: node.config.hash_tag };
+    let refused = |text: String| {
+        node.stats.count_rejected();
+        text
+    };
+    let request = Request::resolve(args, &hasher)
+        .map_err(|error| refused(String::from_utf8_lossy(&error.message()).into_owned()))?;
+    if request.kind == Kind::Proxy {
+        return Err(refused(format!(
+            "ERR '{}' is answered by each node's proxy and is never sent to a peer",
+            request.spec.name.replace('|', " ").to_ascii_lowercase()
+        )));
+    }
+    Ok(request)
+}
+
+/// Writes the answers of one connection: datastore results in queue order, forwards as they complete,
+/// refusals and pongs at once. Never more than [`PEER_PIPELINE_DEPTH_MAX`] datastore results are held
+/// (beyond that the queue fills and the reader pauses).
 async fn write_results(mut socket: WriteHalf<PeerStream>, mut outgoing: mpsc::Receiver<Outgoing>) {
+    let mut answers = Answers::default();
     let mut out = BytesMut::with_capacity(16 * 1024);
-    while let Some(first) = outgoing.recv().await {
-        let mut next = Some(first);
-        while let Some(item) = next.take() {
-            let message = match item {
-                Outgoing::Pong(nonce) => PeerMessage::Pong { nonce },
-                Outgoing::Ready(request_id, result) => result_message(request_id, result),
-                Outgoing::Result(request_id, future) => {
-                    if !out.is_empty()
-                        && (socket.write_all(&out).await.is_err() || socket.flush().await.is_err())
-                    {
-                        return;
+    let mut closed = false;
+    loop {
+        // Everything that is ready now, without waiting, into one write.
+        while out.len() < WRITE_BATCH_BYTES_MAX {
+            let mut progressed = answers.take_ready(&mut out);
+            while !closed && answers.in_order.len() < PEER_PIPELINE_DEPTH_MAX {
+                match outgoing.try_recv() {
+                    Ok(item) => {
+                        answers.accept(item, &mut out);
+                        progressed = true;
                     }
-                    out.clear();
-                    result_message(request_id, future.await)
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => closed = true,
                 }
-            };
-            peer::encode(&message, &mut out);
-            if out.len() >= WRITE_BATCH_BYTES_MAX {
+            }
+            if !progressed {
                 break;
             }
-            next = outgoing.try_recv().ok();
         }
-        if socket.write_all(&out).await.is_err() || socket.flush().await.is_err() {
+        if !out.is_empty() {
+            if socket.write_all(&out).await.is_err() || socket.flush().await.is_err() {
+                return;
+            }
+            out.clear();
+            continue;
+        }
+        if closed && answers.is_empty() {
             return;
         }
-        out.clear();
+        let room = answers.in_order.len() < PEER_PIPELINE_DEPTH_MAX;
+        tokio::select! {
+            biased;
+            Some((request_id, result)) = answers.forwards.next(), if !answers.forwards.is_empty() => {
+                peer::encode(&result_message(request_id, result), &mut out);
+            }
+            result = head(&mut answers.in_order), if !answers.in_order.is_empty() => {
+                if let Some((request_id, _)) = answers.in_order.pop_front() {
+                    peer::encode(&result_message(request_id, result), &mut out);
+                }
+            }
+            item = outgoing.recv(), if !closed && room => match item {
+                Some(item) => answers.accept(item, &mut out),
+                None => closed = true,
+            },
+        }
+    }
+}
+
+/// A forward on its way: its request id and result; the permit is released when it completes.
+type ForwardFuture = std::pin::Pin<Box<dyn Future<Output = (u64, ReplicaResult)> + Send>>;
+
+/// The answers a connection's writer is waiting for.
+#[derive(Default)]
+struct Answers {
+    /// Datastore results, written in this order.
+    in_order: VecDeque<(u64, ResultFuture)>,
+    /// Forwards, written as they complete.
+    forwards: FuturesUnordered<ForwardFuture>,
+}
+
+impl Answers {
+    /// Queues `item`, or encodes it into `out` when it needs no waiting.
+    fn accept(&mut self, item: Outgoing, out: &mut BytesMut) {
+        match item {
+            Outgoing::Result(request_id, future) => self.in_order.push_back((request_id, future)),
+            Outgoing::Forward(request_id, future, permit) => self.forwards.push(Box::pin(async move {
+                let result = future.await;
+                drop(permit);
+                (request_id, result)
+            })),
+            Outgoing::Refused(request_id, message) => peer::encode(
+                &PeerMessage::Failure { request_id, kind: FailureKind::InvalidRequest, message },
+                out,
+            ),
+            Outgoing::Pong(nonce) => peer::encode(&PeerMessage::Pong { nonce }, out),
+        }
+    }
+
+    /// Encodes every answer that is complete now (datastore results only from the front of the queue).
+    /// True when at least one was.
+    fn take_ready(&mut self, out: &mut BytesMut) -> bool {
+        let mut progressed = false;
+        while let Some((request_id, future)) = self.in_order.front_mut() {
+            let request_id = *request_id;
+            let Some(result) = future.now_or_never() else { break };
+            self.in_order.pop_front();
+            peer::encode(&result_message(request_id, result), out);
+            progressed = true;
+        }
+        while !self.forwards.is_empty() {
+            let Some(Some((request_id, result))) = self.forwards.next().now_or_never() else { break };
+            peer::encode(&result_message(request_id, result), out);
+            progressed = true;
+        }
+        progressed
+    }
+
+    fn is_empty(&self) -> bool {
+        self.in_order.is_empty() && self.forwards.is_empty()
+    }
+}
+
+/// The result of the oldest queued datastore request (pending forever when there is none; the caller
+/// only polls it when there is one).
+async fn head(in_order: &mut VecDeque<(u64, ResultFuture)>) -> ReplicaResult {
+    match in_order.front_mut() {
+        Some((_, future)) => future.await,
+        None => std::future::pending().await,
     }
 }
 

@@ -8,6 +8,7 @@
 //! `TcpStream` cannot peek.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -34,6 +35,9 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> AsyncStream for T {}
 /// A peer connection, plain or encrypted.
 pub type PeerStream = Box<dyn AsyncStream>;
 
+/// Wraps a freshly opened peer stream (see [`Connector::Wrapped`]).
+pub type StreamWrapper = Arc<dyn Fn(PeerStream) -> PeerStream + Send + Sync>;
+
 /// How to open a connection to one peer.
 #[derive(Clone)]
 pub enum Connector {
@@ -46,24 +50,53 @@ pub enum Connector {
         /// The name the peer's certificate must carry ([`PEER_SERVER_NAME`]).
         server_name: ServerName<'static>,
     },
+    /// `base`, then `wrap` applied to the stream it opened. The simulator's hook (per-link latency
+    /// as a delaying stream, `NodeOptions::peer_stream_wrapper`), so simulated links run exactly the
+    /// production link code over a slower stream; never built in production.
+    Wrapped {
+        /// Plain or TLS (never itself wrapped: see [`Connector::wrapped`]).
+        base: Box<Connector>,
+        /// Applied to every stream `base` opens.
+        wrap: StreamWrapper,
+    },
 }
 
 impl Connector {
     /// Connects to `address` (`host:port`), completing the TLS handshake when encrypted.
     pub async fn connect(&self, address: &str) -> std::io::Result<PeerStream> {
+        let (base, wrap) = match self {
+            Connector::Wrapped { base, wrap } => (&**base, Some(wrap)),
+            other => (other, None),
+        };
         let stream = TcpStream::connect(address).await?;
         stream.set_nodelay(true)?;
-        match self {
-            Connector::Plain => Ok(Box::new(stream)),
+        let stream: PeerStream = match base {
             Connector::Tls { connector, server_name } => {
-                Ok(Box::new(connector.connect(server_name.clone(), stream).await?))
+                Box::new(connector.connect(server_name.clone(), stream).await?)
             }
-        }
+            Connector::Plain | Connector::Wrapped { .. } => Box::new(stream),
+        };
+        Ok(match wrap {
+            Some(wrap) => wrap(stream),
+            None => stream,
+        })
+    }
+
+    /// This connector with `wrap` applied to every stream it opens (replacing an earlier wrapper).
+    pub fn wrapped(self, wrap: StreamWrapper) -> Connector {
+        let base = match self {
+            Connector::Wrapped { base, .. } => base,
+            other => Box::new(other),
+        };
+        Connector::Wrapped { base, wrap }
     }
 
     /// Whether links opened by this connector are encrypted.
     pub fn is_encrypted(&self) -> bool {
-        matches!(self, Connector::Tls { .. })
+        match self {
+            Connector::Wrapped { base, .. } => base.is_encrypted(),
+            other => matches!(other, Connector::Tls { .. }),
+        }
     }
 }
 
