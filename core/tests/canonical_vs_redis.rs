@@ -14,8 +14,9 @@ use dynomite_core::command::{self, CommandSpec};
 use dynomite_core::resp::{parse_frame, Frame, Protocol};
 use dynomite_testkit::{RedisServer, RespConn};
 
-/// Members per set and fields per hash: above Redis's listpack/intset limits (128 entries, 512
-/// integers), so both are real hash tables.
+/// Members per set and fields per hash: above `hash-max-listpack-entries` (512 in Debian's
+/// redis-server 7.0, 128 in redis.conf), so both are real hash tables (a set of non-integer strings is
+/// one at any size in Redis 7.0).
 const MEMBER_COUNT: usize = 600;
 
 fn spec(name: &str) -> &'static CommandSpec {

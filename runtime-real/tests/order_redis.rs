@@ -31,9 +31,11 @@ const CASE_KEYS: u64 = 5;
 const LEVELS: [&str; 3] = ["dc_one", "dc_quorum", "dc_safe_quorum"];
 /// Pool sizes: datastore connections and peer connections per link.
 const POOLS: [usize; 2] = [1, 4];
-/// Members of the set and fields of the hash in the unordered-reply test: above Redis's listpack and
-/// intset limits (128 entries), so each Redis keeps a real hash table.
-const UNORDERED_MEMBERS: usize = 300;
+/// Members of the set and fields of the hash in the unordered-reply test (issue 7 asks for ≥ 200):
+/// above `hash-max-listpack-entries` (512 in Debian's redis-server 7.0, 128 in redis.conf), so each
+/// Redis keeps a real hash table for the hash too (a listpack lists fields in insertion order, the
+/// same on every replica). A set of non-integer strings is a hash table at any size in Redis 7.0.
+const UNORDERED_MEMBERS: usize = 600;
 /// How long replication to the third rack gets before the unordered test gives up.
 const SETTLE_TIMEOUT_MS: u64 = 20_000;
 
@@ -231,22 +233,30 @@ fn smembers_and_hgetall_of_hash_tables_work_at_dc_safe_quorum() {
         assert!(full, "node {owner}'s Redis never held all {UNORDERED_MEMBERS} members");
     }
 
-    // The premise: the replicas' bytes differ. Each Redis seeds its dict hash randomly at startup, so
-    // equal insertions usually give different orders; if they happen to agree, one replica is rebuilt
-    // directly in another order (the proxy cannot make replicas insert differently).
+    // The premise: the replicas' bytes differ. Each Redis seeds its dict hash function randomly at
+    // startup, so the same insertions give different hash-table orders; should two replicas agree
+    // anyway, one replica is rebuilt directly in another order (through the proxy every replica sees
+    // the same insertions in the same order).
     let raw = |request: &str| -> Vec<Vec<u8>> {
         owners.iter().map(|&owner| call(&mut cluster.redis(owner), &words(request))).collect()
     };
     let smembers = format!("SMEMBERS {set}");
     let hgetall = format!("HGETALL {hash}");
-    let all_equal = |replies: &[Vec<u8>]| replies.windows(2).all(|pair| pair[0] == pair[1]);
-    if all_equal(&raw(&smembers)) || all_equal(&raw(&hgetall)) {
-        eprintln!("the replicas listed the members in one order; rebuilding node {}'s copy", owners[1]);
-        rebuild_in_another_order(&mut cluster.redis(owners[1]), set, hash);
-    }
+    // Pairwise: with two identical replicas of three, a byte-for-byte quorum would pass anyway.
+    let first_repeat = |replies: &[Vec<u8>]| (1..replies.len()).find(|&j| replies[..j].contains(&replies[j]));
     for request in [&smembers, &hgetall] {
-        let replies = raw(request);
-        assert!(!all_equal(&replies), "{request}: the replicas' byte replies differ (the premise)");
+        while let Some(repeat) = first_repeat(&raw(request)) {
+            eprintln!(
+                "{request}: node {}'s Redis lists an order another replica lists; rebuilding it",
+                owners[repeat]
+            );
+            rebuild_in_another_order(&mut cluster.redis(owners[repeat]), set, hash);
+            let rebuilt = raw(request);
+            assert!(
+                rebuilt[..repeat].iter().all(|other| *other != rebuilt[repeat]),
+                "{request}: a rebuilt replica still lists the order of another"
+            );
+        }
     }
 
     for protocol in [Protocol::Resp2, Protocol::Resp3] {
