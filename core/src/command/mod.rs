@@ -28,6 +28,10 @@
 //!   FAILOVER, ACL, module loading, SCRIPT DEBUG, and CONFIG SET/REWRITE (they would change one
 //!   datastore of the cluster only; configure every datastore directly). CONFIG GET/RESETSTAT go to
 //!   the local datastore.
+//! - Reply order ([`CommandSpec::reply_order`]) comes from Redis 7's tips: `nondeterministic_output_order`
+//!   replies (SMEMBERS, HGETALL, KEYS, ...) are compared as multisets at the quorum levels (see
+//!   [`crate::cluster::canonical_reply`]); `nondeterministic_output` replies (SRANDMEMBER, SPOP, TTL,
+//!   SCAN, ...) cannot be compared between replicas at all.
 //! - SELECT is answered by the proxy (SELECT 0 succeeds, other databases are refused).
 //! - FLUSHALL, FLUSHDB, SCRIPT LOAD/FLUSH/EXISTS and FUNCTION LOAD/DELETE/FLUSH/RESTORE go to every
 //!   node ([`Routing::Broadcast`]); KEYS, SCAN, DBSIZE, RANDOMKEY go over the local rack
