@@ -129,12 +129,19 @@ pub fn forward(
     protocol: Protocol,
     consistency: Consistency,
 ) -> ResultFuture {
-    let request = match Request::resolve(args, &key_hasher(node)) {
-        Ok(request) => request,
-        Err(error) => {
-            return Box::pin(std::future::ready(ReplicaResult::Reply(error.to_frame().to_bytes(protocol))))
-        }
-    };
+    match Request::resolve(args, &key_hasher(node)) {
+        Ok(request) => forward_request(node, request, protocol, consistency),
+        Err(error) => Box::pin(std::future::ready(ReplicaResult::Reply(error.to_frame().to_bytes(protocol)))),
+    }
+}
+
+/// [`forward`] for a request the receiver has resolved already.
+pub fn forward_request(
+    node: &Arc<NodeShared>,
+    request: Request,
+    protocol: Protocol,
+    consistency: Consistency,
+) -> ResultFuture {
     let tag = RequestTag::default();
     let routed = match (request.kind, request.token) {
         (Kind::SingleKey | Kind::SameNode(_), Some(token)) => {
