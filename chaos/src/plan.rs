@@ -9,6 +9,7 @@ use crate::kind::PlanKind;
 use crate::knobs::{child_rng, Knobs};
 use crate::shape::Shape;
 use crate::skew::Skew;
+use crate::state::FaultState;
 use crate::swarm;
 
 /// A complete, replayable schedule of faults for one fault phase.
@@ -27,6 +28,8 @@ pub struct FaultPlan {
     pub events: Vec<FaultEvent>,
     /// When the fault phase ends and everything is healed (the fault phase length).
     pub heal_at_ms: u64,
+    /// The cluster shape it was drawn for (None for hand-built plans: no episodes then).
+    pub shape: Option<Shape>,
 }
 
 impl FaultPlan {
@@ -39,6 +42,46 @@ impl FaultPlan {
         }
         line.push_str(&format!(" heal_at_ms={} events={}", self.heal_at_ms, self.events.len()));
         line
+    }
+
+    /// The plan's episodes, as ranges of event indexes: each starts on a healthy cluster and ends at the
+    /// first event after which everything is lifted again (wiped data aside). The final heal belongs
+    /// to none. Events of an unfinished episode (clock skew that is never reset) run to the heal.
+    pub fn episodes(&self) -> Vec<std::ops::Range<usize>> {
+        let Some(shape) = self.shape else { return Vec::new() };
+        let last = self.events.len().saturating_sub(1);
+        let mut state = FaultState::new(shape);
+        let mut episodes = Vec::new();
+        let mut start = 0;
+        for (index, event) in self.events[..last].iter().enumerate() {
+            if state.apply(event.at_ms, &event.fault).is_err() {
+                continue;
+            }
+            if state.is_healed() {
+                episodes.push(start..index + 1);
+                start = index + 1;
+            }
+        }
+        if start < last {
+            episodes.push(start..last);
+        }
+        episodes
+    }
+
+    /// This plan without the episodes numbered in `dropped` (0-based, as [`FaultPlan::episodes`]
+    /// lists them); unknown numbers are ignored. The final heal stays.
+    pub fn without_episodes(&self, dropped: &[usize]) -> FaultPlan {
+        let episodes = self.episodes();
+        let removed: Vec<std::ops::Range<usize>> =
+            dropped.iter().filter_map(|number| episodes.get(*number).cloned()).collect();
+        let events = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !removed.iter().any(|range| range.contains(index)))
+            .map(|(_, event)| event.clone())
+            .collect();
+        FaultPlan { events, ..self.clone() }
     }
 
     /// The value of a drawn knob, by its recorded name.
@@ -69,5 +112,5 @@ pub fn plan(kind: PlanKind, shape: &Shape, seed: u64, fault_phase_ms: u64) -> Fa
         }
     };
     events.push(FaultEvent::new(heal_at_ms, Fault::Heal));
-    FaultPlan { kind, seed, knobs: knobs.into_entries(), events, heal_at_ms }
+    FaultPlan { kind, seed, knobs: knobs.into_entries(), events, heal_at_ms, shape: Some(*shape) }
 }

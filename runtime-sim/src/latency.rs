@@ -1,17 +1,23 @@
-//! Per-link latency classes drawn once from the seed, turned into the node's `PeerLatency` hook.
+//! Per-link latency classes drawn once from the seed, applied as a delaying stream around each peer
+//! connection (the node's `peer_stream_wrapper` hook), so simulated links run the production link code.
 //!
-//! madsim applies one global latency to every packet; the harness sets it to the same-rack class and
-//! adds, per peer request, the extra delay that brings a link up to its class: cross rack, or the
-//! latency drawn for that pair of datacenters.
+//! madsim applies one global latency to every packet; the harness sets it to the same-rack class, and
+//! the wrapper adds, in each direction, the extra delay that brings a link up to its class: cross rack,
+//! or the latency drawn for that pair of datacenters.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dynomite::node::PeerLatency;
+use bytes::Bytes;
+use dynomite::node::PeerStreamWrappers;
+use dynomite::peer::stream::{PeerStream, StreamWrapper};
 use dynomite_core::ring::PeerNode;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::model::{datacenter_name, LatencyClasses};
 
@@ -63,14 +69,72 @@ impl LatencyTable {
         &self.cross_datacenter
     }
 
-    /// The node hook: the extra delay beyond madsim's global same-rack latency.
-    pub fn peer_latency(self: &Arc<Self>) -> PeerLatency {
+    /// The extra one-way delay of the link from `local` to `peer` beyond madsim's global same-rack
+    /// latency (zero within a rack).
+    pub fn extra_delay(&self, local: &PeerNode, peer: &PeerNode) -> Duration {
+        let total = self.one_way(&local.datacenter, &local.rack, &peer.datacenter, &peer.rack);
+        total.saturating_sub(self.classes.same_rack)
+    }
+
+    /// The node hook: links with an extra delay get a [`delayed`] stream (both directions), the others
+    /// their plain stream.
+    pub fn stream_wrappers(self: &Arc<Self>) -> PeerStreamWrappers {
         let table = self.clone();
         Arc::new(move |local: &PeerNode, peer: &PeerNode| {
-            let total = table.one_way(&local.datacenter, &local.rack, &peer.datacenter, &peer.rack);
-            total.saturating_sub(table.classes.same_rack)
+            let delay = table.extra_delay(local, peer);
+            (!delay.is_zero()).then(|| -> StreamWrapper { Arc::new(move |stream| delayed(stream, delay)) })
         })
     }
+}
+
+/// Bytes buffered between the link and the delaying pumps.
+const DELAY_BUFFER_BYTES: usize = 64 * 1024;
+/// Bytes read per chunk by a pump.
+const DELAY_CHUNK_BYTES: usize = 16 * 1024;
+
+/// `stream` with every byte delivered `one_way` later in each direction, order kept. Two pumps per
+/// direction (a reader stamping chunks, a writer releasing them at their time) so delay does not cut
+/// bandwidth; an end of stream or error on either side ends the other side too. Must run in a task of
+/// the node that owns the stream (the pumps die with its host).
+pub fn delayed(stream: PeerStream, one_way: Duration) -> PeerStream {
+    let (near, far) = tokio::io::duplex(DELAY_BUFFER_BYTES);
+    let (far_read, far_write) = tokio::io::split(far);
+    let (inner_read, inner_write) = tokio::io::split(stream);
+    pump(far_read, inner_write, one_way);
+    pump(inner_read, far_write, one_way);
+    Box::new(near)
+}
+
+/// Moves bytes from `from` to `to`, each chunk `delay` after it was read.
+fn pump<R, W>(mut from: R, mut to: W, delay: Duration)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (chunks, mut released) = mpsc::unbounded_channel::<(Instant, Bytes)>();
+    tokio::spawn(async move {
+        let mut buffer = vec![0u8; DELAY_CHUNK_BYTES];
+        loop {
+            match from.read(&mut buffer).await {
+                Ok(0) | Err(_) => return, // dropping `chunks` ends the writer after the last chunk
+                Ok(read) => {
+                    let chunk = Bytes::copy_from_slice(&buffer[..read]);
+                    if chunks.send((Instant::now() + delay, chunk)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some((due, chunk)) = released.recv().await {
+            tokio::time::sleep_until(due).await;
+            if to.write_all(&chunk).await.is_err() || to.flush().await.is_err() {
+                return;
+            }
+        }
+        let _ = to.shutdown().await;
+    });
 }
 
 #[cfg(test)]

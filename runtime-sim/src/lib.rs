@@ -7,7 +7,7 @@
 //! every random choice derived from one seed.
 //!
 //! - [`model`]: the shape, latency classes, seed, and the placement of every node (addresses, tokens).
-//! - [`latency`]: the latency table drawn from the seed and the node's per-peer latency hook.
+//! - [`latency`]: the latency table drawn from the seed and the delaying peer-stream wrapper.
 //! - [`skew_clock`]: the node clock whose offset the harness sets at runtime.
 //! - [`node_config`]: each node's Dynomite YAML.
 //! - `harness` (madsim only): `SimCluster` — build, kill, restart, isolate, skew, heal, read replicas.
@@ -27,7 +27,10 @@ pub mod skew_clock;
 mod harness;
 
 #[cfg(madsim)]
-pub use harness::{command_once, NodeHooks, RespClient, SimCluster, READY_TIMEOUT_MS, REQUEST_TIMEOUT_MS};
+pub use harness::{
+    command_once, ClusterDecisionObserver, LinkState, NodeHooks, RespClient, SimCluster, READY_TIMEOUT_MS,
+    REQUEST_TIMEOUT_MS,
+};
 
 pub use dynomite::node::Node;
 pub use dynomite_core::config::Consistency;

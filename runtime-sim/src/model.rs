@@ -83,10 +83,17 @@ pub struct SimConfig {
     pub write_consistency: Consistency,
     /// The one seed every random choice derives from (madsim's runtime and the harness's draws).
     pub seed: u64,
+    /// `datastore_connections` of every node (pool size; > 1 makes pool ordering bugs reachable).
+    pub datastore_connections: usize,
+    /// `local_peer_connections` of every node.
+    pub local_peer_connections: usize,
+    /// `remote_peer_connections` of every node.
+    pub remote_peer_connections: usize,
 }
 
 impl SimConfig {
-    /// A `datacenters × racks × nodes` cluster with default latencies, DC_ONE everywhere.
+    /// A `datacenters × racks × nodes` cluster with default latencies, DC_ONE everywhere, one
+    /// connection per pool and peer link.
     pub fn new(
         datacenters: usize,
         racks_per_datacenter: usize,
@@ -99,6 +106,9 @@ impl SimConfig {
             read_consistency: Consistency::DcOne,
             write_consistency: Consistency::DcOne,
             seed,
+            datastore_connections: 1,
+            local_peer_connections: 1,
+            remote_peer_connections: 1,
         }
     }
 }

@@ -36,13 +36,17 @@ pub fn node_yaml(simulation: &SimConfig, placements: &[Placement], index: usize)
     format!(
         "dyn_o_mite:\n  listen: 0.0.0.0:{CLIENT_PORT}\n  dyn_listen: 0.0.0.0:{PEER_PORT}\n  \
          stats_listen: 0.0.0.0:{STATS_PORT}\n  datacenter: {}\n  rack: {}\n  tokens: '{}'\n  \
-         data_store: 0\n  servers:\n  - {}:1\n{seeds}  read_consistency: {}\n  write_consistency: {}\n",
+         data_store: 0\n  servers:\n  - {}:1\n{seeds}  read_consistency: {}\n  write_consistency: {}\n  \
+         datastore_connections: {}\n  local_peer_connections: {}\n  remote_peer_connections: {}\n",
         me.address.datacenter,
         me.address.rack,
         join_tokens(&me.address.tokens),
         me.datastore_address(),
         simulation.read_consistency.config_name(),
         simulation.write_consistency.config_name(),
+        simulation.datastore_connections,
+        simulation.local_peer_connections,
+        simulation.remote_peer_connections,
     )
 }
 

@@ -1,92 +1,239 @@
-//! What workload clients record: every operation from invocation to its outcome.
+//! What workload clients record: every request from invocation to its outcome, with where it ran.
 //!
 //! Times are milliseconds of one clock shared by every client (the simulator's true time, never a
-//! skewed node clock), so "completed before invoked" compares real time across clients.
+//! skewed node clock), so "completed before invoked" compares real time across clients. Each
+//! operation is one request on one client connection: the connection's number in the run, the id
+//! the node gave it (`CLIENT ID`), the request's 1-based sequence on the connection (counting
+//! `DYNO_CONFIG` and `CLIENT ID`, as the node counts), and its pipeline batch and position, so the
+//! coordinator's decisions are found by (node, connection id, sequence).
 
 use bytes::Bytes;
 use dynomite_core::config::Consistency;
+use dynomite_core::resp::Frame;
 
-/// Whether an operation reads or writes its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    /// A read (`GET`).
-    Read,
-    /// A write (`SET`, or a delete when the written value is `None`).
-    Write,
+/// One command the workload sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `GET key`.
+    Get(Bytes),
+    /// `SET key value`.
+    Set(Bytes, Bytes),
+    /// `DEL key [key ...]`.
+    Del(Vec<Bytes>),
+    /// `INCR key`.
+    Incr(Bytes),
+    /// `APPEND key value`.
+    Append(Bytes, Bytes),
+    /// `EXPIRE key seconds`.
+    Expire(Bytes, u64),
+    /// `MGET key [key ...]`.
+    Mget(Vec<Bytes>),
+    /// `MSET key value [key value ...]`.
+    Mset(Vec<(Bytes, Bytes)>),
+    /// `HSET key field value`.
+    Hset(Bytes, Bytes, Bytes),
+    /// `HGET key field`.
+    Hget(Bytes, Bytes),
+    /// `HGETALL key`.
+    Hgetall(Bytes),
+    /// `SADD key member`.
+    Sadd(Bytes, Bytes),
+    /// `SREM key member`.
+    Srem(Bytes, Bytes),
+    /// `SMEMBERS key`.
+    Smembers(Bytes),
+    /// `SCAN cursor COUNT count` (one page of a cluster scan).
+    Scan {
+        /// The cursor sent.
+        cursor: Bytes,
+        /// The COUNT hint.
+        count: u64,
+        /// The scan this page belongs to (unique in the run).
+        scan: u64,
+    },
+}
+
+impl Command {
+    /// The request's arguments.
+    pub fn args(&self) -> Vec<Bytes> {
+        let word = Bytes::from_static;
+        match self {
+            Command::Get(key) => vec![word(b"GET"), key.clone()],
+            Command::Set(key, value) => vec![word(b"SET"), key.clone(), value.clone()],
+            Command::Del(keys) => std::iter::once(word(b"DEL")).chain(keys.iter().cloned()).collect(),
+            Command::Incr(key) => vec![word(b"INCR"), key.clone()],
+            Command::Append(key, value) => vec![word(b"APPEND"), key.clone(), value.clone()],
+            Command::Expire(key, seconds) => {
+                vec![word(b"EXPIRE"), key.clone(), Bytes::from(seconds.to_string())]
+            }
+            Command::Mget(keys) => std::iter::once(word(b"MGET")).chain(keys.iter().cloned()).collect(),
+            Command::Mset(pairs) => std::iter::once(word(b"MSET"))
+                .chain(pairs.iter().flat_map(|(key, value)| [key.clone(), value.clone()]))
+                .collect(),
+            Command::Hset(key, field, value) => {
+                vec![word(b"HSET"), key.clone(), field.clone(), value.clone()]
+            }
+            Command::Hget(key, field) => vec![word(b"HGET"), key.clone(), field.clone()],
+            Command::Hgetall(key) => vec![word(b"HGETALL"), key.clone()],
+            Command::Sadd(key, member) => vec![word(b"SADD"), key.clone(), member.clone()],
+            Command::Srem(key, member) => vec![word(b"SREM"), key.clone(), member.clone()],
+            Command::Smembers(key) => vec![word(b"SMEMBERS"), key.clone()],
+            Command::Scan { cursor, count, .. } => {
+                vec![word(b"SCAN"), cursor.clone(), word(b"COUNT"), Bytes::from(count.to_string())]
+            }
+        }
+    }
+
+    /// The command's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Get(_) => "GET",
+            Command::Set(..) => "SET",
+            Command::Del(_) => "DEL",
+            Command::Incr(_) => "INCR",
+            Command::Append(..) => "APPEND",
+            Command::Expire(..) => "EXPIRE",
+            Command::Mget(_) => "MGET",
+            Command::Mset(_) => "MSET",
+            Command::Hset(..) => "HSET",
+            Command::Hget(..) => "HGET",
+            Command::Hgetall(_) => "HGETALL",
+            Command::Sadd(..) => "SADD",
+            Command::Srem(..) => "SREM",
+            Command::Smembers(_) => "SMEMBERS",
+            Command::Scan { .. } => "SCAN",
+        }
+    }
+
+    /// True for commands that change data.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Command::Set(..)
+                | Command::Del(_)
+                | Command::Incr(_)
+                | Command::Append(..)
+                | Command::Expire(..)
+                | Command::Mset(_)
+                | Command::Hset(..)
+                | Command::Sadd(..)
+                | Command::Srem(..)
+        )
+    }
+
+    /// The keys the command touches, in argument order.
+    pub fn keys(&self) -> Vec<&Bytes> {
+        match self {
+            Command::Get(key)
+            | Command::Set(key, _)
+            | Command::Incr(key)
+            | Command::Append(key, _)
+            | Command::Expire(key, _)
+            | Command::Hset(key, ..)
+            | Command::Hget(key, _)
+            | Command::Hgetall(key)
+            | Command::Sadd(key, _)
+            | Command::Srem(key, _)
+            | Command::Smembers(key) => vec![key],
+            Command::Del(keys) | Command::Mget(keys) => keys.iter().collect(),
+            Command::Mset(pairs) => pairs.iter().map(|(key, _)| key).collect(),
+            Command::Scan { .. } => Vec::new(),
+        }
+    }
+
+    /// The string-register effect of the command on `key`, if it has one: `Some(Some(v))` sets `v`,
+    /// `Some(None)` deletes (DEL; EXPIRE is not a register write and answers `None`).
+    pub fn register_write(&self, key: &Bytes) -> Option<Option<&Bytes>> {
+        match self {
+            Command::Set(written, value) if written == key => Some(Some(value)),
+            Command::Del(keys) if keys.contains(key) => Some(None),
+            Command::Mset(pairs) => pairs.iter().find(|(written, _)| written == key).map(|(_, v)| Some(v)),
+            _ => None,
+        }
+    }
 }
 
 /// How an operation ended, as the client saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// The node answered with success.
-    Ok {
-        /// For reads, the value returned (`None` = nil); `None` for writes.
-        value: Option<Bytes>,
-        /// Node indexes of the replicas that acknowledged, when known; empty = not known.
-        acknowledged_by: Vec<usize>,
-    },
+    /// The node answered with a reply that is not an error.
+    Ok(Frame),
     /// The node answered with an error.
-    Failed {
-        /// The error text.
-        error: String,
-    },
+    Failed(String),
     /// No answer (timeout, connection lost): the operation may or may not have taken effect.
-    Indeterminate {
-        /// Why the outcome is unknown.
-        reason: String,
-    },
+    Indeterminate(String),
 }
 
-/// One client operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One client request.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
-    /// Unique id within the history.
+    /// Unique id within the history (invocation order).
     pub id: u64,
     /// The client that issued it.
     pub client: usize,
-    /// Read or write.
-    pub kind: OpKind,
-    /// The key.
-    pub key: Bytes,
-    /// For writes, the value written (`None` = delete); `None` for reads.
-    pub value: Option<Bytes>,
-    /// The consistency level the operation ran at.
+    /// The client connection it was sent on (unique in the run).
+    pub connection: u64,
+    /// The id the node gave that connection (`CLIENT ID`); 0 when it never answered.
+    pub connection_id: u64,
+    /// The request's 1-based sequence on the connection (`DYNO_CONFIG` is 1, `CLIENT ID` 2).
+    pub sequence: u64,
+    /// The connection's pipeline batch it was sent in (0-based).
+    pub batch: u64,
+    /// Its position in that batch (0-based).
+    pub position: usize,
+    /// The node the client talked to (the coordinator).
+    pub node: usize,
+    /// The connection's consistency level.
     pub consistency: Consistency,
-    /// When the client sent it, in ms of the shared clock.
+    /// What was sent.
+    pub command: Command,
+    /// When the client sent it (its batch), in ms of the shared clock.
     pub invoked_ms: u64,
     /// When the client got its outcome, in ms of the shared clock.
     pub completed_ms: u64,
-    /// The node the client talked to (the coordinator).
-    pub node: usize,
     /// How it ended.
     pub outcome: Outcome,
+    /// Per fragment (one for single-key commands), the node indexes of the deciding replicas that
+    /// acknowledged it, from the coordinator's decisions; empty when the coordinator made none (a
+    /// local DC_ONE read, a failed request).
+    pub acknowledged_by: Vec<Vec<usize>>,
 }
 
 impl Operation {
     /// True when the outcome is `Ok`.
     pub fn is_ok(&self) -> bool {
-        matches!(self.outcome, Outcome::Ok { .. })
+        matches!(self.outcome, Outcome::Ok(_))
     }
 
-    /// The value an `Ok` read returned (`Some(None)` = nil); `None` for writes and non-`Ok` reads.
-    pub fn read_value(&self) -> Option<Option<&Bytes>> {
-        match (&self.kind, &self.outcome) {
-            (OpKind::Read, Outcome::Ok { value, .. }) => Some(value.as_ref()),
+    /// The reply of an `Ok` operation.
+    pub fn reply(&self) -> Option<&Frame> {
+        match &self.outcome {
+            Outcome::Ok(frame) => Some(frame),
             _ => None,
         }
     }
 
-    /// The acknowledging replicas of an `Ok` operation, when known (non-empty).
-    pub fn acknowledgements(&self) -> Option<&[usize]> {
-        match &self.outcome {
-            Outcome::Ok { acknowledged_by, .. } if !acknowledged_by.is_empty() => Some(acknowledged_by),
+    /// For an `Ok` read of string `key` (GET, or MGET naming it), the value read (`Some(None)` = nil).
+    pub fn read_value(&self, key: &Bytes) -> Option<Option<&Bytes>> {
+        let reply = self.reply()?;
+        match (&self.command, reply) {
+            (Command::Get(read), Frame::Bulk(value)) if read == key => Some(Some(value)),
+            (Command::Get(read), Frame::Null) if read == key => Some(None),
+            (Command::Mget(keys), Frame::Array(items)) => {
+                let position = keys.iter().position(|read| read == key)?;
+                match items.get(position)? {
+                    Frame::Bulk(value) => Some(Some(value)),
+                    Frame::Null => Some(None),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }
 }
 
-/// Every operation of one run, in any order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Every operation of one run, sorted by invocation.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
     /// The operations.
     pub operations: Vec<Operation>,
@@ -97,11 +244,47 @@ impl History {
     pub fn new(operations: Vec<Operation>) -> History {
         History { operations }
     }
+}
 
-    /// The writes to `key`, in recorded order.
-    pub fn writes_to<'a>(&'a self, key: &'a Bytes) -> impl Iterator<Item = &'a Operation> + 'a {
-        self.operations
-            .iter()
-            .filter(move |operation| operation.kind == OpKind::Write && operation.key == *key)
+/// A key's family, from its prefix: which commands touch it and which checkers judge it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyFamily {
+    /// `s<n>`: shared string registers (GET, SET, DEL, MGET, MSET).
+    Shared,
+    /// `p<client>-<n>`: one client's own string registers.
+    Private,
+    /// `t<n>`: string registers that also get EXPIRE.
+    Expiring,
+    /// `l<dc>-<n>`: registers only safe-quorum connections of datacenter `dc` touch (linearizability).
+    Linear,
+    /// `c<n>`: counters (INCR).
+    Counter,
+    /// `a<n>`: append logs (APPEND).
+    Log,
+    /// `h<n>`: hashes.
+    Hash,
+    /// `z<n>`: sets.
+    Set,
+}
+
+impl KeyFamily {
+    /// The family of `key`, if it is a workload key.
+    pub fn of(key: &[u8]) -> Option<KeyFamily> {
+        Some(match key.first()? {
+            b's' => KeyFamily::Shared,
+            b'p' => KeyFamily::Private,
+            b't' => KeyFamily::Expiring,
+            b'l' => KeyFamily::Linear,
+            b'c' => KeyFamily::Counter,
+            b'a' => KeyFamily::Log,
+            b'h' => KeyFamily::Hash,
+            b'z' => KeyFamily::Set,
+            _ => return None,
+        })
+    }
+
+    /// True for families whose value is one string written whole (SET/MSET/DEL, EXPIRE).
+    pub fn is_register(self) -> bool {
+        matches!(self, KeyFamily::Shared | KeyFamily::Private | KeyFamily::Expiring | KeyFamily::Linear)
     }
 }

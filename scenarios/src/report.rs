@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use crate::checkers::Verdict;
 use crate::history::{History, Outcome};
+use crate::runner::coverage::Coverage;
+use crate::runner::PlanEdit;
 
 /// The command that builds the runner (madsim cfg, its own target dir, the optimized sim profile).
 pub const BUILD_COMMAND: &str =
@@ -36,9 +38,9 @@ impl OutcomeCounts {
         let mut counts = OutcomeCounts { total: history.operations.len(), ..OutcomeCounts::default() };
         for operation in &history.operations {
             match operation.outcome {
-                Outcome::Ok { .. } => counts.ok += 1,
-                Outcome::Failed { .. } => counts.failed += 1,
-                Outcome::Indeterminate { .. } => counts.indeterminate += 1,
+                Outcome::Ok(_) => counts.ok += 1,
+                Outcome::Failed(_) => counts.failed += 1,
+                Outcome::Indeterminate(_) => counts.indeterminate += 1,
             }
         }
         counts
@@ -60,18 +62,26 @@ pub struct RunReport {
     pub scenario: String,
     /// The seed.
     pub seed: u64,
-    /// The fault plan's knobs, one line (printed next to the seed).
+    /// The fault plan's knobs and the node tuning, one line (printed next to the seed).
     pub knobs: String,
-    /// The injected bug's command-line name, when one was switched on.
-    pub injected_bug: Option<String>,
+    /// The mutant switched on, if any.
+    pub mutant: Option<String>,
+    /// Changes made to the seed's run (shrinking).
+    pub edit: PlanEdit,
+    /// Episodes in the replayed plan.
+    pub episodes: usize,
     /// Faults applied, as `name ×count`, in first-applied order.
     pub faults: Vec<(String, usize)>,
     /// Operation counts.
     pub counts: OutcomeCounts,
-    /// Quorum operations whose acknowledging replicas could be attributed (see the runner).
+    /// Requests that got at least one coordinator decision.
     pub attributed_operations: usize,
+    /// Decisions that matched no recorded request.
+    pub orphan_decisions: usize,
     /// Every checker's verdict.
     pub verdicts: Vec<Verdict>,
+    /// Fault-space coverage of the run.
+    pub coverage: Coverage,
     /// Hash of the history (and decisions); equal for equal runs.
     pub trace_hash: u64,
     /// The judged history (acknowledgements attributed), for `--history`.
@@ -125,13 +135,16 @@ impl RunReport {
     pub fn render(&self) -> String {
         let mut text = self.summary();
         let _ = writeln!(text, "  knobs: {}", self.knobs);
-        if let Some(bug) = &self.injected_bug {
-            let _ = writeln!(text, "  injected bug: {bug}");
+        if let Some(mutant) = &self.mutant {
+            let _ = writeln!(text, "  mutant: {mutant}");
+        }
+        if !self.edit.is_empty() {
+            let _ = writeln!(text, "  edited run:{} ({} episodes left)", self.edit.flags(), self.episodes);
         }
         let _ = writeln!(
             text,
-            "  quorum operations with attributed acknowledgements: {}",
-            self.attributed_operations
+            "  requests with coordinator decisions: {} (decisions matching no request: {})",
+            self.attributed_operations, self.orphan_decisions
         );
         let _ = writeln!(text, "  trace hash: {:016x}", self.trace_hash);
         text
@@ -139,34 +152,54 @@ impl RunReport {
 
     /// One copy-pasteable line that rebuilds the runner and replays this seed.
     pub fn repro_command(&self) -> String {
-        repro_command(&self.scenario, self.seed, self.injected_bug.as_deref())
+        format!("{BUILD_COMMAND} && {}", self.run_command())
+    }
+
+    /// The runner command alone that replays this seed (mutant and edits included).
+    pub fn run_command(&self) -> String {
+        run_command(&self.scenario, self.seed, self.mutant.as_deref(), &self.edit)
+    }
+
+    /// The names of the hard verdicts that failed.
+    pub fn failed_checkers(&self) -> Vec<&'static str> {
+        self.verdicts.iter().filter(|verdict| verdict.fails_run()).map(|verdict| verdict.name).collect()
     }
 }
 
-/// The one-line repro for `scenario` at `seed` (with the injected bug's flag when one was on).
-pub fn repro_command(scenario: &str, seed: u64, injected_bug: Option<&str>) -> String {
-    let bug = injected_bug.map(|bug| format!(" --inject-bug {bug}")).unwrap_or_default();
-    format!("{BUILD_COMMAND} && {RUNNER_PATH} run --scenario {scenario} --seed {seed}{bug}")
+/// The runner command that replays `scenario` at `seed` with `mutant` and `edit`.
+pub fn run_command(scenario: &str, seed: u64, mutant: Option<&str>, edit: &PlanEdit) -> String {
+    let mutant = mutant.map(|mutant| format!(" --mutant {mutant}")).unwrap_or_default();
+    format!("{RUNNER_PATH} run --scenario {scenario} --seed {seed}{mutant}{}", edit.flags())
+}
+
+/// The one-line repro for `scenario` at `seed`: rebuild, then [`run_command`].
+pub fn repro_command(scenario: &str, seed: u64, mutant: Option<&str>, edit: &PlanEdit) -> String {
+    format!("{BUILD_COMMAND} && {}", run_command(scenario, seed, mutant, edit))
 }
 
 /// One line per operation, in invocation order (what `run --history` prints).
 pub fn history_lines(history: &History) -> String {
     let mut text = String::new();
     for operation in &history.operations {
-        let value = operation.value.as_ref().map(|value| String::from_utf8_lossy(value).into_owned());
+        let args: Vec<String> =
+            operation.command.args().iter().map(|arg| String::from_utf8_lossy(arg).into_owned()).collect();
         let _ = writeln!(
             text,
-            "  op {} client {} node {} {:?} {} {:?} at {} {}..{} ms -> {:?}",
+            "  op {} client {} node {} conn {} (id {}) seq {} batch {}#{} {} at {} {}..{} ms -> {:?} acks {:?}",
             operation.id,
             operation.client,
             operation.node,
-            operation.kind,
-            String::from_utf8_lossy(&operation.key),
-            value,
-            operation.consistency,
+            operation.connection,
+            operation.connection_id,
+            operation.sequence,
+            operation.batch,
+            operation.position,
+            args.join(" "),
+            operation.consistency.wire_name(),
             operation.invoked_ms,
             operation.completed_ms,
-            operation.outcome
+            operation.outcome,
+            operation.acknowledged_by
         );
     }
     text
@@ -213,11 +246,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repro_command_rebuilds_and_replays_the_seed_with_its_bug() {
-        let line = repro_command("gorilla", 42, Some("quorum-one-short"));
+    fn repro_command_rebuilds_and_replays_the_seed_with_its_mutant_and_edits() {
+        let edit = PlanEdit {
+            fault_phase_ms: Some(8000),
+            clients_per_datacenter: Some(1),
+            drop_episodes: vec![1, 3],
+        };
+        let line = repro_command("gorilla", 42, Some("quorum-one-short"), &edit);
         assert!(line.starts_with("RUSTFLAGS=\"--cfg madsim\" cargo build -p dynomite-scenarios"));
         assert!(line.ends_with(
-            "target/sim/sim/dynomite-sim-runner run --scenario gorilla --seed 42 --inject-bug quorum-one-short"
+            "target/sim/sim/dynomite-sim-runner run --scenario gorilla --seed 42 --mutant quorum-one-short \
+             --fault-phase-ms 8000 --clients 1 --drop-episodes 1,3"
         ));
     }
 

@@ -17,21 +17,34 @@ pub const SETTLE_MS: u64 = 2_000;
 /// Name that selects every scenario on the command line.
 pub const ALL_NAME: &str = "all";
 
-/// What the workload clients do.
+/// What the workload clients do (each client draws its own connections, levels and depth from the
+/// seed within these bounds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadSpec {
     /// Client hosts per datacenter (one client each).
     pub clients_per_datacenter: usize,
-    /// Most operations one client runs.
-    pub operations_per_client_max: usize,
-    /// Percentage of operations that are reads (the rest are writes).
-    pub read_percent: u8,
-    /// Size of the hot key set (small, so clients collide on keys).
-    pub hot_keys: usize,
-    /// Consistency levels handed to clients in turn (client `i` uses `levels[i % len]`).
-    pub levels: Vec<Consistency>,
-    /// Simulated pause between two operations of one client.
+    /// Most pipeline batches (or scans) one client runs.
+    pub batches_per_client_max: usize,
+    /// Each client's deepest pipeline is drawn from `1..=depth_max`.
+    pub depth_max: usize,
+    /// Each client holds `1..=connections_max` connections.
+    pub connections_max: usize,
+    /// Chance in percent that a client's turn is a cluster SCAN.
+    pub scan_percent: u32,
+    /// Simulated pause between two batches of one client.
     pub think_time_ms: u64,
+}
+
+impl WorkloadSpec {
+    /// The levels connections draw from: every level the shape supports (DC_EACH_SAFE_QUORUM with two
+    /// or more datacenters).
+    pub fn levels(shape: &Shape) -> Vec<Consistency> {
+        let mut levels = vec![Consistency::DcOne, Consistency::DcQuorum, Consistency::DcSafeQuorum];
+        if shape.datacenters > 1 {
+            levels.push(Consistency::DcEachSafeQuorum);
+        }
+        levels
+    }
 }
 
 /// Pass marks of a scenario's checkers.
@@ -85,11 +98,11 @@ fn two_datacenters() -> Shape {
 fn workload() -> WorkloadSpec {
     WorkloadSpec {
         clients_per_datacenter: 3,
-        operations_per_client_max: 300,
-        read_percent: 50,
-        hot_keys: 8,
-        levels: vec![Consistency::DcSafeQuorum, Consistency::DcQuorum, Consistency::DcOne],
-        think_time_ms: 100,
+        batches_per_client_max: 300,
+        depth_max: 16,
+        connections_max: 3,
+        scan_percent: 3,
+        think_time_ms: 250,
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use dynomite::clock::SharedClock;
 use dynomite::datastore::EmbeddedStore;
-use dynomite::node::{DecisionObserver, InjectedBug, Node, NodeOptions, NodeShared, PeerLatency};
+use dynomite::node::{Decision, Node, NodeOptions, NodeShared, PeerStreamWrappers};
 use dynomite_core::config::Config;
 use madsim::runtime::{Handle, NodeHandle};
 use tokio::net::TcpListener;
@@ -25,14 +25,15 @@ pub type SharedSlot = Arc<Mutex<Option<Arc<NodeShared>>>>;
 /// What a host's init closure returns (boxed: the two hosts run different futures).
 type HostFuture = Pin<Box<dyn Future<Output = ()>>>;
 
-/// Extra hooks every node gets: the checkers' decision observer and a deliberate bug (to prove the
-/// checkers catch it). Both default to none, as in production.
+/// Told about every coordinator decision, with the index of the node that made it.
+pub type ClusterDecisionObserver = Arc<dyn Fn(usize, Decision) + Send + Sync>;
+
+/// Extra hooks every node gets: the checkers' decision observer (none by default, as in production).
+/// Deliberate bugs are mutants, switched on process-wide with `dynomite_core::mutants::activate`.
 #[derive(Clone, Default)]
 pub struct NodeHooks {
-    /// Told about every replicated request's decision.
-    pub observer: Option<DecisionObserver>,
-    /// A deliberate bug switched on in every node.
-    pub injected_bug: Option<InjectedBug>,
+    /// Told about every replicated request's decision, by every node.
+    pub observer: Option<ClusterDecisionObserver>,
 }
 
 /// The two hosts of one node and what outlives their restarts.
@@ -52,7 +53,7 @@ pub fn create(
     handle: &Handle,
     placement: &Placement,
     config: Config,
-    latency: PeerLatency,
+    latency: PeerStreamWrappers,
     hooks: NodeHooks,
 ) -> NodeHosts {
     let clock = Arc::new(SkewClock::new());
@@ -68,7 +69,7 @@ pub fn create(
         .create_node()
         .name(format!("node-{index}"))
         .ip(placement.node_ip)
-        .init(node_init(config, clock.clone(), latency, hooks, shared.clone()))
+        .init(node_init(index, config, clock.clone(), latency, hooks, shared.clone()))
         .build();
     NodeHosts { node, datastore, clock, shared }
 }
@@ -86,17 +87,19 @@ fn datastore_init(clock: Arc<SkewClock>) -> impl Fn() -> HostFuture + Send + Syn
 }
 
 fn node_init(
+    index: usize,
     config: Config,
     clock: Arc<SkewClock>,
-    latency: PeerLatency,
+    latency: PeerStreamWrappers,
     hooks: NodeHooks,
     shared: SharedSlot,
 ) -> impl Fn() -> HostFuture + Send + Sync + 'static {
     move || {
         let mut options = NodeOptions::new(clock.clone());
-        options.peer_latency = Some(latency.clone());
-        options.observer = hooks.observer.clone();
-        options.injected_bug = hooks.injected_bug;
+        options.peer_stream_wrapper = Some(latency.clone());
+        options.observer = hooks.observer.clone().map(|observer| -> dynomite::node::DecisionObserver {
+            Arc::new(move |decision: Decision| observer(index, decision))
+        });
         let config = config.clone();
         let shared = shared.clone();
         Box::pin(async move {

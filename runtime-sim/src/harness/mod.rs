@@ -17,7 +17,7 @@ use madsim::net::NetSim;
 use madsim::runtime::{Handle, NodeHandle, Runtime};
 use madsim::task::NodeId;
 
-pub use hosts::NodeHooks;
+pub use hosts::{ClusterDecisionObserver, NodeHooks};
 pub use resp_client::{command_once, RespClient, REQUEST_TIMEOUT_MS};
 
 use crate::error::ReadyError;
@@ -32,6 +32,19 @@ pub const READY_TIMEOUT_MS: u64 = 30_000;
 const READY_POLL_INTERVAL_MS: u64 = 50;
 /// madsim draws each packet's latency from `[same_rack, same_rack + same_rack / JITTER_DIVISOR)`.
 const JITTER_DIVISOR: u32 = 10;
+
+/// One node's outgoing link to another, as [`SimCluster::link_states`] saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkState {
+    /// The node the link belongs to.
+    pub from: usize,
+    /// The node it leads to.
+    pub to: usize,
+    /// At least one connection is up (and heard from within the heartbeat bound).
+    pub connected: bool,
+    /// The peer is auto-ejected.
+    pub ejected: bool,
+}
 
 /// A running simulated cluster. Cheap to clone; every clone controls the same hosts.
 #[derive(Clone)]
@@ -89,7 +102,7 @@ impl SimCluster {
                 let index = placement.address.index;
                 let node_config = node_config(&config, &placements, index)
                     .unwrap_or_else(|error| panic!("node {index}: generated config invalid: {error}"));
-                hosts::create(&handle, placement, node_config, latency.peer_latency(), hooks.clone())
+                hosts::create(&handle, placement, node_config, latency.stream_wrappers(), hooks.clone())
             })
             .collect();
         let addresses = placements.iter().map(|placement| placement.address.clone()).collect();
@@ -141,7 +154,7 @@ impl SimCluster {
     }
 
     /// Waits (bounded by [`READY_TIMEOUT_MS`]) until every live node serves and has a connection up to
-    /// every live peer. Use it after [`SimCluster::heal`] or a restart; during a partition it fails.
+    /// every live peer, none of them ejected. Use it after [`SimCluster::heal`] or a restart; during a partition it fails.
     pub async fn wait_until_connected(&self) -> Result<(), ReadyError> {
         let polls = READY_TIMEOUT_MS / READY_POLL_INTERVAL_MS;
         let mut last_error = None;
@@ -155,6 +168,35 @@ impl SimCluster {
         Err(last_error.expect("at least one readiness check ran"))
     }
 
+    /// Where node `index`'s datastore host serves (for direct replica reads).
+    pub fn datastore_address(&self, index: usize) -> std::net::SocketAddr {
+        self.inner.placements[index].datastore_address()
+    }
+
+    /// Every outgoing peer link of every serving node, as its health is now (for checkers that need to
+    /// know which links stayed up, and for fault-space coverage). Killed nodes have none.
+    pub fn link_states(&self) -> Vec<LinkState> {
+        let mut states = Vec::new();
+        for (from, hosts) in self.inner.hosts.iter().enumerate() {
+            let slot = hosts.shared.lock().expect("slot lock");
+            let Some(shared) = slot.as_ref() else { continue };
+            for (_, link) in shared.peer_links() {
+                let Some(to) = self.node_of_peer_address(link.address()) else { continue };
+                states.push(LinkState {
+                    from,
+                    to,
+                    connected: link.health().is_connected(),
+                    ejected: link.is_down(),
+                });
+            }
+        }
+        states
+    }
+
+    fn node_of_peer_address(&self, address: &str) -> Option<usize> {
+        self.inner.placements.iter().position(|placement| placement.peer_address().to_string() == address)
+    }
+
     fn check_connected(&self, waited_ms: u64) -> Result<(), ReadyError> {
         let killed_peers = self.killed_peer_addresses();
         for (index, hosts) in self.inner.hosts.iter().enumerate() {
@@ -166,7 +208,8 @@ impl SimCluster {
                 return Err(ReadyError::NodeNotServing { index, waited_ms });
             };
             for (_, link) in shared.peer_links() {
-                if !killed_peers.contains(link.address()) && !link.health().is_connected() {
+                let usable = link.health().is_connected() && !link.is_down();
+                if !killed_peers.contains(link.address()) && !usable {
                     return Err(ReadyError::PeerNotConnected {
                         index,
                         peer: link.address().to_string(),

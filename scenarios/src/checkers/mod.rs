@@ -1,25 +1,120 @@
-//! Invariant checkers: pure functions of a [`crate::history::History`] (plus what the scenario knows:
-//! the cluster shape, thresholds, whether data was lost) that return a [`Verdict`]. Each one can fail:
-//! `scenarios/tests/checkers_*.rs` builds histories that break each rule.
+//! Invariant checkers: pure functions of a run's [`Facts`] (the history with decisions attached, the
+//! cluster shape, where keys live, the fault timeline, the replicas read after heal) that return a
+//! [`Verdict`]. Each one can fail: `scenarios/tests/checkers_*.rs` and the unit tests build histories
+//! that break each rule, and the mutant gate shows each catching a real product bug.
 
 mod availability;
-mod convergence;
+mod completeness;
+mod counters;
+mod latency;
+pub mod linearizability;
+mod logs;
 mod phantom;
 mod quorum;
 mod read_your_writes;
+mod scan;
+mod session_order;
+pub mod timeline;
 
 pub use availability::{availability, AVAILABILITY};
-pub use convergence::{convergence, ReplicaValues, CONVERGENCE};
+pub use completeness::{
+    convergence, mset_effects, replication_completeness, CONVERGENCE, MSET_EFFECTS, REPLICATION_COMPLETENESS,
+};
+pub use counters::{counters, COUNTERS};
+pub use latency::{request_latency_bound, REQUEST_LATENCY_BOUND};
+pub use linearizability::{linearizable_registers, LINEARIZABILITY};
+pub use logs::{append_logs, APPEND_LOGS};
 pub use phantom::{no_phantom_values, NO_PHANTOM_VALUES};
 pub use quorum::{quorum_honesty, QUORUM_HONESTY};
 pub use read_your_writes::{read_your_acknowledged_writes, READ_YOUR_ACKNOWLEDGED_WRITES};
+pub use scan::{scan_exactly_once, SCAN_EXACTLY_ONCE};
+pub use session_order::{session_order, SESSION_ORDER};
+pub use timeline::{LinkSample, Timeline};
+
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use dynomite_chaos::Shape;
+use dynomite_core::config::Consistency;
+
+use crate::history::{History, Operation};
+use crate::placement::Owners;
 
 /// Most violations spelled out in a verdict's detail; the rest are only counted.
 pub const VIOLATIONS_SHOWN_MAX: usize = 5;
 /// Most bytes of a key or value shown in a detail.
 const SHOWN_BYTES_MAX: usize = 40;
+
+/// What each replica holds, read directly from the datastores after the heal: key → (node index →
+/// value, `None` when the replica has no such key).
+pub type ReplicaValues = BTreeMap<Bytes, BTreeMap<usize, Option<Bytes>>>;
+
+/// Everything the checkers judge.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// Every request, sorted by invocation, decisions attached.
+    pub history: &'a History,
+    /// The cluster shape.
+    pub shape: &'a Shape,
+    /// Where each key lives.
+    pub owners: &'a Owners,
+    /// The faults and link health over time.
+    pub timeline: &'a Timeline,
+    /// Each key on its owner in every rack, read after heal and settle.
+    pub replicas: &'a ReplicaValues,
+    /// When the replicas were read (ms since the workload started).
+    pub replicas_read_ms: u64,
+}
+
+impl Facts<'_> {
+    /// True when `write` of `key` reached `replica`: the replica kept its data since the write was
+    /// sent, and the path from the coordinator (in another datacenter: to the entry node the
+    /// coordinator forwards to, and from it) stayed up from the write's invocation until
+    /// [`timeline::DELIVERY_MARGIN_MS`] after its answer.
+    pub fn reached(&self, write: &Operation, key: &Bytes, replica: usize) -> bool {
+        let facts = self;
+        let timeline = facts.timeline;
+        if timeline.wiped_since(replica, write.invoked_ms) {
+            return false;
+        }
+        let (from_ms, to_ms) = (write.invoked_ms, write.completed_ms + timeline::DELIVERY_MARGIN_MS);
+        let shape = facts.shape;
+        let coordinator = write.node;
+        if shape.datacenter_of(coordinator) == shape.datacenter_of(replica) {
+            return timeline.link_up(coordinator, replica, from_ms, to_ms);
+        }
+        // Another datacenter: the coordinator forwards to the owner in the rack of its own rack's number.
+        let datacenter = shape.datacenter_of(replica);
+        let rack = datacenter * shape.racks_per_datacenter + shape.rack_of(coordinator);
+        let Some(entry) = facts.owners.replicas(key).map(|racks| racks[rack]) else { return false };
+        timeline.link_up(coordinator, entry, from_ms, to_ms)
+            && timeline.link_up(entry, replica, from_ms, to_ms)
+    }
+
+    /// The replicas known to have acknowledged `operation` for `key`: at DC_ONE the owner in the
+    /// coordinator's rack (the one replica that answers); otherwise from the coordinator's decisions
+    /// (the fragment's, or, for a multi-key request whose fragments cannot be told apart, the
+    /// replicas common to all of them). Empty when unknown or not `Ok`.
+    pub fn acknowledged(&self, operation: &Operation, key: &Bytes) -> Vec<usize> {
+        if !operation.is_ok() {
+            return Vec::new();
+        }
+        if operation.consistency == Consistency::DcOne {
+            return self.owners.owner_in_rack_of(key, operation.node).into_iter().collect();
+        }
+        let mut fragments = operation.acknowledged_by.iter();
+        let Some(first) = fragments.next() else { return Vec::new() };
+        let mut common = first.clone();
+        for fragment in fragments {
+            common.retain(|node| fragment.contains(node));
+        }
+        let owners = self.owners.replicas(key).unwrap_or_default();
+        common.retain(|node| owners.contains(node));
+        common.sort_unstable();
+        common.dedup();
+        common
+    }
+}
 
 /// The result of one checker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +125,7 @@ pub struct Verdict {
     pub passed: bool,
     /// What was checked and, on failure, the first violations.
     pub detail: String,
-    /// True for a verdict that is reported but does not fail the run (convergence, for now).
+    /// True for a verdict that is reported but does not fail the run.
     pub soft: bool,
 }
 
@@ -85,4 +180,18 @@ pub(crate) fn show(bytes: &Bytes) -> String {
 /// An optional value as text (`nil` for `None`).
 pub(crate) fn show_value(value: Option<&Bytes>) -> String {
     value.map_or_else(|| "nil".to_string(), show)
+}
+
+/// One request as text for a detail.
+pub(crate) fn show_operation(operation: &Operation) -> String {
+    format!(
+        "op {} ({} via node {} conn {} seq {} at {} ms..{} ms)",
+        operation.id,
+        operation.command.name(),
+        operation.node,
+        operation.connection_id,
+        operation.sequence,
+        operation.invoked_ms,
+        operation.completed_ms
+    )
 }

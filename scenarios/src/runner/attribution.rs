@@ -1,32 +1,37 @@
-//! Ties the coordinators' quorum decisions (reported by the node's decision observer) to the client
-//! operations they answered, so the quorum-honesty checker sees which replicas acknowledged each one.
-//!
-//! A decision does not name the client request it answered, so attribution is by elimination: an `Ok`
-//! quorum operation gets a decision's acknowledgements only when exactly one successful decision of
-//! the same level and access was made within the operation's `[invoked_ms, completed_ms]`, and that
-//! decision falls within no other candidate operation. Ambiguous operations stay "not known".
+//! Ties the coordinators' decisions (reported by each node's decision observer) to the client requests
+//! they answered: a decision names the client connection (`CLIENT ID`) and the request's sequence on
+//! it, so a request's decisions are those of its node with its connection id and sequence. Multi-key
+//! requests have one decision per fragment. Nothing is attributed by elimination.
 //!
 //! Acknowledgements arrive as topology ids of the coordinator: id 0 is the coordinator itself and id
 //! `k > 0` is the `k`-th entry of its `dyn_seeds`, which the simulator lists in node-index order
 //! without the coordinator.
 
+use std::collections::BTreeMap;
+
 use dynomite_core::config::Consistency;
 
-use crate::history::{History, OpKind, Operation, Outcome};
+use crate::history::History;
 
 /// One decision as the runner recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedDecision {
     /// When the coordinator decided, in ms since the workload started (true time).
     pub at_ms: u64,
+    /// The coordinating node's index.
+    pub node: usize,
+    /// The client connection's id on that node.
+    pub connection_id: u64,
+    /// The request's sequence on that connection.
+    pub sequence: u64,
     /// The level it decided at.
     pub consistency: Consistency,
-    /// Read or write.
-    pub kind: OpKind,
+    /// True for a write.
+    pub write: bool,
     /// Whether the client got a reply.
     pub succeeded: bool,
-    /// Acknowledging replicas as the coordinator's topology ids.
-    pub acknowledgements: Vec<u32>,
+    /// Acknowledging replicas as node indexes.
+    pub acknowledged_by: Vec<usize>,
 }
 
 /// The node index behind topology id `id` of the coordinator with node index `coordinator`.
@@ -38,95 +43,62 @@ pub fn node_index_of(coordinator: usize, id: u32) -> usize {
     }
 }
 
-/// Fills `acknowledged_by` of every unambiguously attributable quorum operation; returns how many.
-pub fn attribute(history: &mut History, decisions: &[ObservedDecision]) -> usize {
-    let candidates: Vec<Vec<usize>> =
-        history.operations.iter().map(|operation| matching_decisions(operation, decisions)).collect();
-    let mut claims = vec![0usize; decisions.len()];
-    for matches in &candidates {
-        for decision in matches {
-            claims[*decision] += 1;
-        }
-    }
-    let mut attributed = 0;
-    for (operation, matches) in history.operations.iter_mut().zip(&candidates) {
-        let [decision] = matches.as_slice() else { continue };
-        if claims[*decision] != 1 {
-            continue;
-        }
-        if let Outcome::Ok { acknowledged_by, .. } = &mut operation.outcome {
-            let ids = &decisions[*decision].acknowledgements;
-            *acknowledged_by = ids.iter().map(|id| node_index_of(operation.node, *id)).collect();
-            attributed += 1;
-        }
-    }
-    attributed
+/// How attribution went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// Requests that got at least one decision.
+    pub attributed: usize,
+    /// Decisions that matched no recorded request (a node made a decision nobody asked for).
+    pub orphan_decisions: usize,
 }
 
-fn matching_decisions(operation: &Operation, decisions: &[ObservedDecision]) -> Vec<usize> {
-    if !operation.is_ok() || operation.consistency == Consistency::DcOne {
-        return Vec::new();
+/// Fills `acknowledged_by` of every request from its decisions made while it was in flight
+/// (successful fragments only).
+pub fn attribute(history: &mut History, decisions: &[ObservedDecision]) -> Attribution {
+    let mut by_request: BTreeMap<(usize, u64, u64), Vec<&ObservedDecision>> = BTreeMap::new();
+    for decision in decisions {
+        by_request
+            .entry((decision.node, decision.connection_id, decision.sequence))
+            .or_default()
+            .push(decision);
     }
-    let first = decisions.partition_point(|decision| decision.at_ms < operation.invoked_ms);
-    decisions[first..]
-        .iter()
-        .enumerate()
-        .take_while(|(_, decision)| decision.at_ms <= operation.completed_ms)
-        .filter(|(_, decision)| {
-            decision.succeeded
-                && decision.consistency == operation.consistency
-                && decision.kind == operation.kind
-        })
-        .map(|(offset, _)| first + offset)
-        .collect()
+    let mut attribution = Attribution::default();
+    let mut claimed = 0usize;
+    for operation in &mut history.operations {
+        let key = (operation.node, operation.connection_id, operation.sequence);
+        let Some(candidates) = by_request.get(&key) else { continue };
+        // A restarted node numbers its connections from 1 again: the decision must also fall within
+        // the request's lifetime.
+        let found: Vec<&ObservedDecision> = candidates
+            .iter()
+            .copied()
+            .filter(|decision| {
+                decision.at_ms >= operation.invoked_ms && decision.at_ms <= operation.completed_ms
+            })
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        attribution.attributed += 1;
+        claimed += found.len();
+        operation.acknowledged_by = found
+            .iter()
+            .filter(|decision| decision.succeeded)
+            .map(|decision| decision.acknowledged_by.clone())
+            .collect();
+    }
+    attribution.orphan_decisions = decisions.len() - claimed.min(decisions.len());
+    attribution
 }
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
-
     use super::*;
-
-    fn operation(id: u64, node: usize, invoked_ms: u64, completed_ms: u64) -> Operation {
-        Operation {
-            id,
-            client: id as usize,
-            kind: OpKind::Write,
-            key: Bytes::from_static(b"k"),
-            value: Some(Bytes::from(format!("v{id}"))),
-            consistency: Consistency::DcQuorum,
-            invoked_ms,
-            completed_ms,
-            node,
-            outcome: Outcome::Ok { value: None, acknowledged_by: Vec::new() },
-        }
-    }
-
-    fn decision(at_ms: u64, acknowledgements: Vec<u32>) -> ObservedDecision {
-        ObservedDecision {
-            at_ms,
-            consistency: Consistency::DcQuorum,
-            kind: OpKind::Write,
-            succeeded: true,
-            acknowledgements,
-        }
-    }
 
     #[test]
     fn topology_ids_skip_the_coordinator_in_seed_order() {
         // Coordinator 2 of 6: seeds are nodes 0, 1, 3, 4, 5 (ids 1..=5).
         let mapped: Vec<usize> = (0..6).map(|id| node_index_of(2, id)).collect();
         assert_eq!(mapped, vec![2, 0, 1, 3, 4, 5]);
-    }
-
-    #[test]
-    fn only_unambiguous_operations_are_attributed() {
-        let mut history =
-            History::new(vec![operation(1, 0, 10, 12), operation(2, 3, 20, 25), operation(3, 4, 24, 30)]);
-        let decisions = vec![decision(11, vec![0, 2]), decision(24, vec![0, 1])];
-        assert_eq!(attribute(&mut history, &decisions), 1);
-        assert_eq!(history.operations[0].acknowledgements(), Some(&[0, 2][..]));
-        assert_eq!(history.operations[1].acknowledgements(), None, "decision at 24 fits two operations");
-        assert_eq!(history.operations[2].acknowledgements(), None);
     }
 }

@@ -1,14 +1,19 @@
-//! Judges one simulated run: attributes acknowledgements, runs every checker with the scenario's
-//! thresholds, and builds the [`RunReport`]. Pure: the same raw run always gives the same report.
+//! Judges one simulated run: ties decisions to requests, runs every checker with the scenario's
+//! thresholds, counts coverage and builds the [`RunReport`]. Pure: the same raw run always gives the
+//! same report.
 
 use std::collections::BTreeSet;
 
 use dynomite_chaos::{Fault, FaultPlan};
+use dynomite_sim::SimConfig;
 
 use super::attribution::{attribute, ObservedDecision};
+use super::coverage::Coverage;
 use super::RunOptions;
-use crate::checkers::{self, ReplicaValues, Verdict};
+pub use crate::checkers::LinkSample;
+use crate::checkers::{self, Facts, ReplicaValues, Timeline, Verdict};
 use crate::history::History;
+use crate::placement::Owners;
 use crate::report::{history_hash, OutcomeCounts, RunReport, TraceHasher};
 use crate::scenario::Scenario;
 
@@ -20,35 +25,75 @@ pub const RECONNECTED: &str = "reconnected after heal";
 pub struct RawRun {
     /// The plan that was replayed.
     pub plan: FaultPlan,
-    /// Every client operation (ids unique).
+    /// The simulated cluster's configuration (pool sizes drawn from the seed).
+    pub config: SimConfig,
+    /// Every client request (ids unique).
     pub history: History,
-    /// Every coordinator decision, in time order.
+    /// Every coordinator decision.
     pub decisions: Vec<ObservedDecision>,
     /// Faults applied, in order.
     pub faults_applied: Vec<Fault>,
     /// Ms after heal until every peer link was up again, or why it never was.
     pub reconnect: Result<u64, String>,
-    /// Each key's value on each replica after heal and settling.
+    /// Each key's value on its owner in every rack after heal and settling.
     pub replicas: ReplicaValues,
+    /// When the replicas were read (ms since the workload started).
+    pub replicas_read_ms: u64,
+    /// Where each key lives.
+    pub owners: Owners,
+    /// Peer link health, sampled.
+    pub links: Vec<LinkSample>,
 }
 
 /// The report of `raw`.
 pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRun) -> RunReport {
-    let RawRun { plan, mut history, decisions, faults_applied, reconnect, replicas } = raw;
-    let attributed_operations = attribute(&mut history, &decisions);
-    let verdicts = verdicts(scenario, &plan, &history, &reconnect, &replicas);
+    let RawRun {
+        plan,
+        config,
+        mut history,
+        decisions,
+        faults_applied,
+        reconnect,
+        replicas,
+        replicas_read_ms,
+        owners,
+        links,
+    } = raw;
+    let attribution = attribute(&mut history, &decisions);
+    let coverage = Coverage::of_run(&faults_applied, &history, &links);
+    let timeline = Timeline::new(scenario.shape, plan.events.clone(), links);
+    let facts = Facts {
+        history: &history,
+        shape: &scenario.shape,
+        owners: &owners,
+        timeline: &timeline,
+        replicas: &replicas,
+        replicas_read_ms,
+    };
+    let verdicts = verdicts(scenario, &plan, &facts, &reconnect);
     let mut hasher = TraceHasher::default();
     hasher.feed(&history_hash(&history).to_le_bytes());
     hasher.feed(format!("{decisions:?}{faults_applied:?}{reconnect:?}{replicas:?}").as_bytes());
+    let episodes = plan.episodes().len();
     RunReport {
         scenario: scenario.name().to_string(),
         seed,
-        knobs: plan.describe(),
-        injected_bug: options.injected_bug.map(|bug| bug.name().to_string()),
+        knobs: format!(
+            "{} datastore_connections={} local_peer_connections={} remote_peer_connections={}",
+            plan.describe(),
+            config.datastore_connections,
+            config.local_peer_connections,
+            config.remote_peer_connections
+        ),
+        mutant: options.mutant.clone(),
+        edit: options.edit.clone(),
+        episodes,
         faults: fault_counts(&faults_applied),
         counts: OutcomeCounts::of(&history),
-        attributed_operations,
+        attributed_operations: attribution.attributed,
+        orphan_decisions: attribution.orphan_decisions,
         verdicts,
+        coverage,
         trace_hash: hasher.finish(),
         history,
     }
@@ -57,19 +102,25 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
 fn verdicts(
     scenario: &Scenario,
     plan: &FaultPlan,
-    history: &History,
+    facts: &Facts<'_>,
     reconnect: &Result<u64, String>,
-    replicas: &ReplicaValues,
 ) -> Vec<Verdict> {
-    let shape = &scenario.shape;
-    let unaffected = unaffected_clients_history(scenario, plan, history);
+    let unaffected = unaffected_clients_history(scenario, plan, facts.history);
     vec![
         checkers::availability(&unaffected, scenario.thresholds.availability_min),
-        checkers::no_phantom_values(history),
-        checkers::quorum_honesty(history, shape),
-        read_your_writes(scenario, history),
+        checkers::no_phantom_values(facts.history),
+        checkers::quorum_honesty(facts.history, facts.shape),
+        checkers::session_order(facts),
+        checkers::mset_effects(facts),
+        checkers::counters(facts),
+        checkers::append_logs(facts),
+        checkers::scan_exactly_once(facts),
+        checkers::linearizable_registers(facts),
+        read_your_writes(scenario, facts.history),
+        checkers::replication_completeness(facts),
+        checkers::request_latency_bound(facts),
         reconnected(reconnect),
-        checkers::convergence(replicas),
+        checkers::convergence(facts),
     ]
 }
 
@@ -85,14 +136,14 @@ fn read_your_writes(scenario: &Scenario, history: &History) -> Verdict {
 
 fn reconnected(reconnect: &Result<u64, String>) -> Verdict {
     let (passed, detail) = match reconnect {
-        Ok(after_ms) => (true, format!("every peer link up {after_ms} ms after heal")),
+        Ok(after_ms) => (true, format!("every peer link up (none ejected) {after_ms} ms after heal")),
         Err(error) => (false, error.clone()),
     };
     Verdict { name: RECONNECTED, passed, detail, soft: false }
 }
 
-/// The operations of clients whose datacenter the plan never kills or isolates (all operations when
-/// it touches every datacenter): "with one DC down the other DC is unaffected".
+/// The requests of clients whose datacenter the plan never kills or isolates (all requests when it
+/// touches every datacenter): "with one DC down the other DC is unaffected".
 fn unaffected_clients_history(scenario: &Scenario, plan: &FaultPlan, history: &History) -> History {
     let affected: BTreeSet<usize> = plan
         .events

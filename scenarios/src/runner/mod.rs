@@ -1,47 +1,86 @@
 //! Runs one seed of one scenario and judges it: the simulation itself (madsim only, in `execute`),
-//! then the pure evaluation (in [`evaluate`]) that attributes acknowledgements, runs every checker and
-//! builds the [`RunReport`]. Also sweeps and the determinism check.
+//! then the pure evaluation (in [`evaluate`]) that ties decisions to requests, runs every checker and
+//! builds the [`RunReport`]. Also the determinism check, fault-space coverage and shrinking.
 
 pub mod attribution;
+pub mod coverage;
 pub mod evaluate;
 // The simulation needs madsim's hosts, clogs and virtual time: this is the one place the crate
 // depends on `--cfg madsim`. Without it every run answers `RunnerError::NotSimulationBuild`.
 #[cfg(madsim)]
 mod execute;
+pub mod shrink;
 
-use dynomite::node::InjectedBug;
+use dynomite_chaos::FaultPlan;
 
 use crate::report::RunReport;
 use crate::scenario::Scenario;
 
-/// A deliberate node bug the runner can switch on, to prove a checker catches it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BugSwitch {
-    /// Quorum levels answer one acknowledgement short of a quorum (caught by quorum honesty).
-    QuorumOneShort,
+/// Changes to a seed's run that shrinking makes (and a repro line replays): a shorter fault phase,
+/// fewer clients, episodes of the plan left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanEdit {
+    /// Fault phase length instead of the scenario's (the plan drawn for it is a prefix of the full one).
+    pub fault_phase_ms: Option<u64>,
+    /// Clients per datacenter instead of the scenario's.
+    pub clients_per_datacenter: Option<usize>,
+    /// Episodes of the plan to leave out (0-based, see [`FaultPlan::episodes`]).
+    pub drop_episodes: Vec<usize>,
 }
 
-impl BugSwitch {
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            BugSwitch::QuorumOneShort => "quorum-one-short",
+impl PlanEdit {
+    /// True when nothing is changed.
+    pub fn is_empty(&self) -> bool {
+        *self == PlanEdit::default()
+    }
+
+    /// The scenario with this edit's phase length and client count.
+    pub fn scenario(&self, scenario: &Scenario) -> Scenario {
+        let mut edited = scenario.clone();
+        if let Some(phase) = self.fault_phase_ms {
+            edited.fault_phase_ms = phase;
+        }
+        if let Some(clients) = self.clients_per_datacenter {
+            edited.workload.clients_per_datacenter = clients;
+        }
+        edited
+    }
+
+    /// The fault plan of `scenario` (already edited by [`PlanEdit::scenario`]) at `seed`, without the
+    /// dropped episodes.
+    pub fn plan(&self, scenario: &Scenario, seed: u64) -> FaultPlan {
+        let plan = dynomite_chaos::plan(scenario.kind, &scenario.shape, seed, scenario.fault_phase_ms);
+        if self.drop_episodes.is_empty() {
+            plan
+        } else {
+            plan.without_episodes(&self.drop_episodes)
         }
     }
 
-    /// The node's switch.
-    pub fn node_bug(self) -> InjectedBug {
-        match self {
-            BugSwitch::QuorumOneShort => InjectedBug::QuorumOneShort,
+    /// The command-line flags that replay this edit (empty when nothing is changed).
+    pub fn flags(&self) -> String {
+        let mut flags = String::new();
+        if let Some(phase) = self.fault_phase_ms {
+            flags.push_str(&format!(" --fault-phase-ms {phase}"));
         }
+        if let Some(clients) = self.clients_per_datacenter {
+            flags.push_str(&format!(" --clients {clients}"));
+        }
+        if !self.drop_episodes.is_empty() {
+            let list: Vec<String> = self.drop_episodes.iter().map(usize::to_string).collect();
+            flags.push_str(&format!(" --drop-episodes {}", list.join(",")));
+        }
+        flags
     }
 }
 
 /// How to run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunOptions {
-    /// The bug to switch on in every node, if any.
-    pub injected_bug: Option<BugSwitch>,
+    /// The mutant to switch on in every node (its kebab-case name), if any; simulation build only.
+    pub mutant: Option<String>,
+    /// Changes to the seed's run (shrinking).
+    pub edit: PlanEdit,
 }
 
 /// Why a run produced no report.
@@ -50,6 +89,9 @@ pub enum RunnerError {
     /// The crate was built without `--cfg madsim`, so it cannot simulate.
     #[error("this build cannot simulate; build it with: {}", crate::report::BUILD_COMMAND)]
     NotSimulationBuild,
+    /// No mutant has this name.
+    #[error("unknown mutant {0:?} (list them with `dynomite-sim-runner mutants --list`)")]
+    UnknownMutant(String),
     /// Two runs of the same seed produced different traces.
     #[error("{scenario} seed {seed} is not deterministic: trace hash {first:016x} then {second:016x}")]
     Nondeterministic {
@@ -64,12 +106,33 @@ pub enum RunnerError {
     },
 }
 
+/// Every mutant the simulation build knows, as `(name, what it breaks)`, in gate order; empty
+/// outside the simulation build.
+pub fn mutant_catalog() -> Vec<(&'static str, &'static str)> {
+    #[cfg(madsim)]
+    {
+        dynomite_core::mutants::Mutant::ALL.iter().map(|mutant| (mutant.name(), mutant.breaks())).collect()
+    }
+    #[cfg(not(madsim))]
+    {
+        Vec::new()
+    }
+}
+
 /// Simulates `scenario` at `seed` and judges the result.
 pub fn run_seed(scenario: &Scenario, seed: u64, options: &RunOptions) -> Result<RunReport, RunnerError> {
     #[cfg(madsim)]
     {
-        let raw = execute::simulate(scenario, seed, options);
-        Ok(evaluate::evaluate(scenario, seed, options, raw))
+        let mutant = match &options.mutant {
+            None => None,
+            Some(name) => Some(
+                dynomite_core::mutants::Mutant::from_name(name)
+                    .ok_or_else(|| RunnerError::UnknownMutant(name.clone()))?,
+            ),
+        };
+        let edited = options.edit.scenario(scenario);
+        let raw = execute::simulate(&edited, seed, options, mutant);
+        Ok(evaluate::evaluate(&edited, seed, options, raw))
     }
     #[cfg(not(madsim))]
     {

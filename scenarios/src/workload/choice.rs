@@ -1,79 +1,249 @@
-//! What each operation of a client is: a seeded read/write mix over a small hot key set (so clients
-//! collide on keys), and a unique value per write (client id + sequence) so reads can be attributed.
+//! What each request of a client is: a seeded mix of every command the workload covers over small
+//! key families (so clients collide on keys), unique values that name their key and writer, and reads
+//! that often follow the connection's own recent writes (so a read overtaking a write shows).
+//!
+//! Families (see [`KeyFamily`]): shared registers `s<n>`, a client's own registers `p<client>-<n>`,
+//! expiring registers `t<n>` (SET, GET, EXPIRE), per-datacenter registers `l<dc>-<n>` that only
+//! safe-quorum connections touch, counters `c<n>`, append logs `a<n>`, hashes `h<n>`, sets `z<n>`.
 
 use bytes::Bytes;
-use rand::{Rng, SeedableRng};
+use dynomite_core::config::Consistency;
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-/// One operation to invoke.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OperationChoice {
-    /// `GET key`.
-    Read {
-        /// The key.
-        key: Bytes,
-    },
-    /// `SET key value`.
-    Write {
-        /// The key.
-        key: Bytes,
-        /// A value no other write uses.
-        value: Bytes,
-    },
+use crate::history::{Command, KeyFamily};
+
+/// Shared registers.
+pub const SHARED_KEYS: usize = 8;
+/// Registers of each client.
+pub const PRIVATE_KEYS: usize = 3;
+/// Expiring registers.
+pub const EXPIRING_KEYS: usize = 4;
+/// Linearizable registers per datacenter.
+pub const LINEAR_KEYS: usize = 3;
+/// Counters.
+pub const COUNTER_KEYS: usize = 3;
+/// Append logs.
+pub const LOG_KEYS: usize = 3;
+/// Hashes.
+pub const HASH_KEYS: usize = 2;
+/// Sets.
+pub const SET_KEYS: usize = 2;
+/// Fields per hash and members per set.
+const MEMBERS: usize = 4;
+/// Most keys of one MGET, MSET or multi-key DEL.
+const MULTI_KEYS_MAX: usize = 4;
+/// EXPIRE seconds range: short, so TTLs elapse during the run.
+const EXPIRE_SECONDS: std::ops::RangeInclusive<u64> = 1..=3;
+/// Keys a connection remembers as recently written (reads prefer them).
+const RECENT_KEYS: usize = 4;
+
+/// Every workload key a run can touch with `clients` clients in `datacenters` datacenters.
+pub fn all_keys(clients: usize, datacenters: usize) -> Vec<Bytes> {
+    let mut keys = Vec::new();
+    let mut family = |prefix: &str, count: usize| {
+        keys.extend((0..count).map(|n| Bytes::from(format!("{prefix}{n}"))));
+    };
+    family("s", SHARED_KEYS);
+    family("t", EXPIRING_KEYS);
+    family("c", COUNTER_KEYS);
+    family("a", LOG_KEYS);
+    family("h", HASH_KEYS);
+    family("z", SET_KEYS);
+    for client in 0..clients {
+        family(&format!("p{client}-"), PRIVATE_KEYS);
+    }
+    for datacenter in 0..datacenters {
+        family(&format!("l{datacenter}-"), LINEAR_KEYS);
+    }
+    keys.sort();
+    keys
 }
 
-/// Draws a client's operations from its own seed.
+/// Draws one client's requests from its own generator.
 pub struct OperationChooser {
     rng: ChaCha8Rng,
     client: usize,
     sequence: u64,
-    read_percent: u8,
-    hot_keys: usize,
+    /// Keys recently written, per connection.
+    recent: Vec<Vec<Bytes>>,
 }
 
 impl OperationChooser {
-    /// A chooser for `client`, seeded from its own sub-seed.
-    pub fn new(seed: u64, client: usize, read_percent: u8, hot_keys: usize) -> OperationChooser {
-        assert!(hot_keys > 0, "the hot key set is not empty");
-        assert!(read_percent <= 100, "read_percent {read_percent}");
-        OperationChooser { rng: ChaCha8Rng::seed_from_u64(seed), client, sequence: 0, read_percent, hot_keys }
+    /// A chooser for `client` with `connections` connections, drawing from `rng`.
+    pub fn new(rng: ChaCha8Rng, client: usize, connections: usize) -> OperationChooser {
+        OperationChooser { rng, client, sequence: 0, recent: vec![Vec::new(); connections] }
     }
 
-    /// The next operation.
-    pub fn next_operation(&mut self) -> OperationChoice {
+    /// The generator (the client draws its pacing from it too).
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        &mut self.rng
+    }
+
+    /// The next request for connection `connection` at `consistency`, whose node is in datacenter
+    /// `datacenter`.
+    pub fn next(&mut self, connection: usize, consistency: Consistency, datacenter: usize) -> Command {
         self.sequence += 1;
-        let key = Bytes::from(format!("key-{}", self.rng.gen_range(0..self.hot_keys)));
-        if self.rng.gen_range(0..100u8) < self.read_percent {
-            return OperationChoice::Read { key };
+        let safe = matches!(consistency, Consistency::DcSafeQuorum | Consistency::DcEachSafeQuorum);
+        let roll = self.rng.gen_range(0..100u32);
+        let command = match roll {
+            0..=21 => Command::Get(self.read_key(connection, safe, datacenter)),
+            22..=36 => {
+                let key = self.register_key(safe, datacenter);
+                Command::Set(key.clone(), self.value(&key))
+            }
+            37..=39 => Command::Del(vec![self.register_key(safe, datacenter)]),
+            40..=41 => Command::Del(self.shared_keys()),
+            42..=47 => Command::Mget(self.multi_keys()),
+            48..=53 => {
+                let pairs =
+                    self.multi_keys().into_iter().map(|key| (key.clone(), self.value(&key))).collect();
+                Command::Mset(pairs)
+            }
+            54..=61 => Command::Incr(self.numbered("c", COUNTER_KEYS)),
+            62..=64 => Command::Get(self.numbered("c", COUNTER_KEYS)),
+            65..=70 => {
+                let key = self.numbered("a", LOG_KEYS);
+                Command::Append(key, Bytes::from(format!("{}.{};", self.client, self.sequence)))
+            }
+            71..=72 => Command::Get(self.numbered("a", LOG_KEYS)),
+            73..=76 => Command::Expire(self.numbered("t", EXPIRING_KEYS), self.rng.gen_range(EXPIRE_SECONDS)),
+            77..=80 => {
+                let key = self.numbered("h", HASH_KEYS);
+                let field = self.member("f");
+                Command::Hset(key.clone(), field, self.value(&key))
+            }
+            81..=83 => Command::Hget(self.numbered("h", HASH_KEYS), self.member("f")),
+            84..=85 => Command::Hgetall(self.numbered("h", HASH_KEYS)),
+            86..=90 => Command::Sadd(self.numbered("z", SET_KEYS), self.member("m")),
+            91..=93 => Command::Srem(self.numbered("z", SET_KEYS), self.member("m")),
+            _ => Command::Smembers(self.numbered("z", SET_KEYS)),
+        };
+        if command.is_write() {
+            let recent = &mut self.recent[connection];
+            for key in command.keys() {
+                recent.retain(|known| known != key);
+                recent.push(key.clone());
+            }
+            let excess = recent.len().saturating_sub(RECENT_KEYS);
+            recent.drain(..excess);
         }
-        let value = Bytes::from(format!("c{}-s{}", self.client, self.sequence));
-        OperationChoice::Write { key, value }
+        command
+    }
+
+    /// A key to read: half the time one this connection wrote recently (a register or counter or
+    /// log), else a register.
+    fn read_key(&mut self, connection: usize, safe: bool, datacenter: usize) -> Bytes {
+        let recent = &self.recent[connection];
+        if !recent.is_empty() && self.rng.gen_bool(0.5) {
+            let key = recent[self.rng.gen_range(0..recent.len())].clone();
+            let readable =
+                KeyFamily::of(&key).is_some_and(|family| !matches!(family, KeyFamily::Hash | KeyFamily::Set));
+            let allowed = KeyFamily::of(&key) != Some(KeyFamily::Linear) || safe;
+            if readable && allowed {
+                return key;
+            }
+        }
+        self.register_key(safe, datacenter)
+    }
+
+    /// A register: shared, own, expiring, or (on safe connections) this datacenter's linearizable one.
+    fn register_key(&mut self, safe: bool, datacenter: usize) -> Bytes {
+        match self.rng.gen_range(0..100u32) {
+            0..=39 => self.numbered("s", SHARED_KEYS),
+            40..=69 => {
+                let n = self.rng.gen_range(0..PRIVATE_KEYS);
+                Bytes::from(format!("p{}-{n}", self.client))
+            }
+            70..=84 => self.numbered("t", EXPIRING_KEYS),
+            _ if safe => {
+                let n = self.rng.gen_range(0..LINEAR_KEYS);
+                Bytes::from(format!("l{datacenter}-{n}"))
+            }
+            _ => self.numbered("s", SHARED_KEYS),
+        }
+    }
+
+    /// Distinct keys for MGET and MSET: shared registers and this client's own.
+    fn multi_keys(&mut self) -> Vec<Bytes> {
+        let count = self.rng.gen_range(2..=MULTI_KEYS_MAX);
+        let mut keys: Vec<Bytes> = Vec::with_capacity(count);
+        while keys.len() < count {
+            let key = if self.rng.gen_bool(0.5) {
+                self.numbered("s", SHARED_KEYS)
+            } else {
+                Bytes::from(format!("p{}-{}", self.client, self.rng.gen_range(0..PRIVATE_KEYS)))
+            };
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    /// Distinct shared registers for a multi-key DEL.
+    fn shared_keys(&mut self) -> Vec<Bytes> {
+        let count = self.rng.gen_range(2..=MULTI_KEYS_MAX);
+        let mut keys: Vec<Bytes> = Vec::with_capacity(count);
+        while keys.len() < count {
+            let key = self.numbered("s", SHARED_KEYS);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    fn numbered(&mut self, prefix: &str, count: usize) -> Bytes {
+        Bytes::from(format!("{prefix}{}", self.rng.gen_range(0..count)))
+    }
+
+    fn member(&mut self, prefix: &str) -> Bytes {
+        Bytes::from(format!("{prefix}{}", self.rng.gen_range(0..MEMBERS)))
+    }
+
+    /// A value no other write uses, naming its key and writer: `<key>=<client>.<sequence>`.
+    fn value(&self, key: &Bytes) -> Bytes {
+        Bytes::from(format!("{}={}.{}", String::from_utf8_lossy(key), self.client, self.sequence))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use rand::SeedableRng;
+
     use super::*;
 
     #[test]
-    fn same_seed_same_operations_and_values_are_unique() {
+    fn same_seed_same_requests_every_command_and_unique_values() {
         let draw = |seed| {
-            let mut chooser = OperationChooser::new(seed, 3, 50, 4);
-            (0..50).map(|_| chooser.next_operation()).collect::<Vec<_>>()
+            let mut chooser = OperationChooser::new(ChaCha8Rng::seed_from_u64(seed), 3, 2);
+            (0..2000).map(|n| chooser.next(n % 2, Consistency::DcSafeQuorum, 0)).collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
         assert_ne!(draw(7), draw(8));
-        let values: Vec<Bytes> = draw(7)
-            .into_iter()
-            .filter_map(|op| match op {
-                OperationChoice::Write { value, .. } => Some(value),
-                OperationChoice::Read { .. } => None,
+        let commands = draw(7);
+        let mut names: Vec<&str> = commands.iter().map(Command::name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 14, "every command but SCAN (the client runs scans): {names:?}");
+        let mut values: Vec<Bytes> = commands
+            .iter()
+            .flat_map(|command| match command {
+                Command::Set(_, value) => vec![value.clone()],
+                Command::Mset(pairs) => pairs.iter().map(|(_, value)| value.clone()).collect(),
+                _ => Vec::new(),
             })
             .collect();
-        let mut unique = values.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), values.len());
-        assert!(!values.is_empty() && values.len() < 50, "a mix of reads and writes");
+        let written = values.len();
+        values.sort();
+        values.dedup();
+        assert_eq!(values.len(), written);
+        let keys = all_keys(4, 1);
+        for command in &commands {
+            for key in command.keys() {
+                assert!(keys.contains(key), "{key:?} not in all_keys");
+            }
+        }
     }
 }

@@ -1,18 +1,20 @@
-//! Workload clients that behave like Netflix's Dyno client: each lives on a client host in a
-//! datacenter, prefers a node of its home rack, fails over to the other racks (then other datacenters)
-//! on error or timeout with bounded retries and backoff, and records every operation it invokes.
+//! Workload clients that behave like Netflix's Dyno client, and use the product the way applications
+//! do: each lives on a client host in a datacenter, holds one or more connections (each with its own
+//! consistency level), pipelines batches of seeded depth covering strings, counters, appends, expiry,
+//! multi-key commands, hashes, sets and cluster SCAN, fails over to other racks (then datacenters)
+//! when a node is unreachable, and records every request.
 //!
 //! - [`failover`]: the node preference order of one client (pure).
-//! - [`choice`]: the seeded read/write mix, hot keys and unique values (pure).
-//! - [`connection`]: one RESP connection over (simulated) TCP that tells "not sent" from "lost".
-//! - [`client`]: the client loop that turns attempts into recorded [`crate::history::Operation`]s.
+//! - [`choice`]: the seeded command mix, key families and unique values (pure).
+//! - [`connection`]: one pipelining RESP connection over (simulated) TCP.
+//! - [`client`]: the client loop that turns batches into recorded [`crate::history::Operation`]s.
 
 pub mod choice;
 pub mod client;
 pub mod connection;
 pub mod failover;
 
-pub use choice::{OperationChoice, OperationChooser};
-pub use client::{run_client, ClientPlan, RetryPolicy};
+pub use choice::{all_keys, OperationChooser};
+pub use client::{run_client, ClientPlan, NodeChoice, RetryPolicy};
 pub use connection::{Connection, Exchange};
 pub use failover::preference_order;

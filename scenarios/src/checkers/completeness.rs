@@ -1,0 +1,260 @@
+//! Replication completeness, binding: an acknowledged write reaches every replica, in every
+//! datacenter, that stayed connected to its coordinator (or, in another datacenter, to the entry node
+//! the coordinator forwards to, and the entry node to it) for the write's lifetime; after heal and
+//! settle each such replica reflects it or a later write. Checked by reading each key on its owner in
+//! every rack directly from the datastores.
+//!
+//! A write *reached* replica `X` when `X` did not lose its data since the write was sent and the path
+//! from the coordinator to `X` stayed up (sampled connected, no fault touching either end) from the
+//! write's invocation until [`DELIVERY_MARGIN_MS`] after its answer. Then, per key family:
+//! - registers: of the `Ok` writes (SET, MSET, DEL, and EXPIRE once its TTL has surely elapsed) that
+//!   reached `X`, take the one answered last, `W`. `X` holds `W`'s effect, or the value of a write
+//!   not acknowledged before `W` was sent (concurrent, later, failed or indeterminate);
+//! - counters: `X`'s count is at least the number of `Ok` INCRs that reached it, and at most the
+//!   number of INCRs sent;
+//! - append logs: `X`'s log holds the token of every `Ok` APPEND that reached it.
+//!
+//! Convergence (every replica of a key equal) is then reported: binding for keys no fault touched
+//! (every write to them ended `Ok` and reached every replica), soft for the others, with their count.
+//! "An OK MSET leaves every key at its value unless a later write changed it" is this rule and the
+//! session-order rule restricted to MSET writes ([`mset_effects`]).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::checkers::{session_order, show, show_operation, show_value, Facts, Verdict, Violations};
+use crate::history::{Command, KeyFamily, Operation};
+
+/// The checker's name.
+pub const REPLICATION_COMPLETENESS: &str = "replication completeness (replicas read after heal)";
+/// The convergence verdict's name.
+pub const CONVERGENCE: &str = "convergence after heal";
+/// The MSET verdict's name.
+pub const MSET_EFFECTS: &str = "MSET effects (session order and replicas)";
+/// Slack added to an EXPIRE's TTL before its key must be gone.
+const EXPIRY_SLACK_MS: u64 = 1_000;
+
+/// Enforces the rule of this module's documentation.
+pub fn replication_completeness(facts: &Facts<'_>) -> Verdict {
+    let mut violations = Violations::default();
+    let judged = check(facts, |_| true, &mut violations);
+    violations.into_verdict(REPLICATION_COMPLETENESS, format!("{judged} replica values judged"))
+}
+
+/// The MSET rule: session order and completeness for reads and replicas whose deciding write is an MSET.
+pub fn mset_effects(facts: &Facts<'_>) -> Verdict {
+    let is_mset = |operation: &Operation| matches!(operation.command, Command::Mset(_));
+    let mut violations = Violations::default();
+    let counts = session_order::check(facts, is_mset, &mut violations);
+    let judged = check(facts, is_mset, &mut violations);
+    violations.into_verdict(
+        MSET_EFFECTS,
+        format!(
+            "{} reads after an own MSET, {judged} replica values whose last write is an MSET",
+            counts.judged
+        ),
+    )
+}
+
+/// Convergence: binding for untouched keys, soft when only touched keys diverge.
+pub fn convergence(facts: &Facts<'_>) -> Verdict {
+    let writes = writes_by_key(facts);
+    let mut touched = 0usize;
+    let mut diverged_touched = 0usize;
+    let mut violations = Violations::default();
+    for (key, values) in facts.replicas {
+        let key_touched = writes
+            .get(key)
+            .into_iter()
+            .flatten()
+            .any(|write| !write.is_ok() || values.keys().any(|node| !facts.reached(write, key, *node)));
+        touched += usize::from(key_touched);
+        let mut distinct = values.values();
+        let Some(first) = distinct.next() else { continue };
+        if !distinct.any(|value| value != first) {
+            continue;
+        }
+        if key_touched {
+            diverged_touched += 1;
+        } else {
+            violations.push(|| describe_disagreement(key, values));
+        }
+    }
+    let checked = format!(
+        "{} keys, {touched} touched by a fault ({diverged_touched} of them diverged: soft)",
+        facts.replicas.len()
+    );
+    let verdict = violations.into_verdict(CONVERGENCE, checked);
+    if verdict.passed && diverged_touched > 0 {
+        return Verdict { passed: false, soft: true, ..verdict };
+    }
+    verdict
+}
+
+/// Every write-like request per key (register writes, EXPIRE, INCR, APPEND).
+fn writes_by_key<'a>(facts: &Facts<'a>) -> BTreeMap<&'a Bytes, Vec<&'a Operation>> {
+    let mut writes: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
+    for operation in &facts.history.operations {
+        if !operation.command.is_write() {
+            continue;
+        }
+        for key in operation.command.keys() {
+            writes.entry(key).or_default().push(operation);
+        }
+    }
+    writes
+}
+
+/// The effect of a register write on `key`: `Some(value)` (nil = `None`); `None` when it has none
+/// that can be judged (an EXPIRE whose TTL may not have elapsed by `read_ms`).
+fn register_effect(facts: &Facts<'_>, write: &Operation, key: &Bytes, read_ms: u64) -> Option<Option<Bytes>> {
+    if let Command::Expire(_, seconds) = write.command {
+        let due = write.completed_ms + seconds * 1000 + facts.timeline.skew_max_ms() + EXPIRY_SLACK_MS;
+        return (due <= read_ms).then_some(None);
+    }
+    write.command.register_write(key).map(|value| value.cloned())
+}
+
+/// Judges every readable replica value; returns how many were judged.
+fn check(facts: &Facts<'_>, judged_write: impl Fn(&Operation) -> bool, violations: &mut Violations) -> usize {
+    let writes = writes_by_key(facts);
+    let mut judged = 0;
+    for (key, values) in facts.replicas {
+        let Some(family) = KeyFamily::of(key) else { continue };
+        let key_writes = writes.get(key).map(Vec::as_slice).unwrap_or_default();
+        for (node, value) in values {
+            if value.as_ref().is_some_and(|value| value.starts_with(b"<unreadable")) {
+                continue;
+            }
+            let arrived: Vec<&Operation> = key_writes
+                .iter()
+                .copied()
+                .filter(|write| write.is_ok() && facts.reached(write, key, *node))
+                .collect();
+            let context = Replica { facts, key, node: *node, value: value.as_ref() };
+            judged += match family {
+                _ if family.is_register() => {
+                    context.register(key_writes, &arrived, &judged_write, violations)
+                }
+                KeyFamily::Counter => context.counter(key_writes, &arrived, violations),
+                KeyFamily::Log => context.log(&arrived, violations),
+                _ => 0,
+            };
+        }
+    }
+    judged
+}
+
+/// One replica's value of one key.
+struct Replica<'a, 'f> {
+    facts: &'a Facts<'f>,
+    key: &'a Bytes,
+    node: usize,
+    value: Option<&'a Bytes>,
+}
+
+impl Replica<'_, '_> {
+    fn register(
+        &self,
+        writes: &[&Operation],
+        arrived: &[&Operation],
+        judged_write: &impl Fn(&Operation) -> bool,
+        violations: &mut Violations,
+    ) -> usize {
+        let read_ms = self.facts.replicas_read_ms;
+        let last = arrived
+            .iter()
+            .copied()
+            .filter(|write| register_effect(self.facts, write, self.key, read_ms).is_some())
+            .max_by_key(|write| (write.completed_ms, write.invoked_ms, write.id));
+        let Some(last) = last.filter(|last| judged_write(last)) else { return 0 };
+        let expected = register_effect(self.facts, last, self.key, read_ms).flatten();
+        if self.value == expected.as_ref() {
+            return 1;
+        }
+        // A write not acknowledged before `last` was sent, or one whose copy to this replica was in
+        // flight during a fault (a request on a connection that broke may still arrive late), can
+        // explain the value.
+        let explained = writes.iter().any(|other| {
+            (!(other.is_ok() && other.completed_ms < last.invoked_ms)
+                || !self.facts.reached(other, self.key, self.node))
+                && match &other.command {
+                    Command::Expire(..) => self.value.is_none(),
+                    command => command.register_write(self.key).is_some_and(|written| written == self.value),
+                }
+        });
+        if !explained {
+            violations.push(|| {
+                format!(
+                    "replica {} of {} holds {} but {} ({}) reached it and nothing later explains that",
+                    self.node,
+                    show(self.key),
+                    show_value(self.value),
+                    show_operation(last),
+                    show_value(expected.as_ref())
+                )
+            });
+        }
+        1
+    }
+
+    fn counter(&self, writes: &[&Operation], arrived: &[&Operation], violations: &mut Violations) -> usize {
+        let count: i64 = match self.value {
+            None => 0,
+            Some(text) => match std::str::from_utf8(text).ok().and_then(|text| text.parse().ok()) {
+                Some(count) => count,
+                None => {
+                    violations.push(|| {
+                        format!(
+                            "replica {} of {} holds {} (not a count)",
+                            self.node,
+                            show(self.key),
+                            show(text)
+                        )
+                    });
+                    return 1;
+                }
+            },
+        };
+        let reached = arrived.iter().filter(|write| matches!(write.command, Command::Incr(_))).count() as i64;
+        let sent = writes.iter().filter(|write| matches!(write.command, Command::Incr(_))).count() as i64;
+        if count < reached || count > sent {
+            violations.push(|| {
+                format!(
+                    "replica {} of {} counts {count}: {reached} acknowledged INCRs reached it, {sent} were sent",
+                    self.node,
+                    show(self.key)
+                )
+            });
+        }
+        1
+    }
+
+    fn log(&self, arrived: &[&Operation], violations: &mut Violations) -> usize {
+        let log = self.value.cloned().unwrap_or_default();
+        for append in arrived {
+            let Command::Append(_, token) = &append.command else { continue };
+            let bare = token.strip_suffix(b";").unwrap_or(token);
+            let present = log.split(|byte| *byte == b';').any(|entry| entry == bare);
+            if !present {
+                violations.push(|| {
+                    format!(
+                        "replica {} of {} misses {} that reached it",
+                        self.node,
+                        show(self.key),
+                        show_operation(append)
+                    )
+                });
+            }
+        }
+        1
+    }
+}
+
+/// `"key": node 0 = "a", node 3 = nil`.
+fn describe_disagreement(key: &Bytes, values: &BTreeMap<usize, Option<Bytes>>) -> String {
+    let replicas: Vec<String> =
+        values.iter().map(|(node, value)| format!("node {node} = {}", show_value(value.as_ref()))).collect();
+    format!("{}: {}", show(key), replicas.join(", "))
+}

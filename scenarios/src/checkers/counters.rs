@@ -1,0 +1,148 @@
+//! Counters (INCR, families `c<n>`): results consistent with the increments.
+//!
+//! - No double counting: an `Ok` INCR's result, and an `Ok` GET's value, never exceed the number of
+//!   INCRs of the key invoked before it completed (whatever their outcome).
+//! - Unique results per replica: two `Ok` DC_ONE INCRs answered by the same replica (the owner in the
+//!   coordinator's rack) never return the same number, unless that replica lost its data.
+//! - Session order: at DC_ONE, a GET after the connection's own `Ok` INCR that returned `r` (both
+//!   answered by the owner in the coordinator's rack) returns at least `r`, unless that replica lost
+//!   its data meanwhile.
+//!
+//! Results of INCRs answered by different replicas may repeat: replicas that missed increments during
+//! a fault stay behind (Dynomite does not reconcile counters), so uniqueness is per replica.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use dynomite_core::config::Consistency;
+use dynomite_core::resp::Frame;
+
+use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
+use crate::history::{Command, KeyFamily, Operation};
+
+/// The checker's name.
+pub const COUNTERS: &str = "counters (INCR: no double counting, unique per replica, session order)";
+
+/// Enforces the rules of this module's documentation.
+pub fn counters(facts: &Facts<'_>) -> Verdict {
+    let mut by_key: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
+    for operation in &facts.history.operations {
+        if let Command::Incr(key) | Command::Get(key) = &operation.command {
+            if KeyFamily::of(key) == Some(KeyFamily::Counter) {
+                by_key.entry(key).or_default().push(operation);
+            }
+        }
+    }
+    let mut violations = Violations::default();
+    let mut results = 0usize;
+    for (key, operations) in &by_key {
+        results += bounded_by_invocations(key, operations, &mut violations);
+        unique_per_replica(facts, key, operations, &mut violations);
+        session(facts, key, operations, &mut violations);
+    }
+    violations.into_verdict(COUNTERS, format!("{results} counter results over {} counters", by_key.len()))
+}
+
+/// The integer an `Ok` INCR returned or an `Ok` GET read.
+fn number(operation: &Operation) -> Option<i64> {
+    match operation.reply()? {
+        Frame::Integer(value) => Some(*value),
+        Frame::Bulk(text) => std::str::from_utf8(text).ok()?.parse().ok(),
+        _ => None,
+    }
+}
+
+fn bounded_by_invocations(key: &Bytes, operations: &[&Operation], violations: &mut Violations) -> usize {
+    let incr_invocations: Vec<u64> = operations
+        .iter()
+        .filter(|operation| matches!(operation.command, Command::Incr(_)))
+        .map(|operation| operation.invoked_ms)
+        .collect();
+    let mut results = 0;
+    for operation in operations {
+        let Some(value) = number(operation) else { continue };
+        results += 1;
+        let invoked = incr_invocations.iter().filter(|at| **at <= operation.completed_ms).count() as i64;
+        if value > invoked {
+            violations.push(|| {
+                format!(
+                    "{} of {} returned {value} but only {invoked} INCRs had been sent by then (double counting)",
+                    show_operation(operation),
+                    show(key)
+                )
+            });
+        }
+    }
+    results
+}
+
+fn unique_per_replica(
+    facts: &Facts<'_>,
+    key: &Bytes,
+    operations: &[&Operation],
+    violations: &mut Violations,
+) {
+    let mut seen: BTreeMap<(usize, i64), &Operation> = BTreeMap::new();
+    for operation in operations {
+        if !matches!(operation.command, Command::Incr(_)) || operation.consistency != Consistency::DcOne {
+            continue;
+        }
+        let (Some(value), Some(replica)) =
+            (number(operation), facts.owners.owner_in_rack_of(key, operation.node))
+        else {
+            continue;
+        };
+        if facts.timeline.wiped_since(replica, 0) {
+            continue;
+        }
+        if let Some(first) = seen.insert((replica, value), operation) {
+            violations.push(|| {
+                format!(
+                    "{} and {} of {} both got {value} from replica {replica}",
+                    show_operation(first),
+                    show_operation(operation),
+                    show(key)
+                )
+            });
+        }
+    }
+}
+
+fn session(facts: &Facts<'_>, key: &Bytes, operations: &[&Operation], violations: &mut Violations) {
+    let mut by_connection: BTreeMap<u64, Vec<&Operation>> = BTreeMap::new();
+    for operation in operations {
+        by_connection.entry(operation.connection).or_default().push(operation);
+    }
+    for operations in by_connection.values_mut() {
+        operations.sort_by_key(|operation| operation.sequence);
+        let mut last_incr: Option<&Operation> = None;
+        for operation in operations.iter().copied() {
+            match operation.command {
+                Command::Incr(_) => last_incr = Some(operation).filter(|incr| incr.is_ok()).or(last_incr),
+                _ => {
+                    let (Some(incr), Some(value)) = (last_incr, number(operation)) else { continue };
+                    let Some(after) = number(incr) else { continue };
+                    let read_replicas = facts.acknowledged(operation, key);
+                    let incr_replicas = facts.acknowledged(incr, key);
+                    // Only at DC_ONE is the answering replica known (replicas may hold different counts).
+                    let covered = operation.consistency == Consistency::DcOne
+                        && !read_replicas.is_empty()
+                        && read_replicas.iter().all(|node| incr_replicas.contains(node))
+                        && !read_replicas
+                            .iter()
+                            .any(|node| facts.timeline.wiped_since(*node, incr.invoked_ms));
+                    if covered && value < after {
+                        violations.push(|| {
+                            format!(
+                                "{} of {} read {value} after the same connection's {} returned {after}",
+                                show_operation(operation),
+                                show(key),
+                                show_operation(incr)
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Cluster SCAN: a scan during a quiet window returns each key that existed for the whole scan exactly
+//! once.
+//!
+//! A scan is the pages of one cursor walk on one connection (`SCAN cursor COUNT n` until the cursor
+//! is 0), all `Ok`. Every key it returns must be a workload key, and no key may come back twice. When
+//! the scan and a key's last creating write lie in one quiet window (no fault active or lifted within
+//! the reconnect margin, every link up), the key must be returned if it surely existed for the whole
+//! scan: its creating write (SET or MSET for registers, INCR, APPEND, HSET, SADD) ended `Ok` at least
+//! [`SETTLED_MS`] before the scan began, and no request that could delete it (DEL, EXPIRE, SREM) was
+//! sent before the scan ended without having been answered before that write was sent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
+use dynomite_core::resp::Frame;
+
+use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
+use crate::history::{Command, Operation};
+
+/// The checker's name.
+pub const SCAN_EXACTLY_ONCE: &str = "SCAN returns each existing key exactly once (quiet windows)";
+/// A write answered this long before a scan has reached every replica of a quiet cluster.
+pub const SETTLED_MS: u64 = 500;
+
+/// Enforces the rule of this module's documentation.
+pub fn scan_exactly_once(facts: &Facts<'_>) -> Verdict {
+    let mut scans: BTreeMap<u64, Vec<&Operation>> = BTreeMap::new();
+    let mut writes: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
+    for operation in &facts.history.operations {
+        if let Command::Scan { scan, .. } = operation.command {
+            scans.entry(scan).or_default().push(operation);
+        }
+        for key in operation.command.keys() {
+            if operation.command.is_write() {
+                writes.entry(key).or_default().push(operation);
+            }
+        }
+    }
+    let known: BTreeSet<&Bytes> = facts.owners.iter().map(|(key, _)| key).collect();
+    let mut violations = Violations::default();
+    let (mut complete, mut judged) = (0usize, 0usize);
+    for pages in scans.values_mut() {
+        pages.sort_by_key(|page| page.sequence);
+        let Some(returned) = returned_keys(pages) else { continue };
+        complete += 1;
+        let (first, last) = (pages[0], pages[pages.len() - 1]);
+        let mut counts: BTreeMap<&Bytes, usize> = BTreeMap::new();
+        for key in &returned {
+            *counts.entry(key).or_default() += 1;
+        }
+        for (key, count) in &counts {
+            if !known.contains(key) {
+                violations.push(|| {
+                    format!("scan from {} returned {} which no client uses", show_operation(first), show(key))
+                });
+            }
+            if *count > 1 {
+                violations.push(|| {
+                    format!("scan from {} returned {} {count} times", show_operation(first), show(key))
+                });
+            }
+        }
+        if !facts.timeline.quiet(first.invoked_ms, last.completed_ms) {
+            continue;
+        }
+        judged += 1;
+        for key in &known {
+            let key_writes = writes.get(key).map(Vec::as_slice).unwrap_or_default();
+            if let Some(creator) = existed_throughout(facts, key, key_writes, first, last) {
+                if !counts.contains_key(key) {
+                    violations.push(|| {
+                        format!(
+                            "scan from {} to {} ms missed {} created by {}",
+                            show_operation(first),
+                            last.completed_ms,
+                            show(key),
+                            show_operation(creator)
+                        )
+                    });
+                }
+            }
+        }
+    }
+    violations
+        .into_verdict(SCAN_EXACTLY_ONCE, format!("{complete} complete scans, {judged} in quiet windows"))
+}
+
+/// The keys of every page, or None when a page failed or the walk did not end at cursor 0.
+fn returned_keys(pages: &[&Operation]) -> Option<Vec<Bytes>> {
+    let mut keys = Vec::new();
+    let mut ended = false;
+    for page in pages {
+        let Some(Frame::Array(items)) = page.reply() else { return None };
+        let [Frame::Bulk(cursor), Frame::Array(page_keys)] = items.as_slice() else { return None };
+        for key in page_keys {
+            let Frame::Bulk(key) = key else { return None };
+            keys.push(key.clone());
+        }
+        ended = cursor.as_ref() == b"0";
+    }
+    ended.then_some(keys)
+}
+
+/// The write that made `key` exist for the whole scan `[first, last]`, if one surely did.
+fn existed_throughout<'a>(
+    facts: &Facts<'_>,
+    key: &Bytes,
+    writes: &[&'a Operation],
+    first: &Operation,
+    last: &Operation,
+) -> Option<&'a Operation> {
+    let creator = writes
+        .iter()
+        .copied()
+        .filter(|write| write.is_ok() && creates(&write.command, key))
+        .filter(|write| write.completed_ms + SETTLED_MS <= first.invoked_ms)
+        .max_by_key(|write| write.completed_ms)?;
+    if !facts.timeline.quiet(creator.invoked_ms, last.completed_ms) {
+        return None;
+    }
+    let deleted = writes.iter().any(|write| {
+        deletes(&write.command)
+            && write.invoked_ms <= last.completed_ms
+            && !(write.is_ok() && write.completed_ms < creator.invoked_ms)
+    });
+    (!deleted).then_some(creator)
+}
+
+fn creates(command: &Command, key: &Bytes) -> bool {
+    match command {
+        Command::Set(..) | Command::Mset(_) => command.register_write(key).is_some(),
+        Command::Incr(_) | Command::Append(..) | Command::Hset(..) | Command::Sadd(..) => true,
+        _ => false,
+    }
+}
+
+fn deletes(command: &Command) -> bool {
+    matches!(command, Command::Del(_) | Command::Expire(..) | Command::Srem(..))
+}
