@@ -99,12 +99,8 @@ pub struct NodeShared {
     pub datastore: Datastore,
     /// The node's clock (skewed per node in the simulator).
     pub clock: SharedClock,
-    /// Extra one-way delay towards each peer (the simulator's latency classes); None in production.
-    pub peer_latency: Option<PeerLatency>,
     /// Simulator hook: told how each replicated request was decided.
     pub observer: Option<DecisionObserver>,
-    /// Simulator switch: a deliberate bug (None in production).
-    pub injected_bug: Option<InjectedBug>,
     /// Counters for INFO.
     pub stats: Stats,
     started_ms: u64,
@@ -186,10 +182,6 @@ impl NodeShared {
     }
 }
 
-/// Extra one-way delay from the local node to a peer, by their placement (same rack, other rack, other
-/// datacenter). The simulator uses it for per-link latency classes; madsim's own latency is global.
-pub type PeerLatency = Arc<dyn Fn(&PeerNode, &PeerNode) -> Duration + Send + Sync>;
-
 /// Per outgoing peer link (local node, peer): a wrapper for every stream the link opens, or None.
 /// The simulator's hook for per-link latency (a delaying stream around the real one, so the link code
 /// is the production code); see [`crate::peer::stream::Connector::Wrapped`].
@@ -202,24 +194,14 @@ pub struct NodeOptions {
     pub clock: SharedClock,
     /// Wraps peer streams per link (simulator only; None in production).
     pub peer_stream_wrapper: Option<PeerStreamWrappers>,
-    /// Per-link extra latency (simulator only).
-    pub peer_latency: Option<PeerLatency>,
     /// Told about every replicated request's decision (simulator checkers); None in production.
     pub observer: Option<DecisionObserver>,
-    /// A deliberate bug, switched on only by the simulator to prove its checkers catch it.
-    pub injected_bug: Option<InjectedBug>,
 }
 
 impl NodeOptions {
     /// Production options: this clock, no hooks.
     pub fn new(clock: SharedClock) -> NodeOptions {
-        NodeOptions {
-            clock,
-            peer_stream_wrapper: None,
-            peer_latency: None,
-            observer: None,
-            injected_bug: None,
-        }
+        NodeOptions { clock, peer_stream_wrapper: None, observer: None }
     }
 }
 
@@ -249,13 +231,6 @@ pub struct Decision {
 /// Receives [`Decision`]s.
 pub type DecisionObserver = Arc<dyn Fn(Decision) + Send + Sync>;
 
-/// Deliberate bugs the simulator can switch on (never set in production).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InjectedBug {
-    /// Quorum levels answer one acknowledgement short of a quorum.
-    QuorumOneShort,
-}
-
 /// A node whose listeners are bound but not yet serving.
 pub struct Node {
     client_listener: TcpListener,
@@ -275,7 +250,7 @@ impl Node {
 
     /// [`Node::bind`] with the simulator's hooks.
     pub async fn bind_with(config: Config, options: NodeOptions) -> std::io::Result<Node> {
-        let NodeOptions { clock, peer_stream_wrapper, peer_latency, observer, injected_bug } = options;
+        let NodeOptions { clock, peer_stream_wrapper, observer } = options;
         let topology = Topology::from_config(&config)
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
         let client_listener = bind_listener(&config.listen.to_string(), config.backlog).await?;
@@ -303,8 +278,7 @@ impl Node {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
         };
         let peer_acceptor = stream::acceptor(&config).map_err(tls_error)?;
-        let peers =
-            start_peer_links(&config, &topology, peer_stream_wrapper.as_ref()).map_err(tls_error)?;
+        let peers = start_peer_links(&config, &topology, peer_stream_wrapper.as_ref()).map_err(tls_error)?;
         let consistency =
             RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
         let shared = Arc::new(NodeShared {
@@ -314,9 +288,7 @@ impl Node {
             consistency,
             datastore,
             clock,
-            peer_latency,
             observer,
-            injected_bug,
             stats: Stats::default(),
             started_ms,
             next_client_id: AtomicU64::new(0),
