@@ -171,6 +171,7 @@ fn run_one(
         Ok(report) => {
             if history {
                 print!("{}", crate::report::history_lines(&report.history));
+                report.plan.iter().for_each(|line| println!("  plan {line}"));
             }
             if determinism {
                 println!("determinism: two runs, identical trace hash");
@@ -180,7 +181,7 @@ fn run_one(
             } else {
                 print_failure(&report);
                 if shrink_failure {
-                    print_shrunk(scenario, seed, options, &report);
+                    print_shrunk(scenario, seed, options, &report, &report.failed_checkers());
                 }
             }
             report.passed()
@@ -206,11 +207,19 @@ fn print_failure(report: &RunReport) {
     println!("  repro: {}", report.repro_command());
 }
 
-fn print_shrunk(scenario: &Scenario, seed: u64, options: &RunOptions, report: &RunReport) {
-    let shrunk = shrink(scenario, seed, options.mutant.clone(), report);
+fn print_shrunk(
+    scenario: &Scenario,
+    seed: u64,
+    options: &RunOptions,
+    report: &RunReport,
+    wanted: &[&'static str],
+) {
+    let shrunk = shrink(scenario, seed, options.mutant.clone(), report, wanted);
     println!("shrunk in {} runs to:", shrunk.runs);
     print!("{}", shrunk.report.summary());
-    println!("  plan: {}", shrunk.report.knobs);
+    println!("  knobs: {}", shrunk.report.knobs);
+    println!("  minimal plan ({} events):", shrunk.report.plan.len());
+    shrunk.report.plan.iter().for_each(|line| println!("    {line}"));
     println!("  replay: {}", shrunk.report.run_command());
 }
 
@@ -331,7 +340,7 @@ fn sweep(selection: Selection, first_seed: u64, seeds: u64, options: &SweepOptio
     println!("fault-space coverage ({done} runs):");
     print!("{}", coverage.render());
     if let (true, Some((scenario, seed, report))) = (options.shrink, first_failure) {
-        print_shrunk(&scenario, seed, &options.run, &report);
+        print_shrunk(&scenario, seed, &options.run, &report, &report.failed_checkers());
     }
     failures == 0
 }
@@ -353,6 +362,8 @@ fn progress(done: u64, total: u64, failures: usize, started: Instant) {
 struct Caught {
     runs: u64,
     report: Option<RunReport>,
+    /// The checkers that failed with the mutant and passed without it.
+    checkers: Vec<&'static str>,
 }
 
 fn mutants(
@@ -387,34 +398,62 @@ fn mutants(
         .flat_map(|seed| scenarios.iter().map(move |scenario| (scenario.clone(), seed)))
         .take(budget as usize)
         .collect();
-    println!("mutant gate: {} mutants, budget {budget} runs each (seeds from {first_seed}, every scenario), {jobs} jobs", selected.len());
+    println!(
+        "mutant gate: {} mutants, budget {budget} runs each (seeds from {first_seed}, every scenario), {jobs} jobs",
+        selected.len()
+    );
     let started = Instant::now();
+    // The same runs without a mutant: a mutant is caught by a checker that fails with it and passed
+    // without it on the same seed (so a product bug the baseline already shows does not count).
+    let mut baseline: Vec<Vec<&'static str>> = Vec::with_capacity(tasks.len());
+    run_in_order(&tasks, &RunOptions::default(), false, jobs, |_, _, _, result| {
+        baseline.push(result.map(|report| report.failed_checkers()).unwrap_or_default());
+        true
+    });
+    let baseline_failures = baseline.iter().filter(|failed| !failed.is_empty()).count();
+    let mut baseline_checkers: Vec<&str> = baseline.iter().flatten().copied().collect();
+    baseline_checkers.sort_unstable();
+    baseline_checkers.dedup();
+    println!(
+        "baseline (no mutant): {baseline_failures} of {} runs fail{}",
+        baseline.len(),
+        if baseline_checkers.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", baseline_checkers.join("; "))
+        }
+    );
     let mut rows = Vec::new();
     for (name, breaks) in &selected {
         let options = RunOptions { mutant: Some(name.to_string()), edit: PlanEdit::default() };
-        let mut caught = Caught { runs: 0, report: None };
-        run_in_order(&tasks, &options, false, jobs, |index, _, _, result| match result {
-            Ok(report) if !report.passed() => {
-                caught = Caught { runs: index as u64 + 1, report: Some(report) };
-                false
+        let mut caught = Caught { runs: 0, report: None, checkers: Vec::new() };
+        run_in_order(&tasks, &options, false, jobs, |index, _, _, result| {
+            caught.runs = index as u64 + 1;
+            let Ok(report) = result else { return true };
+            let new: Vec<&'static str> = report
+                .failed_checkers()
+                .into_iter()
+                .filter(|checker| !baseline[index].contains(checker))
+                .collect();
+            if new.is_empty() {
+                return true;
             }
-            _ => {
-                caught.runs = index as u64 + 1;
-                true
-            }
+            caught.checkers = new;
+            caught.report = Some(report);
+            false
         });
         match &caught.report {
             Some(report) => println!(
                 "  {name}: caught after {} runs by {} ({})",
                 caught.runs,
-                report.failed_checkers().join(", "),
+                caught.checkers.join(", "),
                 report.run_command()
             ),
             None => println!("  {name}: SURVIVED {} runs", caught.runs),
         }
         if let (true, Some(report)) = (shrink_failures, &caught.report) {
             let scenario = crate::scenario::scenario(report_kind(report));
-            print_shrunk(&scenario, report.seed, &options, report);
+            print_shrunk(&scenario, report.seed, &options, report, &caught.checkers);
         }
         rows.push((*name, *breaks, caught));
     }
@@ -442,7 +481,7 @@ fn print_table(rows: &[(&str, &str, Caught)]) {
             Some(report) => println!(
                 "| {name} | {breaks} | {} | {} | `{}` |",
                 caught.runs,
-                report.failed_checkers().join("; "),
+                caught.checkers.join("; "),
                 report.run_command()
             ),
             None => println!("| {name} | {breaks} | SURVIVED ({} runs) | - | - |", caught.runs),

@@ -70,6 +70,8 @@ pub struct RunReport {
     pub edit: PlanEdit,
     /// Episodes in the replayed plan.
     pub episodes: usize,
+    /// The replayed plan's events, one line each (`at_ms fault`).
+    pub plan: Vec<String>,
     /// Faults applied, as `name ×count`, in first-applied order.
     pub faults: Vec<(String, usize)>,
     /// Operation counts.

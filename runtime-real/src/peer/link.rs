@@ -89,6 +89,11 @@ impl LinkHealth {
         self.connected.load(Ordering::Relaxed) > 0
     }
 
+    /// How many of the link's connections are up (the simulator's checkers want all of them).
+    pub fn connections_up(&self) -> usize {
+        self.connected.load(Ordering::Relaxed)
+    }
+
     /// One more consecutive failure (lost or refused connection, request timeout); ejects the peer for
     /// `server_retry_timeout` once there are `server_failure_limit` of them under `auto_eject_hosts`.
     fn record_failure(&self, settings: &LinkSettings, now_ms: u64) {

@@ -40,7 +40,7 @@ pub struct LinkState {
     pub from: usize,
     /// The node it leads to.
     pub to: usize,
-    /// At least one connection is up (and heard from within the heartbeat bound).
+    /// Every one of the link's connections is up (and heard from within the heartbeat bound).
     pub connected: bool,
     /// The peer is auto-ejected.
     pub ejected: bool,
@@ -182,10 +182,18 @@ impl SimCluster {
             let Some(shared) = slot.as_ref() else { continue };
             for (_, link) in shared.peer_links() {
                 let Some(to) = self.node_of_peer_address(link.address()) else { continue };
+                let config = &self.inner.config;
+                let same_datacenter = self.inner.placements[from].datacenter_index
+                    == self.inner.placements[to].datacenter_index;
+                let connections = if same_datacenter {
+                    config.local_peer_connections
+                } else {
+                    config.remote_peer_connections
+                };
                 states.push(LinkState {
                     from,
                     to,
-                    connected: link.health().is_connected(),
+                    connected: link.health().connections_up() >= connections,
                     ejected: link.is_down(),
                 });
             }

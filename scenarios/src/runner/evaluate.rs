@@ -88,6 +88,7 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         mutant: options.mutant.clone(),
         edit: options.edit.clone(),
         episodes,
+        plan: plan.events.iter().map(|event| format!("{:>6} ms {:?}", event.at_ms, event.fault)).collect(),
         faults: fault_counts(&faults_applied),
         counts: OutcomeCounts::of(&history),
         attributed_operations: attribution.attributed,

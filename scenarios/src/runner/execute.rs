@@ -122,11 +122,19 @@ async fn sample_links(cluster: SimCluster, start: Instant, running: Arc<AtomicBo
     let mut samples = Vec::new();
     while running.load(Ordering::Relaxed) {
         let at_ms = start.elapsed().as_millis() as u64;
-        let states = cluster
+        let states: Vec<(usize, usize, bool, bool)> = cluster
             .link_states()
             .into_iter()
             .map(|state| (state.from, state.to, state.connected, state.ejected))
             .collect();
+        if std::env::var_os("SIM_DEBUG_LINKS").is_some() {
+            let down: Vec<String> = states
+                .iter()
+                .filter(|(_, _, connected, ejected)| !connected || *ejected)
+                .map(|(from, to, connected, _)| format!("{from}->{to}{}", if *connected { "E" } else { "" }))
+                .collect();
+            eprintln!("{at_ms} links down: {}", down.join(" "));
+        }
         samples.push(LinkSample { at_ms, states });
         tokio::time::sleep(Duration::from_millis(LINK_SAMPLE_MS)).await;
     }

@@ -20,9 +20,15 @@ pub struct Shrunk {
     pub runs: usize,
 }
 
-/// Shrinks the failure `failing` of `scenario` at `seed` (run with `mutant`).
-pub fn shrink(scenario: &Scenario, seed: u64, mutant: Option<String>, failing: &RunReport) -> Shrunk {
-    let wanted: Vec<&'static str> = failing.failed_checkers();
+/// Shrinks the failure `failing` of `scenario` at `seed` (run with `mutant`), keeping a change while
+/// one of the `wanted` checkers still fails.
+pub fn shrink(
+    scenario: &Scenario,
+    seed: u64,
+    mutant: Option<String>,
+    failing: &RunReport,
+    wanted: &[&'static str],
+) -> Shrunk {
     let mut runs = 0usize;
     let mut best = failing.clone();
     let mut edit = PlanEdit::default();
