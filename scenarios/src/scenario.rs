@@ -108,20 +108,21 @@ fn workload() -> WorkloadSpec {
 
 /// The scenario of a plan kind, with its topology and thresholds.
 pub fn scenario(kind: PlanKind) -> Scenario {
-    // Thresholds sit below the worst of a sweep (seeds 1..=100; monkey 1000..1300: 98.5%) with margin.
-    // Most failures are DC_SAFE_QUORUM reads ("Failed to achieve Quorum") while a node or rack is
-    // down and a restarted replica still holds older values: the two live replies differ, and
-    // Dynomite has no read repair to fix the stale one. Whole racks (gorilla) make that likelier.
+    // Thresholds sit below the worst of a 20-seed sweep (seeds 1..=20) with margin. Requests are not
+    // retried (each is judged where it ran), so every failure counts: most are DC_SAFE_QUORUM reads
+    // ("Failed to achieve Quorum") while a node or rack is down or a restarted replica still holds
+    // older values (no read repair), and DC_ONE requests whose replica is auto-ejected ("Peer Node is
+    // down") for `server_retry_timeout` after it comes back.
     let (shape, availability_min) = match kind {
         PlanKind::Skew => (one_datacenter(), 0.99),
-        PlanKind::Monkey => (one_datacenter(), 0.98),
-        PlanKind::Kong => (two_datacenters(), 0.99),
-        PlanKind::Flap => (one_datacenter(), 0.98),
-        PlanKind::Gorilla => (one_datacenter(), 0.97),
-        PlanKind::MonkeyWipe => (one_datacenter(), 0.95),
-        PlanKind::Partition => (two_datacenters(), 0.97),
+        PlanKind::Monkey => (one_datacenter(), 0.78),
+        PlanKind::Kong => (two_datacenters(), 0.90),
+        PlanKind::Flap => (one_datacenter(), 0.90),
+        PlanKind::Gorilla => (one_datacenter(), 0.77),
+        PlanKind::MonkeyWipe => (one_datacenter(), 0.76),
+        PlanKind::Partition => (two_datacenters(), 0.80),
         // Swarm mixes everything at drawn intensities: a loose floor; the safety checkers matter most.
-        PlanKind::Swarm => (two_datacenters(), 0.90),
+        PlanKind::Swarm => (two_datacenters(), 0.75),
     };
     Scenario {
         kind,

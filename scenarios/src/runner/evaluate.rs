@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use dynomite_chaos::{Fault, FaultPlan};
+use dynomite_core::config::Consistency;
 use dynomite_sim::SimConfig;
 
 use super::attribution::{attribute, ObservedDecision};
@@ -144,7 +145,8 @@ fn reconnected(reconnect: &Result<u64, String>) -> Verdict {
 }
 
 /// The requests of clients whose datacenter the plan never kills or isolates (all requests when it
-/// touches every datacenter): "with one DC down the other DC is unaffected".
+/// touches every datacenter), without DC_EACH_SAFE_QUORUM ones when a datacenter is down: "with one
+/// DC down the other DC is unaffected".
 fn unaffected_clients_history(scenario: &Scenario, plan: &FaultPlan, history: &History) -> History {
     let affected: BTreeSet<usize> = plan
         .events
@@ -156,14 +158,14 @@ fn unaffected_clients_history(scenario: &Scenario, plan: &FaultPlan, history: &H
             _ => None,
         })
         .collect();
-    if affected.len() >= scenario.shape.datacenters {
-        return history.clone();
-    }
+    // DC_EACH_SAFE_QUORUM needs every datacenter: with one down, its failures are the promise.
+    let every_datacenter = affected.len() >= scenario.shape.datacenters;
     let per_datacenter = scenario.workload.clients_per_datacenter;
     let operations = history
         .operations
         .iter()
-        .filter(|operation| !affected.contains(&(operation.client / per_datacenter)))
+        .filter(|operation| every_datacenter || !affected.contains(&(operation.client / per_datacenter)))
+        .filter(|operation| affected.is_empty() || operation.consistency != Consistency::DcEachSafeQuorum)
         .cloned()
         .collect();
     History::new(operations)
