@@ -15,7 +15,9 @@
 //! - append logs: `X`'s log holds the token of every `Ok` APPEND that reached it.
 //!
 //! Convergence (every replica of a key equal) is then reported: binding for keys no fault touched
-//! (every write to them ended `Ok` and reached every replica), soft for the others, with their count.
+//! (every write to them ended `Ok` and reached every replica, and no two writes from different
+//! coordinators were in flight together, whose copies may land in different orders), soft for the
+//! others, with their count.
 //! "An OK MSET leaves every key at its value unless a later write changed it" is this rule and the
 //! session-order rule restricted to MSET writes ([`mset_effects`]).
 
@@ -23,6 +25,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+use crate::checkers::timeline::DELIVERY_MARGIN_MS;
 use crate::checkers::{session_order, show, show_operation, show_value, Facts, Verdict, Violations};
 use crate::history::{Command, KeyFamily, Operation};
 
@@ -64,11 +67,11 @@ pub fn convergence(facts: &Facts<'_>) -> Verdict {
     let mut diverged_touched = 0usize;
     let mut violations = Violations::default();
     for (key, values) in facts.replicas {
-        let key_touched = writes
-            .get(key)
-            .into_iter()
-            .flatten()
-            .any(|write| !write.is_ok() || values.keys().any(|node| !facts.reached(write, key, *node)));
+        let key_writes = writes.get(key).map(Vec::as_slice).unwrap_or_default();
+        let key_touched = key_writes
+            .iter()
+            .any(|write| !write.is_ok() || values.keys().any(|node| !facts.reached(write, key, *node)))
+            || concurrent_coordinators(key_writes);
         touched += usize::from(key_touched);
         let mut distinct = values.values();
         let Some(first) = distinct.next() else { continue };
@@ -90,6 +93,18 @@ pub fn convergence(facts: &Facts<'_>) -> Verdict {
         return Verdict { passed: false, soft: true, ..verdict };
     }
     verdict
+}
+
+/// True when two writes from different coordinators may have been in flight together (their copies
+/// can reach replicas in different orders: replicas keep the last to arrive, without timestamps).
+fn concurrent_coordinators(writes: &[&Operation]) -> bool {
+    writes.iter().enumerate().any(|(index, first)| {
+        writes[index + 1..].iter().any(|second| {
+            first.node != second.node
+                && first.invoked_ms <= second.completed_ms + DELIVERY_MARGIN_MS
+                && second.invoked_ms <= first.completed_ms + DELIVERY_MARGIN_MS
+        })
+    })
 }
 
 /// Every write-like request per key (register writes, EXPIRE, INCR, APPEND).

@@ -78,12 +78,17 @@ impl Timeline {
     }
 
     /// True when `from`'s link to `to` was up (sampled connected, not ejected) for all of
-    /// `[from_ms, to_ms]`, and no fault touched either end meanwhile. A node's link to itself is up.
+    /// `[from_ms, to_ms]`, and no fault touched either end from [`RECONNECT_MARGIN_MS`] before until
+    /// then. A node's link to itself is up unless a fault touched the node.
     pub fn link_up(&self, from: usize, to: usize, from_ms: u64, to_ms: u64) -> bool {
+        // A fault that began shortly before is not yet visible in the link's health (a silent peer
+        // is detected only after the heartbeat bound), and one lifted shortly before may still have
+        // links reconnecting: look back by the reconnect margin.
+        let since_ms = from_ms.saturating_sub(RECONNECT_MARGIN_MS);
         if from == to {
-            return !self.touched(from, from_ms, to_ms);
+            return !self.touched(from, since_ms, to_ms);
         }
-        if self.touched(from, from_ms, to_ms) || self.touched(to, from_ms, to_ms) {
+        if self.touched(from, since_ms, to_ms) || self.touched(to, since_ms, to_ms) {
             return false;
         }
         if self.samples.is_empty() {
