@@ -65,7 +65,9 @@ pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
         output: BytesMut::new(),
         queue: VecDeque::new(),
         head_deadline: None,
-        reading: true,
+        input_open: true,
+        closing: false,
+        parsed_all: true,
         timeout_ms: node.timeout_ms(),
     };
     connection.run(reader, writer, &node).await;
@@ -86,8 +88,14 @@ struct Connection {
     queue: VecDeque<Pending>,
     /// When the datastore reply at the head of the queue times out (set once the task waits for it).
     head_deadline: Option<tokio::time::Instant>,
-    /// False once the client closed its side, a read failed, or QUIT or a protocol error ended input.
-    reading: bool,
+    /// False once the client closed its side or a read failed. Requests read before that are still
+    /// answered (a client may half-close after its last request), as Redis does.
+    input_open: bool,
+    /// True after QUIT or a protocol error: nothing more is parsed or read; the queue drains, then the
+    /// connection closes.
+    closing: bool,
+    /// False when parsing stopped at the pipeline limit with complete requests possibly left in the input.
+    parsed_all: bool,
     /// How long a datastore reply may take.
     timeout_ms: u64,
 }
@@ -138,7 +146,10 @@ impl Connection {
                 if self.queue.capacity() > QUEUE_KEPT_CAPACITY_MAX {
                     self.queue = VecDeque::new();
                 }
-                if !self.reading {
+                if !self.parsed_all {
+                    continue;
+                }
+                if self.closing || !self.input_open {
                     let _ = writer.shutdown().await;
                     return;
                 }
@@ -151,14 +162,18 @@ impl Connection {
 
     /// Parses and dispatches every complete request in the input, up to the pipeline limit.
     fn dispatch_parsed(&mut self, node: &Arc<NodeShared>) {
-        while self.reading && self.queue.len() < PIPELINE_DEPTH_MAX {
+        self.parsed_all = false;
+        while !self.closing {
+            if self.queue.len() >= PIPELINE_DEPTH_MAX {
+                return;
+            }
             match self.decoder.decode(&mut self.input) {
                 Ok(Some(request)) => {
                     let outcome = self.session.dispatch(request.args, node);
                     self.queue.push_back(outcome.reply);
                     if outcome.close_after {
                         self.queue.push_back(Pending::Close);
-                        self.reading = false;
+                        self.closing = true;
                     }
                 }
                 Ok(None) => break,
@@ -169,11 +184,12 @@ impl Connection {
                     let frame = Frame::error(format!("ERR {error}"));
                     self.queue.push_back(Pending::Frame(frame, self.session.protocol));
                     self.queue.push_back(Pending::Close);
-                    self.reading = false;
+                    self.closing = true;
                 }
             }
         }
-        if !self.reading || self.input.is_empty() {
+        self.parsed_all = true;
+        if self.closing || self.input.is_empty() {
             // Everything read is parsed: release the buffer (the requests keep what they slice).
             self.input = BytesMut::new();
         }
@@ -189,7 +205,7 @@ impl Connection {
         self.input.reserve(self.read_size);
         let room = self.input.capacity() - self.input.len();
         match reader.read_buf(&mut self.input).await {
-            Ok(0) | Err(_) => self.reading = false,
+            Ok(0) | Err(_) => self.input_open = false,
             Ok(read) => self.adapt_read_size(read, room),
         }
     }
@@ -213,7 +229,7 @@ impl Connection {
         } else {
             tokio::time::Instant::now() + timeout
         };
-        let may_read = self.reading && self.queue.len() < PIPELINE_DEPTH_MAX;
+        let may_read = self.input_open && !self.closing && self.queue.len() < PIPELINE_DEPTH_MAX;
         if may_read {
             self.input.reserve(self.read_size);
         }
@@ -238,7 +254,7 @@ impl Connection {
                 self.pop_head();
             }
             read = reader.read_buf(input), if may_read => match read {
-                Ok(0) | Err(_) => self.reading = false,
+                Ok(0) | Err(_) => self.input_open = false,
                 Ok(read) => self.adapt_read_size(read, room),
             },
         }
