@@ -5,10 +5,21 @@
 //!
 //! The few commands whose handling differs inside one routing class get a typed kind here
 //! ([`ClusterWideKind`], [`BroadcastKind`], [`SameNodeKind`]), computed from the table entry once.
+//!
+//! # Order shards
+//! A pooled connection (a slot of the datastore pool, a connection of a peer link) applies its
+//! requests in order; two pooled connections do not. So every pool picks a request's connection the
+//! same way, from the request's *order shard*: its first key's token modulo [`ORDER_SHARD_COUNT`]
+//! (shard 0 without a key), and the connection is `shard % pool size` ([`pool_slot`]). Keys of one
+//! order shard take the same connection of every pool of any size up to [`CONNECTIONS_MAX`]: the local
+//! datastore pool, every peer link, and the datastore pool of the replica that executes what the link
+//! carried (it picks by the same shard). A multi-key request whose keys fall in different shards is
+//! split so that each fragment's keys share one ([`OrderSplit`]).
 
 use bytes::Bytes;
 
 use crate::command::{self, Access, CommandError, CommandSpec, Group, ReplyOrder, Routing};
+use crate::config::keys::CONNECTIONS_MAX;
 use crate::config::{HashAlgorithm, HashTag};
 use crate::ring::key_token;
 
@@ -142,11 +153,75 @@ impl Request {
         Ok(Request { spec, access, kind, reply_order: spec.reply_order(), key_indexes, token, args })
     }
 
-    /// The datastore or peer connection shard this request takes: its token (0 without a key), so all
-    /// requests of one key share one ordered connection.
+    /// The order shard this request's pooled connections are chosen by ([`order_shard`] of its first
+    /// key's token; 0 without a key), so all requests of one key share one ordered connection.
     pub fn shard(&self) -> u32 {
-        self.token.unwrap_or(0)
+        order_shard(self.token.unwrap_or(0))
     }
+}
+
+/// Order shards: every pool size the configuration allows ([`CONNECTIONS_MAX`]) uses all of its
+/// connections, and keys of one shard share a connection in every pool.
+pub const ORDER_SHARD_COUNT: u32 = CONNECTIONS_MAX as u32;
+
+/// The order shard of a key's token.
+pub fn order_shard(token: u32) -> u32 {
+    token % ORDER_SHARD_COUNT
+}
+
+/// The connection (0-based) a request of order shard `shard` takes in a pool of `pool_size`
+/// connections. `shard` may also be the token itself: the result is the same.
+pub fn pool_slot(shard: u32, pool_size: usize) -> usize {
+    order_shard(shard) as usize % pool_size.max(1)
+}
+
+/// How finely a multi-key request (MGET, MSET, DEL, ...) is split for order: keys of one replica set
+/// share a fragment only when their [`OrderSplit::group`] is equal, which guarantees that they take the
+/// same connection of every pool whose size divides the split's modulus (the least common multiple of
+/// the pool sizes given, or all [`ORDER_SHARD_COUNT`] shards, which suit every size, when that is
+/// larger). With every pool at one connection the modulus is 1: no split beyond the replica sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderSplit {
+    modulus: u32,
+}
+
+impl OrderSplit {
+    /// The split for these pool sizes (a node's `datastore_connections`, `local_peer_connections` and
+    /// `remote_peer_connections`).
+    pub fn for_pools(pool_sizes: impl IntoIterator<Item = usize>) -> OrderSplit {
+        let mut modulus: u64 = 1;
+        for size in pool_sizes {
+            let size = size.max(1) as u64;
+            modulus = modulus / greatest_common_divisor(modulus, size) * size;
+            if modulus >= u64::from(ORDER_SHARD_COUNT) {
+                return OrderSplit { modulus: ORDER_SHARD_COUNT };
+            }
+        }
+        OrderSplit { modulus: modulus as u32 }
+    }
+
+    /// The number of groups keys fall in (1: nothing to split for order).
+    pub fn modulus(self) -> u32 {
+        self.modulus
+    }
+
+    /// Whether keys may need different connections (some pool has more than one).
+    pub fn is_needed(self) -> bool {
+        self.modulus > 1
+    }
+
+    /// The group of a key's token: keys of equal groups take one connection in every pool the split
+    /// was made for.
+    pub fn group(self, token: u32) -> u32 {
+        order_shard(token) % self.modulus
+    }
+}
+
+fn greatest_common_divisor(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// The one place cluster-wide commands are told apart by name.

@@ -3,7 +3,9 @@
 use bytes::Bytes;
 use dynomite_core::command::{Access, ReplyOrder};
 use dynomite_core::config::HashAlgorithm;
-use dynomite_core::request::{BroadcastKind, ClusterWideKind, KeyHasher, Kind, Request, SameNodeKind};
+use dynomite_core::request::{
+    order_shard, BroadcastKind, ClusterWideKind, KeyHasher, Kind, Request, SameNodeKind,
+};
 use dynomite_core::ring::key_token;
 
 const HASHER: KeyHasher = KeyHasher { algorithm: HashAlgorithm::Murmur, tag: None };
@@ -34,7 +36,7 @@ fn single_key_requests_carry_their_key_and_token() {
     assert_eq!((get.kind, get.access, get.reply_order), (Kind::SingleKey, Access::Read, ReplyOrder::Defined));
     assert_eq!(
         (get.key_indexes.as_slice(), get.token, get.shard()),
-        (&[1][..], Some(token("k")), token("k"))
+        (&[1][..], Some(token("k")), order_shard(token("k")))
     );
     let set = resolve(&["SET", "k", "v"]);
     assert_eq!((set.kind, set.access), (Kind::SingleKey, Access::Write));

@@ -21,12 +21,29 @@
 //! At the quorum levels, replies of commands whose output order is not defined (SMEMBERS, HGETALL, ...)
 //! are put in one canonical order before they are compared ([`canonical_reply`]).
 //!
-//! Limits of the order guarantee with pools above one connection (`datastore_connections`,
-//! `local_peer_connections`, `remote_peer_connections` > 1): a request takes the connection of its
-//! first key's token, so key-less requests (DBSIZE, KEYS, SCAN, FLUSHALL) and the other keys of a
-//! multi-key fragment may overtake earlier requests of the same connection that took another pooled
-//! connection. With one connection per pool (the default) every request of a client connection stays
-//! in order.
+//! **Pools above one connection** (`datastore_connections`, `local_peer_connections`,
+//! `remote_peer_connections` > 1). Every pool picks a request's connection by its first key's *order
+//! shard* (token modulo 64, then modulo the pool size: [`dynomite_core::request::pool_slot`]), here, on
+//! the peer links and on the replica that executes it. A multi-key request is therefore split further:
+//! a fragment's keys share their replica set *and* their order group ([`OrderSplit`], the shard modulo
+//! the least common multiple of this node's three pool sizes), so each fragment travels on one pooled
+//! connection at every hop and a later `GET b` cannot overtake `MSET a 1 b 2`. Merging stays in key
+//! order (MSET answers OK only when every fragment did, DEL sums). With every pool at one connection
+//! (the default) fragments are split by replica set only, as before.
+//!
+//! What the nodes must share: the split is chosen by the coordinating node (and a remote datacenter's
+//! entry) from its *own* pool sizes, while each replica picks its datastore connection from its own
+//! `datastore_connections`. Order holds when every pool size in the cluster divides the coordinating
+//! node's least common multiple (or that multiple reaches 64) — in particular when all nodes share
+//! their pool sizes (homogeneous configs keep order). A node with every pool at one connection does
+//! not split, so it must not coordinate for replicas whose `datastore_connections` is above one.
+//!
+//! Limits left with pools above one connection: key-less requests (SCAN, KEYS, DBSIZE, INFO,
+//! FLUSHALL, ...) take shard 0, and same-node multi-key commands (EVAL, RENAME, SMOVE, *STORE, ...)
+//! travel whole on their *first* key's shard; their other keys may take another connection than
+//! earlier single-key requests of the same client connection, which they may then overtake (or be
+//! overtaken by). Hash tags (`hash_tag`) put such keys on one token, hence one shard and one
+//! connection. With one connection per pool every request of a client connection stays in order.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,7 +57,7 @@ use dynomite_core::cluster::{
 };
 use dynomite_core::command::{Access, CommandSpec, ReplyOrder};
 use dynomite_core::config::Consistency;
-use dynomite_core::request::{BroadcastKind, ClusterWideKind, KeyHasher, Kind, Request};
+use dynomite_core::request::{BroadcastKind, ClusterWideKind, KeyHasher, Kind, OrderSplit, Request};
 use dynomite_core::resp::{self, Frame, Protocol};
 use dynomite_core::ring::NodeId;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -104,10 +121,14 @@ pub fn route(
     levels: Levels,
     tag: RequestTag,
 ) -> Routed {
+    let consistency = if request.access == Access::Write { levels.write } else { levels.read };
     if node.topology.nodes().len() == 1 {
+        if request.kind == Kind::MultiKey && order_split(node).is_needed() {
+            // One node, but a datastore pool: the keys may need different pooled connections.
+            return multi_key(node, request, protocol, consistency, Role::Client, tag);
+        }
         return Routed::Local(node.datastore.call(&request.args, protocol, request.shard()));
     }
-    let consistency = if request.access == Access::Write { levels.write } else { levels.read };
     match request.kind {
         Kind::SingleKey | Kind::SameNode(_) => route_by_keys(node, request, protocol, consistency, tag),
         Kind::MultiKey => multi_key(node, request, protocol, consistency, Role::Client, tag),
@@ -483,8 +504,20 @@ fn verdict_to_result(verdict: Verdict) -> ReplicaResult {
     }
 }
 
-/// MGET/MSET/DEL/UNLINK/EXISTS/TOUCH: fragments by replica set (in the planner's datacenter), each
-/// planned and enqueued now, merged in key order later.
+/// How finely multi-key requests are split for order on this node: by the pools in play here
+/// (`datastore_connections`, `local_peer_connections`, `remote_peer_connections`); see the module docs.
+fn order_split(node: &NodeShared) -> OrderSplit {
+    let config = &node.config;
+    OrderSplit::for_pools([
+        config.datastore_connections,
+        config.local_peer_connections,
+        config.remote_peer_connections,
+    ])
+}
+
+/// MGET/MSET/DEL/UNLINK/EXISTS/TOUCH: fragments whose keys share their replica set (in the planner's
+/// datacenter) and, with pools above one connection, their order group (so each fragment travels on
+/// one pooled connection everywhere), each planned and enqueued now, merged in key order later.
 fn multi_key(
     node: &Arc<NodeShared>,
     request: Request,
@@ -495,10 +528,13 @@ fn multi_key(
 ) -> Routed {
     let spec = request.spec;
     let local_dc = &node.topology.local().datacenter;
-    // Keys share a fragment only when they share the owner in every rack of the planner's DC.
-    let replica_sets = std::cell::RefCell::new(Vec::<Vec<NodeId>>::new());
+    let split = order_split(node);
+    // Keys share a fragment only when they share the owner in every rack of the planner's DC and their
+    // order group (always equal with every pool at one connection).
+    let replica_sets = std::cell::RefCell::new(Vec::<(Vec<NodeId>, u32)>::new());
     let owner_of = |key: &[u8]| {
-        let replicas = node.topology.replicas_in_datacenter(local_dc, node.token_of(key));
+        let token = node.token_of(key);
+        let replicas = (node.topology.replicas_in_datacenter(local_dc, token), split.group(token));
         let mut known = replica_sets.borrow_mut();
         match known.iter().position(|set| *set == replicas) {
             Some(index) => index,

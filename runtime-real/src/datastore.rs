@@ -87,8 +87,9 @@ pub enum Datastore {
 }
 
 impl Datastore {
-    /// Queues one command (`args[0]` is its name) on the connection chosen by `shard` (the key's
-    /// token: one key's requests share one ordered connection) and returns its reply or a handle to it.
+    /// Queues one command (`args[0]` is its name) on the connection chosen by `shard` (the key's order
+    /// shard or token, see [`pool_slot`](dynomite_core::request::pool_slot): one key's requests share
+    /// one ordered connection) and returns its reply or a handle to it.
     pub fn call(&self, args: &[Bytes], protocol: Protocol, shard: u32) -> DatastoreReply {
         match self {
             Datastore::Redis(pool) => pool.call(args, protocol, shard),
@@ -145,9 +146,11 @@ pub struct RedisTarget {
     pub preconnect: bool,
 }
 
-/// A fixed set of connection slots per protocol version. A request takes the slot of its shard (the
-/// key's token), never the next one round-robin: Redis applies one connection's requests in order, so
-/// two requests of one key keep their order only on one connection.
+/// A fixed set of connection slots per protocol version. A request takes the slot of its order shard
+/// ([`pool_slot`](dynomite_core::request::pool_slot): the key's token modulo 64, modulo the pool
+/// size), never the next one round-robin: Redis applies one connection's requests in order, so two
+/// requests of one key keep their order only on one connection, and the keys of one multi-key
+/// fragment (split by order shard, see the coordinator) travel on one connection too.
 pub struct RedisPool {
     resp2: Vec<mpsc::Sender<SlotRequest>>,
     resp3: Vec<mpsc::Sender<SlotRequest>>,
@@ -191,7 +194,7 @@ impl RedisPool {
             // Mutant PoolRoundRobin: two requests of one key may take different connections and swap.
             self.next.fetch_add(1, Ordering::Relaxed) % slots.len()
         } else {
-            shard as usize % slots.len()
+            dynomite_core::request::pool_slot(shard, slots.len())
         };
         let mut encoded = BytesMut::new();
         resp::encode_request(args, &mut encoded);

@@ -188,8 +188,10 @@ impl PeerLink {
             || self.health.ejected_until_ms.load(Ordering::Relaxed) > now_ms
     }
 
-    /// Hands one request to the connection chosen by `shard` (the key's token, so one key's requests
-    /// share one ordered connection) before returning; the returned [`PeerCall`] yields its result.
+    /// Hands one request to the connection chosen by `shard` (the key's order shard or token, see
+    /// [`pool_slot`](dynomite_core::request::pool_slot): one key's requests, and the keys of one
+    /// multi-key fragment, share one ordered connection) before returning; the returned [`PeerCall`]
+    /// yields its result.
     /// Fails at once when the peer cannot serve it (down, not connected, queue full).
     pub fn call(&self, request: PeerRequest, shard: u32, timeout_ms: u64) -> PeerCall {
         let failed =
@@ -201,7 +203,7 @@ impl PeerLink {
             return failed(ReplicaFailure::PeerNotConnected);
         }
         let (reply, receiver) = oneshot::channel();
-        let index = shard as usize % self.connections.len();
+        let index = dynomite_core::request::pool_slot(shard, self.connections.len());
         match self.connections[index].try_send(LinkRequest { request, reply }) {
             Ok(()) => PeerCall { state: PeerCallState::Waiting(receiver), timeout_ms },
             Err(_) => failed(ReplicaFailure::PeerNotConnected),
