@@ -169,6 +169,20 @@ impl SimCluster {
         }
     }
 
+    /// Kills every host of the simulation (nodes, datastores, client hosts), dropping their tasks: call
+    /// it when a run is over, so a process that simulates many seeds does not keep each run's
+    /// connections and buffers alive (madsim keeps a live host's pending tasks until it is killed).
+    pub fn shutdown(&self) {
+        let clients: Vec<NodeId> =
+            self.with_faults(|faults, _| faults.clients.iter().map(|(id, _)| *id).collect());
+        for index in 0..self.inner.hosts.len() {
+            self.kill_node_and_data(index);
+        }
+        for client in clients {
+            self.kill_host(client);
+        }
+    }
+
     /// Sets node `index`'s clock skew (node and datastore host); a change while running is a jump.
     pub fn set_clock_offset(&self, index: usize, offset_ms: i64) {
         self.inner.hosts[index].clock.set_offset_ms(offset_ms);

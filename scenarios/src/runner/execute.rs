@@ -103,6 +103,7 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
     let reader = cluster.client_host("replica-reader", 0);
     let replicas =
         reader.spawn(read_replicas(cluster.clone(), owners.clone())).await.expect("replica reads finished");
+    cluster.shutdown();
     RawRun {
         plan,
         config,
