@@ -41,7 +41,7 @@ const EXPIRY_SLACK_MS: u64 = 1_000;
 /// Enforces the rule of this module's documentation.
 pub fn replication_completeness(facts: &Facts<'_>) -> Verdict {
     let mut violations = Violations::default();
-    let judged = check(facts, |_| true, &mut violations);
+    let judged = check(facts, false, |_| true, &mut violations);
     violations.into_verdict(REPLICATION_COMPLETENESS, format!("{judged} replica values judged"))
 }
 
@@ -50,7 +50,7 @@ pub fn mset_effects(facts: &Facts<'_>) -> Verdict {
     let is_mset = |operation: &Operation| matches!(operation.command, Command::Mset(_));
     let mut violations = Violations::default();
     let counts = session_order::check(facts, is_mset, &mut violations);
-    let judged = check(facts, is_mset, &mut violations);
+    let judged = check(facts, true, is_mset, &mut violations);
     violations.into_verdict(
         MSET_EFFECTS,
         format!(
@@ -132,11 +132,18 @@ fn register_effect(facts: &Facts<'_>, write: &Operation, key: &Bytes, read_ms: u
 }
 
 /// Judges every readable replica value; returns how many were judged.
-fn check(facts: &Facts<'_>, judged_write: impl Fn(&Operation) -> bool, violations: &mut Violations) -> usize {
+fn check(
+    facts: &Facts<'_>,
+    registers_only: bool,
+    judged_write: impl Fn(&Operation) -> bool,
+    violations: &mut Violations,
+) -> usize {
     let writes = writes_by_key(facts);
     let mut judged = 0;
     for (key, values) in facts.replicas {
-        let Some(family) = KeyFamily::of(key) else { continue };
+        let Some(family) = KeyFamily::of(key).filter(|family| family.is_register() || !registers_only) else {
+            continue;
+        };
         let key_writes = writes.get(key).map(Vec::as_slice).unwrap_or_default();
         for (node, value) in values {
             if value.as_ref().is_some_and(|value| value.starts_with(b"<unreadable")) {
