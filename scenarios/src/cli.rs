@@ -331,7 +331,7 @@ fn sweep(selection: Selection, first_seed: u64, seeds: u64, options: &SweepOptio
             }
         }
         done += 1;
-        if done % PROGRESS_EVERY_RUNS == 0 || done == total {
+        if done.is_multiple_of(PROGRESS_EVERY_RUNS) || done == total {
             progress(done, total, failures, started);
         }
         true
@@ -386,7 +386,7 @@ fn mutants(
         return true;
     }
     let selected: Vec<(&str, &str)> =
-        catalog.iter().copied().filter(|(name, _)| only.map_or(true, |only| only == *name)).collect();
+        catalog.iter().copied().filter(|(name, _)| only.is_none_or(|only| only == *name)).collect();
     if selected.is_empty() {
         eprintln!("{}", RunnerError::UnknownMutant(only.unwrap_or_default().to_string()));
         return false;

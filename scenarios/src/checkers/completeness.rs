@@ -199,8 +199,9 @@ impl Replica<'_, '_> {
         // flight during a fault (a request on a connection that broke may still arrive late), can
         // explain the value.
         let explained = writes.iter().any(|other| {
-            (!(other.is_ok() && other.completed_ms < last.invoked_ms)
-                || !self.facts.reached(other, self.key, self.node))
+            !(other.is_ok()
+                && other.completed_ms < last.invoked_ms
+                && self.facts.reached(other, self.key, self.node))
                 && match &other.command {
                     Command::Expire(..) => self.value.is_none(),
                     command => command.register_write(self.key).is_some_and(|written| written == self.value),

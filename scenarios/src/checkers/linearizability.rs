@@ -10,6 +10,7 @@
 //! - `Ok` writes answered inside the window took effect between their invocation and their answer;
 //! - writes that failed, were lost, or were answered after the window may or may not have taken
 //!   effect, at any time after they were sent (also those sent up to 10 s before the window).
+//!
 //! Outside these windows (during faults, after a datacenter split, at DC_ONE or DC_QUORUM) Dynomite
 //! does not promise linearizability: replicas keep the last write to arrive, without timestamps.
 //!
