@@ -104,6 +104,7 @@ fn judge(
         timeline: &timeline,
         replicas: &replicas,
         replicas_read_ms: 100_000,
+        clients_per_datacenter: 1,
     };
     checker(&facts)
 }

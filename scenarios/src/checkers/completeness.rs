@@ -9,7 +9,9 @@
 //! write's invocation until [`DELIVERY_MARGIN_MS`] after its answer. Then, per key family:
 //! - registers: of the `Ok` writes (SET, MSET, DEL, and EXPIRE once its TTL has surely elapsed) that
 //!   reached `X`, take the one answered last, `W`. `X` holds `W`'s effect, or the value of a write
-//!   not acknowledged before `W` was sent (concurrent, later, failed or indeterminate);
+//!   not acknowledged [`DELIVERY_MARGIN_MS`] before `W` was sent (concurrent, later, failed or
+//!   indeterminate, or still travelling to another datacenter), or of one that did not reach `X`
+//!   intact (a copy on a connection that broke may land late);
 //! - counters: `X`'s count is at least the number of `Ok` INCRs that reached it, and at most the
 //!   number of INCRs sent;
 //! - append logs: `X`'s log holds the token of every `Ok` APPEND that reached it.
@@ -71,7 +73,12 @@ pub fn convergence(facts: &Facts<'_>) -> Verdict {
         let key_touched = key_writes
             .iter()
             .any(|write| !write.is_ok() || values.keys().any(|node| !facts.reached(write, key, *node)))
-            || concurrent_coordinators(key_writes);
+            || concurrent_coordinators(key_writes)
+            || key_writes.iter().any(|write| {
+                // An expiry whose TTL may not have elapsed everywhere (skewed clocks) by the read.
+                matches!(write.command, Command::Expire(..))
+                    && register_effect(facts, write, key, facts.replicas_read_ms).is_none()
+            });
         touched += usize::from(key_touched);
         let mut distinct = values.values();
         let Some(first) = distinct.next() else { continue };
@@ -191,6 +198,16 @@ impl Replica<'_, '_> {
             .filter(|write| register_effect(self.facts, write, self.key, read_ms).is_some())
             .max_by_key(|write| (write.completed_ms, write.invoked_ms, write.id));
         let Some(last) = last.filter(|last| judged_write(last)) else { return 0 };
+        // An EXPIRE sent since whose TTL may not have elapsed (one that extends an earlier one) leaves
+        // the value undecided.
+        let pending_expiry = writes.iter().any(|other| {
+            matches!(other.command, Command::Expire(..))
+                && other.invoked_ms + DELIVERY_MARGIN_MS >= last.invoked_ms
+                && register_effect(self.facts, other, self.key, read_ms).is_none()
+        });
+        if pending_expiry {
+            return 0;
+        }
         let expected = register_effect(self.facts, last, self.key, read_ms).flatten();
         if self.value == expected.as_ref() {
             return 1;
@@ -200,7 +217,7 @@ impl Replica<'_, '_> {
         // explain the value.
         let explained = writes.iter().any(|other| {
             !(other.is_ok()
-                && other.completed_ms < last.invoked_ms
+                && other.completed_ms + DELIVERY_MARGIN_MS < last.invoked_ms
                 && self.facts.reached(other, self.key, self.node))
                 && match &other.command {
                     Command::Expire(..) => self.value.is_none(),

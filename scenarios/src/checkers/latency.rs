@@ -2,7 +2,8 @@
 //! clogged link: no FIN, no RST) is detected by missed heartbeats within `peer_heartbeat_timeout`
 //! (default 1.5 s), after which requests that need it fail fast instead of waiting out `timeout`
 //! (5 s). So no request may take [`SLOW_MS`] or more when no fault began or ended from
-//! [`STEADY_MS`] before it was sent until it was answered.
+//! [`STEADY_MS`] before it was sent until it was answered (requests from a client an isolation cuts
+//! off from its node are not judged: the client itself waits out its own timeout).
 
 use crate::checkers::{show_operation, Facts, Verdict, Violations};
 
@@ -22,7 +23,8 @@ pub fn request_latency_bound(facts: &Facts<'_>) -> Verdict {
         let from_ms = operation.invoked_ms.saturating_sub(STEADY_MS);
         let changed =
             events.iter().any(|event| event.at_ms >= from_ms && event.at_ms <= operation.completed_ms);
-        if changed {
+        let client_datacenter = operation.client / facts.clients_per_datacenter.max(1);
+        if changed || facts.timeline.client_cut_off(operation.node, client_datacenter, operation.invoked_ms) {
             continue;
         }
         judged += 1;

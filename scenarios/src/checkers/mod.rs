@@ -64,6 +64,8 @@ pub struct Facts<'a> {
     pub replicas: &'a ReplicaValues,
     /// When the replicas were read (ms since the workload started).
     pub replicas_read_ms: u64,
+    /// Clients per datacenter (client `c` lives in datacenter `c / clients_per_datacenter`).
+    pub clients_per_datacenter: usize,
 }
 
 impl Facts<'_> {

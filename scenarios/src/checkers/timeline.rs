@@ -140,6 +140,31 @@ impl Timeline {
         windows
     }
 
+    /// True when, at `at_ms`, an isolation in force cuts node `node` off from a client host of
+    /// datacenter `client_datacenter` (a rack isolation cuts its nodes off from every client; a
+    /// datacenter isolation cuts its nodes off from other datacenters' clients and vice versa).
+    pub fn client_cut_off(&self, node: usize, client_datacenter: usize, at_ms: u64) -> bool {
+        let mut cut = false;
+        for event in self.connectivity_events().take_while(|event| event.at_ms <= at_ms) {
+            match event.fault {
+                Fault::IsolateRack { datacenter, rack }
+                    if self.shape.rack_nodes(datacenter, rack).contains(&node) =>
+                {
+                    cut = true
+                }
+                Fault::IsolateDatacenter { datacenter }
+                    if (self.shape.datacenter_of(node) == datacenter)
+                        != (client_datacenter == datacenter) =>
+                {
+                    cut = true
+                }
+                Fault::Heal => cut = false,
+                _ => {}
+            }
+        }
+        cut
+    }
+
     /// True when no fault is active at `at_ms` (replaying the plan up to then).
     fn healthy_at(&self, at_ms: u64) -> bool {
         let mut state = dynomite_chaos::FaultState::new(self.shape);

@@ -70,6 +70,7 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         timeline: &timeline,
         replicas: &replicas,
         replicas_read_ms,
+        clients_per_datacenter: scenario.workload.clients_per_datacenter,
     };
     let verdicts = verdicts(scenario, &plan, &facts, &reconnect);
     let mut hasher = TraceHasher::default();
