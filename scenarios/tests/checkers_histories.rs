@@ -195,12 +195,14 @@ fn a_replica_that_missed_a_write_that_reached_it_fails_completeness() {
         let values = [(0, Some(bytes("s1=new"))), (1, Some(bytes("s1=new"))), (2, Some(bytes(third)))];
         BTreeMap::from([(bytes("s1"), values.into_iter().collect())])
     };
-    let writes = vec![set(1, 3, "s1", "s1=old", 0, 5), set(1, 4, "s1", "s1=new", 10, 15)];
+    // The new write comes well after the old one was answered (more than the delivery margin).
+    let writes = vec![set(1, 3, "s1", "s1=old", 0, 5), set(1, 4, "s1", "s1=new", 2000, 2005)];
     assert!(judge(writes.clone(), replicas("s1=new"), replication_completeness).passed);
     let verdict = judge(writes.clone(), replicas("s1=old"), replication_completeness);
     assert!(verdict.fails_run(), "{verdict:?}");
     // A later (failed) write of that value explains it.
     let mut later = writes;
-    later.push(Operation { outcome: Outcome::Failed("ERR".into()), ..set(2, 3, "s1", "s1=late", 20, 25) });
+    later
+        .push(Operation { outcome: Outcome::Failed("ERR".into()), ..set(2, 3, "s1", "s1=late", 2010, 2015) });
     assert!(judge(later, replicas("s1=late"), replication_completeness).passed);
 }
