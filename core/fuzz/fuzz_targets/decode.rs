@@ -1,11 +1,14 @@
 //! Fuzz target `decode`: arbitrary bytes through the reply decoder, the request decoder and the
 //! unchecked parser, with default and with tiny limits. Besides "never panics" it checks that a decoded
 //! reply re-encodes to a canonical RESP3 form that decodes to itself, and that the stateful
-//! `FrameDecoder` agrees with `decode_frame`.
+//! `FrameDecoder` agrees with `decode_frame` and the resuming `RequestDecoder`, fed in small reads, with
+//! `decode_request`.
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
-use dynomite_core::resp::{decode_frame, decode_request, parse_frame, FrameDecoder, Limits, Protocol};
+use dynomite_core::resp::{
+    decode_frame, decode_request, parse_frame, FrameDecoder, Limits, Protocol, RequestDecoder,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// Limits small enough that the fuzzer reaches every limit check with short inputs.
@@ -46,10 +49,35 @@ fn decode_replies(data: &[u8], limits: &Limits) {
     assert_eq!(stateful, stateless, "FrameDecoder and decode_frame disagree");
 }
 
-/// Decodes client requests until the input runs out or turns invalid.
+/// Decodes client requests until the input runs out or turns invalid, at once and in 3-byte reads.
 fn decode_requests(data: &[u8], limits: &Limits) {
     let mut buf = BytesMut::from(data);
-    while let Ok(Some(request)) = decode_request(&mut buf, limits) {
-        assert!(!request.args.is_empty(), "a request has a command name");
+    let mut at_once = Vec::new();
+    let at_once_end = loop {
+        match decode_request(&mut buf, limits) {
+            Ok(Some(request)) => {
+                assert!(!request.args.is_empty(), "a request has a command name");
+                at_once.push(request);
+            }
+            Ok(None) => break Ok(()),
+            Err(error) => break Err(error),
+        }
+    };
+    let (mut buf, mut decoder, mut resumed, mut resumed_end) =
+        (BytesMut::new(), RequestDecoder::new(*limits), Vec::new(), Ok(()));
+    'reads: for chunk in data.chunks(3) {
+        buf.extend_from_slice(chunk);
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(request)) => resumed.push(request),
+                Ok(None) => break,
+                Err(error) => {
+                    resumed_end = Err(error);
+                    break 'reads;
+                }
+            }
+        }
     }
+    assert_eq!(resumed, at_once, "RequestDecoder and decode_request disagree");
+    assert_eq!(resumed_end, at_once_end, "RequestDecoder and decode_request stop differently");
 }
