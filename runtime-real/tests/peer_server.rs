@@ -1,7 +1,8 @@
 //! The replica side trusts nothing (issue 7.5): a node's peer listener refuses, with a
 //! `Failure { InvalidRequest }` frame, every request a client connection would refuse or only the
 //! proxy answers, so a peer cannot desynchronize a datastore connection; it answers pings; and a long
-//! pipeline of datacenter forwards on one connection is served under its in-flight bound.
+//! pipeline of datacenter forwards on one connection is served under its in-flight bound. A connection
+//! that stays silent for `peer_heartbeat_timeout` is closed, and what arrives on it later never runs.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -33,9 +34,15 @@ fn run<T>(future: impl Future<Output = T>) -> T {
 /// Starts a single embedded-datastore node and returns its peer address (fresh ports until they bind:
 /// a parallel test may take a free port first).
 async fn start_node() -> SocketAddr {
+    start_node_with(|_| {}).await
+}
+
+/// [`start_node`] with `adjust` applied to the node's configuration.
+async fn start_node_with(adjust: impl Fn(&mut Config)) -> SocketAddr {
     for _ in 0..START_ATTEMPTS {
         let mut config = Config::embedded_default(dynomite_testkit::free_port());
         config.stats_listen = Endpoint::new("127.0.0.1", dynomite_testkit::free_port());
+        adjust(&mut config);
         if let Ok(node) = Node::bind(config, Arc::new(SystemClock)).await {
             let address = node.peer_address().expect("peer address");
             tokio::spawn(node.serve(std::future::pending()));
@@ -173,6 +180,36 @@ fn pings_are_answered() {
         let mut connection = PeerConnection::open(start_node().await).await;
         connection.send(&[PeerMessage::Ping { nonce: 42 }]).await;
         assert_eq!(connection.receive().await, PeerMessage::Pong { nonce: 42 });
+    });
+}
+
+#[test]
+fn a_connection_silent_for_the_heartbeat_timeout_is_closed_and_what_it_sends_later_never_runs() {
+    const HEARTBEAT_TIMEOUT_MS: u64 = 300;
+    run(async {
+        let address = start_node_with(|config| config.peer_heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS).await;
+        let mut silent = PeerConnection::open(address).await;
+        let mut pinging = PeerConnection::open(address).await;
+        // The pinging connection writes every third of the timeout, as links do, for three timeouts.
+        for nonce in 0..9 {
+            tokio::time::sleep(Duration::from_millis(HEARTBEAT_TIMEOUT_MS / 3)).await;
+            pinging.send(&[PeerMessage::Ping { nonce }]).await;
+            assert_eq!(pinging.receive().await, PeerMessage::Pong { nonce }, "a live connection stays open");
+        }
+        // The silent one (its sender gave up, or a partition holds its bytes) was closed ...
+        let end =
+            tokio::time::timeout(Duration::from_secs(1), silent.stream.read_buf(&mut silent.input)).await;
+        assert!(matches!(end, Ok(Ok(0) | Err(_))), "silent connection still open: {end:?}");
+        // ... so a request of it that arrives late is never executed.
+        let mut late = BytesMut::new();
+        peer::encode(&request(1, &["SET", "late", "stale"]), &mut late);
+        let _ = silent.stream.write_all(&late).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        pinging.send(&[request(2, &["GET", "late"])]).await;
+        let PeerMessage::Response { request_id: 2, reply } = pinging.receive().await else {
+            panic!("GET not answered")
+        };
+        assert_eq!(reply, Bytes::from_static(b"$-1\r\n"), "a closed connection's late request ran");
     });
 }
 

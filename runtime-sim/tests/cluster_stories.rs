@@ -236,6 +236,30 @@ fn a_one_way_clog_to_one_rack_does_not_hold_up_a_quorum_of_the_others() {
     });
 }
 
+#[test]
+fn a_write_caught_in_a_partition_never_lands_after_the_heal_over_a_newer_one() {
+    simulate(config(2, 1, 1, Consistency::DcOne, 9), |cluster| async move {
+        let nodes = cluster.nodes().to_vec();
+        let mut client = Client::to(&nodes[0]).await;
+        // Answered by dc1's replica; its copy to dc2 is still crossing when dc2 is cut off, so the
+        // network holds it (and retransmits it after the heal, as TCP does).
+        assert_eq!(client.set("k", "old").await, Frame::ok());
+        cluster.isolate_datacenter(1);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        cluster.heal();
+        cluster.wait_until_connected().await.expect("datacenters reconnect");
+        assert_eq!(client.set("k", "new").await, Frame::ok());
+        // Long enough for the held copy to be retransmitted; node 1 closed that connection when it had
+        // been silent for peer_heartbeat_timeout, so the copy is never executed.
+        tokio::time::sleep(Duration::from_secs(15)).await;
+        assert_eq!(
+            cluster.read_replica(1, b"k").await,
+            Some(Bytes::from_static(b"new")),
+            "stale write landed"
+        );
+    });
+}
+
 /// Seconds of a `TIME` reply.
 fn time_seconds(reply: &Frame) -> i64 {
     let Frame::Array(parts) = reply else { panic!("TIME replied {reply:?}") };

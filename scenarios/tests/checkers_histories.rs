@@ -1,7 +1,8 @@
 //! Checkers against hand-built histories: for each rule, a history that keeps it and one that breaks
 //! it (a read overtaking its connection's write, double counting, a value of another key, a quorum
 //! one short, a key scanned twice, a replica that missed a write that reached it), so every checker
-//! can fail.
+//! can fail; and a link that flapped between two samples does not count as up (completeness does
+//! not bind a write sent over it).
 //!
 //! The cluster is 1 datacenter × 3 racks × 1 node: node `r` is the owner of every key in rack `r`,
 //! and every link stays up (no fault).
@@ -205,4 +206,71 @@ fn a_replica_that_missed_a_write_that_reached_it_fails_completeness() {
     later
         .push(Operation { outcome: Outcome::Failed("ERR".into()), ..set(2, 3, "s1", "s1=late", 2010, 2015) });
     assert!(judge(later, replicas("s1=late"), replication_completeness).passed);
+}
+
+#[test]
+fn a_link_that_lost_a_connection_between_two_samples_was_not_up_then() {
+    // Link 0 -> 1 reads "every connection up" at each sample, but its loss count moves between the
+    // samples at 100 and 200 ms: it broke and reconnected in between (a one-way clog makes a link
+    // flap like this, down ~50 ms per heartbeat timeout), so a write sent then may have failed at once.
+    let mut lost_before = BTreeMap::new();
+    let samples: Vec<LinkSample> = [(0, 0), (100, 0), (200, 1), (300, 1), (400, 1)]
+        .into_iter()
+        .map(|(at_ms, lost)| LinkSample::from_readings(at_ms, [(0, 1, true, false, lost)], &mut lost_before))
+        .collect();
+    let timeline = Timeline::new(shape(), Vec::new(), samples);
+    assert!(timeline.link_up(0, 1, 0, 100));
+    assert!(!timeline.link_up(0, 1, 120, 150), "the loss fell in (100, 200]");
+    assert!(!timeline.link_up(0, 1, 50, 400));
+    assert!(timeline.link_up(0, 1, 300, 400));
+}
+
+#[test]
+fn a_write_whose_path_flapped_does_not_bind_completeness() {
+    // s1's rack-1 replica (node 1) misses the new write; it binds only while link 0 -> 1 stayed up.
+    let replicas: ReplicaValues = BTreeMap::from([(
+        bytes("s1"),
+        [(0, Some(bytes("s1=new"))), (1, Some(bytes("s1=old"))), (2, Some(bytes("s1=new")))]
+            .into_iter()
+            .collect(),
+    )]);
+    let writes = vec![set(1, 3, "s1", "s1=old", 0, 5), set(1, 4, "s1", "s1=new", 2000, 2005)];
+    let judge_with_losses = |losses: &[((usize, usize), u64)]| {
+        let mut operations = writes.clone();
+        for (id, operation) in operations.iter_mut().enumerate() {
+            operation.id = id as u64;
+        }
+        let history = History::new(operations);
+        let shape = shape();
+        let owners = Owners::compute(&SimConfig::new(1, 3, 1, 1), &all_keys(2, 1));
+        let mut lost_before = BTreeMap::new();
+        let samples = (0..=40u64)
+            .map(|step| {
+                let at_ms = step * 100;
+                let lost_by = |link: (usize, usize)| {
+                    losses.iter().filter(|(lost, when)| *lost == link && *when <= at_ms).count() as u64
+                };
+                let readings: Vec<_> = (0..3)
+                    .flat_map(|from| (0..3).filter(move |to| *to != from).map(move |to| (from, to)))
+                    .map(|(from, to)| (from, to, true, false, lost_by((from, to))))
+                    .collect();
+                LinkSample::from_readings(at_ms, readings, &mut lost_before)
+            })
+            .collect();
+        let timeline = Timeline::new(shape, Vec::new(), samples);
+        let facts = Facts {
+            history: &history,
+            shape: &shape,
+            owners: &owners,
+            timeline: &timeline,
+            replicas: &replicas,
+            replicas_read_ms: 100_000,
+            clients_per_datacenter: 1,
+        };
+        replication_completeness(&facts)
+    };
+    assert!(judge_with_losses(&[]).fails_run(), "a steady link binds");
+    // Link 0 -> 1 lost a connection at 2050 ms and was back by the next sample.
+    let verdict = judge_with_losses(&[((0, 1), 2050)]);
+    assert!(verdict.passed, "{verdict:?}");
 }

@@ -137,8 +137,10 @@ pub struct Config {
     /// `stats_interval`: stats aggregation period. Default 30000 ms.
     pub stats_interval_ms: u64,
     /// `peer_heartbeat_timeout` (ours): a peer link that has heard nothing (no reply, no pong) for
-    /// this long counts as not connected, and its pending requests fail at once; idle links ping every
-    /// third of it. Default 1500 ms; 100..=60000.
+    /// this long counts as not connected, and its pending requests fail at once; links ping after a
+    /// third of it without hearing or sending anything. The peer listener closes an incoming connection
+    /// silent for this long (nothing arriving on it later runs), so every node of a cluster must use
+    /// the same value. Default 1500 ms; 100..=60000.
     pub peer_heartbeat_timeout_ms: u64,
     /// Deprecated keys found (`distribution`, `server_connections`): ignored, worth a warning.
     pub deprecated_keys: Vec<String>,

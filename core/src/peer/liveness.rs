@@ -1,16 +1,29 @@
 //! The failure detector of one outgoing peer link, sans-IO (STYLE #1, #2): the driver tells it when
-//! bytes arrive ([`Liveness::heard`]) and asks it what to do at the time it asked to be woken
-//! ([`Liveness::poll`] at [`Liveness::next_check_ms`]).
+//! bytes arrive ([`Liveness::heard`]) and when a write completed ([`Liveness::sent`]), and asks it
+//! what to do at the time it asked to be woken ([`Liveness::poll`] at [`Liveness::next_check_ms`]).
 //!
 //! Rule: a link that has heard nothing from the peer (no reply, no `Pong`, no byte at all) for
 //! `timeout_ms` is dead; the driver then fails its pending requests at once and reconnects. So that a
-//! healthy idle link is never silent that long, it sends a `Ping` once it has heard nothing for a third
-//! of the timeout, and again every third while the silence lasts. A peer that is alive but busy still
-//! answers pings (the peer server writes `Pong` ahead of replies it is still waiting for), so only a
-//! peer that is gone, partitioned or wedged is declared dead.
+//! healthy link is never silent that long in either direction, it sends a `Ping` once it has heard
+//! nothing for a third of the timeout, and again every third while the silence lasts; and also once it
+//! has sent nothing for a third of the timeout (a link that only receives replies to an earlier burst
+//! still shows the peer it is alive). A peer that is alive but busy still answers pings (the peer
+//! server writes `Pong` ahead of replies it is still waiting for), so only a peer that is gone,
+//! partitioned or wedged is declared dead.
 //!
-//! Call order: `new` when the link connects; `heard(now)` after every read that returned bytes;
-//! `poll(now)` when the time from `next_check_ms()` has come (calling it earlier is harmless).
+//! The peer server applies the mirror rule to each incoming connection: one from which nothing has
+//! arrived for its `peer_heartbeat_timeout` is closed, and what arrives on it later is never executed.
+//! Because this side writes at least every third of the timeout, only a connection its sender has
+//! abandoned (or cannot reach) goes that silent; closing it bounds how late a request from a
+//! connection declared dead can still be executed (TCP keeps retransmitting a closed connection's
+//! unsent bytes: without the bound, a write from before a partition could land many seconds after
+//! the heal and undo newer writes). Every node of a cluster must therefore use the same
+//! `peer_heartbeat_timeout` (at least, no node's may be under a third of another's).
+//!
+//! Call order: `new` when the link connects (after the `Hello` went out); `heard(now)` after every
+//! read that returned bytes; `sent(now)` after every write of requests; `poll(now)` when the time from
+//! `next_check_ms()` has come (calling it earlier is harmless). A `Ping` that `poll` returns counts as
+//! sent.
 
 /// What the driver must do now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +51,8 @@ pub struct Liveness {
     ping_interval_ms: u64,
     /// When bytes last arrived (or the link connected).
     last_heard_ms: u64,
+    /// When a write last completed (or the link connected: the `Hello`).
+    last_sent_ms: u64,
     /// When the last ping went out during the current silence (None: none yet).
     last_ping_ms: Option<u64>,
     /// Nonce of the next ping.
@@ -53,6 +68,7 @@ impl Liveness {
             timeout_ms,
             ping_interval_ms: timeout_ms / 3,
             last_heard_ms: now_ms,
+            last_sent_ms: now_ms,
             last_ping_ms: None,
             next_nonce: 1,
         }
@@ -64,6 +80,11 @@ impl Liveness {
         self.last_ping_ms = None;
     }
 
+    /// A write to the peer completed at `now_ms`.
+    pub fn sent(&mut self, now_ms: u64) {
+        self.last_sent_ms = self.last_sent_ms.max(now_ms);
+    }
+
     /// What to do at `now_ms`.
     pub fn poll(&mut self, now_ms: u64) -> LivenessAction {
         let silent_ms = now_ms.saturating_sub(self.last_heard_ms);
@@ -72,6 +93,7 @@ impl Liveness {
         }
         if now_ms >= self.ping_due_ms() {
             self.last_ping_ms = Some(now_ms);
+            self.sent(now_ms);
             let nonce = self.next_nonce;
             self.next_nonce += 1;
             return LivenessAction::Ping { nonce };
@@ -93,11 +115,11 @@ impl Liveness {
         self.timeout_ms
     }
 
+    /// A third of the timeout after the silence began, in whichever direction it began first (the
+    /// last ping restarts the silence heard).
     fn ping_due_ms(&self) -> u64 {
-        match self.last_ping_ms {
-            None => self.last_heard_ms + self.ping_interval_ms,
-            Some(pinged_ms) => pinged_ms + self.ping_interval_ms,
-        }
+        let heard_ms = self.last_ping_ms.unwrap_or(self.last_heard_ms);
+        heard_ms.min(self.last_sent_ms) + self.ping_interval_ms
     }
 }
 
@@ -105,7 +127,8 @@ impl Liveness {
 mod tests {
     use super::*;
 
-    /// Replays `(now_ms, heard?)` events: polls at each time and records the action.
+    /// Replays `(now_ms, heard?)` events: polls at each time and records the action. Nothing is
+    /// sent but the pings.
     fn replay(timeout_ms: u64, events: &[(u64, bool)]) -> Vec<(u64, LivenessAction)> {
         let mut liveness = Liveness::new(0, timeout_ms);
         events
@@ -141,13 +164,17 @@ mod tests {
 
     #[test]
     fn any_answer_restarts_the_silence() {
-        // Heard at 600 (a pong for the ping at 500): pings due at 1100 and 1600, death at 2100.
+        // Heard at 600 (a pong for the ping at 500): the link has sent nothing since that ping, so the
+        // next ping is due at 1000 (a third after the last send), then 1500 and 2000 while nothing is
+        // heard; death at 2100 (1500 after the pong).
         let events = [
             (500, false),
             (600, true),
-            (1_099, false),
+            (999, false),
+            (1_000, false),
             (1_100, false),
-            (1_600, false),
+            (1_500, false),
+            (2_000, false),
             (2_099, false),
             (2_100, false),
         ];
@@ -156,13 +183,30 @@ mod tests {
             [
                 (500, LivenessAction::Ping { nonce: 1 }),
                 (600, LivenessAction::Wait),
-                (1_099, LivenessAction::Wait),
-                (1_100, LivenessAction::Ping { nonce: 2 }),
-                (1_600, LivenessAction::Ping { nonce: 3 }),
+                (999, LivenessAction::Wait),
+                (1_000, LivenessAction::Ping { nonce: 2 }),
+                (1_100, LivenessAction::Wait),
+                (1_500, LivenessAction::Ping { nonce: 3 }),
+                (2_000, LivenessAction::Ping { nonce: 4 }),
                 (2_099, LivenessAction::Wait),
                 (2_100, LivenessAction::Dead { silent_ms: 1_500 }),
             ]
         );
+    }
+
+    #[test]
+    fn a_link_that_only_hears_still_pings_every_third() {
+        // Replies to an earlier burst keep arriving, nothing new is sent: the peer must still hear from
+        // this side every third of the timeout (it closes connections silent for the timeout).
+        let mut liveness = Liveness::new(0, 300);
+        let mut pings = Vec::new();
+        for now_ms in (0..=1_000).step_by(50) {
+            liveness.heard(now_ms);
+            if let LivenessAction::Ping { .. } = liveness.poll(now_ms) {
+                pings.push(now_ms);
+            }
+        }
+        assert_eq!(pings, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000]);
     }
 
     #[test]
@@ -173,10 +217,13 @@ mod tests {
         assert_eq!(liveness.next_check_ms(), 2_000);
         assert_eq!(liveness.poll(2_000), LivenessAction::Ping { nonce: 2 });
         assert_eq!(liveness.next_check_ms(), 2_500, "death comes before the third ping");
+        // A request went out at 2200 and its reply came back.
+        liveness.sent(2_200);
         liveness.heard(2_200);
         assert_eq!(liveness.next_check_ms(), 2_700);
         // A reading from before the last one never moves the silence back.
         liveness.heard(2_100);
+        liveness.sent(2_100);
         assert_eq!(liveness.next_check_ms(), 2_700);
     }
 
@@ -184,6 +231,7 @@ mod tests {
     fn a_busy_link_never_pings() {
         let mut liveness = Liveness::new(0, 300);
         for now_ms in (0..10_000).step_by(50) {
+            liveness.sent(now_ms);
             liveness.heard(now_ms);
             assert_eq!(liveness.poll(now_ms), LivenessAction::Wait);
         }

@@ -8,8 +8,9 @@
 //!   `server_retry_timeout`): `Peer: Peer Node is down`;
 //! - the link's queue is full: the peer is too slow, treated as not connected.
 //!
-//! Link health (issue 7.4): each connection runs a [`Liveness`] failure detector. An idle connection
-//! pings its peer after a third of `peer_heartbeat_timeout` of silence; a connection that has heard
+//! Link health (issue 7.4): each connection runs a [`Liveness`] failure detector. A connection pings
+//! its peer after a third of `peer_heartbeat_timeout` in which it heard nothing or sent nothing (the
+//! peer server closes connections silent for the timeout); a connection that has heard
 //! nothing (no reply, no pong, no byte) for the whole `peer_heartbeat_timeout` is declared dead: its
 //! pending requests fail at once with `Peer Node is not connected`, it stops counting as connected (so
 //! new requests fail fast instead of each waiting out `timeout`), and it reconnects. A write the peer
@@ -78,6 +79,9 @@ pub struct LinkSettings {
 #[derive(Default)]
 pub struct LinkHealth {
     connected: AtomicUsize,
+    /// Connections lost since the link started (the simulator's link sampler compares two readings to
+    /// see a loss and reconnect that fell between them).
+    connections_lost: AtomicU64,
     consecutive_failures: AtomicU32,
     /// Milliseconds since `epoch` until which the peer is ejected (0 = not ejected).
     ejected_until_ms: AtomicU64,
@@ -92,6 +96,11 @@ impl LinkHealth {
     /// How many of the link's connections are up (the simulator's checkers want all of them).
     pub fn connections_up(&self) -> usize {
         self.connected.load(Ordering::Relaxed)
+    }
+
+    /// How many connections that were up have been lost since the link started.
+    pub fn connections_lost(&self) -> u64 {
+        self.connections_lost.load(Ordering::Relaxed)
     }
 
     /// One more consecutive failure (lost or refused connection, request timeout); ejects the peer for
@@ -268,6 +277,7 @@ impl Connection {
                     tracing::info!(peer = %self.settings.address, "peer link up");
                     let keep_running = self.multiplex(stream, &mut requests).await;
                     self.health.connected.fetch_sub(1, Ordering::Relaxed);
+                    self.health.connections_lost.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(peer = %self.settings.address, "peer link lost");
                     if !keep_running || dynomite_core::mutant!(LinkNeverReconnects) {
                         return; // the mutant: deliberately wrong, a lost link stays down forever
@@ -382,6 +392,7 @@ impl Connection {
                     if write_within(&mut stream, &write_buffer, stall_ms).await.is_err() {
                         return true;
                     }
+                    liveness.sent(self.now_ms());
                 }
             }
         }

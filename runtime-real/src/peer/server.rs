@@ -17,6 +17,13 @@
 //!   [`FORWARDS_IN_FLIGHT_MAX`] are coordinated at once, and the reader stops reading the connection
 //!   until one finishes (backpressure, no task per forward).
 //!
+//! Silence: a connection from which nothing (no request, no ping) has arrived for
+//! `peer_heartbeat_timeout` while the reader waited is closed, and nothing that arrives on it later is
+//! executed. Links write at least every third of that timeout (they ping when they have sent nothing),
+//! so only a connection its sender has declared dead, or cannot reach, goes that silent; its bytes
+//! still in flight (TCP retransmits them after a partition heals) would otherwise execute long after
+//! the sender reported the request failed, undoing newer writes.
+//!
 //! Order: each request is handed to the datastore (`Request`) or planned and enqueued on the
 //! datacenter's replicas (`ForwardToDatacenter`, [`forward`]) synchronously, in arrival order; only the
 //! replies are awaited by the writer. Datastore results are written in queue order, forwards as they
@@ -105,6 +112,10 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
     let forwards = Arc::new(Semaphore::new(FORWARDS_IN_FLIGHT_MAX));
     let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
     let mut peer_name = String::from("unidentified peer");
+    // A sender writes at least every third of its heartbeat timeout (requests or pings): a connection
+    // silent for the whole timeout has been abandoned or cut off. Closing it discards what its sender
+    // wrote before giving up and is still on its way, which must never run late.
+    let silence_limit = Duration::from_millis(node.config.peer_heartbeat_timeout_ms.max(1));
     'connection: loop {
         loop {
             let message = match peer::decode(&mut buffer) {
@@ -169,9 +180,17 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
             }
         }
         buffer.reserve(READ_CHUNK_BYTES);
-        match read_half.read_buf(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        match tokio::time::timeout(silence_limit, read_half.read_buf(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => break,
+            Ok(Ok(_)) => {}
+            Err(_) => {
+                tracing::warn!(
+                    peer = %peer_name,
+                    silent_ms = silence_limit.as_millis() as u64,
+                    "nothing from peer for peer_heartbeat_timeout; closing its connection"
+                );
+                break;
+            }
         }
     }
     drop(queue);

@@ -44,6 +44,9 @@ pub struct LinkState {
     pub connected: bool,
     /// The peer is auto-ejected.
     pub ejected: bool,
+    /// Connections of the link lost since the node started: a sampler that sees it change between two
+    /// readings knows the link went down (and maybe up again) in between.
+    pub connections_lost: u64,
 }
 
 /// A running simulated cluster. Cheap to clone; every clone controls the same hosts.
@@ -195,6 +198,7 @@ impl SimCluster {
                     to,
                     connected: link.health().connections_up() >= connections,
                     ejected: link.is_down(),
+                    connections_lost: link.health().connections_lost(),
                 });
             }
         }

@@ -29,7 +29,7 @@ pub use quorum::{quorum_honesty, QUORUM_HONESTY};
 pub use read_your_writes::{read_your_acknowledged_writes, READ_YOUR_ACKNOWLEDGED_WRITES};
 pub use scan::{scan_exactly_once, SCAN_EXACTLY_ONCE};
 pub use session_order::{session_order, SESSION_ORDER};
-pub use timeline::{LinkSample, Timeline};
+pub use timeline::{LinkReading, LinkSample, Timeline};
 
 use std::collections::BTreeMap;
 

@@ -2,6 +2,8 @@
 //! isolations, clogs, heals) and the peer-link health the runner sampled. Checkers ask it whether a
 //! link stayed up for a write's lifetime, whether a node lost its data, and which windows were quiet.
 
+use std::collections::BTreeMap;
+
 use dynomite_chaos::{Fault, FaultEvent, Shape};
 
 /// A write's copies may still travel this long after the client got its answer (a DC_ONE write is
@@ -10,13 +12,43 @@ pub const DELIVERY_MARGIN_MS: u64 = 1_000;
 /// After a fault is lifted, links take up to this long to reconnect: not quiet before.
 pub const RECONNECT_MARGIN_MS: u64 = 3_000;
 
-/// One sample of every peer link: `(from, to, connected, ejected)`.
+/// One sample of every peer link: `(from, to, connected, ejected)`, where `connected` means every
+/// connection of the link was up when sampled and none was lost since the previous sample (a link
+/// that broke and reconnected in between was not up throughout, and requests sent to it then may
+/// have failed at once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkSample {
     /// When, in ms since the workload started.
     pub at_ms: u64,
     /// Every link of every serving node.
     pub states: Vec<(usize, usize, bool, bool)>,
+}
+
+/// One reading of a peer link from its node: `(from, to, every connection up, ejected, connections
+/// lost since the node started)`.
+pub type LinkReading = (usize, usize, bool, bool, u64);
+
+impl LinkSample {
+    /// The sample of `readings` taken at `at_ms`. `lost_before` holds each link's loss count at the
+    /// previous sample and is updated: a link whose count changed since then lost a connection in
+    /// between (and maybe reconnected before this reading: a one-way clog lets a link reconnect at
+    /// once and die again at the heartbeat bound, down for ~50 ms each time, which a 100 ms sampler
+    /// mostly misses) and does not count as connected.
+    pub fn from_readings(
+        at_ms: u64,
+        readings: impl IntoIterator<Item = LinkReading>,
+        lost_before: &mut BTreeMap<(usize, usize), u64>,
+    ) -> LinkSample {
+        let states = readings
+            .into_iter()
+            .map(|(from, to, connected, ejected, lost)| {
+                let previous = lost_before.insert((from, to), lost);
+                let continuous = previous.is_none_or(|before| before == lost);
+                (from, to, connected && continuous, ejected)
+            })
+            .collect();
+        LinkSample { at_ms, states }
+    }
 }
 
 /// The run's faults and link health.

@@ -118,25 +118,29 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
     }
 }
 
-/// Samples every peer link's health every [`LINK_SAMPLE_MS`] until `running` goes false.
+/// Samples every peer link's health every [`LINK_SAMPLE_MS`] until `running` goes false. A link counts
+/// as connected in a sample only when all its connections are up and none was lost since the previous
+/// sample ([`LinkSample::from_readings`]).
 async fn sample_links(cluster: SimCluster, start: Instant, running: Arc<AtomicBool>) -> Vec<LinkSample> {
     let mut samples = Vec::new();
+    let mut lost_before: BTreeMap<(usize, usize), u64> = BTreeMap::new();
     while running.load(Ordering::Relaxed) {
         let at_ms = start.elapsed().as_millis() as u64;
-        let states: Vec<(usize, usize, bool, bool)> = cluster
+        let readings = cluster
             .link_states()
             .into_iter()
-            .map(|state| (state.from, state.to, state.connected, state.ejected))
-            .collect();
+            .map(|state| (state.from, state.to, state.connected, state.ejected, state.connections_lost));
+        let sample = LinkSample::from_readings(at_ms, readings, &mut lost_before);
         if std::env::var_os("SIM_DEBUG_LINKS").is_some() {
-            let down: Vec<String> = states
+            let down: Vec<String> = sample
+                .states
                 .iter()
                 .filter(|(_, _, connected, ejected)| !connected || *ejected)
                 .map(|(from, to, connected, _)| format!("{from}->{to}{}", if *connected { "E" } else { "" }))
                 .collect();
             eprintln!("{at_ms} links down: {}", down.join(" "));
         }
-        samples.push(LinkSample { at_ms, states });
+        samples.push(sample);
         tokio::time::sleep(Duration::from_millis(LINK_SAMPLE_MS)).await;
     }
     samples
