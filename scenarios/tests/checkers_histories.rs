@@ -274,3 +274,26 @@ fn a_write_whose_path_flapped_does_not_bind_completeness() {
     let verdict = judge_with_losses(&[((0, 1), 2050)]);
     assert!(verdict.passed, "{verdict:?}");
 }
+
+#[test]
+fn session_order_counts_every_fragment_that_may_have_answered_a_multi_key_read() {
+    let quorum = |operation: Operation, acknowledged_by: Vec<Vec<usize>>| Operation {
+        consistency: Consistency::DcQuorum,
+        acknowledged_by,
+        ..operation
+    };
+    let write = quorum(set(1, 3, "s1", "s1=new", 0, 10), vec![vec![0, 1]]);
+    let nil_read = |acknowledged_by| {
+        let mget = Command::Mget(vec![bytes("s1"), bytes("s2")]);
+        quorum(op(1, 4, mget, Frame::Array(vec![Frame::Null, Frame::Null]), 20, 30), acknowledged_by)
+    };
+    // One fragment, answered by the write's replicas: the nil is a violation.
+    let verdict = judge(vec![write.clone(), nil_read(vec![vec![0, 1]])], ReplicaValues::new(), session_order);
+    assert!(verdict.fails_run(), "{verdict:?}");
+    // Two fragments, [0, 1] and [0, 2], not told apart: s1's may be the one node 2 answered (node 2
+    // never acknowledged the write, and with another replica it can outvote node 0), so the read is
+    // not judged; only the replicas common to both fragments ([0]) would wrongly bind it.
+    let split = nil_read(vec![vec![0, 1], vec![0, 2]]);
+    let verdict = judge(vec![write, split], ReplicaValues::new(), session_order);
+    assert!(verdict.passed, "{verdict:?}");
+}

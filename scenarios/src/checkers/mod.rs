@@ -116,6 +116,30 @@ impl Facts<'_> {
         common.dedup();
         common
     }
+
+    /// The replicas whose answers may have decided `operation`'s reply for `key` (a read's side of a
+    /// rule that needs every answering replica, where [`Facts::acknowledged`] gives the replicas
+    /// surely involved): at DC_ONE the owner in the coordinator's rack; otherwise the union of the
+    /// decisions of every fragment that can hold `key` (all its acknowledging replicas own `key`), so
+    /// that for a multi-key read whose fragments cannot be told apart no replica that answered for
+    /// `key` is left out (two wiped replicas outvoting a third at DC_QUORUM, say). Empty when unknown
+    /// or not `Ok`.
+    pub fn answered_by(&self, operation: &Operation, key: &Bytes) -> Vec<usize> {
+        if !operation.is_ok() || operation.consistency == Consistency::DcOne {
+            return self.acknowledged(operation, key);
+        }
+        let owners = self.owners.replicas(key).unwrap_or_default();
+        let mut answered: Vec<usize> = operation
+            .acknowledged_by
+            .iter()
+            .filter(|fragment| !fragment.is_empty() && fragment.iter().all(|node| owners.contains(node)))
+            .flatten()
+            .copied()
+            .collect();
+        answered.sort_unstable();
+        answered.dedup();
+        answered
+    }
 }
 
 /// The result of one checker.

@@ -6,7 +6,8 @@
 //! or MGET naming `k`) on connection `C`, and the last write `W` of `k` sent on `C` before `R` (SET,
 //! MSET naming `k`, DEL naming `k`). When `W` ended `Ok`, every replica that answered `R` also
 //! acknowledged `W` (at DC_ONE both are the owner in the coordinator's rack; at quorum levels the
-//! coordinator's decisions say which replicas acknowledged), and none of them lost its data since
+//! coordinator's decisions say which replicas acknowledged; for a multi-key read, every fragment that
+//! can hold `k` counts, [`Facts::answered_by`]), and none of them lost its data since
 //! `W` was sent, then `R` returns `W`'s value — unless another writer touched `k` in between: a write
 //! `W0` of the returned value on another connection, invoked before `R` completed, that was not
 //! already acknowledged by those same replicas before `W` was sent; a write of that value whose copy
@@ -116,7 +117,8 @@ impl Context<'_, '_> {
         counts: &mut SessionCounts,
     ) {
         let written = write.command.register_write(key).flatten();
-        let read_replicas = self.facts.acknowledged(read, key);
+        // Every replica that may have answered the read for `key`: all must have acknowledged `W`.
+        let read_replicas = self.facts.answered_by(read, key);
         let write_replicas = self.facts.acknowledged(write, key);
         let covered =
             !read_replicas.is_empty() && read_replicas.iter().all(|node| write_replicas.contains(node));
