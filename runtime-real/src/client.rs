@@ -11,10 +11,10 @@
 //! replies: that bound is the pipeline limit, beyond which the socket is simply not read.
 //!
 //! An idle connection is kept lean (issue 7.7: at most 4 KiB of RSS each, measured by `ci/idle-conns`):
-//! one task rather than a reader and a writer joined by a channel, a read buffer that starts small,
-//! grows only while reads fill it, and is released whenever every byte read has been parsed, a write
-//! buffer that is released after a large batch, and a reply queue that gives back its capacity when it
-//! empties.
+//! one task rather than a reader and a writer joined by a channel, a read buffer that starts small and
+//! grows only while reads fill it, a write buffer and reply queue that grow with the batches. A busy
+//! connection keeps what its bursts grew (so `reserve` reuses the read buffer instead of allocating a
+//! large one per read); once it is quiet for [`IDLE_RELEASE_AFTER_MS`], it gives the memory back.
 //!
 //! The socket is divided with `tokio::io::split` rather than `TcpStream::into_split`, which madsim's
 //! simulated stream does not have.
@@ -43,14 +43,16 @@ use crate::session::{Pending, Session};
 const PIPELINE_DEPTH_MAX: usize = 1024;
 /// Bytes gathered before a write, when many replies are ready at once.
 const WRITE_BATCH_BYTES_MAX: usize = 64 * 1024;
-/// Write buffer capacity kept between batches; a larger buffer is released after its batch is written.
+/// Write buffer capacity an idle connection keeps.
 const WRITE_BUFFER_KEPT_BYTES_MAX: usize = 4 * 1024;
 /// Smallest read (and the read buffer of an idle connection).
 const READ_CHUNK_BYTES_MIN: usize = 512;
 /// Largest read: reads double up to this while they fill the buffer (large requests, deep pipelines).
-const READ_CHUNK_BYTES_MAX: usize = 64 * 1024;
-/// Reply queue capacity kept while the queue is empty; a larger one is released.
+const READ_CHUNK_BYTES_MAX: usize = 16 * 1024;
+/// Reply queue capacity an idle connection keeps.
 const QUEUE_KEPT_CAPACITY_MAX: usize = 16;
+/// A connection quiet for this long after a burst releases the buffers the burst grew.
+const IDLE_RELEASE_AFTER_MS: u64 = 200;
 
 /// Serves one accepted client connection until it closes.
 pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
@@ -139,13 +141,7 @@ impl Connection {
             if write_out(&mut writer, &mut self.output).await.is_err() {
                 return;
             }
-            if self.output.capacity() > WRITE_BUFFER_KEPT_BYTES_MAX {
-                self.output = BytesMut::new();
-            }
             if self.queue.is_empty() {
-                if self.queue.capacity() > QUEUE_KEPT_CAPACITY_MAX {
-                    self.queue = VecDeque::new();
-                }
                 if !self.parsed_all {
                     continue;
                 }
@@ -153,7 +149,11 @@ impl Connection {
                     let _ = writer.shutdown().await;
                     return;
                 }
-                self.read(&mut reader).await;
+                if self.holds_spare_buffers() {
+                    self.read_or_release(&mut reader).await;
+                } else {
+                    self.read(&mut reader).await;
+                }
                 continue;
             }
             self.wait(&mut reader).await;
@@ -189,9 +189,39 @@ impl Connection {
             }
         }
         self.parsed_all = true;
-        if self.closing || self.input.is_empty() {
-            // Everything read is parsed: release the buffer (the requests keep what they slice).
+        if self.closing {
             self.input = BytesMut::new();
+        }
+    }
+
+    /// True when the connection keeps buffers larger than an idle one needs (after a burst of traffic).
+    fn holds_spare_buffers(&self) -> bool {
+        (self.input.is_empty() && self.input.capacity() > 2 * READ_CHUNK_BYTES_MIN)
+            || self.output.capacity() > WRITE_BUFFER_KEPT_BYTES_MAX
+            || self.queue.capacity() > QUEUE_KEPT_CAPACITY_MAX
+    }
+
+    /// Waits for input while keeping the buffers of a burst for the next one; if the connection stays
+    /// quiet for [`IDLE_RELEASE_AFTER_MS`], releases them (an idle connection costs little memory) and
+    /// returns without reading.
+    async fn read_or_release(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>) {
+        self.input.reserve(self.read_size);
+        let room = self.input.capacity() - self.input.len();
+        tokio::select! {
+            biased;
+            read = reader.read_buf(&mut self.input) => match read {
+                Ok(0) | Err(_) => self.input_open = false,
+                Ok(read) => self.adapt_read_size(read, room),
+            },
+            () = tokio::time::sleep(Duration::from_millis(IDLE_RELEASE_AFTER_MS)) => {
+                if self.input.is_empty() {
+                    // The requests keep what they sliced out of the old buffer.
+                    self.input = BytesMut::new();
+                }
+                self.output = BytesMut::new();
+                self.queue = VecDeque::new();
+                self.read_size = READ_CHUNK_BYTES_MIN;
+            }
         }
     }
 
