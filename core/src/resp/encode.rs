@@ -87,6 +87,10 @@ fn encode_downgraded(frame: &Frame, out: &mut BytesMut) {
 
 /// Appends a client request: an array of bulk strings, one per argument (`*N`, then `$len` + arg).
 pub fn encode_request<A: AsRef<[u8]>>(args: &[A], out: &mut BytesMut) {
+    // One reservation up front (a `$<len>\r\n` header and CRLF are at most 16 bytes per argument), so a
+    // request never regrows its buffer piece by piece.
+    let payload: usize = args.iter().map(|arg| arg.as_ref().len() + 16).sum();
+    out.reserve(payload + 16);
     write_header(out, b'*', args.len());
     for arg in args {
         write_blob(out, b'$', arg.as_ref());
