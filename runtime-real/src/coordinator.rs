@@ -225,12 +225,19 @@ fn route_by_keys(
             verdict_reply(execute(&node, plan, origin, request.args, protocol, token).await)
         }));
     }
-    if node.observer.is_none() && local_only_decider(node, &plan) {
+    if local_only_decider(node, &plan) {
         // The fast path: the local datastore's reply is the answer (DC_ONE reads of a local key;
         // DC_ONE writes, whose other racks and datacenters are enqueued right after, fire-and-forget).
         let local = start_local(node, spec, &request.args, protocol, token);
         start_fire_and_forget(node, &plan, spec, &request.args, protocol, token);
-        return Routed::Local(local);
+        if node.observer.is_none() {
+            return Routed::Local(local);
+        }
+        // An observer (the simulator's checkers) is told the decision. The requests are the ones
+        // enqueued just above, as in production; only waiting for the one deciding reply reports it.
+        let deciding = vec![(0, node.topology.local().id, Started::Datastore(local))];
+        let collecting = collect(node.clone(), plan, origin, None, protocol, deciding);
+        return Routed::Later(Box::pin(async move { verdict_reply(collecting.await) }));
     }
     let collecting = execute(node, plan, origin, request.args, protocol, token);
     Routed::Later(Box::pin(async move { verdict_reply(collecting.await) }))
