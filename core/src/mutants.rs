@@ -124,10 +124,8 @@ mod switch {
 
     /// Switches `mutant` on for every node of this process (None: the correct product).
     pub fn activate(mutant: Option<Mutant>) {
-        let index = mutant.map_or(NONE, |mutant| {
-            Mutant::ALL.iter().position(|known| *known == mutant).expect("mutant listed in ALL")
-        });
-        ACTIVE.store(index, Ordering::SeqCst);
+        // `ALL` lists the variants in declaration order, so a variant's discriminant is its index.
+        ACTIVE.store(mutant.map_or(NONE, |mutant| mutant as usize), Ordering::SeqCst);
     }
 
     /// The active mutant, if any.
@@ -146,7 +144,8 @@ mod switch {
 
         #[test]
         fn names_are_unique_and_round_trip() {
-            for mutant in Mutant::ALL {
+            for (index, mutant) in Mutant::ALL.iter().enumerate() {
+                assert_eq!(*mutant as usize, index, "ALL lists the variants in declaration order");
                 assert_eq!(Mutant::from_name(mutant.name()), Some(*mutant));
             }
             assert!(Mutant::ALL.len() >= 15);

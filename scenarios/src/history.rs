@@ -232,6 +232,20 @@ impl Operation {
     }
 }
 
+/// `operations` grouped by the connection that sent them, each group in send order (request sequence).
+pub fn by_connection<'a>(
+    operations: impl IntoIterator<Item = &'a Operation>,
+) -> std::collections::BTreeMap<u64, Vec<&'a Operation>> {
+    let mut groups: std::collections::BTreeMap<u64, Vec<&'a Operation>> = std::collections::BTreeMap::new();
+    for operation in operations {
+        groups.entry(operation.connection).or_default().push(operation);
+    }
+    for group in groups.values_mut() {
+        group.sort_by_key(|operation| operation.sequence);
+    }
+    groups
+}
+
 /// Every operation of one run, sorted by invocation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {

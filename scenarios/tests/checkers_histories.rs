@@ -188,6 +188,19 @@ fn a_scan_may_not_return_a_key_twice() {
     assert!(judge(once, ReplicaValues::new(), scan_exactly_once).passed);
     let twice = vec![page(3, "7", &["s1"]), page(4, "0", &["s1"])];
     assert!(judge(twice, ReplicaValues::new(), scan_exactly_once).fails_run());
+    // Every page answered but the cursor never came back to 0: the walk never ends.
+    let unfinished = vec![page(3, "7", &["s1"]), page(4, "7", &["s2"])];
+    assert!(judge(unfinished, ReplicaValues::new(), scan_exactly_once).fails_run());
+    // A page that answered with something that is not a SCAN reply.
+    let malformed = vec![op(
+        1,
+        3,
+        Command::Scan { cursor: bytes("0"), count: 5, scan: 1 },
+        Frame::Integer(1),
+        1003,
+        1004,
+    )];
+    assert!(judge(malformed, ReplicaValues::new(), scan_exactly_once).fails_run());
 }
 
 #[test]

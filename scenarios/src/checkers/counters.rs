@@ -18,7 +18,7 @@ use dynomite_core::config::Consistency;
 use dynomite_core::resp::Frame;
 
 use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
-use crate::history::{Command, KeyFamily, Operation};
+use crate::history::{by_connection, Command, KeyFamily, Operation};
 
 /// The checker's name.
 pub const COUNTERS: &str = "counters (INCR: no double counting, unique per replica, session order)";
@@ -109,12 +109,7 @@ fn unique_per_replica(
 }
 
 fn session(facts: &Facts<'_>, key: &Bytes, operations: &[&Operation], violations: &mut Violations) {
-    let mut by_connection: BTreeMap<u64, Vec<&Operation>> = BTreeMap::new();
-    for operation in operations {
-        by_connection.entry(operation.connection).or_default().push(operation);
-    }
-    for operations in by_connection.values_mut() {
-        operations.sort_by_key(|operation| operation.sequence);
+    for operations in by_connection(operations.iter().copied()).values() {
         let mut last_incr: Option<&Operation> = None;
         for operation in operations.iter().copied() {
             match operation.command {

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use dynomite_core::resp::Frame;
 
 use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
-use crate::history::{Command, KeyFamily, Operation};
+use crate::history::{by_connection, Command, KeyFamily, Operation};
 
 /// The checker's name.
 pub const APPEND_LOGS: &str =
@@ -138,12 +138,7 @@ fn judge_log(
 }
 
 fn session(facts: &Facts<'_>, key: &Bytes, operations: &[&Operation], violations: &mut Violations) {
-    let mut by_connection: BTreeMap<u64, Vec<&Operation>> = BTreeMap::new();
-    for operation in operations {
-        by_connection.entry(operation.connection).or_default().push(operation);
-    }
-    for operations in by_connection.values_mut() {
-        operations.sort_by_key(|operation| operation.sequence);
+    for operations in by_connection(operations.iter().copied()).values() {
         let mut acknowledged: Vec<&Operation> = Vec::new();
         for operation in operations.iter().copied() {
             match (&operation.command, operation.reply()) {

@@ -43,9 +43,28 @@ pub fn scan_exactly_once(facts: &Facts<'_>) -> Verdict {
     let (mut complete, mut judged) = (0usize, 0usize);
     for pages in scans.values_mut() {
         pages.sort_by_key(|page| page.sequence);
-        let Some(returned) = returned_keys(pages) else { continue };
-        complete += 1;
         let (first, last) = (pages[0], pages[pages.len() - 1]);
+        let returned = match walk(pages) {
+            Walk::Complete(keys) => keys,
+            Walk::Failed => continue, // a page failed or was lost: the walk says nothing
+            Walk::Malformed => {
+                violations.push(|| {
+                    format!("scan from {} got a page that is not a SCAN reply", show_operation(first))
+                });
+                continue;
+            }
+            Walk::Unfinished => {
+                violations.push(|| {
+                    format!(
+                        "scan from {} never reached cursor 0: {} pages, every one answered",
+                        show_operation(first),
+                        pages.len()
+                    )
+                });
+                continue;
+            }
+        };
+        complete += 1;
         let mut counts: BTreeMap<&Bytes, usize> = BTreeMap::new();
         for key in &returned {
             *counts.entry(key).or_default() += 1;
@@ -87,20 +106,36 @@ pub fn scan_exactly_once(facts: &Facts<'_>) -> Verdict {
         .into_verdict(SCAN_EXACTLY_ONCE, format!("{complete} complete scans, {judged} in quiet windows"))
 }
 
-/// The keys of every page, or None when a page failed or the walk did not end at cursor 0.
-fn returned_keys(pages: &[&Operation]) -> Option<Vec<Bytes>> {
+/// How one cursor walk went.
+enum Walk {
+    /// Every page answered and the cursor came back to 0: the keys of every page.
+    Complete(Vec<Bytes>),
+    /// A page failed or was lost (the client stops there): nothing to judge.
+    Failed,
+    /// A page answered with something that is not `[cursor, [keys...]]`.
+    Malformed,
+    /// Every page answered, yet the client gave up at its page limit before the cursor came back to 0.
+    Unfinished,
+}
+
+fn walk(pages: &[&Operation]) -> Walk {
     let mut keys = Vec::new();
     let mut ended = false;
     for page in pages {
-        let Some(Frame::Array(items)) = page.reply() else { return None };
-        let [Frame::Bulk(cursor), Frame::Array(page_keys)] = items.as_slice() else { return None };
+        let Some(reply) = page.reply() else { return Walk::Failed };
+        let Frame::Array(items) = reply else { return Walk::Malformed };
+        let [Frame::Bulk(cursor), Frame::Array(page_keys)] = items.as_slice() else { return Walk::Malformed };
         for key in page_keys {
-            let Frame::Bulk(key) = key else { return None };
+            let Frame::Bulk(key) = key else { return Walk::Malformed };
             keys.push(key.clone());
         }
         ended = cursor.as_ref() == b"0";
     }
-    ended.then_some(keys)
+    if ended {
+        Walk::Complete(keys)
+    } else {
+        Walk::Unfinished
+    }
 }
 
 /// The write that made `key` exist for the whole scan `[first, last]`, if one surely did.

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use crate::checkers::{show, show_operation, show_value, Facts, Verdict, Violations};
-use crate::history::{Command, KeyFamily, Operation};
+use crate::history::{by_connection, Command, KeyFamily, Operation};
 
 /// The checker's name.
 pub const SESSION_ORDER: &str = "session order (per connection, every level)";
@@ -62,9 +62,7 @@ pub(crate) fn check(
 ) -> SessionCounts {
     let mut writes: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
     let mut expires: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
-    let mut connections: BTreeMap<u64, Vec<&Operation>> = BTreeMap::new();
     for operation in &facts.history.operations {
-        connections.entry(operation.connection).or_default().push(operation);
         for key in operation.command.keys() {
             if operation.command.register_write(key).is_some() {
                 writes.entry(key).or_default().push(operation);
@@ -75,8 +73,7 @@ pub(crate) fn check(
         }
     }
     let mut counts = SessionCounts::default();
-    for operations in connections.values_mut() {
-        operations.sort_by_key(|operation| operation.sequence);
+    for operations in by_connection(&facts.history.operations).values() {
         let mut last_write: BTreeMap<&Bytes, &Operation> = BTreeMap::new();
         for operation in operations.iter().copied() {
             for key in operation.command.keys() {
