@@ -120,6 +120,33 @@ mod switch {
         LinkNeverReconnects = "link-never-reconnects", "reconnection: a peer link that breaks stays down";
         /// Missed heartbeats never mark a link unhealthy; requests wait out `timeout`.
         HeartbeatIgnored = "heartbeat-ignored", "timeouts: a silent peer holds requests for the full timeout";
+        // --- anti-entropy: CRDT merge and HLC (core/src/crdt) ---
+        /// The CRDT merge keeps the value with the older timestamp.
+        MergePrefersOlder = "merge-prefers-older", "CRDT merge: a register or element keeps the older timestamp's value";
+        /// The PN-counter merge adds components instead of taking their maximum.
+        CounterMergeSums = "counter-merge-sums", "PN-counter merge: replicas' components are summed, so a merge double-counts";
+        /// The hybrid logical clock returns the wall clock alone (no max with the last or observed timestamp).
+        HlcWallClockOnly = "hlc-wall-clock-only", "HLC: timestamps follow the wall clock only, so a skewed node's newer write loses";
+        // --- anti-entropy: Lua write scripts (core/src/crdt/scripts) ---
+        /// Write scripts apply an update older than the stored timestamp.
+        ScriptIgnoresTimestamp = "script-ignores-timestamp", "LWW scripts: a late, older write overwrites a newer value";
+        /// Counter scripts apply a duplicate increment (same coordinator timestamp) again.
+        CounterRetryDoubleCounts = "counter-retry-double-counts", "PN-counter scripts: a retried or replayed increment is counted twice";
+        // --- anti-entropy: read repair (runtime-real/src/coordinator.rs, read repair) ---
+        /// Read repair answers with the merge but never writes it back to stale replicas.
+        NoReadRepairWriteBack = "no-read-repair-write-back", "read repair: stale replicas are never written back";
+        /// Read repair answers with the first replica's state instead of the merge.
+        ReadRepairAnswersFirst = "read-repair-answers-first", "read repair: the answer is the first reply, not the merged state";
+        // --- anti-entropy: hinted handoff (runtime-real/src/peer) ---
+        /// Hints are stored but never replayed when the replica returns.
+        HintsNeverReplayed = "hints-never-replayed", "hinted handoff: a write missed by a down replica is never replayed";
+        // --- anti-entropy: background repair and tombstone GC (runtime-real/src/repair) ---
+        /// The change-log repair pops keys but never merges them across replicas.
+        ChangeLogRepairSkipped = "change-log-repair-skipped", "background repair: recently written keys are never compared across replicas";
+        /// The range repair treats every bucket as equal.
+        RangeRepairSkipsBuckets = "range-repair-skips-buckets", "range repair: differing digest buckets are never shipped";
+        /// Tombstones are collected at once, before every replica acknowledged the delete.
+        TombstoneCollectedEarly = "tombstone-collected-early", "tombstone GC: a delete is forgotten before every replica saw it, so the value returns";
     }
 
     /// Switches `mutant` on for every node of this process (None: the correct product).
