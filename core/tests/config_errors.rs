@@ -79,6 +79,16 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("dyn_seed_provider_florida", "  dyn_seed_provider: florida_provider\n"),
         ("peer_heartbeat_timeout_too_small", "  peer_heartbeat_timeout: 50\n"),
         ("peer_heartbeat_timeout_with_unit", "  peer_heartbeat_timeout: 1.5s\n"),
+        ("read_repairs_without_crdt", "  read_repairs_enabled: true\n  crdt_enabled: false\n"),
+        ("crdt_enabled_not_boolean", "  crdt_enabled: 1\n"),
+        ("hints_max_too_many", "  hints_max: 20000000\n"),
+        ("hints_bytes_max_with_unit", "  hints_bytes_max: 16MiB\n"),
+        ("repair_interval_too_long", "  repair_interval: 3600001\n"),
+        ("repair_full_interval_negative", "  repair_full_interval: -1\n"),
+        ("repair_rate_zero", "  repair_rate: 0\n"),
+        ("changelog_max_zero", "  changelog_max: 0\n"),
+        ("tombstone_gc_age_zero", "  tombstone_gc_age: 0\n"),
+        ("crdt_state_elements_max_zero", "  crdt_state_elements_max: 0\n"),
     ]
 }
 
@@ -113,7 +123,9 @@ fn warning_texts() {
                  dyn_write_timeout: 100\n  dyn_port: 8101\n  dyn_connections: 10\n  gos_interval: 1000\n  \
                  pem_key_file: k.pem\n  pem_cert_file: c.pem\n  ca_file: ca.pem\n  recon_key_file: r.pem\n  \
                  recon_iv_file: i.pem\n  env: aws\n  conn_msg_rate: 10\n  stats_interval: 1000\n  \
-                 enable_gossip: true\n  read_repairs_enabled: true\n  mbuf_size: 16384\n  max_msgs: 200000\n";
+                 enable_gossip: true\n  mbuf_size: 16384\n  max_msgs: 200000\n  \
+                 crdt_enabled: false\n  repair_interval: 1000\n  repair_full_interval: 0\n  repair_rate: 10\n  \
+                 changelog_max: 10\n  tombstone_gc_age: 1000\n  crdt_state_elements_max: 10\n";
     let yaml = pool_with(extra);
     let config = parse_config(&yaml).unwrap_or_else(|error| panic!("warning case: {error}"));
     let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();

@@ -5,7 +5,7 @@
 
 /// Every key a pool accepts, in the order C Dynomite's `conf_commands` table lists them, followed by
 /// the keys this implementation adds (`requirepass`, `read_repairs_enabled`, `pem_cert_file`,
-/// `ca_file`, `peer_heartbeat_timeout`).
+/// `ca_file`, `peer_heartbeat_timeout`, and the anti-entropy keys from `crdt_enabled` on).
 pub const KNOWN_KEYS: &[&str] = &[
     "listen",
     "hash",
@@ -54,6 +54,15 @@ pub const KNOWN_KEYS: &[&str] = &[
     "local_peer_connections",
     "remote_peer_connections",
     "peer_heartbeat_timeout",
+    "crdt_enabled",
+    "hints_max",
+    "hints_bytes_max",
+    "repair_interval",
+    "repair_full_interval",
+    "repair_rate",
+    "changelog_max",
+    "tombstone_gc_age",
+    "crdt_state_elements_max",
 ];
 
 /// Keys C Dynomite still accepts but ignores with a "DEPRECATED" warning; we do the same and report
@@ -90,6 +99,37 @@ pub const PEER_HEARTBEAT_TIMEOUT_MIN_MS: u64 = 100;
 pub const PEER_HEARTBEAT_TIMEOUT_MAX_MS: u64 = 60_000;
 /// Upper bound for every duration key: one hour. C Dynomite has none; a larger value is a typo.
 pub const DURATION_MAX_MS: u64 = 3_600_000;
+
+/// Default `hints_max`: hinted-handoff writes kept per peer (0 disables hints).
+pub const HINTS_DEFAULT: usize = 10_000;
+/// Upper bound for `hints_max`.
+pub const HINTS_MAX: usize = 10_000_000;
+/// Default `hints_bytes_max`: bytes of hints kept per peer (16 MiB).
+pub const HINTS_BYTES_DEFAULT: usize = 16_777_216;
+/// Upper bound for `hints_bytes_max` (4 GiB).
+pub const HINTS_BYTES_MAX: usize = 4_294_967_296;
+/// Default `repair_interval`: ms between change-log sweeps (0 = off).
+pub const REPAIR_INTERVAL_DEFAULT_MS: u64 = 1_000;
+/// Default `repair_full_interval`: ms between full range repairs (6 hours; 0 = only on request).
+pub const REPAIR_FULL_INTERVAL_DEFAULT_MS: u64 = 21_600_000;
+/// Upper bound for `repair_full_interval` (30 days).
+pub const REPAIR_FULL_INTERVAL_MAX_MS: u64 = 2_592_000_000;
+/// Default `repair_rate`: keys per second background repair compares.
+pub const REPAIR_RATE_DEFAULT: u32 = 1_000;
+/// Upper bound for `repair_rate`.
+pub const REPAIR_RATE_MAX: u32 = 1_000_000;
+/// Default `changelog_max`: entries of the datastore change log `_dyn:log`.
+pub const CHANGELOG_DEFAULT: u32 = 100_000;
+/// Upper bound for `changelog_max`.
+pub const CHANGELOG_MAX: u32 = 100_000_000;
+/// Default `tombstone_gc_age`: tombstones older than this may be collected (1 day).
+pub const TOMBSTONE_GC_AGE_DEFAULT_MS: u64 = 86_400_000;
+/// Upper bound for `tombstone_gc_age` (365 days).
+pub const TOMBSTONE_GC_AGE_MAX_MS: u64 = 31_536_000_000;
+/// Default `crdt_state_elements_max`: elements of one key's state shipped for read repair.
+pub const CRDT_STATE_ELEMENTS_DEFAULT: u32 = 10_000;
+/// Upper bound for `crdt_state_elements_max`.
+pub const CRDT_STATE_ELEMENTS_MAX: u32 = 10_000_000;
 
 /// Default `backlog` of the listening sockets.
 pub const BACKLOG_DEFAULT: u32 = 512;

@@ -15,7 +15,11 @@
 //! - `secure_server_option` with an unknown value is an error (C Dynomite logs and continues);
 //! - `requirepass` and `redis_requirepass` are both accepted (newer and older C Dynomite names);
 //! - `pem_cert_file` and `ca_file` are ours, for peer TLS;
-//! - `read_repairs_enabled` is a key here (C Dynomite only has the admin endpoint);
+//! - `read_repairs_enabled` is a key here (C Dynomite only has the admin endpoint); it needs CRDT
+//!   mode, so it implies `crdt_enabled` unless that is explicitly `false` (then it is an error);
+//! - the anti-entropy keys are ours: `crdt_enabled`, `hints_max`, `hints_bytes_max`, `repair_interval`,
+//!   `repair_full_interval`, `repair_rate`, `changelog_max`, `tombstone_gc_age`,
+//!   `crdt_state_elements_max` (the CRDT-only ones warn when CRDT mode is off);
 //! - `peer_heartbeat_timeout` is ours: how long a silent peer link counts as connected;
 //! - `dyn_seed_provider: dns_provider | florida_provider` is refused until implemented (never replaced
 //!   by the static seeds);
@@ -96,8 +100,34 @@ pub struct Config {
     pub hash: HashAlgorithm,
     /// `hash_tag`: two delimiters selecting the hashed part of keys. Default none.
     pub hash_tag: Option<HashTag>,
-    /// `read_repairs_enabled`: repair stale replicas seen by quorum reads. Default false.
+    /// `read_repairs_enabled`: quorum reads of one key merge the replicas' CRDT states, answer with
+    /// the merge and write it back to stale replicas. Default false; `true` implies `crdt_enabled`.
+    /// The admin endpoint `/read_repairs/{enable|disable}` switches it at runtime.
     pub read_repairs_enabled: bool,
+    /// `crdt_enabled` (ours): covered writes carry a hybrid-logical-clock timestamp and run as Lua
+    /// scripts that keep CRDT metadata (`_dyn:` keys) next to the data. Default false (`read_repairs_enabled:
+    /// true` makes it default to true). Off = plain Dynomite behaviour.
+    pub crdt_enabled: bool,
+    /// `hints_max` (ours): most hinted-handoff writes kept per peer; 0 disables hints. Default 10000.
+    pub hints_max: usize,
+    /// `hints_bytes_max` (ours): most bytes of hints kept per peer. Default 16777216 (16 MiB).
+    pub hints_bytes_max: usize,
+    /// `repair_interval` (ours): ms between sweeps of the change log (recently written keys); 0 = off.
+    /// Default 1000.
+    pub repair_interval_ms: u64,
+    /// `repair_full_interval` (ours): ms between full token-range repairs; 0 = only when asked for.
+    /// Default 21600000 (6 hours).
+    pub repair_full_interval_ms: u64,
+    /// `repair_rate` (ours): most keys per second background repair compares. Default 1000.
+    pub repair_rate: u32,
+    /// `changelog_max` (ours): length bound of the datastore's change log `_dyn:log`. Default 100000.
+    pub changelog_max: u32,
+    /// `tombstone_gc_age` (ours): age in ms after which tombstones and dead metadata may be collected.
+    /// Default 86400000 (1 day).
+    pub tombstone_gc_age_ms: u64,
+    /// `crdt_state_elements_max` (ours): most elements of one key's CRDT state a replica ships for read
+    /// repair; larger keys fall back to the plain read comparison. Default 10000.
+    pub crdt_state_elements_max: u32,
     /// `dyn_read_timeout`: peer link read timeout. Default 10000 ms.
     pub dyn_read_timeout_ms: u64,
     /// `dyn_write_timeout`: peer link write timeout. Default 10000 ms.

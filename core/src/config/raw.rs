@@ -63,6 +63,15 @@ pub struct RawPool {
     pub local_peer_connections: Option<Node>,
     pub remote_peer_connections: Option<Node>,
     pub peer_heartbeat_timeout: Option<Node>,
+    pub crdt_enabled: Option<Node>,
+    pub hints_max: Option<Node>,
+    pub hints_bytes_max: Option<Node>,
+    pub repair_interval: Option<Node>,
+    pub repair_full_interval: Option<Node>,
+    pub repair_rate: Option<Node>,
+    pub changelog_max: Option<Node>,
+    pub tombstone_gc_age: Option<Node>,
+    pub crdt_state_elements_max: Option<Node>,
 }
 
 impl RawPool {

@@ -43,7 +43,11 @@ fn defaults_match_c_dynomite() {
     assert_eq!(config.timeout_ms, 5_000);
     assert_eq!(config.hash, HashAlgorithm::Murmur);
     assert_eq!(config.hash_tag, None);
-    assert!(!config.read_repairs_enabled && !config.enable_gossip);
+    assert!(!config.read_repairs_enabled && !config.enable_gossip && !config.crdt_enabled);
+    assert_eq!((config.hints_max, config.hints_bytes_max), (10_000, 16_777_216));
+    assert_eq!((config.repair_interval_ms, config.repair_full_interval_ms), (1_000, 21_600_000));
+    assert_eq!((config.repair_rate, config.changelog_max), (1_000, 100_000));
+    assert_eq!((config.tombstone_gc_age_ms, config.crdt_state_elements_max), (86_400_000, 10_000));
     assert!(config.preconnect && config.auto_eject_hosts);
     assert_eq!((config.server_retry_timeout_ms, config.server_failure_limit), (10_000, 3));
     assert_eq!((config.dyn_read_timeout_ms, config.dyn_write_timeout_ms), (10_000, 10_000));
@@ -202,7 +206,6 @@ fn keys_without_effect_warn_once_each() {
             "dyn_read_timeout has no effect in dynomite-rs: peer requests are bounded by timeout, and silent \
              peer links by peer_heartbeat_timeout",
             "pem_key_file has no effect in dynomite-rs: secure_server_option is none, so no peer link uses TLS",
-            "read_repairs_enabled has no effect in dynomite-rs: read repair is not implemented",
             "mbuf_size has no effect in dynomite-rs: buffers grow as data arrives",
             "max_msgs has no effect in dynomite-rs: each connection's queues have fixed bounds of their own",
         ]
@@ -247,7 +250,7 @@ fn booleans() {
         "  preconnect: false\n  auto_eject_hosts: false\n  enable_gossip: true\n  read_repairs_enabled: true\n",
     );
     assert!(!config.preconnect && !config.auto_eject_hosts);
-    assert!(config.enable_gossip && config.read_repairs_enabled);
+    assert!(config.enable_gossip && config.read_repairs_enabled && config.crdt_enabled);
     assert!(error("  preconnect: yes\n").contains("'yes' is not true or false"));
     assert!(error("  enable_gossip: 1\n").contains("true or false"));
 }
@@ -383,4 +386,48 @@ mod never_panics {
             let _ = parse_config(&format!("dyn_o_mite:\n{}", lines.concat()));
         }
     }
+}
+
+#[test]
+fn crdt_and_read_repair() {
+    assert!(valid("  crdt_enabled: true\n").crdt_enabled);
+    assert!(!valid("  crdt_enabled: true\n").read_repairs_enabled);
+    let implied = valid("  read_repairs_enabled: true\n");
+    assert!(implied.crdt_enabled && implied.read_repairs_enabled);
+    let both = valid("  read_repairs_enabled: true\n  crdt_enabled: true\n");
+    assert!(both.crdt_enabled && both.read_repairs_enabled);
+    let message = error("  read_repairs_enabled: true\n  crdt_enabled: false\n");
+    assert!(message.contains("dyn_o_mite.read_repairs_enabled and dyn_o_mite.crdt_enabled"), "{message}");
+    assert!(error("  crdt_enabled: yes\n").contains("'yes' is not true or false"));
+}
+
+#[test]
+fn anti_entropy_counts_and_durations() {
+    let config = valid(
+        "  crdt_enabled: true\n  hints_max: 0\n  hints_bytes_max: 1024\n  repair_interval: 0\n  \
+         repair_full_interval: 0\n  repair_rate: 5\n  changelog_max: 10\n  tombstone_gc_age: 60000\n  \
+         crdt_state_elements_max: 100\n",
+    );
+    assert_eq!((config.hints_max, config.hints_bytes_max), (0, 1_024));
+    assert_eq!((config.repair_interval_ms, config.repair_full_interval_ms), (0, 0));
+    assert_eq!((config.repair_rate, config.changelog_max), (5, 10));
+    assert_eq!((config.tombstone_gc_age_ms, config.crdt_state_elements_max), (60_000, 100));
+    assert!(config.warnings().is_empty(), "{:?}", config.warnings());
+    assert!(error("  repair_rate: 0\n").contains("repair_rate: 0 is out of range; allowed: 1..=1000000"));
+    assert!(error("  changelog_max: 0\n").contains("out of range"));
+    assert!(error("  crdt_state_elements_max: 0\n").contains("out of range"));
+    assert!(error("  tombstone_gc_age: 0\n").contains("out of range"));
+    assert!(error("  repair_interval: 3600001\n").contains("out of range; allowed: 0..=3600000"));
+    assert!(error("  hints_max: -1\n").contains("is not a non-negative integer"));
+}
+
+#[test]
+fn crdt_only_keys_warn_when_crdt_is_off() {
+    let config = valid("  repair_rate: 5\n  hints_max: 5\n");
+    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        ["repair_rate has no effect in dynomite-rs: crdt_enabled is false, so there is no CRDT metadata to \
+          repair or collect"]
+    );
 }

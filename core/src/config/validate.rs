@@ -83,7 +83,7 @@ impl RawPool {
         config.warnings = warnings_for(
             &validator.raw,
             config.enable_gossip,
-            config.read_repairs_enabled,
+            config.crdt_enabled,
             config.secure_server_option,
         );
         Ok(config)
@@ -94,6 +94,7 @@ impl RawPool {
 fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
     let raw = &validator.raw;
     let data_store = data_store(validator)?;
+    let read_repairs_enabled = validator.boolean("read_repairs_enabled", &raw.read_repairs_enabled, false)?;
     Ok(Config {
         pool_name: validator.pool.to_string(),
         listen: listen(validator)?,
@@ -136,7 +137,56 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
         timeout_ms: validator.duration_ms("timeout", &raw.timeout, TIMEOUT_DEFAULT_MS)?,
         hash: hash(validator)?,
         hash_tag: hash_tag(validator)?,
-        read_repairs_enabled: validator.boolean("read_repairs_enabled", &raw.read_repairs_enabled, false)?,
+        read_repairs_enabled,
+        crdt_enabled: crdt_enabled(validator, read_repairs_enabled)?,
+        hints_max: narrow(validator.count(
+            "hints_max",
+            &raw.hints_max,
+            (0, HINTS_MAX as u64),
+            HINTS_DEFAULT as u64,
+        )?),
+        hints_bytes_max: narrow(validator.count(
+            "hints_bytes_max",
+            &raw.hints_bytes_max,
+            (0, HINTS_BYTES_MAX as u64),
+            HINTS_BYTES_DEFAULT as u64,
+        )?),
+        repair_interval_ms: validator.count(
+            "repair_interval",
+            &raw.repair_interval,
+            (0, DURATION_MAX_MS),
+            REPAIR_INTERVAL_DEFAULT_MS,
+        )?,
+        repair_full_interval_ms: validator.count(
+            "repair_full_interval",
+            &raw.repair_full_interval,
+            (0, REPAIR_FULL_INTERVAL_MAX_MS),
+            REPAIR_FULL_INTERVAL_DEFAULT_MS,
+        )?,
+        repair_rate: narrow(validator.count(
+            "repair_rate",
+            &raw.repair_rate,
+            (1, u64::from(REPAIR_RATE_MAX)),
+            u64::from(REPAIR_RATE_DEFAULT),
+        )?),
+        changelog_max: narrow(validator.count(
+            "changelog_max",
+            &raw.changelog_max,
+            (1, u64::from(CHANGELOG_MAX)),
+            u64::from(CHANGELOG_DEFAULT),
+        )?),
+        tombstone_gc_age_ms: validator.count(
+            "tombstone_gc_age",
+            &raw.tombstone_gc_age,
+            (1, TOMBSTONE_GC_AGE_MAX_MS),
+            TOMBSTONE_GC_AGE_DEFAULT_MS,
+        )?,
+        crdt_state_elements_max: narrow(validator.count(
+            "crdt_state_elements_max",
+            &raw.crdt_state_elements_max,
+            (1, u64::from(CRDT_STATE_ELEMENTS_MAX)),
+            u64::from(CRDT_STATE_ELEMENTS_DEFAULT),
+        )?),
         dyn_read_timeout_ms: validator.duration_ms(
             "dyn_read_timeout",
             &raw.dyn_read_timeout,
@@ -214,6 +264,24 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
         deprecated_keys: deprecated_keys(validator)?,
         warnings: Vec::new(),
     })
+}
+
+/// `crdt_enabled`: defaults to `read_repairs_enabled` (read repair merges CRDT states, so it needs
+/// CRDT mode); an explicit `false` together with `read_repairs_enabled: true` is a conflict.
+fn crdt_enabled(validator: &Validator<'_>, read_repairs_enabled: bool) -> Result<bool, ConfigError> {
+    let crdt_enabled =
+        validator.boolean("crdt_enabled", &validator.raw.crdt_enabled, read_repairs_enabled)?;
+    if read_repairs_enabled && !crdt_enabled {
+        return Err(ConfigError::Conflict {
+            pool: validator.pool.to_string(),
+            first_key: "read_repairs_enabled",
+            second_key: "crdt_enabled",
+            reason: "read repair merges the replicas' CRDT metadata, so it needs crdt_enabled: true \
+                     (or crdt_enabled left out, which then defaults to true)"
+                .to_string(),
+        });
+    }
+    Ok(crdt_enabled)
 }
 
 /// Narrows a number already checked against bounds that fit the target type.

@@ -54,17 +54,20 @@ const PEER_TIMEOUTS: &str =
 const RECONCILIATION: &str = "reconciliation is not implemented";
 const TLS_OFF: &str = "secure_server_option is none, so no peer link uses TLS";
 
-/// The warnings for the keys present in `raw` (in `KNOWN_KEYS` order). `enable_gossip` and
-/// `read_repairs_enabled` warn only when switched on (off is what happens); the TLS files only when
-/// `secure_server_option` leaves every link plain.
+const CRDT_OFF: &str = "crdt_enabled is false, so there is no CRDT metadata to repair or collect";
+
+/// The warnings for the keys present in `raw` (in `KNOWN_KEYS` order). `enable_gossip` warns only
+/// when switched on (off is what happens); the TLS files only when `secure_server_option` leaves every
+/// link plain; the CRDT-only keys only when `crdt_enabled` is false.
 pub(crate) fn warnings_for(
     raw: &RawPool,
     enable_gossip: bool,
-    read_repairs_enabled: bool,
+    crdt_enabled: bool,
     secure_server_option: SecureServerOption,
 ) -> Vec<ConfigWarning> {
     let no_effect = |key, why| ConfigWarning::NoEffect { key, why };
     let tls_off = secure_server_option == SecureServerOption::None;
+    let crdt_off = !crdt_enabled;
     let candidates = [
         (raw.distribution.is_some(), ConfigWarning::Deprecated { key: "distribution" }),
         (raw.server_connections.is_some(), ConfigWarning::Deprecated { key: "server_connections" }),
@@ -94,12 +97,17 @@ pub(crate) fn warnings_for(
             no_effect("stats_interval", "stats are computed when they are asked for"),
         ),
         (enable_gossip, no_effect("enable_gossip", GOSSIP)),
-        (read_repairs_enabled, no_effect("read_repairs_enabled", "read repair is not implemented")),
         (raw.mbuf_size.is_some(), no_effect("mbuf_size", "buffers grow as data arrives")),
         (
             raw.max_msgs.is_some(),
             no_effect("max_msgs", "each connection's queues have fixed bounds of their own"),
         ),
+        (raw.repair_interval.is_some() && crdt_off, no_effect("repair_interval", CRDT_OFF)),
+        (raw.repair_full_interval.is_some() && crdt_off, no_effect("repair_full_interval", CRDT_OFF)),
+        (raw.repair_rate.is_some() && crdt_off, no_effect("repair_rate", CRDT_OFF)),
+        (raw.changelog_max.is_some() && crdt_off, no_effect("changelog_max", CRDT_OFF)),
+        (raw.tombstone_gc_age.is_some() && crdt_off, no_effect("tombstone_gc_age", CRDT_OFF)),
+        (raw.crdt_state_elements_max.is_some() && crdt_off, no_effect("crdt_state_elements_max", CRDT_OFF)),
     ];
     candidates.into_iter().filter(|(present, _)| *present).map(|(_, warning)| warning).collect()
 }
