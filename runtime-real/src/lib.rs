@@ -31,5 +31,6 @@ pub mod embedded_server;
 pub mod local;
 pub mod node;
 pub mod peer;
+pub mod repair;
 pub mod retry;
 pub mod session;

@@ -103,6 +103,8 @@ pub struct NodeShared {
     pub observer: Option<DecisionObserver>,
     /// Counters for INFO.
     pub stats: Stats,
+    /// Background repair's status and requests (`/repair/...`); idle without `crdt_enabled`.
+    pub repair: Arc<crate::repair::Repair>,
     started_ms: u64,
     next_client_id: AtomicU64,
 }
@@ -281,6 +283,7 @@ impl Node {
         let peers = start_peer_links(&config, &topology, peer_stream_wrapper.as_ref()).map_err(tls_error)?;
         let consistency =
             RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
+        let repair = Arc::new(crate::repair::Repair::new(config.crdt_enabled, config.repair_rate));
         let shared = Arc::new(NodeShared {
             config,
             topology,
@@ -290,6 +293,7 @@ impl Node {
             clock,
             observer,
             stats: Stats::default(),
+            repair,
             started_ms,
             next_client_id: AtomicU64::new(0),
         });

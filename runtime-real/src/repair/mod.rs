@@ -1,0 +1,102 @@
+//! Background repair (anti-entropy) and tombstone GC, active only with `crdt_enabled`.
+//!
+//! Replicas drift when a write reaches only some of them (a partial quorum write, a dead coordinator,
+//! a partition, hints dropped over their bound). Read repair fixes the keys that are read; this module
+//! fixes the rest, in two ways, both paced by `repair_rate` (keys per second, shared):
+//!
+//! - [`changelog`]: every `repair_interval`, the keys most recently written on this node (the bounded
+//!   change log `_dyn:log` that every CRDT write script pushes to) are popped, oldest first, in bounded
+//!   batches, and each is compared across all its replicas (every rack of every datacenter) and merged
+//!   ([`key`]). A key one of whose replicas cannot be reached goes back to the log, a bounded number of
+//!   times.
+//! - [`range`]: every `repair_full_interval` and on request (admin `/repair/start`, `dynomite repair`),
+//!   this node's token ranges are compared Merkle-style: every replica summarizes each range as
+//!   per-bucket digests (the internal peer command `DYNO_REPAIR`, [`command`], served by [`serve`]);
+//!   only the keys of buckets that differ (or hold tombstones) are listed and merged key by key.
+//!
+//! Both collect tombstones ([`key`] explains the rule: acknowledged by every replica, or older than
+//! `tombstone_gc_age`). Progress is in [`status`], shown by `/info` and `/repair/status`.
+//!
+//! Everything runs in the simulator too: time is `tokio::time` and the node's clock, batches and
+//! queues are bounded, nothing iterates a hashed collection.
+
+pub mod command;
+pub mod pace;
+pub mod ranges;
+pub mod replica;
+pub mod status;
+
+use std::sync::Mutex;
+
+use tokio::sync::Notify;
+
+use pace::Pace;
+use status::RepairStatus;
+
+/// How many digest-side state reads one repaired key is worth: the replicas' digest scans read every
+/// key of a range, so they run this many times faster than `repair_rate`.
+pub const DIGEST_READS_PER_KEY: u32 = 10;
+
+/// Why a repair request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RepairRequestError {
+    /// The node runs without CRDT metadata, so there is nothing to compare.
+    #[error("background repair needs crdt_enabled: true in the node's configuration")]
+    Disabled,
+}
+
+/// The node's repair: its status and the request flag; held by `NodeShared`.
+pub struct Repair {
+    /// Counters and run state.
+    status: Mutex<RepairStatus>,
+    /// Wakes the range repair for an admin request.
+    requested: Notify,
+    /// `repair_rate` for the keys the repairs compare (shared by both).
+    key_pace: tokio::sync::Mutex<Pace>,
+    /// `repair_rate × DIGEST_READS_PER_KEY` for the states this node reads to answer digests.
+    digest_pace: tokio::sync::Mutex<Pace>,
+}
+
+impl Repair {
+    /// A repair for a node with `crdt_enabled` = `enabled` and `repair_rate` = `rate`.
+    pub fn new(enabled: bool, rate: u32) -> Repair {
+        Repair {
+            status: Mutex::new(RepairStatus { enabled, ..RepairStatus::default() }),
+            requested: Notify::new(),
+            key_pace: tokio::sync::Mutex::new(Pace::new(rate)),
+            digest_pace: tokio::sync::Mutex::new(Pace::new(rate.saturating_mul(DIGEST_READS_PER_KEY))),
+        }
+    }
+
+    /// A copy of the current status.
+    pub fn status(&self) -> RepairStatus {
+        self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Asks for a range repair of this node's ranges now (one more run if one is running).
+    pub fn request_range_repair(&self) -> Result<(), RepairRequestError> {
+        let mut status = self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !status.enabled {
+            return Err(RepairRequestError::Disabled);
+        }
+        status.requested = true;
+        drop(status);
+        self.requested.notify_one();
+        Ok(())
+    }
+
+    /// Changes the status.
+    pub fn update(&self, change: impl FnOnce(&mut RepairStatus)) {
+        change(&mut self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    }
+
+    /// Waits until `keys` more keys fit in `repair_rate`.
+    pub async fn pace_keys(&self, keys: u32) {
+        self.key_pace.lock().await.take(keys).await;
+    }
+
+    /// Waits until `reads` more digest reads fit in their rate.
+    pub async fn pace_digest_reads(&self, reads: u32) {
+        self.digest_pace.lock().await.take(reads).await;
+    }
+}
