@@ -1,6 +1,6 @@
 //! Admin HTTP on `stats_listen` (C Dynomite's stats port): `/info`, `/cluster_describe`,
 //! `/get_consistency`, `/set_consistency/{read|write}/{level}`, `/peer/{up|down|reset}/{peer|all}`,
-//! `/ping`, `/help`.
+//! `/read_repairs/{enable|disable}`, `/ping`, `/help`.
 //!
 //! - [`route`]: method and path → typed endpoint or an error naming what was wrong (pure, unit tested).
 //! - [`respond`]: runs the endpoint against the node and builds the body (C's texts and JSON shapes).
@@ -15,7 +15,8 @@
 //!
 //! Statuses: 200 with the answer; 400 for a bad value (naming it and what is allowed); 404 with the
 //! endpoint list for an unknown path; 405 for methods other than GET, HEAD, POST; 501 for C endpoints
-//! not implemented here (node states, timeout factor, runtime log level, read repair). C Dynomite answers
+//! not implemented here (node states, timeout factor, runtime log level); 409 for `/read_repairs/enable` on
+//! a node without CRDT mode. C Dynomite answers
 //! `OK` with 200 to anything it does not understand; we do not, so that typos are visible.
 
 mod respond;

@@ -21,6 +21,14 @@
 //! At the quorum levels, replies of commands whose output order is not defined (SMEMBERS, HGETALL, ...)
 //! are put in one canonical order before they are compared ([`canonical_reply`]).
 //!
+//! **CRDT mode** (`crdt_enabled`, [`crate::crdt`]). A client write takes one HLC timestamp at dispatch
+//! and each of its fragments is rewritten into its CRDT script's `EVALSHA` right before it is planned
+//! and enqueued, so the rewritten request follows exactly the path (and order) the write would have
+//! taken. A remote datacenter's entry node ([`forward`]) never rewrites: it relays the coordinator's
+//! `EVALSHA` and observes its timestamp. Quorum reads of one key go through read repair
+//! ([`crate::read_repair`]) when it is switched on. KEYS, SCAN and RANDOMKEY hide the reserved `_dyn:`
+//! metadata keys (DBSIZE counts them).
+//!
 //! **Pools above one connection** (`datastore_connections`, `local_peer_connections`,
 //! `remote_peer_connections` > 1). Every pool picks a request's connection by its first key's *order
 //! shard* (token modulo 64, then modulo the pool size: [`dynomite_core::request::pool_slot`]), here, on
@@ -62,6 +70,7 @@ use dynomite_core::resp::{self, Frame, Protocol};
 use dynomite_core::ring::NodeId;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use crate::crdt::Stamp;
 use crate::datastore::{DatastoreError, DatastoreReply};
 use crate::node::{Decision, NodeShared};
 use crate::peer::link::PeerCall;
@@ -70,6 +79,8 @@ use crate::peer::PeerRequest;
 /// A remote datacenter's coordinator waits for its own replicas, so its forward gets this many times
 /// the local `timeout`.
 const REMOTE_DATACENTER_TIMEOUT_FACTOR: u64 = 3;
+/// CRDT mode: how many times one node is asked RANDOMKEY again when it answers a reserved `_dyn:` key.
+const RANDOMKEY_RESERVED_RETRIES_MAX: usize = 8;
 
 /// A reply on its way to the client.
 pub enum Reply {
@@ -122,16 +133,31 @@ pub fn route(
     tag: RequestTag,
 ) -> Routed {
     let consistency = if request.access == Access::Write { levels.write } else { levels.read };
+    // CRDT mode: one timestamp per client write, shared by its fragments.
+    let stamp = match (&node.crdt, request.access) {
+        (Some(crdt), Access::Write) => Some(Stamp::new(crdt, node.clock.now_ms())),
+        _ => None,
+    };
     if node.topology.nodes().len() == 1 {
         if request.kind == Kind::MultiKey && order_split(node).is_needed() {
             // One node, but a datastore pool: the keys may need different pooled connections.
-            return multi_key(node, request, protocol, consistency, Role::Client, tag);
+            return multi_key(node, request, protocol, consistency, Role::Client, tag, stamp);
         }
-        return Routed::Local(node.datastore.call(&request.args, protocol, request.shard()));
+        if let (Kind::ClusterWide(kind), Some(_)) = (request.kind, &node.crdt) {
+            return cluster_wide(node, kind, request, protocol); // hides the reserved keys
+        }
+        let shard = request.shard();
+        let args = match stamp {
+            Some(mut stamp) => stamp.rewrite(request.args),
+            None => request.args,
+        };
+        return Routed::Local(node.datastore.call(&args, protocol, shard));
     }
     match request.kind {
-        Kind::SingleKey | Kind::SameNode(_) => route_by_keys(node, request, protocol, consistency, tag),
-        Kind::MultiKey => multi_key(node, request, protocol, consistency, Role::Client, tag),
+        Kind::SingleKey | Kind::SameNode(_) => {
+            route_by_keys(node, request, protocol, consistency, tag, stamp)
+        }
+        Kind::MultiKey => multi_key(node, request, protocol, consistency, Role::Client, tag, stamp),
         Kind::ClusterWide(kind) => cluster_wide(node, kind, request, protocol),
         Kind::Broadcast(kind) => broadcast(node, kind, request, protocol),
         Kind::LocalDatastore | Kind::Proxy => {
@@ -164,13 +190,30 @@ pub fn forward_request(
     consistency: Consistency,
 ) -> ResultFuture {
     let tag = RequestTag::default();
+    if let Some(crdt) = &node.crdt {
+        // The coordinator stamped the write; this entry relays it as it is and only observes its time.
+        crdt.observe_request(&request.args, node.clock.now_ms());
+    }
     let routed = match (request.kind, request.token) {
         (Kind::SingleKey | Kind::SameNode(_), Some(token)) => {
             let plan = plan_for(node, &request, token, consistency, Role::DatacenterEntry);
-            let collecting = execute(node, plan, Origin::of(&request, tag), request.args, protocol, token);
+            let origin = Origin::of(&request, tag);
+            if crate::read_repair::applies(node, &plan, &request) {
+                let repairing = crate::read_repair::route(node, plan, request, protocol, origin, token);
+                return Box::pin(async move {
+                    match repairing.await {
+                        Reply::Raw(bytes) => ReplicaResult::Reply(bytes),
+                        Reply::Frame(Frame::Error(text)) => verdict_to_result(Verdict::Error(text)),
+                        Reply::Frame(frame) => ReplicaResult::Reply(frame.to_bytes(protocol)),
+                    }
+                });
+            }
+            let collecting = execute(node, plan, origin, request.args, protocol, token);
             return Box::pin(async move { verdict_to_result(collecting.await) });
         }
-        (Kind::MultiKey, _) => multi_key(node, request, protocol, consistency, Role::DatacenterEntry, tag),
+        (Kind::MultiKey, _) => {
+            multi_key(node, request, protocol, consistency, Role::DatacenterEntry, tag, None)
+        }
         _ => Routed::Local(node.datastore.call(&request.args, protocol, request.shard())),
     };
     let timeout_ms = node.timeout_ms();
@@ -200,10 +243,11 @@ fn plan_for(node: &NodeShared, request: &Request, token: u32, consistency: Consi
 /// Single-key commands and commands whose keys must share one owner (EVAL, RENAME, *STORE, ...).
 fn route_by_keys(
     node: &Arc<NodeShared>,
-    request: Request,
+    mut request: Request,
     protocol: Protocol,
     consistency: Consistency,
     tag: RequestTag,
+    stamp: Option<Stamp<'_>>,
 ) -> Routed {
     let Some(token) = request.token else {
         // EVAL with numkeys 0 and friends: no key to place; the local datastore runs it.
@@ -215,7 +259,14 @@ fn route_by_keys(
         }
     }
     let plan = plan_for(node, &request, token, consistency, Role::Client);
-    let origin = Origin::of(&request, tag);
+    let mut origin = Origin::of(&request, tag);
+    if crate::read_repair::applies(node, &plan, &request) {
+        return Routed::Later(crate::read_repair::route(node, plan, request, protocol, origin, token));
+    }
+    if let Some(mut stamp) = stamp {
+        request.args = stamp.rewrite(request.args);
+        origin.timestamp = stamp.timestamp();
+    }
     let spec = request.spec;
     if dynomite_core::mutant!(LazyReplicatedSend) && plan.targets.len() > 1 {
         // Mutant LazyReplicatedSend: the replicas get the request only when the reply writer reaches it,
@@ -306,7 +357,7 @@ fn counter_applied_twice(
 }
 
 /// One target's request, already enqueued; only its result is awaited.
-enum Started {
+pub(crate) enum Started {
     /// On the local datastore.
     Datastore(DatastoreReply),
     /// On a peer link.
@@ -317,7 +368,12 @@ enum Started {
 
 impl Started {
     /// The result, within `timeout_ms` (peer calls carry their own timeout).
-    async fn result(self, node: &NodeShared, protocol: Protocol, timeout_ms: u64) -> ReplicaResult {
+    pub(crate) async fn result(
+        self,
+        node: &NodeShared,
+        protocol: Protocol,
+        timeout_ms: u64,
+    ) -> ReplicaResult {
         match self {
             Started::Datastore(reply) => datastore_result(reply, protocol, timeout_ms).await,
             Started::Peer(target, call) => match node.peer(target) {
@@ -331,7 +387,7 @@ impl Started {
 
 /// Enqueues one target's request: the local datastore, a peer link (the connection of `token`), or a
 /// forward coordinated here.
-fn start(
+pub(crate) fn start(
     node: &Arc<NodeShared>,
     target: NodeId,
     action: Action,
@@ -399,15 +455,17 @@ fn execute(
 
 /// What the collection needs to know about the request besides its plan.
 #[derive(Clone, Copy)]
-struct Origin {
-    spec: &'static CommandSpec,
-    access: Access,
-    tag: RequestTag,
+pub(crate) struct Origin {
+    pub(crate) spec: &'static CommandSpec,
+    pub(crate) access: Access,
+    pub(crate) tag: RequestTag,
+    /// CRDT mode: the write's timestamp (reported in the decision).
+    pub(crate) timestamp: Option<dynomite_core::crdt::timestamp::Timestamp>,
 }
 
 impl Origin {
     fn of(request: &Request, tag: RequestTag) -> Origin {
-        Origin { spec: request.spec, access: request.access, tag }
+        Origin { spec: request.spec, access: request.access, tag, timestamp: None }
     }
 }
 
@@ -420,7 +478,7 @@ async fn collect(
     protocol: Protocol,
     deciding: Vec<(usize, NodeId, Started)>,
 ) -> Verdict {
-    let Origin { spec, access, tag } = origin;
+    let Origin { spec, access, tag, timestamp } = origin;
     let timeout_ms = node.timeout_ms();
     let mut collector = plan.collector();
     let mut results: FuturesUnordered<_> = deciding
@@ -458,24 +516,40 @@ async fn collect(
         }
     };
     drop(results);
-    if tag != RequestTag::default() {
-        if let Some(observer) = &node.observer {
-            observer(Decision {
-                node: node.topology.local().id,
-                consistency: plan.consistency,
-                access,
-                replicas: plan.groups.first().map_or(0, |group| group.contacted),
-                acknowledgements,
-                succeeded: verdict.is_reply(),
-                connection_id: tag.connection_id,
-                request_sequence: tag.request_sequence,
-            });
-        }
-    }
+    report_decision(&node, &plan, access, tag, timestamp, acknowledgements, verdict.is_reply());
     verdict
 }
 
-fn verdict_reply(verdict: Verdict) -> Reply {
+/// Tells the observer (simulator) how a client request was decided; forwarded requests (default tag)
+/// are not reported.
+pub(crate) fn report_decision(
+    node: &NodeShared,
+    plan: &Plan,
+    access: Access,
+    tag: RequestTag,
+    timestamp: Option<dynomite_core::crdt::timestamp::Timestamp>,
+    acknowledgements: Vec<NodeId>,
+    succeeded: bool,
+) {
+    if tag == RequestTag::default() {
+        return;
+    }
+    if let Some(observer) = &node.observer {
+        observer(Decision {
+            node: node.topology.local().id,
+            consistency: plan.consistency,
+            access,
+            replicas: plan.groups.first().map_or(0, |group| group.contacted),
+            acknowledgements,
+            succeeded,
+            connection_id: tag.connection_id,
+            request_sequence: tag.request_sequence,
+            timestamp,
+        });
+    }
+}
+
+pub(crate) fn verdict_reply(verdict: Verdict) -> Reply {
     match verdict {
         Verdict::Reply(bytes) => Reply::Raw(bytes),
         Verdict::Error(text) => Reply::Frame(Frame::Error(text)),
@@ -532,6 +606,7 @@ fn multi_key(
     consistency: Consistency,
     role: Role,
     tag: RequestTag,
+    mut stamp: Option<Stamp<'_>>,
 ) -> Routed {
     let spec = request.spec;
     let local_dc = &node.topology.local().datacenter;
@@ -562,14 +637,16 @@ fn multi_key(
     for fragment in &fragments {
         let token = node.token_of(fragment.args.get(1).map_or(&b""[..], |key| &key[..]));
         let plan = plan_for(node, &request, token, consistency, role);
-        collecting.push(execute(
-            node,
-            plan,
-            Origin::of(&request, tag),
-            fragment.args.clone(),
-            protocol,
-            token,
-        ));
+        let mut origin = Origin::of(&request, tag);
+        let args = match &mut stamp {
+            Some(stamp) => {
+                let args = stamp.rewrite(fragment.args.clone());
+                origin.timestamp = stamp.timestamp();
+                args
+            }
+            None => fragment.args.clone(),
+        };
+        collecting.push(execute(node, plan, origin, args, protocol, token));
     }
     Routed::Later(Box::pin(async move {
         let mut merged = Vec::with_capacity(fragments.len());
@@ -610,9 +687,10 @@ fn cluster_wide(
             args[1] = Bytes::from(cursor.node_cursor.to_string());
             let started = start_on(rack_nodes[cursor.node_index], &args);
             let node_count = rack_nodes.len();
+            let hide_reserved = node.crdt.is_some();
             Routed::Later(Box::pin(async move {
                 let result = started.result(&shared, protocol, timeout_ms).await;
-                scan_reply(result, cursor, node_count)
+                scan_reply(result, cursor, node_count, hide_reserved)
             }))
         }
         ClusterWideKind::Keys | ClusterWideKind::DbSize => {
@@ -632,6 +710,9 @@ fn cluster_wide(
                         }
                     }
                 }
+                if shared.crdt.is_some() {
+                    keys.retain(|key| !is_reserved_key(key));
+                }
                 Reply::Frame(if kind == ClusterWideKind::DbSize {
                     Frame::Integer(total)
                 } else {
@@ -644,20 +725,36 @@ fn cluster_wide(
             // (starting at a rotating position), nil only when the whole rack is empty.
             let start_index = node.stats.requests.load(std::sync::atomic::Ordering::Relaxed) as usize;
             let count = rack_nodes.len();
-            let mut started: Vec<Started> = (0..count)
-                .map(|offset| start_on(rack_nodes[(start_index + offset) % count], &args))
-                .collect();
+            let order: Vec<NodeId> =
+                (0..count).map(|offset| rack_nodes[(start_index + offset) % count]).collect();
+            let mut started: Vec<(NodeId, Started)> =
+                order.iter().map(|&target| (target, start_on(target, &args))).collect();
             started.reverse();
             Routed::Later(Box::pin(async move {
                 let mut last = Frame::Null;
-                while let Some(call) = started.pop() {
-                    match call.result(&shared, protocol, timeout_ms).await {
-                        ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
-                            Ok(Frame::Null) => {}
-                            Ok(_) => return Reply::Raw(bytes),
-                            Err(error) => last = Frame::error(format!("ERR {error}")),
-                        },
-                        ReplicaResult::Failed(failure) => last = Frame::error(failure.error_text()),
+                while let Some((target, mut call)) = started.pop() {
+                    let mut retries = 0;
+                    loop {
+                        match call.result(&shared, protocol, timeout_ms).await {
+                            ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
+                                Ok(Frame::Null) => {}
+                                // CRDT mode: a reserved key is not an answer; ask that node again.
+                                Ok(Frame::Bulk(key))
+                                    if shared.crdt.is_some() && is_reserved_key_bytes(&key) =>
+                                {
+                                    if retries < RANDOMKEY_RESERVED_RETRIES_MAX {
+                                        retries += 1;
+                                        call =
+                                            start(&shared, target, Action::Execute, spec, &args, protocol, 0);
+                                        continue;
+                                    }
+                                }
+                                Ok(_) => return Reply::Raw(bytes),
+                                Err(error) => last = Frame::error(format!("ERR {error}")),
+                            },
+                            ReplicaResult::Failed(failure) => last = Frame::error(failure.error_text()),
+                        }
+                        break;
                     }
                 }
                 Reply::Frame(last)
@@ -667,8 +764,18 @@ fn cluster_wide(
     }
 }
 
-/// A node's SCAN reply with its cursor replaced by the composite cluster cursor.
-fn scan_reply(result: ReplicaResult, cursor: ClusterCursor, node_count: usize) -> Reply {
+/// True for a KEYS/SCAN reply element that is a reserved CRDT metadata key (`_dyn:...`).
+fn is_reserved_key(key: &Frame) -> bool {
+    matches!(key, Frame::Bulk(key) if is_reserved_key_bytes(key))
+}
+
+fn is_reserved_key_bytes(key: &[u8]) -> bool {
+    crate::crdt::is_reserved(key)
+}
+
+/// A node's SCAN reply with its cursor replaced by the composite cluster cursor (and, in CRDT mode,
+/// the reserved keys removed from the page).
+fn scan_reply(result: ReplicaResult, cursor: ClusterCursor, node_count: usize, hide_reserved: bool) -> Reply {
     let frame = match result {
         ReplicaResult::Reply(bytes) => match resp::parse_frame(&bytes) {
             Ok(frame) => frame,
@@ -690,6 +797,11 @@ fn scan_reply(result: ReplicaResult, cursor: ClusterCursor, node_count: usize) -
         ));
     };
     parts[0] = Frame::Bulk(Bytes::from(next.to_string()));
+    if hide_reserved {
+        if let Frame::Array(keys) | Frame::Set(keys) = &mut parts[1] {
+            keys.retain(|key| !is_reserved_key(key));
+        }
+    }
     Reply::Frame(Frame::Array(parts))
 }
 

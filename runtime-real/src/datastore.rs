@@ -13,7 +13,19 @@
 //! Connections are kept per protocol version: a RESP3 client's requests travel over connections that
 //! sent `HELLO 3`, so Redis's reply bytes are already in the client's protocol and are forwarded as
 //! they are, without re-encoding.
+//!
+//! **Preloaded scripts** (CRDT mode, [`ScriptSet`]). Every Redis connection sends `SCRIPT LOAD` of each
+//! script of the set (pipelined, in order) right after its handshake and before any request, and the
+//! embedded engine loads them when it is created, so the coordinator's `EVALSHA <sha1> ...` finds them.
+//! Should a script be missing anyway (someone ran `SCRIPT FLUSH`, or Redis restarted behind an open
+//! connection), an `EVALSHA` of a script of the set that gets `-NOSCRIPT` is sent again as
+//! `EVAL <script text> ...` on the same connection, answering the original request. The retry is
+//! written when the `NOSCRIPT` reply is read, so requests that were already written behind the
+//! `EVALSHA` on that connection run before it: after a `SCRIPT FLUSH`, a write may take effect after a
+//! later request of the same key (the CRDT merge makes replicas agree whatever the order; a read
+//! pipelined right behind the write may miss it). That is the only reordering this module allows.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +54,67 @@ const RECONNECT_BACKOFF_MAX_MS: u64 = 2_000;
 const CONNECT_TIMEOUT_MS: u64 = 2_000;
 /// Bytes read from a socket per call.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
+/// `EVAL` retries (after `NOSCRIPT`) waiting to be written on one connection.
+const SCRIPT_RETRIES_MAX: usize = 1024;
+
+/// Lua scripts every datastore connection loads before its first request, by SHA1 (hex, lowercase):
+/// the CRDT scripts in CRDT mode, none otherwise. See the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptSet {
+    /// SHA1 → script text.
+    scripts: BTreeMap<Bytes, Bytes>,
+    /// The texts in load order.
+    order: Vec<Bytes>,
+}
+
+impl ScriptSet {
+    /// A set of `(sha1 hex, text)` pairs, loaded in this order.
+    pub fn new(scripts: impl IntoIterator<Item = (Bytes, Bytes)>) -> ScriptSet {
+        let mut set = ScriptSet::default();
+        for (sha1, text) in scripts {
+            let sha1 = Bytes::from(sha1.to_ascii_lowercase());
+            if set.scripts.insert(sha1, text.clone()).is_none() {
+                set.order.push(text);
+            }
+        }
+        set
+    }
+
+    /// True when there is nothing to load.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The `SCRIPT LOAD` requests, in load order.
+    fn load_requests(&self) -> impl Iterator<Item = [Bytes; 3]> + '_ {
+        self.order
+            .iter()
+            .map(|text| [Bytes::from_static(b"SCRIPT"), Bytes::from_static(b"LOAD"), text.clone()])
+    }
+
+    /// For `EVALSHA <sha1 of a script of the set> rest...`: the same request as `EVAL <text> rest...`.
+    pub fn eval_fallback(&self, args: &[Bytes]) -> Option<Vec<Bytes>> {
+        let [name, sha1, rest @ ..] = args else { return None };
+        if !name.eq_ignore_ascii_case(b"EVALSHA") {
+            return None;
+        }
+        let text = self.scripts.get(&sha1.to_ascii_lowercase()[..])?;
+        let mut eval = Vec::with_capacity(args.len());
+        eval.push(Bytes::from_static(b"EVAL"));
+        eval.push(text.clone());
+        eval.extend_from_slice(rest);
+        Some(eval)
+    }
+}
+
+/// True when a raw reply (either protocol) is Redis's `NOSCRIPT` error.
+fn is_noscript(raw: &[u8]) -> bool {
+    raw.starts_with(b"-NOSCRIPT") || (raw.first() == Some(&b'!') && contains(raw, b"NOSCRIPT"))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
 
 /// Why a datastore request failed. Shown to clients as `-ERR Storage: <text>` (C Dynomite's prefix).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,19 +185,38 @@ impl Datastore {
 pub struct EmbeddedStore {
     store: Mutex<Store>,
     clock: SharedClock,
+    scripts: ScriptSet,
 }
 
 impl EmbeddedStore {
     /// An empty store reading time from `clock`.
     pub fn new(clock: SharedClock) -> EmbeddedStore {
-        EmbeddedStore { store: Mutex::new(Store::new()), clock }
+        EmbeddedStore::with_scripts(clock, ScriptSet::default())
+    }
+
+    /// An empty store that has loaded `scripts` (`SCRIPT LOAD` of each, in order), and runs an
+    /// `EVALSHA` of one of them as `EVAL` should it answer `NOSCRIPT` (after a `SCRIPT FLUSH`).
+    pub fn with_scripts(clock: SharedClock, scripts: ScriptSet) -> EmbeddedStore {
+        let embedded = EmbeddedStore { store: Mutex::new(Store::new()), clock, scripts };
+        for request in embedded.scripts.load_requests() {
+            if let Frame::Error(text) = embedded.execute(&request, Protocol::Resp2) {
+                tracing::warn!(error = %String::from_utf8_lossy(&text), "embedded datastore: SCRIPT LOAD failed");
+            }
+        }
+        embedded
     }
 
     /// Executes one command at the clock's current time.
     pub fn execute(&self, args: &[Bytes], protocol: Protocol) -> Frame {
         let now_ms = self.clock.now_ms();
         let mut store = self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        store.execute(args, now_ms, protocol)
+        let reply = store.execute(args, now_ms, protocol);
+        match (&reply, self.scripts.eval_fallback(args)) {
+            (Frame::Error(text), Some(eval)) if text.starts_with(b"NOSCRIPT") => {
+                store.execute(&eval, now_ms, protocol)
+            }
+            _ => reply,
+        }
     }
 
     /// Active expiry: removes up to `max_keys` expired keys; returns how many were removed.
@@ -144,6 +236,8 @@ pub struct RedisTarget {
     pub password: Option<String>,
     /// Connect at startup instead of on the first request (`preconnect`).
     pub preconnect: bool,
+    /// Scripts each connection loads before its first request.
+    pub scripts: ScriptSet,
 }
 
 /// A fixed set of connection slots per protocol version. A request takes the slot of its order shard
@@ -156,11 +250,21 @@ pub struct RedisPool {
     resp3: Vec<mpsc::Sender<SlotRequest>>,
     /// Round-robin position, used only by the PoolRoundRobin mutant (simulation build).
     next: AtomicUsize,
+    /// The scripts the connections load (for the `NOSCRIPT` fallback).
+    scripts: ScriptSet,
 }
 
 struct SlotRequest {
     encoded: Bytes,
     reply: oneshot::Sender<Result<Bytes, DatastoreError>>,
+    /// The request as `EVAL`, sent instead when the `EVALSHA` answers `NOSCRIPT`.
+    fallback: Option<Bytes>,
+}
+
+/// A written request awaiting its reply on one connection.
+struct InFlight {
+    reply: oneshot::Sender<Result<Bytes, DatastoreError>>,
+    fallback: Option<Bytes>,
 }
 
 impl RedisPool {
@@ -182,6 +286,7 @@ impl RedisPool {
             resp2: spawn_slots(Protocol::Resp2, target.preconnect),
             resp3: spawn_slots(Protocol::Resp3, false),
             next: AtomicUsize::new(0),
+            scripts: target.scripts.clone(),
         }
     }
 
@@ -199,7 +304,12 @@ impl RedisPool {
         let mut encoded = BytesMut::new();
         resp::encode_request(args, &mut encoded);
         let (reply, receiver) = oneshot::channel();
-        match slots[index].try_send(SlotRequest { encoded: encoded.freeze(), reply }) {
+        let fallback = self.scripts.eval_fallback(args).map(|eval| {
+            let mut encoded = BytesMut::new();
+            resp::encode_request(&eval, &mut encoded);
+            encoded.freeze()
+        });
+        match slots[index].try_send(SlotRequest { encoded: encoded.freeze(), reply, fallback }) {
             Ok(()) => DatastoreReply::Waiting(receiver),
             Err(mpsc::error::TrySendError::Full(_)) => DatastoreReply::Ready(Frame::error(
                 "ERR Storage: Datastore queue is full; retry later".to_string(),
@@ -275,12 +385,41 @@ impl Slot {
                     return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, text));
                 }
             }
+            self.load_scripts(&mut stream).await?;
             Ok(stream)
         };
         match tokio::time::timeout(Duration::from_millis(CONNECT_TIMEOUT_MS), connecting).await {
             Ok(result) => result,
             Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out")),
         }
+    }
+
+    /// `SCRIPT LOAD` of every script of the set, pipelined in one write, before any request. A script
+    /// the datastore refuses is logged; its `EVALSHA` will then fall back to `EVAL` and show the error.
+    async fn load_scripts(&self, stream: &mut TcpStream) -> std::io::Result<()> {
+        let scripts = &self.target.scripts;
+        if scripts.is_empty() {
+            return Ok(());
+        }
+        let mut out = BytesMut::new();
+        let mut count = 0;
+        for request in scripts.load_requests() {
+            resp::encode_request(&request, &mut out);
+            count += 1;
+        }
+        stream.write_all(&out).await?;
+        stream.flush().await?;
+        let mut buffer = BytesMut::with_capacity(1024);
+        for _ in 0..count {
+            if let Frame::Error(text) = read_frame(stream, &mut buffer).await? {
+                tracing::warn!(
+                    address = %self.target.address,
+                    error = %String::from_utf8_lossy(&text),
+                    "datastore refused SCRIPT LOAD"
+                );
+            }
+        }
+        Ok(())
     }
 
     fn handshake(&self) -> Option<Vec<Bytes>> {
@@ -304,17 +443,23 @@ impl Slot {
 
 /// Reads exactly one reply frame during the handshake.
 async fn read_one_frame(stream: &mut TcpStream) -> std::io::Result<Frame> {
-    let limits = Limits::default();
     let mut buffer = BytesMut::with_capacity(1024);
+    read_frame(stream, &mut buffer).await
+}
+
+/// Reads the next reply frame, keeping bytes of later frames in `buffer` (nothing is pipelined behind
+/// the handshake and the script loads, so nothing is left over).
+async fn read_frame(stream: &mut TcpStream, buffer: &mut BytesMut) -> std::io::Result<Frame> {
+    let limits = Limits::default();
     loop {
-        match resp::decode_frame(&mut buffer, &limits) {
+        match resp::decode_frame(buffer, &limits) {
             Ok(Some((frame, _raw))) => return Ok(frame),
             Ok(None) => {}
             Err(error) => {
                 return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string()))
             }
         }
-        if stream.read_buf(&mut buffer).await? == 0 {
+        if stream.read_buf(buffer).await? == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
     }
@@ -328,7 +473,8 @@ async fn pipeline(
 ) -> bool {
     let (read_half, mut write_half) = tokio::io::split(stream);
     let (pending_sender, pending_receiver) = mpsc::channel(IN_FLIGHT_MAX);
-    let mut reader = tokio::spawn(match_replies(read_half, pending_receiver));
+    let (retry_sender, mut retries) = mpsc::channel(SCRIPT_RETRIES_MAX);
+    let mut reader = tokio::spawn(match_replies(read_half, pending_receiver, retry_sender));
     let mut batch = BytesMut::with_capacity(16 * 1024);
     let keep_running = loop {
         let request = match first.take() {
@@ -336,6 +482,10 @@ async fn pipeline(
             None => tokio::select! {
                 biased;
                 _ = &mut reader => break true,
+                retry = retries.recv() => match retry {
+                    Some(retry) => retry,
+                    None => break true,
+                },
                 request = requests.recv() => match request {
                     Some(request) => request,
                     None => break false,
@@ -366,13 +516,9 @@ async fn pipeline(
 
 /// Registers the reply slot (before the bytes go out, so a reply never beats its slot) and appends the
 /// request to the batch. False when the connection's reader is gone.
-async fn enqueue(
-    request: SlotRequest,
-    batch: &mut BytesMut,
-    pending: &mpsc::Sender<oneshot::Sender<Result<Bytes, DatastoreError>>>,
-) -> bool {
+async fn enqueue(request: SlotRequest, batch: &mut BytesMut, pending: &mpsc::Sender<InFlight>) -> bool {
     batch.extend_from_slice(&request.encoded);
-    pending.send(request.reply).await.is_ok()
+    pending.send(InFlight { reply: request.reply, fallback: request.fallback }).await.is_ok()
 }
 
 async fn write_batch(write_half: &mut WriteHalf<TcpStream>, batch: &[u8]) -> std::io::Result<()> {
@@ -381,10 +527,12 @@ async fn write_batch(write_half: &mut WriteHalf<TcpStream>, batch: &[u8]) -> std
 }
 
 /// Reads replies and hands each to the oldest waiting request. Dropping the remaining reply slots on
-/// exit tells their callers the connection was lost.
+/// exit tells their callers the connection was lost. A `NOSCRIPT` reply to a request with an `EVAL`
+/// fallback sends the fallback back to the writer (see the module docs) instead of answering.
 async fn match_replies(
     mut read_half: ReadHalf<TcpStream>,
-    mut pending: mpsc::Receiver<oneshot::Sender<Result<Bytes, DatastoreError>>>,
+    mut pending: mpsc::Receiver<InFlight>,
+    retries: mpsc::Sender<SlotRequest>,
 ) {
     let mut decoder = FrameDecoder::new(Limits::default());
     let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
@@ -396,7 +544,17 @@ async fn match_replies(
                         continue; // out-of-band push (we never subscribe or track): not a reply
                     }
                     match pending.recv().await {
-                        Some(reply) => {
+                        Some(InFlight { reply, fallback: Some(eval) }) if is_noscript(&raw) => {
+                            let retry = SlotRequest { encoded: eval, reply, fallback: None };
+                            if let Err(
+                                mpsc::error::TrySendError::Full(retry)
+                                | mpsc::error::TrySendError::Closed(retry),
+                            ) = retries.try_send(retry)
+                            {
+                                let _ = retry.reply.send(Ok(raw));
+                            }
+                        }
+                        Some(InFlight { reply, .. }) => {
                             let _ = reply.send(Ok(raw));
                         }
                         None => return,

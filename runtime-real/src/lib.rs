@@ -11,6 +11,10 @@
 //!   request order even when the client pipelines.
 //! - [`coordinator`]: places a request on its replicas (token ring), gathers their replies at the
 //!   consistency level, splits and merges multi-key commands, covers the rack for SCAN/KEYS/DBSIZE.
+//! - [`crdt`]: CRDT mode: the node's hybrid logical clock and the rewrite of covered writes into the
+//!   CRDT Lua scripts.
+//! - [`read_repair`]: quorum reads that merge the replicas' CRDT states, answer with the merge and
+//!   write it back to stale replicas.
 //! - [`peer`]: links to other nodes (multiplexed, reconnecting, ejecting) and the peer listener.
 //! - [`session`]: commands the proxy answers itself (HELLO, CLIENT, SELECT, PING, QUIT, RESET, ...).
 //! - [`datastore`]: the node's datastore: a pool of persistent connections to a real Redis, or the
@@ -26,11 +30,13 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod coordinator;
+pub mod crdt;
 pub mod datastore;
 pub mod embedded_server;
 pub mod local;
 pub mod node;
 pub mod peer;
+pub mod read_repair;
 pub mod repair;
 pub mod retry;
 pub mod session;

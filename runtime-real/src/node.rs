@@ -5,16 +5,18 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use dynomite_core::config::{Config, Consistency, DataStore};
+use dynomite_core::crdt::timestamp::Timestamp;
 use dynomite_core::peer::NodeIdentity;
 use dynomite_core::ring::{key_token, NodeId, PeerNode, Topology};
 use tokio::net::TcpListener;
 
 use crate::coordinator::Levels;
+use crate::crdt::Crdt;
 use crate::peer::link::{LinkSettings, PeerLink};
 use crate::peer::stream::{self, Acceptor};
 
@@ -47,6 +49,12 @@ pub struct Stats {
     pub requests_rejected: AtomicU64,
     /// Connections closed because of malformed RESP.
     pub protocol_errors: AtomicU64,
+    /// Reads answered by merging the replicas' CRDT states (read repair).
+    pub read_repair_reads: AtomicU64,
+    /// Read-repaired reads that found at least one stale replica.
+    pub read_repairs: AtomicU64,
+    /// Merges written back to stale replicas by read repair.
+    pub read_repair_writes: AtomicU64,
 }
 
 impl Stats {
@@ -105,6 +113,10 @@ pub struct NodeShared {
     pub stats: Stats,
     /// Background repair's status and requests (`/repair/...`); idle without `crdt_enabled`.
     pub repair: Arc<crate::repair::Repair>,
+    /// CRDT mode (`crdt_enabled`): the node's clock and id; None when off.
+    pub crdt: Option<Crdt>,
+    /// Read repair switch: `read_repairs_enabled`, changed at runtime by `/read_repairs/...`.
+    read_repairs: AtomicBool,
     started_ms: u64,
     next_client_id: AtomicU64,
 }
@@ -150,6 +162,21 @@ impl NodeShared {
         self.consistency.write().unwrap_or_else(|poisoned| poisoned.into_inner()).write = level;
     }
 
+    /// True when quorum reads repair replicas (read repair switched on, and CRDT mode).
+    pub fn read_repairs_enabled(&self) -> bool {
+        self.crdt.is_some() && self.read_repairs.load(Ordering::Relaxed)
+    }
+
+    /// Switches read repair (admin `/read_repairs/{enable|disable}`). False, and nothing changes, when
+    /// asked to enable it without CRDT mode (there is no metadata to merge).
+    pub fn set_read_repairs(&self, enabled: bool) -> bool {
+        if enabled && self.crdt.is_none() {
+            return false;
+        }
+        self.read_repairs.store(enabled, Ordering::Relaxed);
+        true
+    }
+
     /// The key's token on the ring, with the configured hash and hash tag.
     pub fn token_of(&self, key: &[u8]) -> u32 {
         key_token(key, self.config.hash, self.config.hash_tag)
@@ -168,7 +195,9 @@ impl NodeShared {
         format!(
             "# Dynomite\r\nproxy:dynomite-rs\r\nproxy_version:{}\r\nuptime_in_seconds:{}\r\ndatacenter:{}\r\n\
              rack:{}\r\ndatastore:{}\r\nconnected_clients:{}\r\ntotal_connections_received:{}\r\n\
-             rejected_connections:{}\r\ntotal_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n",
+             rejected_connections:{}\r\ntotal_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n\
+             crdt_enabled:{}\r\nread_repairs_enabled:{}\r\nread_repair_reads:{}\r\nread_repairs:{}\r\n\
+             read_repair_writes:{}\r\n",
             env!("CARGO_PKG_VERSION"),
             uptime_seconds,
             self.config.datacenter,
@@ -180,6 +209,11 @@ impl NodeShared {
             load(&stats.requests),
             load(&stats.requests_rejected),
             load(&stats.protocol_errors),
+            u8::from(self.crdt.is_some()),
+            u8::from(self.read_repairs_enabled()),
+            load(&stats.read_repair_reads),
+            load(&stats.read_repairs),
+            load(&stats.read_repair_writes),
         )
     }
 }
@@ -228,6 +262,9 @@ pub struct Decision {
     /// counts, DYNO_CONFIG and proxy-answered ones included). Fragments of one multi-key request
     /// share it.
     pub request_sequence: u64,
+    /// CRDT mode: the write's HLC timestamp (one per client write, shared by its fragments); None for
+    /// reads, for writes no CRDT script covers, and with CRDT mode off.
+    pub timestamp: Option<Timestamp>,
 }
 
 /// Receives [`Decision`]s.
@@ -264,6 +301,7 @@ impl Node {
                     address: format!("{}:{}", server.host, server.port),
                     password: config.datastore_password.clone(),
                     preconnect: config.preconnect,
+                    scripts: crate::crdt::script_set(&config),
                 },
                 config.datastore_connections,
             )),
@@ -273,7 +311,10 @@ impl Node {
                     "data_store redis needs `servers: - host:port:weight`",
                 ))
             }
-            (DataStore::Embedded, _) => Datastore::Embedded(EmbeddedStore::new(clock.clone())),
+            (DataStore::Embedded, _) => Datastore::Embedded(EmbeddedStore::with_scripts(
+                clock.clone(),
+                crate::crdt::script_set(&config),
+            )),
         };
         let started_ms = clock.now_ms();
         let tls_error = |error: stream::TlsSetupError| {
@@ -283,6 +324,8 @@ impl Node {
         let peers = start_peer_links(&config, &topology, peer_stream_wrapper.as_ref()).map_err(tls_error)?;
         let consistency =
             RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
+        let crdt = Crdt::for_config(&config);
+        let read_repairs = AtomicBool::new(config.read_repairs_enabled);
         let repair = Arc::new(crate::repair::Repair::new(config.crdt_enabled, config.repair_rate));
         let shared = Arc::new(NodeShared {
             config,
@@ -294,6 +337,8 @@ impl Node {
             observer,
             stats: Stats::default(),
             repair,
+            crdt,
+            read_repairs,
             started_ms,
             next_client_id: AtomicU64::new(0),
         });

@@ -1,7 +1,8 @@
 //! Admin answers: runs a routed [`Endpoint`] against the node and builds its body.
 //!
 //! Texts follow C Dynomite's `src/dyn_stats.c`: `OK\r\n` for commands and `/ping`,
-//! `Read Consistency: DC_ONE\r\nWrite Consistency: DC_ONE\r\n` for `/get_consistency`, the
+//! `Read Consistency: DC_ONE\r\nWrite Consistency: DC_ONE\r\n` for `/get_consistency`,
+//! `Read Repairs: ENABLED\r\n` (or `DISABLED`) for `/read_repairs/...`, the
 //! `{"dcs":[...]}` shape for `/cluster_describe`. `/info` keeps C's top-level keys (`service`, `source`,
 //! `version`, `uptime`, `timestamp`, `rack`, `dc`) and the pool object named after the config's pool
 //! key, with our counters inside; C's latency histograms have no counterpart yet.
@@ -72,6 +73,13 @@ pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminErr
             mark_peers(node, action, &target)?;
             Ok(Answer::text(OK_TEXT))
         }
+        Endpoint::ReadRepairs { enabled } => {
+            if !node.set_read_repairs(enabled) {
+                return Err(AdminError::ReadRepairsNeedCrdt);
+            }
+            tracing::info!(enabled, "read repair switched by the admin port");
+            Ok(Answer::text(read_repairs_text(node)))
+        }
         Endpoint::Ping => Ok(Answer::text(OK_TEXT)),
         Endpoint::Help => Ok(Answer::text(ENDPOINTS_HELP)),
     }
@@ -81,6 +89,11 @@ pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminErr
 fn consistency_text(node: &NodeShared) -> String {
     let levels = node.consistency();
     format!("Read Consistency: {}\r\nWrite Consistency: {}\r\n", levels.read, levels.write)
+}
+
+/// C's `/read_repairs/...` text.
+fn read_repairs_text(node: &NodeShared) -> String {
+    format!("Read Repairs: {}\r\n", if node.read_repairs_enabled() { "ENABLED" } else { "DISABLED" })
 }
 
 /// The `/info` document.
@@ -106,6 +119,8 @@ fn info(node: &NodeShared) -> Value {
             "address": config.server.as_ref().map(|server| format!("{}:{}", server.host, server.port)),
         }),
     );
+    document.insert("crdt_enabled".into(), json!(node.crdt.is_some()));
+    document.insert("read_repairs_enabled".into(), json!(node.read_repairs_enabled()));
     document.insert(config.pool_name.clone(), pool_counters(node));
     document.insert("peers".into(), peers(node));
     Value::Object(document)
@@ -121,6 +136,9 @@ fn pool_counters(node: &NodeShared) -> Value {
         "client_requests": load(&stats.requests),
         "client_rejected_requests": load(&stats.requests_rejected),
         "client_protocol_errors": load(&stats.protocol_errors),
+        "read_repair_reads": load(&stats.read_repair_reads),
+        "read_repairs": load(&stats.read_repairs),
+        "read_repair_writes": load(&stats.read_repair_writes),
     })
 }
 

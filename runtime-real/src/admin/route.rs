@@ -10,7 +10,7 @@ use dynomite_core::config::{Consistency, UnknownConsistency};
 /// The endpoint list served by `/help` and appended to 404 replies.
 pub const ENDPOINTS_HELP: &str = "/info\n/cluster_describe\n/get_consistency\n\
 /set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>\n\
-/peer/<up|down|reset>/<host:port|host|all>\n/ping\n/help\n";
+/peer/<up|down|reset>/<host:port|host|all>\n/read_repairs/<enable|disable>\n/ping\n/help\n";
 
 /// One admin request, decided from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,11 @@ pub enum Endpoint {
         action: PeerAction,
         /// Which peers.
         target: PeerTarget,
+    },
+    /// `/read_repairs/{enable|disable}`: switches read repair (C Dynomite's endpoint).
+    ReadRepairs {
+        /// True for `enable`.
+        enabled: bool,
     },
     /// `/ping`: a liveness check answered with C's `OK`.
     Ping,
@@ -116,6 +121,15 @@ pub enum AdminError {
         /// The action as sent.
         value: String,
     },
+    /// `/read_repairs/<op>` with an op other than enable or disable.
+    #[error("'{value}' is not a read repair switch; allowed: enable, disable")]
+    BadReadRepairs {
+        /// The op as sent.
+        value: String,
+    },
+    /// `/read_repairs/enable` on a node without CRDT mode: there is no metadata to merge.
+    #[error("read repair needs CRDT mode: set crdt_enabled: true (or read_repairs_enabled: true) in the configuration")]
+    ReadRepairsNeedCrdt,
     /// `/peer/.../<peer>` naming no peer of this node.
     #[error("'{value}' is no peer of this node; allowed: all, {known}")]
     UnknownPeer {
@@ -137,7 +151,9 @@ impl AdminError {
             | AdminError::BadConsistencyTarget { .. }
             | AdminError::BadConsistencyLevel(_)
             | AdminError::BadPeerAction { .. }
+            | AdminError::BadReadRepairs { .. }
             | AdminError::UnknownPeer { .. } => 400,
+            AdminError::ReadRepairsNeedCrdt => 409,
         }
     }
 }
@@ -145,6 +161,8 @@ impl AdminError {
 /// Usage of `/set_consistency`, for [`AdminError::Incomplete`].
 const SET_CONSISTENCY_USAGE: &str =
     "/set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>";
+/// Usage of `/read_repairs`, for [`AdminError::Incomplete`].
+const READ_REPAIRS_USAGE: &str = "/read_repairs/<enable|disable>";
 /// Usage of `/peer`, for [`AdminError::Incomplete`].
 const PEER_USAGE: &str = "/peer/<up|down|reset>/<host:port|host|all>";
 
@@ -160,6 +178,7 @@ pub fn route(method: &str, path: &str) -> Result<Endpoint, AdminError> {
         ["get_consistency"] => Ok(Endpoint::GetConsistency),
         ["set_consistency", rest @ ..] => set_consistency(path, rest),
         ["peer", rest @ ..] => peer(path, rest),
+        ["read_repairs", rest @ ..] => read_repairs(path, rest),
         ["ping"] => Ok(Endpoint::Ping),
         ["help"] => Ok(Endpoint::Help),
         [name, ..] => match not_supported_feature(name) {
@@ -203,13 +222,22 @@ fn peer(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
     Ok(Endpoint::Peer { action, target })
 }
 
+/// `/read_repairs/<enable|disable>`, given the parts after `read_repairs`.
+fn read_repairs(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
+    match rest {
+        ["enable"] => Ok(Endpoint::ReadRepairs { enabled: true }),
+        ["disable"] => Ok(Endpoint::ReadRepairs { enabled: false }),
+        [] | [""] => Err(AdminError::Incomplete { path: path.to_string(), usage: READ_REPAIRS_USAGE }),
+        other => Err(AdminError::BadReadRepairs { value: other.join("/") }),
+    }
+}
+
 /// C Dynomite endpoints we know of but do not implement, with what they would change.
 fn not_supported_feature(first_part: &str) -> Option<&'static str> {
     match first_part {
         "state" | "standby" | "writes_only" => Some("node states"),
         "get_timeout_factor" | "set_timeout_factor" => Some("the timeout factor"),
         "loglevelup" | "logleveldown" | "setloglevel" => Some("changing the log level at runtime"),
-        "read_repairs" => Some("read repair"),
         "historeset" | "describe" => Some("latency histograms"),
         _ => None,
     }
@@ -276,6 +304,16 @@ mod tests {
         assert_eq!(route("GET", "/peer/sideways/all").unwrap_err().status(), 400);
         assert_eq!(route("GET", "/peer/up/").unwrap_err().status(), 400);
         assert_eq!(route("GET", "/peer/up").unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn read_repairs_switch() {
+        assert_eq!(route("GET", "/read_repairs/enable"), Ok(Endpoint::ReadRepairs { enabled: true }));
+        assert_eq!(route("POST", "/read_repairs/disable"), Ok(Endpoint::ReadRepairs { enabled: false }));
+        let error = route("GET", "/read_repairs/maybe").unwrap_err();
+        assert_eq!(error.status(), 400);
+        assert_eq!(error.to_string(), "'maybe' is not a read repair switch; allowed: enable, disable");
+        assert!(matches!(route("GET", "/read_repairs").unwrap_err(), AdminError::Incomplete { .. }));
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! CRDT mode on this node (`crdt_enabled`): the hybrid logical clock that stamps writes, and the glue
+//! that turns covered client writes into the CRDT Lua scripts before they are enqueued.
+//!
+//! - [`Crdt`]: the node's [`Hlc`] (behind a mutex: one short critical section per write), fed by the
+//!   injected clock [`NodeShared::clock`](crate::node::NodeShared), and the node's stable 32-bit id
+//!   ([`timestamp::node_id`] of its datacenter, rack and tokens: a replacement node with the same
+//!   tokens keeps it).
+//! - [`Stamp`]: one client write's timestamp. The coordinator takes **one** timestamp per client write
+//!   at dispatch and rewrites every fragment of it with
+//!   [`rewrite`](dynomite_core::crdt::rewrite::rewrite) before anything is enqueued; the rewritten
+//!   `EVALSHA` then travels exactly as the write would have (same plan, same order contract), so every
+//!   replica and every remote-datacenter forward runs the same script with the same timestamp. A
+//!   remote datacenter's entry node and the peer server never stamp again; they only
+//!   [`Crdt::observe`] the timestamps they see, so the node's next writes are newer.
+//! - [`script_set`]: the scripts every datastore connection loads before its first request.
+//!
+//! Off (`crdt_enabled: false`): nothing here runs, [`NodeShared::crdt`](crate::node::NodeShared) is
+//! `None`, and requests are sent byte for byte as before.
+
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use dynomite_core::config::Config;
+use dynomite_core::crdt::hlc::Hlc;
+use dynomite_core::crdt::timestamp::{self, Timestamp};
+
+use crate::datastore::ScriptSet;
+
+/// The node's CRDT state: its clock and id, and the bounds the scripts are given.
+pub struct Crdt {
+    node_id: u32,
+    hlc: Mutex<Hlc>,
+    /// `changelog_max`: length bound of the datastore change log, passed to every write script.
+    changelog_max: u32,
+    /// `crdt_state_elements_max`: most elements one key's state may ship for read repair.
+    state_elements_max: u32,
+}
+
+impl Crdt {
+    /// The CRDT state of a node with this configuration, or None when `crdt_enabled` is false.
+    pub fn for_config(config: &Config) -> Option<Crdt> {
+        config.crdt_enabled.then(|| {
+            let node_id = timestamp::node_id(&config.datacenter, &config.rack, &config.tokens);
+            Crdt {
+                node_id,
+                hlc: Mutex::new(Hlc::new(node_id)),
+                changelog_max: config.changelog_max,
+                state_elements_max: config.crdt_state_elements_max,
+            }
+        })
+    }
+
+    /// The node id written into this node's timestamps.
+    pub fn node_id(&self) -> u32 {
+        self.node_id
+    }
+
+    /// `crdt_state_elements_max`.
+    pub fn state_elements_max(&self) -> u32 {
+        self.state_elements_max
+    }
+
+    /// A fresh timestamp, greater than every one this node issued or observed.
+    pub fn now(&self, wall_ms: u64) -> Timestamp {
+        self.hlc.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).now(wall_ms)
+    }
+
+    /// Takes note of a timestamp another node issued (a replicated or forwarded write).
+    pub fn observe(&self, stamp: Timestamp, wall_ms: u64) {
+        self.hlc.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).observe(stamp, wall_ms);
+    }
+
+    /// The last timestamp issued or observed.
+    pub fn last(&self) -> Timestamp {
+        self.hlc.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).last()
+    }
+
+    /// Takes note of the timestamp carried by `args` when they are a CRDT write script's `EVALSHA`
+    /// (for the peer server and a remote datacenter's entry node); other requests are ignored.
+    pub fn observe_request(&self, args: &[Bytes], wall_ms: u64) {
+        if let Some(stamp) = contract::timestamp_of(args) {
+            self.observe(stamp, wall_ms);
+        }
+    }
+}
+
+/// One client write's timestamp, taken at dispatch and shared by all its fragments.
+pub struct Stamp<'a> {
+    crdt: &'a Crdt,
+    timestamp: Timestamp,
+    now_ms: u64,
+    /// True once a fragment was rewritten (the timestamp is then reported in the decision).
+    used: bool,
+}
+
+impl<'a> Stamp<'a> {
+    /// A new timestamp for one client write at wall time `now_ms`.
+    pub fn new(crdt: &'a Crdt, now_ms: u64) -> Stamp<'a> {
+        Stamp { crdt, timestamp: crdt.now(now_ms), now_ms, used: false }
+    }
+
+    /// One fragment's arguments as they are sent: the CRDT script's `EVALSHA` when the write is
+    /// covered, else unchanged.
+    pub fn rewrite(&mut self, args: Vec<Bytes>) -> Vec<Bytes> {
+        match contract::rewrite(&args, self.timestamp, self.now_ms, self.crdt.changelog_max) {
+            Some(rewritten) => {
+                self.used = true;
+                rewritten
+            }
+            None => args,
+        }
+    }
+
+    /// The timestamp, if any fragment was rewritten with it.
+    pub fn timestamp(&self) -> Option<Timestamp> {
+        self.used.then_some(self.timestamp)
+    }
+}
+
+/// The scripts every datastore connection of a node with this configuration loads: the CRDT scripts
+/// in CRDT mode, none otherwise.
+pub fn script_set(config: &Config) -> ScriptSet {
+    if !config.crdt_enabled {
+        return ScriptSet::default();
+    }
+    ScriptSet::new(contract::scripts())
+}
+
+/// The reserved key prefix of CRDT metadata (`_dyn:m:<key>`, `_dyn:log`): hidden from KEYS, SCAN and
+/// RANDOMKEY replies in CRDT mode.
+pub const RESERVED_PREFIX: &[u8] = b"_dyn:";
+
+/// True for a key the proxy keeps for itself.
+pub fn is_reserved(key: &[u8]) -> bool {
+    key.starts_with(RESERVED_PREFIX)
+}
+
+/// The calls into `dynomite_core::crdt` (scripts, rewrite) this module depends on, in one place.
+mod contract {
+    use bytes::Bytes;
+    use dynomite_core::crdt::timestamp::Timestamp;
+
+    /// `rewrite::rewrite`.
+    pub fn rewrite(
+        _args: &[Bytes],
+        _stamp: Timestamp,
+        _now_ms: u64,
+        _changelog_max: u32,
+    ) -> Option<Vec<Bytes>> {
+        None
+    }
+
+    /// The timestamp argument of a CRDT write script's `EVALSHA`.
+    pub fn timestamp_of(_args: &[Bytes]) -> Option<Timestamp> {
+        None
+    }
+
+    /// `(sha1, text)` of every registered script.
+    pub fn scripts() -> Vec<(Bytes, Bytes)> {
+        Vec::new()
+    }
+}

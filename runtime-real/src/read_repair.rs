@@ -1,0 +1,423 @@
+//! Read repair (`read_repairs_enabled`, switched at runtime by `/read_repairs/{enable|disable}`; needs
+//! CRDT mode): a quorum read of one key asks the replicas for their CRDT state instead of the value,
+//! answers with the merge, and writes the merge back to the replicas that lacked part of it.
+//!
+//! # When
+//! A read of one key ([`Kind::SingleKey`]) at DC_QUORUM, DC_SAFE_QUORUM or DC_EACH_SAFE_QUORUM whose
+//! command reads a type the CRDT scripts cover (strings, hashes, sets, sorted sets, counters: GET,
+//! HGETALL, SMEMBERS, ZRANGE, ... see [`REPAIRED_READS`]), on the client role or on a remote
+//! datacenter's entry node. Random reads (SRANDMEMBER, TTL, ...) are planned at DC_ONE and never
+//! repaired. Everything else keeps the plain path of [`crate::coordinator`].
+//!
+//! # How
+//! 1. At dispatch (order contract: enqueued before the connection's next request) every deciding
+//!    target of the local datacenter (group 0) gets the `read` script instead of the read:
+//!    `EVALSHA <read> 1 K <crdt_state_elements_max> <the read's arguments...>` (always RESP2: the
+//!    state's shape does not depend on the client's protocol). A DC_EACH_SAFE_QUORUM read's forwards to
+//!    remote datacenters carry the plain read; their entry node repairs its own datacenter the same way.
+//! 2. Each replica answers `[state, nil]` or, for a key it holds without metadata (written before CRDT
+//!    mode or by an uncovered command) or whose state is over the bound, `[nil, reply]`.
+//! 3. **Answer.** Once the level's quorum `q` of group 0 answered (DC_QUORUM and DC_SAFE_QUORUM alike:
+//!    the merge replaces "q identical replies"), the answer is
+//!    [`answer`](dynomite_core::crdt::answer::answer) of the merge of the states received, in the
+//!    client's protocol. Fewer than `q` answers possible: `Failed to achieve Quorum`, as today. At
+//!    DC_EACH_SAFE_QUORUM every remote datacenter must also answer (with its own repaired reply).
+//! 4. **Fallback.** If any replica answered `[nil, reply]`, the read is decided as today: every
+//!    replica's reply (the script's `reply`, or the answer computed from its own state) goes through
+//!    the [`QuorumCollector`](dynomite_core::cluster::QuorumCollector) of the plan, compared in
+//!    canonical order for unordered replies. The script's `reply` is RESP2-shaped (Lua converts it), so
+//!    a RESP3 client reading an unmanaged hash, set or sorted set this way gets arrays, not maps/sets.
+//! 5. **Write-back.** Every replica whose state is not [`same_as`] the merge of all states received so
+//!    far gets `EVALSHA <merge> 1 K <merge_args>`: at the answer, and again for every state that arrives
+//!    later (late replies are merged in; a replica written once is known to hold that merge). The merge
+//!    script is idempotent and commutative with every write script, so write-backs need no order.
+//!    Write-backs are fire-and-forget; what they miss, background repair finds.
+//!
+//! Counters (INFO, `/info`): `read_repair_reads` (reads answered by a merge), `read_repairs` (of these,
+//! reads that found a stale replica), `read_repair_writes` (merges written back).
+//!
+//! Mutants: NoReadRepairWriteBack (nothing is written back), ReadRepairAnswersFirst (the answer is the
+//! first replica's state, not the merge).
+//!
+//! [`same_as`]: dynomite_core::crdt::state::KeyState::same_as
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use dynomite_core::cluster::plan::{Action, Plan};
+use dynomite_core::cluster::{canonical_reply, ReplicaResult, Verdict, NO_QUORUM_TEXT};
+use dynomite_core::command::ReplyOrder;
+use dynomite_core::config::Consistency;
+use dynomite_core::request::{Kind, Request};
+use dynomite_core::resp::{self, Frame, Protocol};
+use dynomite_core::ring::NodeId;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::oneshot;
+
+use crate::coordinator::{self, Origin, Reply, ReplyFuture, Started};
+use crate::node::NodeShared;
+
+use contract::KeyState;
+
+/// Single-key reads of covered types that read repair handles (command names as Redis spells them).
+pub const REPAIRED_READS: &[&str] = &[
+    "GET",
+    "STRLEN",
+    "GETRANGE",
+    "SUBSTR",
+    "TYPE",
+    "HGET",
+    "HMGET",
+    "HGETALL",
+    "HKEYS",
+    "HVALS",
+    "HLEN",
+    "HEXISTS",
+    "HSTRLEN",
+    "SMEMBERS",
+    "SISMEMBER",
+    "SMISMEMBER",
+    "SCARD",
+    "ZRANGE",
+    "ZREVRANGE",
+    "ZRANGEBYSCORE",
+    "ZREVRANGEBYSCORE",
+    "ZRANGEBYLEX",
+    "ZREVRANGEBYLEX",
+    "ZSCORE",
+    "ZMSCORE",
+    "ZCARD",
+    "ZCOUNT",
+    "ZLEXCOUNT",
+    "ZRANK",
+    "ZREVRANK",
+];
+
+/// True when this read goes through read repair on this node (see the module docs).
+pub fn applies(node: &NodeShared, plan: &Plan, request: &Request) -> bool {
+    node.read_repairs_enabled()
+        && request.kind == Kind::SingleKey
+        && request.access == dynomite_core::command::Access::Read
+        && matches!(
+            plan.consistency,
+            Consistency::DcQuorum | Consistency::DcSafeQuorum | Consistency::DcEachSafeQuorum
+        )
+        && request.key_indexes.len() == 1
+        && REPAIRED_READS.iter().any(|name| request.spec.name.eq_ignore_ascii_case(name))
+}
+
+/// Starts a repairing read: enqueues the `read` script on group 0's targets (and the plain read on
+/// remote forwards) now, and returns the answer's future. Late replies and write-backs are handled by a
+/// task that outlives the answer.
+pub(crate) fn route(
+    node: &Arc<NodeShared>,
+    plan: Plan,
+    request: Request,
+    protocol: Protocol,
+    origin: Origin,
+    token: u32,
+) -> ReplyFuture {
+    let key = request.args[request.key_indexes[0]].clone();
+    let elements_max = node.crdt.as_ref().map_or(0, |crdt| crdt.state_elements_max());
+    let mut script = Vec::with_capacity(request.args.len() + 4);
+    script.push(Bytes::from_static(b"EVALSHA"));
+    script.push(contract::read_script_sha());
+    script.push(Bytes::from_static(b"1"));
+    script.push(key.clone());
+    script.push(Bytes::from(elements_max.to_string()));
+    script.extend(request.args.iter().cloned());
+    let mut started = Vec::with_capacity(plan.targets.len());
+    for target in &plan.targets {
+        let Some(group) = target.group else { continue };
+        let call = if group == 0 && target.action == Action::Execute {
+            coordinator::start(node, target.node, target.action, origin.spec, &script, Protocol::Resp2, token)
+        } else {
+            coordinator::start(node, target.node, target.action, origin.spec, &request.args, protocol, token)
+        };
+        started.push((group, target.node, call));
+    }
+    let (answer_sender, answer) = oneshot::channel();
+    let repair = Repair {
+        node: node.clone(),
+        plan,
+        origin,
+        args: request.args,
+        key,
+        protocol,
+        token,
+        answer: Some(answer_sender),
+    };
+    tokio::spawn(repair.run(started));
+    Box::pin(async move {
+        answer
+            .await
+            .unwrap_or_else(|_| Reply::Frame(Frame::error("ERR Dynomite: read repair was interrupted")))
+    })
+}
+
+/// What one group-0 replica told us.
+enum Answered {
+    /// Its CRDT state.
+    State(KeyState),
+    /// Its reply to the read: the key is unmanaged there, or its state is too large.
+    Plain(Frame),
+}
+
+/// One repairing read, after its requests were enqueued.
+struct Repair {
+    node: Arc<NodeShared>,
+    plan: Plan,
+    origin: Origin,
+    args: Vec<Bytes>,
+    key: Bytes,
+    protocol: Protocol,
+    token: u32,
+    answer: Option<oneshot::Sender<Reply>>,
+}
+
+/// One group-0 replica's state as far as the repair knows it.
+struct Replica {
+    node: NodeId,
+    /// The state it reported, or the merge last written back to it.
+    known: KeyState,
+}
+
+impl Repair {
+    async fn run(mut self, started: Vec<(usize, NodeId, Started)>) {
+        let timeout_ms = self.node.timeout_ms();
+        let node = self.node.clone();
+        let protocol = self.protocol;
+        let mut pending: FuturesUnordered<_> = started
+            .into_iter()
+            .map(|(group, target, call)| {
+                let node = &node;
+                // Group 0 was asked in RESP2 (the script); forwards in the client's protocol.
+                let call_protocol = if group == 0 { Protocol::Resp2 } else { protocol };
+                async move { (group, target, call.result(node, call_protocol, timeout_ms).await) }
+            })
+            .collect();
+        let quorum = self.plan.groups.first().map_or(1, |group| group.quorum);
+        let contacted = self.plan.groups.first().map_or(0, |group| group.contacted);
+        let remote_groups = self.plan.groups.len().saturating_sub(1);
+        let mut replicas: Vec<Replica> = Vec::new();
+        // Every result in arrival order, for the fallback's collector.
+        let mut results: Vec<(usize, NodeId, Result<Answered, ReplicaResult>)> = Vec::new();
+        let mut group0_answered = 0_usize;
+        let mut group0_failed = 0_usize;
+        let mut remote_ok = 0_usize;
+        let mut remote_failed = 0_usize;
+        let mut fallback = false;
+        let mut merged: Option<KeyState> = None;
+        let mut first_state: Option<KeyState> = None;
+        let mut acknowledgements: Vec<NodeId> = Vec::new();
+        while let Some((group, target, result)) = pending.next().await {
+            if group == 0 {
+                match parse_read_reply(&result) {
+                    Some(Answered::State(state)) => {
+                        group0_answered += 1;
+                        acknowledgements.push(target);
+                        first_state.get_or_insert_with(|| state.clone());
+                        merged = Some(match merged.take() {
+                            Some(previous) => contract::merge(&[previous, state.clone()]),
+                            None => state.clone(),
+                        });
+                        replicas.push(Replica { node: target, known: state.clone() });
+                        results.push((group, target, Ok(Answered::State(state))));
+                    }
+                    Some(Answered::Plain(frame)) => {
+                        group0_answered += 1;
+                        acknowledgements.push(target);
+                        fallback = true;
+                        results.push((group, target, Ok(Answered::Plain(frame))));
+                    }
+                    None => {
+                        group0_failed += 1;
+                        results.push((group, target, Err(result)));
+                    }
+                }
+            } else {
+                match &result {
+                    ReplicaResult::Reply(_) => remote_ok += 1,
+                    ReplicaResult::Failed(_) => remote_failed += 1,
+                }
+                results.push((group, target, Err(result)));
+            }
+            if self.answer.is_some() {
+                if fallback {
+                    if let Some(verdict) = self.fallback_verdict(&results, pending.is_empty()) {
+                        self.send_answer(coordinator::verdict_reply(verdict.clone()));
+                        self.report(acknowledgements.clone(), verdict.is_reply());
+                    }
+                } else if group0_answered + (contacted - group0_answered - group0_failed) < quorum
+                    || remote_failed > 0
+                {
+                    self.send_answer(coordinator::verdict_reply(no_quorum()));
+                    self.report(acknowledgements.clone(), false);
+                } else if group0_answered >= quorum && remote_ok == remote_groups {
+                    let answering = if dynomite_core::mutant!(ReadRepairAnswersFirst) {
+                        first_state.as_ref() // Mutant ReadRepairAnswersFirst: the first state, not the merge.
+                    } else {
+                        merged.as_ref()
+                    };
+                    if let Some(state) = answering {
+                        let frame =
+                            contract::answer(state, &self.args, self.protocol, self.node.clock.now_ms());
+                        self.node.stats.read_repair_reads.fetch_add(1, Ordering::Relaxed);
+                        self.send_answer(Reply::Frame(frame));
+                        self.report(acknowledgements.clone(), true);
+                    }
+                }
+            }
+            if self.answer.is_none() && !fallback {
+                if let Some(merged) = &merged {
+                    self.write_back(merged, &mut replicas);
+                }
+            }
+        }
+        if self.answer.is_some() {
+            // Every result is in and nothing decided (e.g. fallback without quorum): no quorum.
+            self.send_answer(coordinator::verdict_reply(no_quorum()));
+            self.report(acknowledgements, false);
+        }
+    }
+
+    fn send_answer(&mut self, reply: Reply) {
+        if let Some(sender) = self.answer.take() {
+            let _ = sender.send(reply);
+        }
+    }
+
+    fn report(&self, acknowledgements: Vec<NodeId>, succeeded: bool) {
+        let Origin { access, tag, .. } = self.origin;
+        coordinator::report_decision(&self.node, &self.plan, access, tag, None, acknowledgements, succeeded);
+    }
+
+    /// Today's decision over every replica's reply (see "Fallback" in the module docs); None while
+    /// undecided.
+    fn fallback_verdict(
+        &self,
+        results: &[(usize, NodeId, Result<Answered, ReplicaResult>)],
+        all_in: bool,
+    ) -> Option<Verdict> {
+        let mut collector = self.plan.collector();
+        let now_ms = self.node.clock.now_ms();
+        let unordered = self.origin.spec.reply_order() == ReplyOrder::Unordered;
+        for (group, _, result) in results {
+            let result = match result {
+                Ok(Answered::State(state)) => {
+                    let frame = contract::answer(state, &self.args, self.protocol, now_ms);
+                    ReplicaResult::Reply(frame.to_bytes(self.protocol))
+                }
+                Ok(Answered::Plain(frame)) => ReplicaResult::Reply(frame.to_bytes(self.protocol)),
+                Err(result) => result.clone(),
+            };
+            let result = match result {
+                ReplicaResult::Reply(raw) if unordered => {
+                    ReplicaResult::Reply(canonical_reply(self.origin.spec, &self.args, self.protocol, &raw))
+                }
+                other => other,
+            };
+            if let Some(verdict) = collector.record(*group, result) {
+                return Some(verdict);
+            }
+        }
+        all_in.then(|| collector.give_up())
+    }
+
+    /// Sends the merge to every replica whose known state lacks part of it.
+    fn write_back(&self, merged: &KeyState, replicas: &mut [Replica]) {
+        let mut stale = false;
+        for replica in replicas.iter_mut() {
+            if replica.known.same_as(merged) {
+                continue;
+            }
+            stale = true;
+            replica.known = merged.clone();
+            if dynomite_core::mutant!(NoReadRepairWriteBack) {
+                continue; // Mutant NoReadRepairWriteBack: stale replicas stay stale.
+            }
+            let mut args = vec![
+                Bytes::from_static(b"EVALSHA"),
+                contract::merge_script_sha(),
+                Bytes::from_static(b"1"),
+                self.key.clone(),
+            ];
+            args.extend(merged.merge_args());
+            let call = coordinator::start(
+                &self.node,
+                replica.node,
+                Action::Execute,
+                self.origin.spec,
+                &args,
+                Protocol::Resp2,
+                self.token,
+            );
+            drop(call); // enqueued; the result is not awaited
+            self.node.stats.read_repair_writes.fetch_add(1, Ordering::Relaxed);
+        }
+        if stale {
+            self.node.stats.read_repairs.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `Failed to achieve Quorum`, as the collector answers it.
+fn no_quorum() -> Verdict {
+    Verdict::Error(Bytes::from_static(NO_QUORUM_TEXT.as_bytes()))
+}
+
+/// A group-0 replica's reply to the `read` script; None when it failed or answered something else
+/// (an error reply counts as a failure here: it carries no state).
+fn parse_read_reply(result: &ReplicaResult) -> Option<Answered> {
+    let ReplicaResult::Reply(raw) = result else { return None };
+    let frame = resp::parse_frame(raw).ok()?;
+    let Frame::Array(mut parts) = frame else { return None };
+    if parts.len() != 2 {
+        return None;
+    }
+    let reply = parts.pop()?;
+    let state = parts.pop()?;
+    match state {
+        Frame::Null => Some(Answered::Plain(reply)),
+        state => KeyState::parse(&state).ok().map(Answered::State),
+    }
+}
+
+/// The calls into `dynomite_core::crdt` (state, merge, answer, scripts) this module depends on.
+mod contract {
+    use bytes::Bytes;
+    use dynomite_core::resp::{Frame, Protocol};
+
+    /// `state::KeyState`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct KeyState;
+
+    impl KeyState {
+        pub fn parse(_frame: &Frame) -> Result<KeyState, String> {
+            Err("not yet".into())
+        }
+        pub fn same_as(&self, other: &KeyState) -> bool {
+            self == other
+        }
+        pub fn merge_args(&self) -> Vec<Bytes> {
+            Vec::new()
+        }
+    }
+
+    pub fn merge(states: &[KeyState]) -> KeyState {
+        states[0].clone()
+    }
+
+    pub fn answer(_state: &KeyState, _args: &[Bytes], _protocol: Protocol, _now_ms: u64) -> Frame {
+        Frame::Null
+    }
+
+    pub fn read_script_sha() -> Bytes {
+        Bytes::new()
+    }
+
+    pub fn merge_script_sha() -> Bytes {
+        Bytes::new()
+    }
+}
