@@ -20,13 +20,26 @@
 //!
 //! A dead or slow peer therefore never blocks requests that do not need it: each peer has its own
 //! bounded queue and tasks.
+//!
+//! Hinted handoff (issue 9.9, CRDT mode with `hints_max` > 0, [`PeerLink::start_hinted`]): a write the
+//! coordinator marks hintable ([`PeerLink::call_hinted`]) that cannot be sent (peer down, connection not
+//! up, queue full) is held as a hint in the link's bounded store ([`super::hints`]) while its caller
+//! still gets the failure above; so is a hintable write in flight on a connection that breaks before its
+//! reply (CRDT writes are idempotent, sending one twice is safe). Hints are held per connection slot.
+//! While a slot holds anything, every new request of that slot (hintable or not) queues behind it, so
+//! one key's requests keep their dispatch order. When the connection is up and the peer is not down,
+//! its task sends what the slot holds, front to back, before the requests queued after it, with at most
+//! [`REPLAY_IN_FLIGHT_MAX`] replayed requests awaiting their replies. Whether a request goes to the
+//! connection's queue or to the hints is decided under the store's lock, and a connection marks itself
+//! up or down under the same lock (moving what it had in flight and queued back to the front of its
+//! slot), so no request can overtake an older one of its slot.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
 use dynomite_core::peer::{
     self, FailureKind, Liveness, LivenessAction, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION,
@@ -35,6 +48,7 @@ use futures_util::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
+use super::hints::{HintLimits, HintQueues, HintStats};
 use super::stream::{Connector, PeerStream};
 use super::PeerRequest;
 use crate::retry::{fail_requests_for, Backoff};
@@ -53,6 +67,12 @@ const RECONNECT_BACKOFF_MIN_MS: u64 = 50;
 const RECONNECT_BACKOFF_MAX_MS: u64 = 2_000;
 /// Time allowed for connect plus the TLS and Hello handshake.
 const CONNECT_TIMEOUT_MS: u64 = 2_000;
+/// Requests sent from a slot's hints whose replies have not arrived (replay pacing per connection).
+pub const REPLAY_IN_FLIGHT_MAX: usize = 256;
+/// Bytes a held request is charged besides its arguments (request frame, bookkeeping).
+const HINT_REQUEST_OVERHEAD_BYTES: usize = 64;
+/// Bytes a held request is charged per argument besides the argument itself.
+const HINT_ARG_OVERHEAD_BYTES: usize = 16;
 
 /// Settings of the links to one peer.
 #[derive(Clone)]
@@ -85,6 +105,8 @@ pub struct LinkHealth {
     consecutive_failures: AtomicU32,
     /// Milliseconds since `epoch` until which the peer is ejected (0 = not ejected).
     ejected_until_ms: AtomicU64,
+    /// Set by the admin endpoint (`/peer/down/...`): treat the peer as down until reset.
+    forced_down: AtomicBool,
 }
 
 impl LinkHealth {
@@ -101,6 +123,11 @@ impl LinkHealth {
     /// How many connections that were up have been lost since the link started.
     pub fn connections_lost(&self) -> u64 {
         self.connections_lost.load(Ordering::Relaxed)
+    }
+
+    /// True while the peer is forced down or ejected at `now_ms` (since the link's epoch).
+    fn is_down_at(&self, now_ms: u64) -> bool {
+        self.forced_down.load(Ordering::Relaxed) || self.ejected_until_ms.load(Ordering::Relaxed) > now_ms
     }
 
     /// One more consecutive failure (lost or refused connection, request timeout); ejects the peer for
@@ -142,30 +169,128 @@ pub struct PeerLink {
     connections: Vec<mpsc::Sender<LinkRequest>>,
     health: Arc<LinkHealth>,
     epoch: tokio::time::Instant,
-    /// Set by the admin endpoint (`/peer/down/...`): treat the peer as down until reset.
-    forced_down: std::sync::atomic::AtomicBool,
+    /// Hinted handoff's store (None: hints off, today's behaviour).
+    hinting: Option<Arc<Hinting>>,
 }
 
 struct LinkRequest {
     request: PeerRequest,
     reply: oneshot::Sender<ReplicaResult>,
+    /// A hintable write (only meaningful while hinting is on).
+    hint: bool,
+}
+
+/// Hinted handoff of one link: what its slots hold, and which connections are up.
+struct Hinting {
+    state: Mutex<HintState>,
+    /// Requests held over all slots, mirrored after each change (a connection reads it without the
+    /// lock to skip an empty store).
+    held: AtomicUsize,
+}
+
+struct HintState {
+    queues: HintQueues<Held>,
+    /// Per slot: its connection is up. Set and cleared by the connection under the lock.
+    up: Vec<bool>,
+}
+
+/// A request held for the peer.
+struct Held {
+    request: PeerRequest,
+    /// The caller still waiting for the reply; None for a hint whose caller already got its failure.
+    reply: Option<oneshot::Sender<ReplicaResult>>,
+    /// A hintable write: kept when it cannot be sent (a held read only waits for its turn).
+    hint: bool,
+}
+
+impl Hinting {
+    fn new(slots: usize, limits: HintLimits) -> Hinting {
+        let state = HintState { queues: HintQueues::new(slots, limits), up: vec![false; slots] };
+        Hinting { state: Mutex::new(state), held: AtomicUsize::new(0) }
+    }
+
+    /// Runs `change` under the lock and mirrors the held count.
+    fn with<R>(&self, change: impl FnOnce(&mut HintState) -> R) -> R {
+        let mut state = self.lock();
+        let result = change(&mut state);
+        self.held.store(state.queues.len(), Ordering::Relaxed);
+        result
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HintState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn stats(&self) -> HintStats {
+        self.lock().queues.stats()
+    }
+}
+
+impl HintState {
+    /// Holds `held` at the back of `slot`; callers of the requests the bound drops get their failure.
+    fn hold(&mut self, slot: usize, held: Held) {
+        let bytes = request_bytes(&held.request);
+        let dropped = self.queues.push_back(slot, held, bytes);
+        fail_dropped(dropped);
+    }
+}
+
+/// Callers still waiting for dropped held requests learn that the peer is not connected.
+fn fail_dropped(dropped: Vec<Held>) {
+    if !dropped.is_empty() {
+        tracing::debug!(dropped = dropped.len(), "hints over hints_max / hints_bytes_max: oldest dropped");
+    }
+    for held in dropped {
+        if let Some(reply) = held.reply {
+            let _ = reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
+        }
+    }
+}
+
+/// The bytes a held request is charged against `hints_bytes_max`.
+fn request_bytes(request: &PeerRequest) -> usize {
+    let args: &[Bytes] = match request {
+        PeerRequest::Execute { args, .. } | PeerRequest::Coordinate { args, .. } => args,
+    };
+    HINT_REQUEST_OVERHEAD_BYTES + args.iter().map(|arg| arg.len() + HINT_ARG_OVERHEAD_BYTES).sum::<usize>()
 }
 
 impl PeerLink {
-    /// Starts the connection tasks (they connect at once and keep reconnecting).
+    /// Starts the connection tasks (they connect at once and keep reconnecting), without hints.
     pub fn start(settings: LinkSettings) -> PeerLink {
+        PeerLink::start_hinted(settings, HintLimits { count_max: 0, bytes_max: 0 })
+    }
+
+    /// Like [`PeerLink::start`], with hinted handoff bounded by `limits` (`hints_max`,
+    /// `hints_bytes_max`; the node passes them in CRDT mode only). Limits that are not
+    /// [enabled](HintLimits::enabled) mean no hints.
+    pub fn start_hinted(settings: LinkSettings, limits: HintLimits) -> PeerLink {
         let settings = Arc::new(settings);
         let health = Arc::new(LinkHealth::default());
         let epoch = tokio::time::Instant::now();
-        let connections = (0..settings.connections.max(1))
-            .map(|_| {
+        let slots = settings.connections.max(1);
+        let hinting = limits.enabled().then(|| Arc::new(Hinting::new(slots, limits)));
+        let connections = (0..slots)
+            .map(|slot| {
                 let (sender, receiver) = mpsc::channel(LINK_QUEUE_MAX);
-                let connection = Connection { settings: settings.clone(), health: health.clone(), epoch };
+                let connection = Connection {
+                    settings: settings.clone(),
+                    health: health.clone(),
+                    epoch,
+                    slot,
+                    hinting: hinting.clone(),
+                };
                 tokio::spawn(connection.run(receiver));
                 sender
             })
             .collect();
-        PeerLink { settings, connections, health, epoch, forced_down: Default::default() }
+        PeerLink { settings, connections, health, epoch, hinting }
+    }
+
+    /// Hinted handoff's counters for `/info` (`hints_queued`, `hints_bytes`, `hints_replayed`,
+    /// `hints_dropped`); None when hints are off for this link.
+    pub fn hint_stats(&self) -> Option<HintStats> {
+        self.hinting.as_ref().map(|hinting| hinting.stats())
     }
 
     /// The peer's address.
@@ -180,31 +305,74 @@ impl PeerLink {
 
     /// Marks the peer down (true) or clears that mark (false), from the admin endpoint.
     pub fn force_down(&self, down: bool) {
-        self.forced_down.store(down, Ordering::Relaxed);
+        self.health.forced_down.store(down, Ordering::Relaxed);
     }
 
     /// Clears the admin's down mark and any auto-ejection (admin `/peer/up|reset/...`).
     pub fn reset(&self) {
-        self.forced_down.store(false, Ordering::Relaxed);
+        self.health.forced_down.store(false, Ordering::Relaxed);
         self.health.ejected_until_ms.store(0, Ordering::Relaxed);
         self.health.consecutive_failures.store(0, Ordering::Relaxed);
     }
 
     /// True while the peer is ejected or forced down.
     pub fn is_down(&self) -> bool {
-        let now_ms = self.epoch.elapsed().as_millis() as u64;
-        self.forced_down.load(Ordering::Relaxed)
-            || self.health.ejected_until_ms.load(Ordering::Relaxed) > now_ms
+        self.health.is_down_at(self.epoch.elapsed().as_millis() as u64)
     }
 
     /// Hands one request to the connection chosen by `shard` (the key's order shard or token, see
     /// [`pool_slot`](dynomite_core::request::pool_slot): one key's requests, and the keys of one
     /// multi-key fragment, share one ordered connection) before returning; the returned [`PeerCall`]
     /// yields its result.
-    /// Fails at once when the peer cannot serve it (down, not connected, queue full).
+    /// Fails at once when the peer cannot serve it (down, not connected, queue full). With hints on,
+    /// a request whose slot holds hints waits behind them.
     pub fn call(&self, request: PeerRequest, shard: u32, timeout_ms: u64) -> PeerCall {
+        self.dispatch(request, shard, timeout_ms, false)
+    }
+
+    /// Like [`PeerLink::call`] for a write the coordinator marks hintable (idempotent: a CRDT write
+    /// carrying its timestamp). With hints on, when it cannot be sent it is held as a hint and replayed
+    /// when the peer is back, while the caller still gets the failure at once; without hints it is
+    /// exactly [`PeerLink::call`].
+    pub fn call_hinted(&self, request: PeerRequest, shard: u32, timeout_ms: u64) -> PeerCall {
+        self.dispatch(request, shard, timeout_ms, true)
+    }
+
+    fn dispatch(&self, request: PeerRequest, shard: u32, timeout_ms: u64, hint: bool) -> PeerCall {
         let failed =
             |failure| PeerCall { state: PeerCallState::Done(ReplicaResult::Failed(failure)), timeout_ms };
+        let waiting = |receiver| PeerCall { state: PeerCallState::Waiting(receiver), timeout_ms };
+        let index = dynomite_core::request::pool_slot(shard, self.connections.len());
+        if let Some(hinting) = &self.hinting {
+            return hinting.with(|state| {
+                let down = self.is_down();
+                if down || !state.up[index] {
+                    if hint {
+                        state.hold(index, Held { request, reply: None, hint });
+                    }
+                    return failed(if down {
+                        ReplicaFailure::PeerDown
+                    } else {
+                        ReplicaFailure::PeerNotConnected
+                    });
+                }
+                let (reply, receiver) = oneshot::channel();
+                if !state.queues.slot_is_empty(index) {
+                    state.hold(index, Held { request, reply: Some(reply), hint });
+                    return waiting(receiver);
+                }
+                match self.connections[index].try_send(LinkRequest { request, reply, hint }) {
+                    Ok(()) => waiting(receiver),
+                    Err(error) => {
+                        let request = error.into_inner();
+                        if hint {
+                            state.hold(index, Held { request: request.request, reply: None, hint });
+                        }
+                        failed(ReplicaFailure::PeerNotConnected)
+                    }
+                }
+            });
+        }
         if self.is_down() {
             return failed(ReplicaFailure::PeerDown);
         }
@@ -212,9 +380,8 @@ impl PeerLink {
             return failed(ReplicaFailure::PeerNotConnected);
         }
         let (reply, receiver) = oneshot::channel();
-        let index = dynomite_core::request::pool_slot(shard, self.connections.len());
-        match self.connections[index].try_send(LinkRequest { request, reply }) {
-            Ok(()) => PeerCall { state: PeerCallState::Waiting(receiver), timeout_ms },
+        match self.connections[index].try_send(LinkRequest { request, reply, hint }) {
+            Ok(()) => waiting(receiver),
             Err(_) => failed(ReplicaFailure::PeerNotConnected),
         }
     }
@@ -264,6 +431,27 @@ struct Connection {
     settings: Arc<LinkSettings>,
     health: Arc<LinkHealth>,
     epoch: tokio::time::Instant,
+    /// This connection's index among the link's (its hint slot).
+    slot: usize,
+    hinting: Option<Arc<Hinting>>,
+}
+
+/// A request sent on a connection whose reply has not arrived.
+struct Pending {
+    /// The caller waiting for the reply (None: a replayed hint nobody waits for).
+    reply: Option<oneshot::Sender<ReplicaResult>>,
+    /// A hintable write kept, with its bytes, until its reply arrives: held again if the connection
+    /// breaks first (hints on only).
+    retained: Option<Box<(PeerRequest, usize)>>,
+    /// Sent from the slot's hints (counts against [`REPLAY_IN_FLIGHT_MAX`]).
+    replay: bool,
+}
+
+impl Pending {
+    /// True while someone still needs the reply or the request.
+    fn is_wanted(&self) -> bool {
+        self.retained.is_some() || self.reply.as_ref().is_some_and(|reply| !reply.is_closed())
+    }
 }
 
 impl Connection {
@@ -274,9 +462,12 @@ impl Connection {
                 Ok(stream) => {
                     backoff.reset();
                     self.health.record_connected();
-                    tracing::info!(peer = %self.settings.address, "peer link up");
-                    let keep_running = self.multiplex(stream, &mut requests).await;
+                    let held = self.mark_up();
+                    tracing::info!(peer = %self.settings.address, held, "peer link up");
+                    let mut pending = BTreeMap::new();
+                    let keep_running = self.multiplex(stream, &mut requests, &mut pending).await;
                     self.health.connected.fetch_sub(1, Ordering::Relaxed);
+                    self.mark_down(&mut requests, pending);
                     self.health.connections_lost.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(peer = %self.settings.address, "peer link lost");
                     if !keep_running || dynomite_core::mutant!(LinkNeverReconnects) {
@@ -291,6 +482,10 @@ impl Connection {
             }
             let not_connected = |request: LinkRequest| {
                 let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
+                if let (Some(hinting), true) = (&self.hinting, request.hint) {
+                    let held = Held { request: request.request, reply: None, hint: true };
+                    hinting.with(|state| state.hold(self.slot, held));
+                }
             };
             if !fail_requests_for(backoff.next_delay(), &mut requests, not_connected).await {
                 return;
@@ -300,6 +495,63 @@ impl Connection {
 
     fn record_failure(&self) {
         self.health.record_failure(&self.settings, self.now_ms());
+    }
+
+    /// The connection is up: new requests of its slot may be sent (or queue behind its hints). Returns
+    /// how many requests the peer's slots hold.
+    fn mark_up(&self) -> usize {
+        let Some(hinting) = &self.hinting else { return 0 };
+        hinting.with(|state| {
+            state.up[self.slot] = true;
+            state.queues.len()
+        })
+    }
+
+    /// The connection broke: new requests of its slot fail (hintable writes are held). The hintable
+    /// writes it had in flight (in send order) and those still queued for it go back to the front of
+    /// its slot, ahead of everything held after them; callers waiting on it learn at once that the
+    /// peer is not connected (held writes stay held).
+    fn mark_down(&self, requests: &mut mpsc::Receiver<LinkRequest>, pending: BTreeMap<u64, Pending>) {
+        let Some(hinting) = &self.hinting else { return };
+        let not_connected = |reply: oneshot::Sender<ReplicaResult>| {
+            let _ = reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
+        };
+        hinting.with(|state| {
+            state.up[self.slot] = false;
+            let mut again: Vec<(Held, usize)> = Vec::new();
+            for (_, entry) in pending {
+                if let Some(reply) = entry.reply {
+                    not_connected(reply);
+                }
+                if let Some(retained) = entry.retained {
+                    let (request, bytes) = *retained;
+                    again.push((Held { request, reply: None, hint: true }, bytes));
+                }
+            }
+            while let Ok(request) = requests.try_recv() {
+                not_connected(request.reply);
+                if request.hint {
+                    let bytes = request_bytes(&request.request);
+                    again.push((Held { request: request.request, reply: None, hint: true }, bytes));
+                }
+            }
+            state.queues.retain(self.slot, |held| {
+                if let Some(reply) = held.reply.take() {
+                    not_connected(reply);
+                }
+                held.hint
+            });
+            let requeued = again.len();
+            fail_dropped(state.queues.push_front(self.slot, again));
+            if requeued > 0 {
+                tracing::info!(
+                    peer = %self.settings.address,
+                    requeued,
+                    held = state.queues.len(),
+                    "peer link lost with hintable writes unanswered; held as hints"
+                );
+            }
+        });
     }
 
     /// Milliseconds since the link's epoch (the clock of ejection and liveness).
@@ -327,11 +579,17 @@ impl Connection {
 
 impl Connection {
     /// Runs one connection until it breaks or goes silent (true: reconnect) or the link is dropped
-    /// (false). Pending requests of a broken connection fail at once: their reply senders are dropped
-    /// with `pending`, which callers see as `Peer Node is not connected`.
-    async fn multiplex(&self, mut stream: PeerStream, requests: &mut mpsc::Receiver<LinkRequest>) -> bool {
-        let mut pending: BTreeMap<u64, oneshot::Sender<ReplicaResult>> = BTreeMap::new();
+    /// (false). Pending requests of a broken connection fail at once: the caller drops `pending` (or
+    /// holds its hintable writes again, [`Connection::mark_down`]), which callers see as `Peer Node is
+    /// not connected`.
+    async fn multiplex(
+        &self,
+        mut stream: PeerStream,
+        requests: &mut mpsc::Receiver<LinkRequest>,
+        pending: &mut BTreeMap<u64, Pending>,
+    ) -> bool {
         let mut next_request_id: u64 = 1;
+        let mut replays_in_flight: usize = 0;
         let mut read_buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
         let mut write_buffer = BytesMut::with_capacity(16 * 1024);
         let mut liveness = Liveness::new(self.now_ms(), self.settings.heartbeat_timeout_ms);
@@ -340,7 +598,28 @@ impl Connection {
         tokio::pin!(check);
         loop {
             if pending.len() >= IN_FLIGHT_MAX {
-                pending.retain(|_, reply| !reply.is_closed()); // callers that timed out
+                pending.retain(|_, entry| entry.is_wanted()); // callers that timed out
+                replays_in_flight = pending.values().filter(|entry| entry.replay).count();
+            }
+            if self.hinting.is_some()
+                && replays_in_flight < REPLAY_IN_FLIGHT_MAX
+                && pending.len() < IN_FLIGHT_MAX
+            {
+                write_buffer.clear();
+                let sent = self.send_held(
+                    requests,
+                    replays_in_flight,
+                    &mut next_request_id,
+                    pending,
+                    &mut write_buffer,
+                );
+                replays_in_flight += sent;
+                if !write_buffer.is_empty() {
+                    if write_within(&mut stream, &write_buffer, stall_ms).await.is_err() {
+                        return true;
+                    }
+                    liveness.sent(self.now_ms());
+                }
             }
             let can_send = pending.len() < IN_FLIGHT_MAX;
             tokio::select! {
@@ -350,10 +629,17 @@ impl Connection {
                         Ok(0) | Err(_) => return true,
                         Ok(_) => liveness.heard(self.now_ms()),
                     }
-                    match deliver_replies(&mut read_buffer, &mut pending) {
+                    let mut replays = Replays::default();
+                    match deliver_replies(&mut read_buffer, pending, &mut replays) {
                         Delivered::Malformed => return true,
                         Delivered::Replies => self.health.record_success(),
                         Delivered::Nothing => {}
+                    }
+                    replays_in_flight -= replays.answered.min(replays_in_flight);
+                    if replays.refused > 0 {
+                        if let Some(hinting) = &self.hinting {
+                            hinting.with(|state| state.queues.note_dropped(replays.refused as u64));
+                        }
                     }
                     read_buffer.reserve(READ_CHUNK_BYTES);
                 }
@@ -382,10 +668,10 @@ impl Connection {
                 request = requests.recv(), if can_send => {
                     let Some(request) = request else { return false };
                     write_buffer.clear();
-                    queue_request(request, &mut next_request_id, &mut pending, &mut write_buffer);
+                    self.queue_live(request, &mut next_request_id, pending, &mut write_buffer);
                     while write_buffer.len() < WRITE_BATCH_BYTES_MAX && pending.len() < IN_FLIGHT_MAX {
                         match requests.try_recv() {
-                            Ok(request) => queue_request(request, &mut next_request_id, &mut pending, &mut write_buffer),
+                            Ok(request) => self.queue_live(request, &mut next_request_id, pending, &mut write_buffer),
                             Err(_) => break,
                         }
                     }
@@ -401,6 +687,65 @@ impl Connection {
     /// The instant `ms` milliseconds after the link's epoch.
     fn at(&self, ms: u64) -> tokio::time::Instant {
         self.epoch + Duration::from_millis(ms)
+    }
+
+    /// Encodes one request from the connection's queue into `out` (a hintable write is retained
+    /// while hints are on).
+    fn queue_live(
+        &self,
+        request: LinkRequest,
+        next_request_id: &mut u64,
+        pending: &mut BTreeMap<u64, Pending>,
+        out: &mut BytesMut,
+    ) {
+        let retain = request.hint && self.hinting.is_some();
+        queue_request(request.request, Some(request.reply), retain, false, next_request_id, pending, out);
+    }
+
+    /// Sends what this slot holds, front to back, into `out`, while the peer is not down: first the
+    /// requests queued on the connection before the slot held anything (they are older), then held
+    /// ones, up to [`REPLAY_IN_FLIGHT_MAX`] replays in flight, one write batch and
+    /// [`IN_FLIGHT_MAX`]. Returns how many held requests were sent.
+    fn send_held(
+        &self,
+        requests: &mut mpsc::Receiver<LinkRequest>,
+        replays_in_flight: usize,
+        next_request_id: &mut u64,
+        pending: &mut BTreeMap<u64, Pending>,
+        out: &mut BytesMut,
+    ) -> usize {
+        let Some(hinting) = &self.hinting else { return 0 };
+        if hinting.held.load(Ordering::Relaxed) == 0 || self.health.is_down_at(self.now_ms()) {
+            return 0;
+        }
+        hinting.with(|state| {
+            if state.queues.slot_is_empty(self.slot) {
+                return 0;
+            }
+            while pending.len() < IN_FLIGHT_MAX {
+                match requests.try_recv() {
+                    Ok(request) => self.queue_live(request, next_request_id, pending, out),
+                    Err(_) => break,
+                }
+            }
+            let mut sent = 0;
+            while replays_in_flight + sent < REPLAY_IN_FLIGHT_MAX
+                && out.len() < WRITE_BATCH_BYTES_MAX
+                && pending.len() < IN_FLIGHT_MAX
+            {
+                let Some((held, _)) = state.queues.pop_front(self.slot) else { break };
+                state.queues.note_replayed(1);
+                if held.reply.is_none() && dynomite_core::mutant!(HintsNeverReplayed) {
+                    continue; // deliberately wrong: the hint is counted as replayed but never sent
+                }
+                if !held.hint && held.reply.as_ref().is_none_or(|reply| reply.is_closed()) {
+                    continue; // a held read whose caller gave up
+                }
+                queue_request(held.request, held.reply, held.hint, true, next_request_id, pending, out);
+                sent += 1;
+            }
+            sent
+        })
     }
 }
 
@@ -428,24 +773,35 @@ async fn write_within(stream: &mut PeerStream, mut bytes: &[u8], stall_ms: u64) 
     }
 }
 
+/// Encodes `request` into `out` under the next request id and records it in `pending` (with a copy of
+/// the request when `retain`, and marked as a replay when `replay`).
 fn queue_request(
-    request: LinkRequest,
+    request: PeerRequest,
+    reply: Option<oneshot::Sender<ReplicaResult>>,
+    retain: bool,
+    replay: bool,
     next_request_id: &mut u64,
-    pending: &mut BTreeMap<u64, oneshot::Sender<ReplicaResult>>,
+    pending: &mut BTreeMap<u64, Pending>,
     out: &mut BytesMut,
 ) {
     let request_id = *next_request_id;
     *next_request_id += 1;
-    let message = request.request.into_message(request_id);
+    let retained = retain.then(|| {
+        let bytes = request_bytes(&request);
+        Box::new((request.clone(), bytes))
+    });
+    let message = request.into_message(request_id);
     if let Err(error) = peer::check_encodable(&message) {
         // Too big for one peer frame: refuse this request instead of breaking the link for all.
-        let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::Datastore(format!(
-            "request cannot be sent to a replica: {error}"
-        ))));
+        if let Some(reply) = reply {
+            let _ = reply.send(ReplicaResult::Failed(ReplicaFailure::Datastore(format!(
+                "request cannot be sent to a replica: {error}"
+            ))));
+        }
         return;
     }
     peer::encode(&message, out);
-    pending.insert(request_id, request.reply);
+    pending.insert(request_id, Pending { reply, retained, replay });
 }
 
 /// A peer's `Failure` frame as the failure it describes.
@@ -472,24 +828,47 @@ enum Delivered {
     Malformed,
 }
 
+/// Replies to replayed requests found by [`deliver_replies`].
+#[derive(Default)]
+struct Replays {
+    /// Replayed requests answered (reply or failure).
+    answered: usize,
+    /// Replayed hints (nobody waiting) the peer answered with a failure: lost, counted as dropped.
+    refused: usize,
+}
+
 /// Hands every complete reply in `buffer` to its caller.
 fn deliver_replies(
     buffer: &mut BytesMut,
-    pending: &mut BTreeMap<u64, oneshot::Sender<ReplicaResult>>,
+    pending: &mut BTreeMap<u64, Pending>,
+    replays: &mut Replays,
 ) -> Delivered {
     let mut delivered = Delivered::Nothing;
     loop {
         match peer::decode(buffer) {
             Ok(Some(PeerMessage::Response { request_id, reply })) => {
                 delivered = Delivered::Replies;
-                if let Some(sender) = pending.remove(&request_id) {
-                    let _ = sender.send(ReplicaResult::Reply(reply));
+                if let Some(entry) = pending.remove(&request_id) {
+                    replays.answered += usize::from(entry.replay);
+                    if let Some(sender) = entry.reply {
+                        let _ = sender.send(ReplicaResult::Reply(reply));
+                    }
                 }
             }
             Ok(Some(PeerMessage::Failure { request_id, kind, message })) => {
                 delivered = Delivered::Replies;
-                if let Some(sender) = pending.remove(&request_id) {
-                    let _ = sender.send(ReplicaResult::Failed(failure_from_wire(kind, message)));
+                if let Some(entry) = pending.remove(&request_id) {
+                    replays.answered += usize::from(entry.replay);
+                    match entry.reply {
+                        Some(sender) => {
+                            let _ = sender.send(ReplicaResult::Failed(failure_from_wire(kind, message)));
+                        }
+                        None if entry.replay => {
+                            tracing::debug!(?kind, %message, "peer refused a replayed hint; dropped");
+                            replays.refused += 1;
+                        }
+                        None => {}
+                    }
                 }
             }
             Ok(Some(_)) => {} // Hello, Pong, Gossip: nothing to deliver on an outgoing link

@@ -1,7 +1,9 @@
-//! Node-to-node traffic: outgoing links to each peer ([`link`]), the peer listener that executes
-//! replicas' requests and coordinates for remote datacenters ([`server`]), and the byte streams they run
-//! on, plain TCP or TLS ([`stream`], with certificates and the per-link policy in [`tls`]).
+//! Node-to-node traffic: outgoing links to each peer ([`link`], with hinted handoff's per-peer store in
+//! [`hints`]), the peer listener that executes replicas' requests and coordinates for remote
+//! datacenters ([`server`]), and the byte streams they run on, plain TCP or TLS ([`stream`], with
+//! certificates and the per-link policy in [`tls`]).
 
+pub mod hints;
 pub mod link;
 pub mod server;
 pub mod stream;
