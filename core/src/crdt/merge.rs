@@ -1,1 +1,99 @@
-//! (being written)
+//! [`merge`]: the join of several replicas' [`KeyState`]s, by the rules written in [`super::state`]:
+//! per-field maximum of every timestamp and counter total, values following their winning timestamp,
+//! `t` from the state with the newest key-level timestamp. The result is normalized like a parsed
+//! state, so `merged.same_as(replica)` tells whether a replica is stale.
+//!
+//! The join is commutative, associative and idempotent (`core/tests/crdt_merge_props.rs`), so the
+//! coordinator may merge replies in any order and write the result back any number of times.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use super::state::{Component, CrdtType, Element, Expiry, KeyState};
+use super::timestamp::Timestamp;
+
+/// The merge of `states` (an empty slice gives the empty state). [`KeyState::observed`] of the result is
+/// empty: it describes no datastore.
+pub fn merge(states: &[KeyState]) -> KeyState {
+    let mut merged = KeyState {
+        crdt_type: merged_type(states),
+        delete: states.iter().map(|state| state.delete).max().flatten(),
+        expiry: merged_expiry(states),
+        ..KeyState::default()
+    };
+    (merged.add, merged.value) = pick(states.iter().map(|state| (state.add, state.value.as_ref())));
+    let members: std::collections::BTreeSet<&Bytes> =
+        states.iter().flat_map(|state| state.elements.keys()).collect();
+    for member in members {
+        let elements: Vec<&Element> = states.iter().filter_map(|state| state.elements.get(member)).collect();
+        let (add, value) = pick(elements.iter().map(|element| (element.add, element.value.as_ref())));
+        let remove = elements.iter().map(|element| element.remove).max().flatten();
+        merged.elements.insert(member.clone(), Element { add, remove, value });
+    }
+    merged.counters = merge_components(states.iter().map(|state| &state.counters));
+    let fields: std::collections::BTreeSet<&Bytes> =
+        states.iter().flat_map(|state| state.field_counters.keys()).collect();
+    for field in fields {
+        let components = merge_components(states.iter().filter_map(|state| state.field_counters.get(field)));
+        merged.field_counters.insert(field.clone(), components);
+    }
+    merged.normalize();
+    merged
+}
+
+/// `t` of the state with the greatest (key-level timestamp, type); states without `t` do not vote.
+fn merged_type(states: &[KeyState]) -> Option<CrdtType> {
+    states
+        .iter()
+        .filter_map(|state| Some((state.key_timestamp(), state.crdt_type?)))
+        .max()
+        .map(|(_, crdt_type)| crdt_type)
+}
+
+/// `xt` = max; `xa` follows it (the larger deadline on equal `xt`).
+fn merged_expiry(states: &[KeyState]) -> Expiry {
+    let (set, at_ms) =
+        states.iter().map(|state| (state.expiry.set, state.expiry.at_ms)).max().unwrap_or_default();
+    Expiry { set, at_ms }
+}
+
+/// The greatest timestamp and the value that follows it: among the candidates with the greatest
+/// timestamp, a present value beats a missing one and larger bytes win (equal timestamps are the same
+/// write, so values differ only when one replica lost its copy).
+fn pick<'a>(
+    candidates: impl Iterator<Item = (Option<Timestamp>, Option<&'a Bytes>)>,
+) -> (Option<Timestamp>, Option<Bytes>) {
+    let candidates: Vec<_> = candidates.collect();
+    if crate::mutant!(MergePrefersOlder) {
+        // The bug: the value of the oldest write that still has one wins (the timestamp stays the max).
+        let newest = candidates.iter().map(|(timestamp, _)| *timestamp).max().flatten();
+        let oldest =
+            candidates.iter().filter(|(_, value)| value.is_some()).min().and_then(|(_, value)| *value);
+        return (newest, oldest.cloned());
+    }
+    let (timestamp, value) = candidates.into_iter().max().unwrap_or((None, None));
+    (timestamp, value.cloned())
+}
+
+/// Per-node, per-field maximum of `p`, `n` and `h`.
+fn merge_components<'a>(
+    sources: impl Iterator<Item = &'a BTreeMap<u32, Component>>,
+) -> BTreeMap<u32, Component> {
+    let mut merged: BTreeMap<u32, Component> = BTreeMap::new();
+    for components in sources {
+        for (node, component) in components {
+            let into = merged.entry(*node).or_default();
+            if crate::mutant!(CounterMergeSums) {
+                // The bug: replicas' totals are added, so the same increments count once per replica.
+                into.positive = into.positive.saturating_add(component.positive);
+                into.negative = into.negative.saturating_add(component.negative);
+            } else {
+                into.positive = into.positive.max(component.positive);
+                into.negative = into.negative.max(component.negative);
+            }
+            into.last = into.last.max(component.last);
+        }
+    }
+    merged
+}

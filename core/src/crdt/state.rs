@@ -1,1 +1,745 @@
-//! (being written)
+//! [`KeyState`]: the CRDT state of one key as a replica holds it (metadata hash plus data), parsed from
+//! the `state` script's reply; and **the written specification of the data model** that the Lua scripts
+//! (`scripts/*.lua`), the Rust merge ([`super::merge`]) and the answers ([`super::answer`]) implement.
+//!
+//! # Keys in the datastore
+//! Data stays where Redis users expect it: key `K` holds the plain value, so plain GET/HGETALL/... work.
+//! The metadata of `K` is one Redis hash `M = "_dyn:m:" ++ K`; the change log is the list `_dyn:log`.
+//! Every key starting with `_dyn:` is reserved. `M` never expires (it is what stops a late, older write
+//! from resurrecting deleted data); tombstone GC removes old entries.
+//!
+//! # Timestamps
+//! Every write carries a [`Timestamp`] from its coordinator's HLC ([`super::hlc`]), stored as 24
+//! lowercase hex characters whose byte order is the timestamp order. A missing timestamp is the empty
+//! string / `None`, older than every timestamp. Comparisons below are on timestamps; "max" of missing
+//! values is missing.
+//!
+//! # Fields of `M`
+//! All binary safe; `<m>` is element bytes, `<n>` a node id as 8 lowercase hex.
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `t` | CRDT type: `string`, `hash`, `set`, `zset`, `counter` |
+//! | `a` | register (string) add timestamp: timestamp of the value now in K |
+//! | `d` | key delete timestamp (DEL/UNLINK): everything added at or before it is gone |
+//! | `xt`, `xa` | expiry as an LWW register: timestamp of the last expiry-setting op, absolute deadline in Unix ms (`0` = no expiry) |
+//! | `e:<m>` | element add timestamp (hash field, set member, zset member) |
+//! | `r:<m>` | element remove timestamp (tombstone) |
+//! | `p:<n>`, `n:<n>`, `h:<n>` | PN-counter component of coordinator `<n>`: positive total, negative total (decimal), timestamp of the last op applied from `<n>` |
+//! | `hp:<n>:<f>`, `hn:<n>:<f>`, `hh:<n>:<f>` | the same, per hash field `<f>` (HINCRBY) |
+//!
+//! Counter totals are non-negative decimal integers below 2^53 (Lua 5.1 numbers are doubles). No other
+//! field exists; [`KeyState::parse`] rejects unknown fields.
+//!
+//! # Liveness (what the data in K must be)
+//! Let `kill(now) = max(d, X)` where `X = (xa, 0, 0)` (the timestamp with physical part `xa`, logical 0,
+//! node 0) when the expiry is live (`xt > d`, `xa != 0`) and its deadline passed (`xa <= now`), else
+//! missing. A passed deadline thus acts as a delete at the deadline: data added before it is gone, data
+//! added after it (a key re-created after expiry) lives and has no TTL.
+//! - **Register** (`string`/`counter` keys): live iff `a > kill`.
+//! - **Counter component** `<n>` of the key: live iff `h:<n> > max(a, kill)` — a later SET masks
+//!   earlier increments.
+//! - **String value**: if some component is live, `K` = the decimal `Σ (p − n)` over the live
+//!   components; otherwise the register value if the register is live; otherwise `K` is absent.
+//! - **Element** `<m>`: live iff `e:<m> > max(r:<m>, kill)`. A hash field's value / a zset member's
+//!   score is the one written with `e:<m>`.
+//! - **Hash field counter** component `<n>` of field `<f>`: live iff `hh:<n>:<f> > max(e:<f>, r:<f>,
+//!   kill)`. A field with a live component is live, and its value is `Σ (hp − hn)` over its live
+//!   components (this masks an earlier HSET value).
+//! - **Which data K holds** is decided by `t`: a `string`/`counter` key holds the string value, a `hash`
+//!   its live fields, a `set`/`zset` its live members. Metadata of other types may remain in M (after a
+//!   SET replaced a hash, say) but is not data.
+//! - **TTL**: when the expiry is live and `xa > now`, `K` expires at `xa` (`PEXPIREAT K xa`); otherwise
+//!   `K` has no TTL.
+//!
+//! # Writes (one Lua script each, same timestamp `ts` on every replica)
+//! - A write first behaves like Redis on the data in K (e.g. WRONGTYPE when K holds another type).
+//! - **Register** write (SET & co.) applies iff `ts > a` (and `ts > d`): `a = ts`, `K = value`, `t =
+//!   string`. A write with an older or equal timestamp is discarded and answers what Redis would answer
+//!   for the current state (`OK` for SET).
+//! - **DEL/UNLINK** at `ts`: `d = max(d, ts)`; K is rebuilt (usually removed).
+//! - **Element** add (HSET/SADD/ZADD...) applies iff `ts > max(e:<m>, r:<m>, d)`: `e:<m> = ts`, value
+//!   written to K; remove (HDEL/SREM/ZREM) applies iff `ts > max(r:<m>, e:<m>)`: `r:<m> = ts`, removed from
+//!   K. An applied write sets `t` to its type.
+//! - **Counter** op `(<n>, ts, delta)` (INCR/DECR/INCRBY/DECRBY) applies iff `ts > h:<n>`. If the component
+//!   is not live (`h:<n> <= max(a, kill)`), it is first reset by raising the smaller of `p:<n>`, `n:<n>` to
+//!   the larger (totals only grow, so the per-field-max merge stays a CRDT), and when no component is
+//!   live and the register is live, the register's integer value is folded into it (added to `p:<n>` if
+//!   positive, to `n:<n>` if negative) so that `SET k 5; INCR k` gives 6. Then `delta` is added to
+//!   `p:<n>` (positive) or `n:<n>` (negative), `h:<n> = ts`, `t = counter`, `K = Σ` over live components.
+//!   A duplicate or retry carries the same `ts` and is not applied twice.
+//! - **HINCRBY** is the same per field, with `max(e:<f>, r:<f>, kill)` as the masking timestamp and the
+//!   field's LWW value as what is folded in.
+//! - **Expiry** (EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT/PERSIST, and SET without KEEPTTL) at `ts` applies iff
+//!   `ts > xt`: `xt = ts`, `xa =` the absolute deadline (the coordinator converts relative TTLs; 0 for
+//!   PERSIST or a SET without expiry); then `PEXPIREAT K xa` (or `PERSIST K`).
+//!
+//! # Merge (`merge::merge`, and the `merge` script)
+//! Per-field maximum of every timestamp field (`a`, `d`, `xt`, `e:*`, `r:*`, `h:*`, `hh:*`) and of the
+//! totals `p`, `n`, `hp`, `hn`; values follow their winning timestamp (`xa` follows `xt`, the register
+//! value follows `a`, an element's value follows `e:<m>`; on equal timestamps — the same write — a
+//! present value beats a missing one, then the larger bytes win, so merge stays deterministic). The type
+//! `t` is the one of the state with the greatest **key-level timestamp** `max(a, e:*, h:*, hh:*)` (the
+//! newest add of any kind; deletes and expiries do not count); equal key-level timestamps take the
+//! greatest type name. Merge is commutative, associative and idempotent
+//! (`core/tests/crdt_merge_props.rs`). After a merge, K is rebuilt from the live part.
+//!
+//! Values are normalized in a [`KeyState`]: a register value masked by a live counter component or
+//! dead by `d`, and an element value dead by `max(r:<m>, d)` or masked by a live field counter, are
+//! dropped (`None`), so that two replicas with the same metadata compare equal ([`KeyState::same_as`]).
+//!
+//! # Not covered, or weaker than Redis
+//! - Concurrent writes of different types to one key (impossible in a sequential Redis) resolve by the
+//!   key-level-timestamp rule; leftovers of the losing type stay in M as metadata.
+//! - Counters lose increments that no replica acknowledged to the merge (a replica that missed op 2 but
+//!   applied op 3 of the same node has `h` at op 3; per-field max takes the largest total); they never
+//!   double-count. A DEL of a counter concurrent with increments on a replica that has not seen the DEL
+//!   keeps that replica's pre-DEL total of the incrementing node.
+//! - Past `kill(now)` the live data depends on the deadline and on clocks: a write whose timestamp's
+//!   physical part is below a passed deadline is treated as expired even if it reached the replica after
+//!   the deadline (HLC skew).
+//! - Lists, streams, bitmaps/bit ops, APPEND/SETRANGE, INCRBYFLOAT, HINCRBYFLOAT, RENAME and other
+//!   uncovered writes leave a key unmanaged (no M): reads of it are answered by the datastore as before.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use thiserror::Error;
+
+use super::timestamp::{Timestamp, TimestampError};
+use crate::resp::Frame;
+
+/// Prefix of every reserved key; the metadata hash of `K` is `METADATA_PREFIX ++ K`.
+pub const METADATA_PREFIX: &[u8] = b"_dyn:m:";
+
+/// The CRDT type of a key (field `t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CrdtType {
+    /// A PN-counter string (INCR & co.). Declared first: the order is the byte order of the names,
+    /// which breaks key-level timestamp ties in merges.
+    Counter,
+    /// Hash of LWW fields (and field counters).
+    Hash,
+    /// LWW-element set.
+    Set,
+    /// LWW register (SET & co.).
+    String,
+    /// LWW-element sorted set (score follows the member's add timestamp).
+    Zset,
+}
+
+impl CrdtType {
+    /// The name stored in field `t`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CrdtType::Counter => "counter",
+            CrdtType::Hash => "hash",
+            CrdtType::Set => "set",
+            CrdtType::String => "string",
+            CrdtType::Zset => "zset",
+        }
+    }
+
+    /// The type named `name`, if any.
+    pub fn from_name(name: &[u8]) -> Option<CrdtType> {
+        [CrdtType::Counter, CrdtType::Hash, CrdtType::Set, CrdtType::String, CrdtType::Zset]
+            .into_iter()
+            .find(|crdt_type| crdt_type.name().as_bytes() == name)
+    }
+
+    /// True for the types whose data is a Redis string (register and counter).
+    pub fn is_string(self) -> bool {
+        matches!(self, CrdtType::String | CrdtType::Counter)
+    }
+}
+
+/// The expiry LWW register (fields `xt`, `xa`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Expiry {
+    /// `xt`: timestamp of the last expiry-setting op.
+    pub set: Option<Timestamp>,
+    /// `xa`: absolute deadline in Unix ms, 0 = no expiry.
+    pub at_ms: u64,
+}
+
+/// One element of a hash, set or sorted set (fields `e:<m>`, `r:<m>`, and its data).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Element {
+    /// `e:<m>`: add timestamp.
+    pub add: Option<Timestamp>,
+    /// `r:<m>`: remove timestamp (tombstone).
+    pub remove: Option<Timestamp>,
+    /// The hash field value or zset score (as Redis formats it) written with `add`; `None` for set
+    /// members and for elements that are not live (normalized, see the module doc).
+    pub value: Option<Bytes>,
+}
+
+/// One node's PN-counter component (fields `p:<n>`, `n:<n>`, `h:<n>` or their per-field forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Component {
+    /// Total of the positive deltas applied from this node.
+    pub positive: u64,
+    /// Total of the magnitudes of the negative deltas applied from this node.
+    pub negative: u64,
+    /// Timestamp of the last op applied from this node.
+    pub last: Option<Timestamp>,
+}
+
+impl Component {
+    /// `positive − negative`.
+    pub fn value(&self) -> i128 {
+        i128::from(self.positive) - i128::from(self.negative)
+    }
+}
+
+/// What the `state` reply said about the data key itself, beside the CRDT state (not compared by
+/// [`KeyState::same_as`], not merged).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Observed {
+    /// `TYPE K` as the datastore answered it (`none` when absent).
+    pub data_type: Bytes,
+    /// `PTTL K` (-2 absent, -1 no TTL).
+    pub pttl_ms: i64,
+}
+
+/// The CRDT state of one key on one replica (or a merge of several): the metadata hash plus the data,
+/// normalized as the module doc describes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct KeyState {
+    /// `t`; `None` when the key has no metadata.
+    pub crdt_type: Option<CrdtType>,
+    /// `a`: register add timestamp.
+    pub add: Option<Timestamp>,
+    /// `d`: key delete timestamp.
+    pub delete: Option<Timestamp>,
+    /// `xt`/`xa`.
+    pub expiry: Expiry,
+    /// The register value written with `add` (string keys); `None` when absent, dead or masked by a live
+    /// counter component.
+    pub value: Option<Bytes>,
+    /// `e:<m>`/`r:<m>` and element data, by element.
+    pub elements: BTreeMap<Bytes, Element>,
+    /// `p:<n>`/`n:<n>`/`h:<n>`, by node id.
+    pub counters: BTreeMap<u32, Component>,
+    /// `hp:<n>:<f>`/`hn:<n>:<f>`/`hh:<n>:<f>`, by field then node id.
+    pub field_counters: BTreeMap<Bytes, BTreeMap<u32, Component>>,
+    /// What the datastore said about K (type, PTTL); informational.
+    pub observed: Observed,
+}
+
+/// Why a reply is not a valid `state` script reply.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StateError {
+    /// The datastore answered an error (e.g. the state holds more than `max_elements` elements).
+    #[error("datastore answered the crdt state read with an error: {message}")]
+    Reply {
+        /// The error text.
+        message: String,
+    },
+    /// The reply does not have the documented shape.
+    #[error("crdt state reply is malformed: {what}")]
+    Shape {
+        /// What was expected.
+        what: &'static str,
+    },
+    /// A metadata field name is not one of the documented fields.
+    #[error("crdt metadata has an unknown field {field:?}")]
+    UnknownField {
+        /// The field name (lossy UTF-8).
+        field: String,
+    },
+    /// A timestamp field does not hold a timestamp.
+    #[error("crdt metadata field {field:?}: {source}")]
+    Timestamp {
+        /// The field name (lossy UTF-8).
+        field: String,
+        /// Why the value is not a timestamp.
+        source: TimestampError,
+    },
+    /// A numeric field (`xa`, totals, PTTL) does not hold a non-negative decimal integer.
+    #[error("crdt metadata field {field:?} holds {value:?}, expected a non-negative decimal integer")]
+    Number {
+        /// The field name (lossy UTF-8).
+        field: String,
+        /// The value (lossy UTF-8).
+        value: String,
+    },
+    /// Metadata fields are present but `t` is not (every applied write sets `t`; the merge relies on it).
+    #[error("crdt metadata has fields but no \"t\" (type)")]
+    MissingType,
+    /// `t` names no CRDT type.
+    #[error("crdt metadata field \"t\" holds {value:?}, expected string, hash, set, zset or counter")]
+    UnknownType {
+        /// The value (lossy UTF-8).
+        value: String,
+    },
+}
+
+/// Which total or timestamp of a component a metadata field sets.
+#[derive(Debug, Clone, Copy)]
+enum ComponentPart {
+    Positive,
+    Negative,
+    Last,
+}
+
+impl KeyState {
+    /// Parses the `state` script reply `[meta_flat, type_of_K, data, pttl]` (see PLAN/`scripts`). Flat
+    /// arrays and RESP3 maps/sets/pairs are all accepted for the metadata and the data.
+    pub fn parse(frame: &Frame) -> Result<KeyState, StateError> {
+        let items = match frame {
+            Frame::Array(items) if items.len() == 4 => items,
+            Frame::Error(message) | Frame::BlobError(message) => {
+                return Err(StateError::Reply { message: lossy(message) })
+            }
+            _ => return Err(StateError::Shape { what: "an array of 4: metadata, type, data, pttl" }),
+        };
+        let mut state = KeyState::default();
+        for (field, value) in pairs(&items[0], "metadata: field/value pairs")? {
+            state.set_field(&field, value)?;
+        }
+        state.observed.data_type = text(&items[1]).ok_or(StateError::Shape { what: "type: a string" })?;
+        state.observed.pttl_ms = match &items[3] {
+            Frame::Integer(pttl) => *pttl,
+            _ => return Err(StateError::Shape { what: "pttl: an integer" }),
+        };
+        if state.crdt_type.is_none() && !state.has_no_metadata() {
+            return Err(StateError::MissingType);
+        }
+        state.set_data(&items[2])?;
+        state.normalize();
+        Ok(state)
+    }
+
+    /// Applies one metadata field.
+    fn set_field(&mut self, field: &Bytes, value: Bytes) -> Result<(), StateError> {
+        let timestamp = |field: &Bytes| {
+            Timestamp::parse_optional(&value)
+                .map_err(|source| StateError::Timestamp { field: lossy(field), source })
+        };
+        match field.as_ref() {
+            b"t" => {
+                let crdt_type = CrdtType::from_name(&value)
+                    .ok_or_else(|| StateError::UnknownType { value: lossy(&value) })?;
+                self.crdt_type = Some(crdt_type);
+            }
+            b"a" => self.add = timestamp(field)?,
+            b"d" => self.delete = timestamp(field)?,
+            b"xt" => self.expiry.set = timestamp(field)?,
+            b"xa" => self.expiry.at_ms = number(field, &value)?,
+            _ => {
+                if let Some(member) = field.strip_prefix(b"e:") {
+                    self.element(member).add = timestamp(field)?;
+                } else if let Some(member) = field.strip_prefix(b"r:") {
+                    self.element(member).remove = timestamp(field)?;
+                } else if let Some((part, rest)) = component_field(field, b"") {
+                    let node = node_hex(field, rest)?;
+                    set_component(self.counters.entry(node).or_default(), part, field, &value)?;
+                } else if let Some((part, rest)) = component_field(field, b"h") {
+                    let (node, hash_field) = split_node_field(field, rest)?;
+                    let components = self.field_counters.entry(hash_field).or_default();
+                    set_component(components.entry(node).or_default(), part, field, &value)?;
+                } else {
+                    return Err(StateError::UnknownField { field: lossy(field) });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The element entry for `member`, created empty when missing.
+    fn element(&mut self, member: &[u8]) -> &mut Element {
+        self.elements.entry(Bytes::copy_from_slice(member)).or_default()
+    }
+
+    /// Reads the data part according to `TYPE K`.
+    fn set_data(&mut self, data: &Frame) -> Result<(), StateError> {
+        match self.observed.data_type.as_ref() {
+            b"string" => match data {
+                Frame::Bulk(value) => self.value = Some(value.clone()),
+                Frame::Null | Frame::NullArray => {}
+                _ => return Err(StateError::Shape { what: "string data: a bulk string" }),
+            },
+            b"hash" | b"zset" => {
+                for (member, value) in pairs(data, "hash/zset data: pairs")? {
+                    self.element(&member).value = Some(value);
+                }
+            }
+            b"set" => {
+                let members = match data {
+                    Frame::Array(members) | Frame::Set(members) => members,
+                    _ => return Err(StateError::Shape { what: "set data: an array of members" }),
+                };
+                for member in members {
+                    let member = text(member).ok_or(StateError::Shape { what: "set member: a string" })?;
+                    self.element(&member);
+                }
+            }
+            // `none` and the types CRDT mode does not cover carry no data in the reply.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Drops values that the metadata says are dead or masked (module doc, "normalized").
+    pub(crate) fn normalize(&mut self) {
+        let delete = self.delete;
+        if self.add <= delete || live_component(&self.counters, self.add.max(delete)) {
+            self.value = None;
+        }
+        for (member, element) in self.elements.iter_mut() {
+            let dead_at = element.remove.max(delete);
+            let masked = self
+                .field_counters
+                .get(member)
+                .is_some_and(|components| live_component(components, element.add.max(dead_at)));
+            if element.add <= dead_at || masked {
+                element.value = None;
+            }
+        }
+        // Data without metadata (a counter-only hash field, an unmanaged member) leaves nothing.
+        self.elements.retain(|_, element| *element != Element::default());
+    }
+
+    /// True when the key has data but no metadata: written before CRDT mode or by an uncovered command.
+    pub fn is_unmanaged(&self) -> bool {
+        self.has_no_metadata()
+            && self.observed.data_type.as_ref() != b"none"
+            && !self.observed.data_type.is_empty()
+    }
+
+    /// True when no metadata field was present.
+    pub fn has_no_metadata(&self) -> bool {
+        self.crdt_type.is_none()
+            && self.add.is_none()
+            && self.delete.is_none()
+            && self.expiry == Expiry::default()
+            && self.elements.values().all(|element| element.add.is_none() && element.remove.is_none())
+            && self.counters.is_empty()
+            && self.field_counters.is_empty()
+    }
+
+    /// Equal CRDT state (metadata and data), ignoring [`Observed`]: a replica whose state is not
+    /// `same_as` the merge is stale.
+    pub fn same_as(&self, other: &KeyState) -> bool {
+        let KeyState {
+            crdt_type,
+            add,
+            delete,
+            expiry,
+            value,
+            elements,
+            counters,
+            field_counters,
+            observed: _,
+        } = self;
+        *crdt_type == other.crdt_type
+            && *add == other.add
+            && *delete == other.delete
+            && *expiry == other.expiry
+            && *value == other.value
+            && *elements == other.elements
+            && *counters == other.counters
+            && *field_counters == other.field_counters
+    }
+
+    /// The key-level timestamp: the newest add of any kind, `max(a, e:*, h:*, hh:*)`. The merge takes
+    /// `t` from the state where it is greatest.
+    pub fn key_timestamp(&self) -> Option<Timestamp> {
+        let elements = self.elements.values().map(|element| element.add);
+        let counters = self.counters.values().map(|component| component.last);
+        let field_counters =
+            self.field_counters.values().flat_map(|components| components.values()).map(|c| c.last);
+        elements.chain(counters).chain(field_counters).fold(self.add, Option::max)
+    }
+
+    /// `kill(now)`: the delete timestamp including a passed expiry deadline (module doc).
+    pub fn kill(&self, now_ms: u64) -> Option<Timestamp> {
+        let expired = self.expiry_live() && self.expiry.at_ms <= now_ms;
+        let deadline = expired.then_some(Timestamp { physical_ms: self.expiry.at_ms, logical: 0, node: 0 });
+        self.delete.max(deadline)
+    }
+
+    /// True when the expiry register sets a deadline that still applies (`xt > d`, `xa != 0`).
+    fn expiry_live(&self) -> bool {
+        self.expiry.at_ms != 0 && self.expiry.set > self.delete
+    }
+
+    /// The deadline K expires at (Unix ms), when it has one that has not passed at `now_ms`.
+    pub fn live_deadline_ms(&self, now_ms: u64) -> Option<u64> {
+        (self.expiry_live() && self.expiry.at_ms > now_ms).then_some(self.expiry.at_ms)
+    }
+
+    /// The live string value of a `string`/`counter` key at `now_ms` (Σ of live components, else the
+    /// live register value), regardless of `t`.
+    pub fn live_string(&self, now_ms: u64) -> Option<Bytes> {
+        let kill = self.kill(now_ms);
+        let mask = self.add.max(kill);
+        if live_component(&self.counters, mask) {
+            return Some(Bytes::from(sum_live(&self.counters, mask).to_string()));
+        }
+        if self.add > kill {
+            return self.value.clone();
+        }
+        None
+    }
+
+    /// The live hash fields at `now_ms`, in field byte order: LWW values and counter sums.
+    pub fn live_hash(&self, now_ms: u64) -> Vec<(Bytes, Bytes)> {
+        let kill = self.kill(now_ms);
+        let mut fields = Vec::new();
+        for (field, element) in &self.elements {
+            let dead_at = element.remove.max(kill);
+            let mask = element.add.max(dead_at);
+            if let Some(components) = self.field_counters.get(field).filter(|c| live_component(c, mask)) {
+                fields.push((field.clone(), Bytes::from(sum_live(components, mask).to_string())));
+            } else if element.add > dead_at {
+                if let Some(value) = &element.value {
+                    fields.push((field.clone(), value.clone()));
+                }
+            }
+        }
+        // Fields that only ever had counter ops have no element entry of their own.
+        for (field, components) in &self.field_counters {
+            if !self.elements.contains_key(field) && live_component(components, kill) {
+                fields.push((field.clone(), Bytes::from(sum_live(components, kill).to_string())));
+            }
+        }
+        fields.sort();
+        fields
+    }
+
+    /// The live set members at `now_ms`, in byte order.
+    pub fn live_members(&self, now_ms: u64) -> Vec<Bytes> {
+        let kill = self.kill(now_ms);
+        self.elements
+            .iter()
+            .filter(|(_, element)| element.add > element.remove.max(kill))
+            .map(|(member, _)| member.clone())
+            .collect()
+    }
+
+    /// The live sorted-set members with their scores at `now_ms`, in member byte order.
+    pub fn live_scored(&self, now_ms: u64) -> Vec<(Bytes, Bytes)> {
+        let kill = self.kill(now_ms);
+        self.elements
+            .iter()
+            .filter(|(_, element)| element.add > element.remove.max(kill))
+            .filter_map(|(member, element)| Some((member.clone(), element.value.clone()?)))
+            .collect()
+    }
+
+    /// True when K holds data at `now_ms` according to `t` and the live part.
+    pub fn is_live(&self, now_ms: u64) -> bool {
+        match self.crdt_type {
+            None => false,
+            Some(crdt_type) if crdt_type.is_string() => self.live_string(now_ms).is_some(),
+            Some(CrdtType::Hash) => !self.live_hash(now_ms).is_empty(),
+            Some(CrdtType::Set) => !self.live_members(now_ms).is_empty(),
+            Some(_) => !self.live_scored(now_ms).is_empty(),
+        }
+    }
+
+    /// The metadata as `(field, value)` pairs, in a fixed order (the `merge` script's meta pairs, the
+    /// digest's input). Missing timestamps are left out; `xa` accompanies `xt`.
+    pub fn metadata_pairs(&self) -> Vec<(Bytes, Bytes)> {
+        let mut pairs = Vec::new();
+        let mut push = |field: Vec<u8>, value: Bytes| pairs.push((Bytes::from(field), value));
+        if let Some(crdt_type) = self.crdt_type {
+            push(b"t".to_vec(), Bytes::from_static(crdt_type.name().as_bytes()));
+        }
+        for (field, timestamp) in [(&b"a"[..], self.add), (b"d", self.delete), (b"xt", self.expiry.set)] {
+            if let Some(timestamp) = timestamp {
+                push(field.to_vec(), timestamp.to_bytes());
+            }
+        }
+        if self.expiry.set.is_some() || self.expiry.at_ms != 0 {
+            push(b"xa".to_vec(), Bytes::from(self.expiry.at_ms.to_string()));
+        }
+        for (member, element) in &self.elements {
+            for (prefix, timestamp) in [(&b"e:"[..], element.add), (b"r:", element.remove)] {
+                if let Some(timestamp) = timestamp {
+                    push([prefix, member.as_ref()].concat(), timestamp.to_bytes());
+                }
+            }
+        }
+        for (node, component) in &self.counters {
+            push_component(&mut push, b"", *node, b"", component);
+        }
+        for (field, components) in &self.field_counters {
+            for (node, component) in components {
+                push_component(&mut push, b"h", *node, field, component);
+            }
+        }
+        pairs
+    }
+
+    /// ARGV of the `merge` script for this (merged) state at `now_ms`: `[type, pair_count, meta
+    /// field/value pairs..., data...]` where data is: string → `[value]` when the register is live and
+    /// not masked by a counter; hash → field,value pairs of the live fields holding an LWW value (counter
+    /// fields are derived by the script from their components); zset → member,score pairs of the live
+    /// members; set and counter → nothing. Liveness is at `now_ms` (a passed deadline kills data).
+    pub fn merge_args(&self, now_ms: u64) -> Vec<Bytes> {
+        let crdt_type = self.crdt_type.map_or("", CrdtType::name);
+        let meta = self.metadata_pairs();
+        let mut args = vec![Bytes::from_static(crdt_type.as_bytes()), Bytes::from(meta.len().to_string())];
+        args.extend(meta.into_iter().flat_map(|(field, value)| [field, value]));
+        let kill = self.kill(now_ms);
+        match self.crdt_type {
+            Some(CrdtType::String) => {
+                let masked = live_component(&self.counters, self.add.max(kill));
+                if let Some(value) = self.value.as_ref().filter(|_| self.add > kill && !masked) {
+                    args.push(value.clone());
+                }
+            }
+            Some(CrdtType::Hash) => {
+                for (field, element) in &self.elements {
+                    let dead_at = element.remove.max(kill);
+                    let mask = element.add.max(dead_at);
+                    let masked = self.field_counters.get(field).is_some_and(|c| live_component(c, mask));
+                    if let Some(value) = element.value.as_ref().filter(|_| element.add > dead_at && !masked) {
+                        args.extend([field.clone(), value.clone()]);
+                    }
+                }
+            }
+            Some(CrdtType::Zset) => {
+                args.extend(self.live_scored(now_ms).into_iter().flat_map(|(member, score)| [member, score]))
+            }
+            Some(CrdtType::Set | CrdtType::Counter) | None => {}
+        }
+        args
+    }
+}
+
+/// True when some component's last op is newer than `mask`.
+pub(crate) fn live_component(components: &BTreeMap<u32, Component>, mask: Option<Timestamp>) -> bool {
+    components.values().any(|component| component.last > mask)
+}
+
+/// Σ (p − n) over the components newer than `mask`.
+fn sum_live(components: &BTreeMap<u32, Component>, mask: Option<Timestamp>) -> i128 {
+    components.values().filter(|component| component.last > mask).map(Component::value).sum()
+}
+
+/// Pushes the three fields of one component: `<prefix>p:<n>[:<f>]`, `...n:...`, `...h:...`.
+fn push_component(
+    push: &mut impl FnMut(Vec<u8>, Bytes),
+    prefix: &[u8],
+    node: u32,
+    field: &[u8],
+    component: &Component,
+) {
+    let node = format!("{node:08x}");
+    let name = |part: &[u8]| {
+        let mut name = [prefix, part, b":", node.as_bytes()].concat();
+        if !field.is_empty() || prefix == b"h" {
+            name.push(b':');
+            name.extend_from_slice(field);
+        }
+        name
+    };
+    push(name(b"p"), Bytes::from(component.positive.to_string()));
+    push(name(b"n"), Bytes::from(component.negative.to_string()));
+    if let Some(last) = component.last {
+        push(name(b"h"), last.to_bytes());
+    }
+}
+
+/// Recognizes `<prefix>p:`, `<prefix>n:`, `<prefix>h:` and returns the part and the rest.
+fn component_field<'a>(field: &'a [u8], prefix: &[u8]) -> Option<(ComponentPart, &'a [u8])> {
+    let rest = field.strip_prefix(prefix)?;
+    let (part, rest) = match rest {
+        [b'p', b':', rest @ ..] => (ComponentPart::Positive, rest),
+        [b'n', b':', rest @ ..] => (ComponentPart::Negative, rest),
+        [b'h', b':', rest @ ..] => (ComponentPart::Last, rest),
+        _ => return None,
+    };
+    Some((part, rest))
+}
+
+/// Parses an 8-hex node id that must be all of `text`.
+fn node_hex(field: &[u8], text: &[u8]) -> Result<u32, StateError> {
+    let valid = text.len() == 8 && text.iter().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
+    let text = std::str::from_utf8(text).ok().filter(|_| valid);
+    text.and_then(|text| u32::from_str_radix(text, 16).ok())
+        .ok_or_else(|| StateError::UnknownField { field: lossy(field) })
+}
+
+/// Splits `<n>:<f>` (the node id is exactly 8 hex digits; the field may contain `:`).
+fn split_node_field(field: &[u8], rest: &[u8]) -> Result<(u32, Bytes), StateError> {
+    if rest.len() < 9 || rest[8] != b':' {
+        return Err(StateError::UnknownField { field: lossy(field) });
+    }
+    Ok((node_hex(field, &rest[..8])?, Bytes::copy_from_slice(&rest[9..])))
+}
+
+/// Sets one part of a component from a metadata value.
+fn set_component(
+    component: &mut Component,
+    part: ComponentPart,
+    field: &[u8],
+    value: &[u8],
+) -> Result<(), StateError> {
+    match part {
+        ComponentPart::Positive => component.positive = number(field, value)?,
+        ComponentPart::Negative => component.negative = number(field, value)?,
+        ComponentPart::Last => {
+            component.last = Timestamp::parse_optional(value)
+                .map_err(|source| StateError::Timestamp { field: lossy(field), source })?
+        }
+    }
+    Ok(())
+}
+
+/// Parses a non-negative decimal integer field.
+fn number(field: &[u8], value: &[u8]) -> Result<u64, StateError> {
+    let digits = !value.is_empty() && value.iter().all(u8::is_ascii_digit);
+    std::str::from_utf8(value)
+        .ok()
+        .filter(|_| digits)
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| StateError::Number { field: lossy(field), value: lossy(value) })
+}
+
+/// The bytes of a string-like frame (bulk, simple, integer, double).
+fn text(frame: &Frame) -> Option<Bytes> {
+    match frame {
+        Frame::Bulk(bytes) | Frame::Simple(bytes) | Frame::Double(bytes) | Frame::BigNumber(bytes) => {
+            Some(bytes.clone())
+        }
+        Frame::Integer(value) => Some(Bytes::from(value.to_string())),
+        Frame::Verbatim { text, .. } => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// Pairs from a flat array, a RESP3 map or an array of 2-element arrays; a null is empty.
+fn pairs(frame: &Frame, what: &'static str) -> Result<Vec<(Bytes, Bytes)>, StateError> {
+    let shape = || StateError::Shape { what };
+    let pair =
+        |first: &Frame, second: &Frame| Ok((text(first).ok_or_else(shape)?, text(second).ok_or_else(shape)?));
+    match frame {
+        Frame::Null | Frame::NullArray => Ok(Vec::new()),
+        Frame::Map(entries) => entries.iter().map(|(first, second)| pair(first, second)).collect(),
+        Frame::Array(items)
+            if items.iter().all(|item| matches!(item, Frame::Array(inner) if inner.len() == 2)) =>
+        {
+            items
+                .iter()
+                .map(|item| match item {
+                    Frame::Array(inner) => pair(&inner[0], &inner[1]),
+                    _ => Err(shape()),
+                })
+                .collect()
+        }
+        Frame::Array(items) if items.len() % 2 == 0 => {
+            items.chunks(2).map(|chunk| pair(&chunk[0], &chunk[1])).collect()
+        }
+        _ => Err(shape()),
+    }
+}
+
+/// Lossy UTF-8 for error messages.
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,117 @@
+//! The CRDT merge is a join: commutative, associative and idempotent on generated states, and it only
+//! moves every timestamp and total up (a merge never forgets a newer write).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use dynomite_core::crdt::merge::merge;
+use dynomite_core::crdt::state::{Component, CrdtType, Element, Expiry, KeyState};
+use dynomite_core::crdt::timestamp::Timestamp;
+use proptest::prelude::*;
+
+/// Few distinct timestamps, so equal timestamps (ties) are common.
+fn timestamp() -> impl Strategy<Value = Option<Timestamp>> {
+    prop_oneof![1 => Just(None), 4 => (1u64..5, 0u16..2, 1u32..3).prop_map(|(p, l, n)| Some(Timestamp::new(p, l, n)))]
+}
+
+fn value() -> impl Strategy<Value = Option<Bytes>> {
+    prop_oneof![1 => Just(None), 3 => prop::sample::select(vec!["x", "y", "1.5", "7"]).prop_map(|v| Some(Bytes::from(v)))]
+}
+
+fn member() -> impl Strategy<Value = Bytes> {
+    prop::sample::select(vec!["a", "b", "c:d", ""]).prop_map(Bytes::from)
+}
+
+fn component() -> impl Strategy<Value = Component> {
+    (0u64..6, 0u64..6, timestamp()).prop_map(|(positive, negative, last)| Component {
+        positive,
+        negative,
+        last,
+    })
+}
+
+fn crdt_type() -> impl Strategy<Value = Option<CrdtType>> {
+    prop::option::of(prop::sample::select(vec![
+        CrdtType::String,
+        CrdtType::Hash,
+        CrdtType::Set,
+        CrdtType::Zset,
+        CrdtType::Counter,
+    ]))
+}
+
+prop_compose! {
+    fn key_state()(
+        crdt_type in crdt_type(),
+        add in timestamp(),
+        delete in timestamp(),
+        expiry_set in timestamp(),
+        expiry_at in prop_oneof![Just(0u64), 1u64..5],
+        value in value(),
+        elements in prop::collection::btree_map(member(), (timestamp(), timestamp(), value()), 0..4),
+        counters in prop::collection::btree_map(1u32..4, component(), 0..3),
+        field_counters in prop::collection::btree_map(member(), prop::collection::btree_map(1u32..4, component(), 1..3), 0..2),
+    ) -> KeyState {
+        let elements = elements
+            .into_iter()
+            .map(|(member, (add, remove, value))| (member, Element { add, remove, value }))
+            .collect::<BTreeMap<_, _>>();
+        let state = KeyState {
+            crdt_type,
+            add,
+            delete,
+            expiry: Expiry { set: expiry_set, at_ms: expiry_at },
+            value,
+            elements,
+            counters,
+            field_counters,
+            ..KeyState::default()
+        };
+        // Every applied write sets `t`, so a state without `t` has no metadata (parse rejects others).
+        let state = if state.crdt_type.is_none() { KeyState { value: state.value, ..KeyState::default() } } else { state };
+        // A replica's state is normalized (as parse leaves it); merging one state normalizes it.
+        merge(&[state])
+    }
+}
+
+proptest! {
+    #[test]
+    fn idempotent(a in key_state()) {
+        prop_assert_eq!(merge(&[a.clone(), a.clone()]), a.clone());
+        prop_assert_eq!(merge(std::slice::from_ref(&a)), a);
+    }
+
+    #[test]
+    fn commutative(a in key_state(), b in key_state()) {
+        prop_assert_eq!(merge(&[a.clone(), b.clone()]), merge(&[b, a]));
+    }
+
+    #[test]
+    fn associative(a in key_state(), b in key_state(), c in key_state()) {
+        let flat = merge(&[a.clone(), b.clone(), c.clone()]);
+        prop_assert_eq!(merge(&[merge(&[a.clone(), b.clone()]), c.clone()]), flat.clone());
+        prop_assert_eq!(merge(&[a, merge(&[b, c])]), flat);
+    }
+
+    /// Every timestamp and total of an input is <= the merge's: nothing newer is forgotten.
+    #[test]
+    fn monotone(a in key_state(), b in key_state()) {
+        let merged = merge(&[a.clone(), b.clone()]);
+        for input in [&a, &b] {
+            prop_assert!(input.add <= merged.add && input.delete <= merged.delete);
+            prop_assert!(input.expiry.set <= merged.expiry.set);
+            prop_assert!(input.key_timestamp() <= merged.key_timestamp());
+            for (member, element) in &input.elements {
+                let joined = &merged.elements[member];
+                prop_assert!(element.add <= joined.add && element.remove <= joined.remove);
+            }
+            for (node, component) in &input.counters {
+                let joined = merged.counters[node];
+                prop_assert!(component.positive <= joined.positive && component.negative <= joined.negative);
+                prop_assert!(component.last <= joined.last);
+            }
+        }
+        // The merge of two replicas equals neither unless one already contained the other.
+        prop_assert!(merged.same_as(&merge(&[merged.clone(), a])));
+    }
+}
