@@ -1,1 +1,261 @@
-//! (being written)
+//! The Lua scripts that keep a key's data (K) and its CRDT metadata (M = `_dyn:m:` ++ K) in step,
+//! atomically, in the datastore: one script per covered write, plus `state`, `read`, `merge` and `gc`.
+//!
+//! The texts live in `scripts/*.lua`; each is the shared `scripts/prelude.lua` (timestamps, metadata
+//! cache, pruning, adoption of unmanaged data, expiry) concatenated at build time with the operation.
+//! They use Lua 5.1 and Redis's scripting API only (`redis.call`, `redis.pcall`, `redis.error_reply`,
+//! `redis.status_reply`), so Redis 7 and the embedded engine run the same text; the proxy sends them
+//! with `EVALSHA <sha1> <numkeys> keys... args...` ([`Script::sha1`] is what `SCRIPT LOAD` answers).
+//!
+//! # Arguments
+//! KEYS holds data keys only (Dynomite routes on them); M is derived inside the script (fine on a
+//! standalone Redis). Every write script's ARGV starts with `ts` (the coordinator's 24-hex timestamp)
+//! and `changelog_max` (bound of the `_dyn:log` list each applied write LPUSHes K to; `0` = no log):
+//!
+//! | script | KEYS | ARGV after `ts, changelog_max` | reply |
+//! |---|---|---|---|
+//! | `set` | K | value, condition (`""`/`NX`/`XX`), keepttl (`0`/`1`), deadline_ms (absolute, `0` = none), reply (`ok`/`get`/`int`) | SET: OK or nil; `get`: old value; `int`: SETNX 1/0 |
+//! | `mset` | K1..Kn | v1..vn | OK |
+//! | `del` | K1..Kn | — | keys that existed |
+//! | `hset` | K | mode (`hset`/`hmset`/`hsetnx`), f1, v1, ... | new fields / OK / 1-0 |
+//! | `hdel` | K | f1, ... | fields removed |
+//! | `hincrby` | K | field, delta | new value |
+//! | `sadd`, `srem`, `zrem` | K | members... | members added / removed |
+//! | `zadd` | K | condition (`""`/`NX`/`XX`), compare (`""`/`GT`/`LT`), ch (`0`/`1`), incr (`0`/`1`), score1, member1, ... | added (+changed with CH); INCR: new score or nil |
+//! | `expire` | K | deadline_ms (absolute; `0` = PERSIST), condition (`""`/`NX`/`XX`/`GT`/`LT`) | 1/0 |
+//! | `incrby` | K | delta | new value |
+//!
+//! The other scripts take no timestamp:
+//! - `state`: KEYS=[K], ARGV=[max_elements] → `[meta_flat, TYPE of K, data, pttl]` (data: string GET,
+//!   hash HGETALL, set SMEMBERS, zset ZRANGE 0 -1 WITHSCORES, else `[]`); over `max_elements` (the
+//!   larger of M's field count and K's cardinality) the error
+//!   `ERR dynomite: crdt state of key holds <n> elements, more than <max>`.
+//! - `read`: KEYS=[K], ARGV=[max_elements, read command args...] → `[state or nil, reply or nil]`; the
+//!   reply (the command run by the script) only for unmanaged keys (K without M) or too large states.
+//! - `merge`: KEYS=[K], ARGV=[type, pair_count, meta field/value pairs..., data...] (data: string
+//!   `[value]`; hash field,value pairs of live fields; zset member,score pairs of live members; set and
+//!   counter nothing) → metadata fields changed.
+//! - `gc`: KEYS=[K], ARGV=[horizon ts] → metadata fields removed (tombstones `r:` and `d` at or before
+//!   the horizon; all of M when K is gone and every timestamp in M is at or before it).
+//!
+//! # Rules beyond the data model (core/src/crdt/state.rs)
+//! - Replies are what Redis answers for the command on this replica's current state (conditions NX/XX,
+//!   HSETNX, GT/LT included); the timestamps decide only the effect. A discarded (older or duplicate)
+//!   write therefore answers as if applied: SET OK, INCR the current value plus delta.
+//! - Unmanaged data (K without M) is adopted on first touch with timestamp `000000000000000000000000`
+//!   (newer than missing, older than any real write); equal timestamps with different values (only
+//!   adopted data) merge to the byte-wise larger value.
+//! - Expiry: K gone while M holds a deadline means it expired: the next script raises `d` to the newest
+//!   add in M. A write that (re)creates K clears a stored deadline when it is newer than `xt` (a new
+//!   Redis key has no TTL). A key delete is an expiry op with no deadline.
+//! - Types: a write of another type than M's `t` wins only when newer than every add in M; in `merge`,
+//!   the state with the newer add keeps its type. INCR on a live integer register folds the register's
+//!   value into the coordinator's counter component (likewise HINCRBY on a hash field value).
+//! - Counters are exact in Lua numbers up to 2^53 − 1; beyond, INCR-family scripts answer Redis's
+//!   overflow (or not-an-integer) error.
+
+use std::sync::OnceLock;
+
+/// Every script the proxy may send, one per covered write plus the repair scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ScriptName {
+    /// SET family (SET, GETSET, SETEX, PSETEX, SETNX).
+    Set,
+    /// MSET.
+    Mset,
+    /// DEL, UNLINK.
+    Del,
+    /// HSET, HMSET, HSETNX.
+    Hset,
+    /// HDEL.
+    Hdel,
+    /// HINCRBY.
+    Hincrby,
+    /// SADD.
+    Sadd,
+    /// SREM.
+    Srem,
+    /// ZADD, ZINCRBY.
+    Zadd,
+    /// ZREM.
+    Zrem,
+    /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST.
+    Expire,
+    /// INCR, DECR, INCRBY, DECRBY.
+    Incrby,
+    /// A key's CRDT state (read only).
+    State,
+    /// A covered read: the state, or the plain reply for unmanaged keys.
+    Read,
+    /// Merge a replica's state into the key.
+    Merge,
+    /// Tombstone collection.
+    Gc,
+}
+
+impl ScriptName {
+    /// Every script, in registry order.
+    pub const ALL: [ScriptName; 16] = [
+        ScriptName::Set,
+        ScriptName::Mset,
+        ScriptName::Del,
+        ScriptName::Hset,
+        ScriptName::Hdel,
+        ScriptName::Hincrby,
+        ScriptName::Sadd,
+        ScriptName::Srem,
+        ScriptName::Zadd,
+        ScriptName::Zrem,
+        ScriptName::Expire,
+        ScriptName::Incrby,
+        ScriptName::State,
+        ScriptName::Read,
+        ScriptName::Merge,
+        ScriptName::Gc,
+    ];
+
+    /// The script's file stem (`set` for `scripts/set.lua`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScriptName::Set => "set",
+            ScriptName::Mset => "mset",
+            ScriptName::Del => "del",
+            ScriptName::Hset => "hset",
+            ScriptName::Hdel => "hdel",
+            ScriptName::Hincrby => "hincrby",
+            ScriptName::Sadd => "sadd",
+            ScriptName::Srem => "srem",
+            ScriptName::Zadd => "zadd",
+            ScriptName::Zrem => "zrem",
+            ScriptName::Expire => "expire",
+            ScriptName::Incrby => "incrby",
+            ScriptName::State => "state",
+            ScriptName::Read => "read",
+            ScriptName::Merge => "merge",
+            ScriptName::Gc => "gc",
+        }
+    }
+
+    /// The full script text: the prelude followed by the operation.
+    fn text(self) -> &'static str {
+        macro_rules! script {
+            ($file:literal) => {
+                concat!(include_str!("scripts/prelude.lua"), include_str!(concat!("scripts/", $file)))
+            };
+        }
+        match self {
+            ScriptName::Set => script!("set.lua"),
+            ScriptName::Mset => script!("mset.lua"),
+            ScriptName::Del => script!("del.lua"),
+            ScriptName::Hset => script!("hset.lua"),
+            ScriptName::Hdel => script!("hdel.lua"),
+            ScriptName::Hincrby => script!("hincrby.lua"),
+            ScriptName::Sadd => script!("sadd.lua"),
+            ScriptName::Srem => script!("srem.lua"),
+            ScriptName::Zadd => script!("zadd.lua"),
+            ScriptName::Zrem => script!("zrem.lua"),
+            ScriptName::Expire => script!("expire.lua"),
+            ScriptName::Incrby => script!("incrby.lua"),
+            ScriptName::State => script!("state.lua"),
+            ScriptName::Read => script!("read.lua"),
+            ScriptName::Merge => script!("merge.lua"),
+            ScriptName::Gc => script!("gc.lua"),
+        }
+    }
+}
+
+/// One registered script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// Which script.
+    pub name: ScriptName,
+    /// The Lua text sent by `SCRIPT LOAD` / `EVAL`.
+    pub text: &'static str,
+    /// Lowercase hex SHA-1 of `text`: the name `EVALSHA` uses (what Redis's `SCRIPT LOAD` answers).
+    pub sha1: String,
+}
+
+/// The prelude line whose comparison decides that a write is newer than the stored timestamp.
+const LWW_COMPARISON: &str = "return ts > stored -- lww";
+/// The prelude line that decides that a counter op was not applied yet.
+const COUNTER_COMPARISON: &str = "return ts > stored -- counter";
+
+/// Every script, in [`ScriptName::ALL`] order.
+pub fn all() -> &'static [Script] {
+    if crate::mutant!(ScriptIgnoresTimestamp) {
+        static IGNORES_TIMESTAMP: OnceLock<Vec<Script>> = OnceLock::new();
+        // Mutant: every LWW comparison says "newer", so a late, older write overwrites a newer value.
+        return IGNORES_TIMESTAMP.get_or_init(|| mutated(LWW_COMPARISON, "return true -- lww"));
+    }
+    if crate::mutant!(CounterRetryDoubleCounts) {
+        static DOUBLE_COUNTS: OnceLock<Vec<Script>> = OnceLock::new();
+        // Mutant: a counter op whose timestamp equals the node's last applied one counts again.
+        return DOUBLE_COUNTS.get_or_init(|| mutated(COUNTER_COMPARISON, "return ts >= stored -- counter"));
+    }
+    static SCRIPTS: OnceLock<Vec<Script>> = OnceLock::new();
+    SCRIPTS.get_or_init(|| ScriptName::ALL.iter().map(|&name| script(name, name.text())).collect())
+}
+
+/// The registered script `name`.
+pub fn get(name: ScriptName) -> &'static Script {
+    let script = &all()[name as usize];
+    assert_eq!(script.name, name, "script registry out of ScriptName::ALL order");
+    script
+}
+
+/// Lowercase hex SHA-1 of a script text (Redis names scripts by it).
+pub fn sha1_hex(text: &str) -> String {
+    sha1_smol::Sha1::from(text.as_bytes()).digest().to_string()
+}
+
+fn script(name: ScriptName, text: &'static str) -> Script {
+    Script { name, text, sha1: sha1_hex(text) }
+}
+
+/// The registry with `from` replaced by `to` in every text (a mutant's script set; the texts are
+/// leaked once per process, like the static originals).
+fn mutated(from: &str, to: &str) -> Vec<Script> {
+    assert!(ScriptName::Set.text().contains(from), "mutation point {from:?} missing from the prelude");
+    ScriptName::ALL
+        .iter()
+        .map(|&name| {
+            let text: &'static str = Box::leak(name.text().replace(from, to).into_boxed_str());
+            script(name, text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_in_name_order_with_distinct_shas() {
+        let scripts = all();
+        assert_eq!(scripts.len(), ScriptName::ALL.len());
+        for (script, name) in scripts.iter().zip(ScriptName::ALL) {
+            assert_eq!(script.name, name);
+            assert_eq!(script.sha1.len(), 40);
+            assert!(script.text.starts_with("-- dynomite-rs CRDT prelude"));
+        }
+        let mut shas: Vec<&str> = scripts.iter().map(|script| script.sha1.as_str()).collect();
+        shas.sort_unstable();
+        shas.dedup();
+        assert_eq!(shas.len(), scripts.len());
+    }
+
+    #[test]
+    fn sha1_matches_known_vector() {
+        // SHA-1 of "abc" (FIPS 180-1 test vector); Redis's SCRIPT LOAD uses the same digest.
+        assert_eq!(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    }
+
+    #[test]
+    fn mutation_points_exist_exactly_once() {
+        for point in [LWW_COMPARISON, COUNTER_COMPARISON] {
+            assert_eq!(ScriptName::Set.text().matches(point).count(), 1, "{point}");
+        }
+        let mutated = mutated(LWW_COMPARISON, "return true -- lww");
+        assert_ne!(mutated[0].sha1, get(ScriptName::Set).sha1);
+    }
+}

@@ -1,0 +1,28 @@
+-- sadd: SADD as LWW-element-set adds. KEYS = [K]; ARGV = [ts, changelog_max, m1, ...].
+-- Reply: members new in K.
+write_args()
+local key = KEYS[1]
+local self = open(key)
+if self.exists and self.rtype ~= 'set' then return redis.error_reply(WRONGTYPE) end
+local members = distinct_args(3, 1)
+local added = 0
+for i = 1, #members do
+  if redis.call('SISMEMBER', key, members[i]) == 0 then added = added + 1 end
+end
+local writes = {}
+if claim(self, 'set') then
+  for i = 1, #members do
+    if add_fresh(self, members[i]) then
+      mset(self, 'e:' .. members[i], TS)
+      mset(self, 'r:' .. members[i], '')
+      writes[#writes + 1] = members[i]
+    end
+  end
+end
+if #writes > 0 then
+  chunked('SADD', key, writes)
+  commit(self)
+else
+  flush(self)
+end
+return added

@@ -1,0 +1,22 @@
+-- srem: SREM as element removes (tombstone r:<m>). KEYS = [K]; ARGV = [ts, changelog_max, m1, ...].
+-- Reply: members removed from K.
+write_args()
+local key = KEYS[1]
+local self = open(key)
+if self.exists and self.rtype ~= 'set' then return redis.error_reply(WRONGTYPE) end
+local members = distinct_args(3, 1)
+local count, removes, changed = 0, {}, false
+for i = 1, #members do
+  if redis.call('SISMEMBER', key, members[i]) == 1 then count = count + 1 end
+end
+if claim(self, 'set') then
+  for i = 1, #members do
+    if remove_fresh(self, members[i]) then
+      changed = true
+      if record_remove(self, members[i]) then removes[#removes + 1] = members[i] end
+    end
+  end
+end
+chunked('SREM', key, removes)
+if changed then commit(self) else flush(self) end
+return count
