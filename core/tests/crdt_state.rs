@@ -1,0 +1,393 @@
+//! `KeyState`: parsing the `state` script reply, the live data it describes (the data model's rules as
+//! golden cases with the reason for each answer), the `merge` script arguments, and answers to reads.
+
+use bytes::Bytes;
+use dynomite_core::crdt::merge::merge;
+use dynomite_core::crdt::state::{Component, CrdtType, Element, KeyState, StateError};
+use dynomite_core::crdt::timestamp::Timestamp;
+use dynomite_core::resp::Frame;
+
+/// Timestamp `(physical, 0, 1)` as its 24-hex text.
+fn hex(physical: u64) -> String {
+    Timestamp::new(physical, 0, 1).to_string()
+}
+
+fn ts(physical: u64) -> Option<Timestamp> {
+    Some(Timestamp::new(physical, 0, 1))
+}
+
+fn bulk(text: &str) -> Frame {
+    Frame::Bulk(Bytes::copy_from_slice(text.as_bytes()))
+}
+
+fn flat(items: &[&str]) -> Frame {
+    Frame::Array(items.iter().map(|item| bulk(item)).collect())
+}
+
+/// A `state` reply: metadata pairs, TYPE, data, PTTL.
+fn reply(meta: &[(&str, String)], data_type: &str, data: Frame, pttl: i64) -> Frame {
+    let meta = meta.iter().flat_map(|(field, value)| [bulk(field), bulk(value)]).collect();
+    Frame::Array(vec![
+        Frame::Array(meta),
+        Frame::Simple(Bytes::copy_from_slice(data_type.as_bytes())),
+        data,
+        Frame::Integer(pttl),
+    ])
+}
+
+fn parse(meta: &[(&str, String)], data_type: &str, data: Frame) -> KeyState {
+    KeyState::parse(&reply(meta, data_type, data, -1)).expect("valid state reply")
+}
+
+fn s(text: &str) -> Bytes {
+    Bytes::copy_from_slice(text.as_bytes())
+}
+
+#[test]
+fn parses_a_register() {
+    let state = parse(
+        &[("t", "string".into()), ("a", hex(10)), ("xt", hex(10)), ("xa", "0".into())],
+        "string",
+        bulk("v"),
+    );
+    assert_eq!(state.crdt_type, Some(CrdtType::String));
+    assert_eq!(state.add, ts(10));
+    assert_eq!(state.value, Some(s("v")));
+    assert_eq!(state.expiry.set, ts(10));
+    assert_eq!(state.live_string(0), Some(s("v")));
+    assert!(!state.is_unmanaged());
+}
+
+#[test]
+fn parses_a_hash_with_tombstones_and_field_counters() {
+    let meta = [
+        ("t", "hash".to_string()),
+        ("e:f", hex(5)),
+        ("e:g", hex(5)),
+        ("r:g", hex(6)),
+        ("hp:00000002:c:x", "7".to_string()),
+        ("hn:00000002:c:x", "2".to_string()),
+        ("hh:00000002:c:x", hex(8)),
+    ];
+    // RESP3 map data is accepted as well as a flat array.
+    let data = Frame::Map(vec![(bulk("f"), bulk("1")), (bulk("c:x"), bulk("5"))]);
+    let state = parse(&meta, "hash", data);
+    assert_eq!(state.elements[&s("f")], Element { add: ts(5), remove: None, value: Some(s("1")) });
+    assert_eq!(state.elements[&s("g")], Element { add: ts(5), remove: ts(6), value: None });
+    assert!(!state.elements.contains_key(&s("c:x")), "a counter-only field has no element entry");
+    assert_eq!(state.field_counters[&s("c:x")][&2], Component { positive: 7, negative: 2, last: ts(8) });
+    assert_eq!(state.live_hash(0), vec![(s("c:x"), s("5")), (s("f"), s("1"))]);
+}
+
+#[test]
+fn parses_sets_zsets_and_counters() {
+    let set = parse(
+        &[("t", "set".into()), ("e:a", hex(1)), ("e:b", hex(1)), ("r:b", hex(2))],
+        "set",
+        Frame::Set(vec![bulk("a")]),
+    );
+    assert_eq!(set.live_members(0), vec![s("a")]);
+    let zset = parse(
+        &[("t", "zset".into()), ("e:m", hex(1))],
+        "zset",
+        Frame::Array(vec![Frame::Array(vec![bulk("m"), Frame::Double(s("1.5"))])]),
+    );
+    assert_eq!(zset.live_scored(0), vec![(s("m"), s("1.5"))]);
+    let meta = [
+        ("t", "counter".to_string()),
+        ("p:00000001", "5".to_string()),
+        ("n:00000001", "1".to_string()),
+        ("h:00000001", hex(3)),
+        ("p:0000000a", "0".to_string()),
+        ("n:0000000a", "10".to_string()),
+        ("h:0000000a", hex(4)),
+    ];
+    let counter = parse(&meta, "string", bulk("-6"));
+    assert_eq!(counter.value, None, "a counter's value is derived from its components");
+    assert_eq!(counter.live_string(0), Some(s("-6")));
+}
+
+#[test]
+fn unmanaged_and_absent_keys() {
+    let unmanaged = parse(&[], "list", Frame::Array(vec![]));
+    assert!(unmanaged.is_unmanaged());
+    let absent = parse(&[], "none", Frame::Array(vec![]));
+    assert!(!absent.is_unmanaged() && absent.has_no_metadata());
+    let plain_string = parse(&[], "string", bulk("old"));
+    assert!(plain_string.is_unmanaged());
+}
+
+#[test]
+fn parse_errors() {
+    let cases: &[(Frame, StateError, &str)] = &[
+        (
+            Frame::Error(s("ERR dynomite: crdt state of key holds 5 elements, more than 4")),
+            StateError::Reply {
+                message: "ERR dynomite: crdt state of key holds 5 elements, more than 4".into(),
+            },
+            "the script's size error",
+        ),
+        (
+            flat(&["a"]),
+            StateError::Shape { what: "an array of 4: metadata, type, data, pttl" },
+            "wrong arity",
+        ),
+        (
+            reply(&[("t", "list".into())], "none", Frame::Array(vec![]), -2),
+            StateError::UnknownType { value: "list".into() },
+            "lists are not a CRDT type",
+        ),
+        (
+            reply(&[("a", hex(1))], "string", bulk("v"), -1),
+            StateError::MissingType,
+            "every applied write sets t",
+        ),
+        (
+            reply(&[("t", "set".into()), ("zz", "1".into())], "none", Frame::Array(vec![]), -2),
+            StateError::UnknownField { field: "zz".into() },
+            "strict fields catch script drift",
+        ),
+        (
+            reply(&[("t", "counter".into()), ("p:1", "1".into())], "none", Frame::Array(vec![]), -2),
+            StateError::UnknownField { field: "p:1".into() },
+            "node ids are 8 hex digits",
+        ),
+        (
+            reply(&[("t", "counter".into()), ("p:00000001", "-1".into())], "none", Frame::Array(vec![]), -2),
+            StateError::Number { field: "p:00000001".into(), value: "-1".into() },
+            "totals are non-negative",
+        ),
+        (
+            reply(&[("t", "hash".into()), ("xa", "soon".into())], "none", Frame::Array(vec![]), -2),
+            StateError::Number { field: "xa".into(), value: "soon".into() },
+            "deadlines are decimal ms",
+        ),
+        (
+            reply(&[("t", "hash".into())], "hash", flat(&["f"]), -1),
+            StateError::Shape { what: "hash/zset data: pairs" },
+            "odd pair list",
+        ),
+    ];
+    for (frame, expected, why) in cases {
+        assert_eq!(KeyState::parse(frame).as_ref(), Err(expected), "{why}");
+    }
+    let bad_timestamp = KeyState::parse(&reply(
+        &[("t", "string".into()), ("a", "xyz".into())],
+        "none",
+        Frame::Array(vec![]),
+        -2,
+    ));
+    assert!(matches!(bad_timestamp, Err(StateError::Timestamp { ref field, .. }) if field == "a"));
+}
+
+/// A register state: `a`, `d`, expiry, value, and one counter component.
+fn register(add: u64, delete: u64, expiry: (u64, u64), component_last: u64) -> KeyState {
+    let mut state = KeyState {
+        crdt_type: Some(CrdtType::String),
+        add: ts(add).filter(|_| add > 0),
+        delete: ts(delete).filter(|_| delete > 0),
+        value: Some(s("v")),
+        ..KeyState::default()
+    };
+    state.expiry.set = ts(expiry.0).filter(|_| expiry.0 > 0);
+    state.expiry.at_ms = expiry.1;
+    if component_last > 0 {
+        state.counters.insert(1, Component { positive: 3, negative: 0, last: ts(component_last) });
+    }
+    merge(&[state])
+}
+
+/// The liveness rules of the module doc as a table: (state, now, live string value, TTL deadline, why).
+#[test]
+fn register_liveness_golden() {
+    let cases: &[(KeyState, u64, Option<&str>, Option<u64>, &str)] = &[
+        (register(10, 0, (0, 0), 0), 0, Some("v"), None, "a > d (missing d is older than all)"),
+        (register(10, 10, (0, 0), 0), 0, None, None, "a == d: the delete covers writes at or before it"),
+        (register(10, 11, (0, 0), 0), 0, None, None, "a < d"),
+        (register(10, 0, (0, 0), 12), 0, Some("3"), None, "a later INCR (h > a) masks the SET value"),
+        (register(13, 0, (0, 0), 12), 0, Some("v"), None, "a later SET masks earlier increments"),
+        (register(10, 0, (10, 100), 0), 99, Some("v"), Some(100), "live expiry, deadline ahead: TTL"),
+        (register(10, 0, (10, 100), 0), 100, None, None, "deadline reached: a delete at (100, 0, 0)"),
+        (
+            register(101, 0, (10, 100), 0),
+            200,
+            Some("v"),
+            None,
+            "a write after the deadline lives, without TTL",
+        ),
+        (
+            register(10, 20, (10, 100), 0),
+            200,
+            None,
+            None,
+            "DEL after the expiry op: no expiry (xt <= d), still deleted",
+        ),
+        (
+            register(30, 20, (10, 100), 0),
+            200,
+            Some("v"),
+            None,
+            "xt <= d: the old deadline no longer applies to new data",
+        ),
+        (register(10, 0, (11, 0), 0), 10_000, Some("v"), None, "PERSIST (xa = 0)"),
+    ];
+    for (state, now, value, deadline, why) in cases {
+        assert_eq!(state.live_string(*now), value.map(s), "{why}");
+        assert_eq!(state.live_deadline_ms(*now), *deadline, "{why}");
+    }
+}
+
+/// Element liveness: (add, remove, delete, live?, why).
+#[test]
+fn element_liveness_golden() {
+    let cases: &[(u64, u64, u64, bool, &str)] = &[
+        (5, 0, 0, true, "added, never removed"),
+        (5, 5, 0, false, "add == remove: remove wins a tie (same timestamp cannot be two writes)"),
+        (5, 4, 0, true, "re-added after a remove"),
+        (5, 6, 0, false, "removed after the add"),
+        (5, 0, 5, false, "key delete at the add's timestamp"),
+        (6, 0, 5, true, "added after the key delete"),
+    ];
+    for (add, remove, delete, live, why) in cases {
+        let element =
+            Element { add: ts(*add), remove: ts(*remove).filter(|_| *remove > 0), value: Some(s("1")) };
+        let state = KeyState {
+            crdt_type: Some(CrdtType::Zset),
+            delete: ts(*delete).filter(|_| *delete > 0),
+            elements: [(s("m"), element)].into_iter().collect(),
+            ..KeyState::default()
+        };
+        let state = merge(&[state]);
+        assert_eq!(!state.live_scored(0).is_empty(), *live, "{why}");
+        assert_eq!(state.is_live(0), *live, "{why}");
+    }
+}
+
+#[test]
+fn merge_args_layout() {
+    let state = parse(
+        &[
+            ("t", "hash".into()),
+            ("e:f", hex(5)),
+            ("e:g", hex(5)),
+            ("r:g", hex(6)),
+            ("xt", hex(4)),
+            ("xa", "0".into()),
+        ],
+        "hash",
+        flat(&["f", "1"]),
+    );
+    let args = state.merge_args(0);
+    let expected: Vec<Bytes> = [
+        "hash",
+        "6",
+        "t",
+        "hash",
+        "xt",
+        &hex(4),
+        "xa",
+        "0",
+        "e:f",
+        &hex(5),
+        "e:g",
+        &hex(5),
+        "r:g",
+        &hex(6),
+        "f",
+        "1",
+    ]
+    .iter()
+    .map(|text| s(text))
+    .collect();
+    assert_eq!(args, expected);
+
+    let counter = parse(
+        &[
+            ("t", "counter".into()),
+            ("p:00000001", "2".into()),
+            ("n:00000001", "0".into()),
+            ("h:00000001", hex(3)),
+        ],
+        "string",
+        bulk("2"),
+    );
+    let args = counter.merge_args(0);
+    assert_eq!(
+        args[..2],
+        [s("counter"), s("4")],
+        "t and three component fields, no data: the script derives K"
+    );
+    assert_eq!(args.len(), 2 + 8);
+
+    let hash_counter = parse(
+        &[
+            ("t", "hash".into()),
+            ("hp:00000001:f", "2".into()),
+            ("hn:00000001:f", "0".into()),
+            ("hh:00000001:f", hex(3)),
+        ],
+        "hash",
+        flat(&["f", "2"]),
+    );
+    assert_eq!(
+        hash_counter.merge_args(0)[2..],
+        [
+            s("t"),
+            s("hash"),
+            s("hp:00000001:f"),
+            s("2"),
+            s("hn:00000001:f"),
+            s("0"),
+            s("hh:00000001:f"),
+            s(&hex(3))
+        ]
+    );
+}
+
+/// Metadata pairs parse back to the same state (what the merge script writes is what the state script
+/// reads).
+#[test]
+fn metadata_round_trips() {
+    let state = parse(
+        &[
+            ("t", "hash".into()),
+            ("a", hex(1)),
+            ("d", hex(2)),
+            ("xt", hex(3)),
+            ("xa", "99".into()),
+            ("e:f", hex(5)),
+            ("r:f:", hex(4)),
+            ("hp:00000001:x:y", "2".into()),
+            ("hn:00000001:x:y", "1".into()),
+            ("hh:00000001:x:y", hex(6)),
+            ("p:ffffffff", "9".into()),
+            ("n:ffffffff", "0".into()),
+            ("h:ffffffff", hex(7)),
+        ],
+        "hash",
+        flat(&["f", "v", "x:y", "1"]),
+    );
+    let meta: Vec<(String, String)> = state
+        .metadata_pairs()
+        .into_iter()
+        .map(|(field, value)| {
+            (String::from_utf8(field.to_vec()).unwrap(), String::from_utf8(value.to_vec()).unwrap())
+        })
+        .collect();
+    let meta: Vec<(&str, String)> =
+        meta.iter().map(|(field, value)| (field.as_str(), value.clone())).collect();
+    let again = parse(&meta, "hash", flat(&["f", "v", "x:y", "1"]));
+    assert!(again.same_as(&state));
+}
+
+#[test]
+fn same_as_finds_stale_replicas() {
+    let fresh = parse(&[("t", "string".into()), ("a", hex(10))], "string", bulk("new"));
+    let stale = parse(&[("t", "string".into()), ("a", hex(9))], "string", bulk("old"));
+    let merged = merge(&[stale.clone(), fresh.clone()]);
+    assert!(merged.same_as(&fresh), "observed TYPE/PTTL do not count");
+    assert!(!merged.same_as(&stale));
+    assert_eq!(merged.live_string(0), Some(s("new")));
+    let evicted = parse(&[("t", "string".into()), ("a", hex(10))], "none", Frame::Null);
+    assert!(!merged.same_as(&evicted), "metadata equal but the value is missing: repair it");
+}
