@@ -114,9 +114,19 @@ async fn start_node_at(peer_address: SocketAddr) {
     panic!("no node bound at {peer_address} after {START_ATTEMPTS} attempts");
 }
 
-/// Sends every write of `items` with `call_hinted` on slot 0 and returns their results.
+/// Sends every write of `items` with `call_hinted` (idempotent) on slot 0 and returns their results.
 async fn write_all(link: &PeerLink, items: impl Iterator<Item = usize>) -> Vec<ReplicaResult> {
-    let calls: Vec<_> = items.map(|item| link.call_hinted(rpush(item), 0, REQUEST_TIMEOUT_MS)).collect();
+    write_all_as(link, items, true).await
+}
+
+/// Sends every write of `items` with `call_hinted` on slot 0 and returns their results.
+async fn write_all_as(
+    link: &PeerLink,
+    items: impl Iterator<Item = usize>,
+    idempotent: bool,
+) -> Vec<ReplicaResult> {
+    let calls: Vec<_> =
+        items.map(|item| link.call_hinted(rpush(item), 0, REQUEST_TIMEOUT_MS, idempotent)).collect();
     let mut results = Vec::with_capacity(calls.len());
     for call in calls {
         results.push(call.result(link).await);
@@ -258,6 +268,31 @@ fn writes_in_flight_on_a_broken_connection_are_replayed() {
         let after = stats(&link);
         assert!(after.replayed >= 20 && after.dropped == 0, "{after:?}");
         assert!(link.health().connections_lost() >= 1);
+    });
+}
+
+#[test]
+fn writes_that_are_not_idempotent_are_sent_at_most_once() {
+    run(async {
+        let node_address = free_address();
+        start_node_at(node_address).await;
+        let proxy = swallow_first_connection_proxy(node_address).await;
+        let link = PeerLink::start_hinted(settings(proxy), limits(10_000, 16 << 20));
+        while !link.health().is_connected() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        assert_all_failed_not_connected(&write_all_as(&link, 0..20, false).await);
+        // Sent once on the swallowing connection: never again.
+        assert_eq!(show(&list_after_replay(&link).await), "*0\\r\\n");
+        // Unsent ones are held and replayed like any hint.
+        link.force_down(true);
+        assert!(matches!(
+            write_all_as(&link, 20..25, false).await[..],
+            [ReplicaResult::Failed(ReplicaFailure::PeerDown), ..]
+        ));
+        assert_eq!(stats(&link).queued, 5);
+        link.force_down(false);
+        assert_eq!(show(&list_after_replay(&link).await), show(&list_reply(20..25)));
     });
 }
 

@@ -24,10 +24,10 @@
 //! Hinted handoff (issue 9.9, CRDT mode with `hints_max` > 0, [`PeerLink::start_hinted`]): a write the
 //! coordinator marks hintable ([`PeerLink::call_hinted`]) that cannot be sent (peer down, connection not
 //! up, queue full) is held as a hint in the link's bounded store ([`super::hints`]) while its caller
-//! still gets the failure above; so is a hintable write in flight on a connection that breaks before its
-//! reply (CRDT writes are idempotent, sending one twice is safe). Hints are held per connection slot.
-//! While a slot holds anything, every new request of that slot (hintable or not) queues behind it, so
-//! one key's requests keep their dispatch order. When the connection is up and the peer is not down,
+//! still gets the failure above; so is an idempotent hintable write (a CRDT write with its timestamp:
+//! applying it twice changes nothing) in flight on a connection that breaks before its reply. Hints
+//! are held per connection slot. While a slot holds anything, every new request of that slot
+//! (hintable or not) queues behind it, so one key's requests keep their dispatch order. When the connection is up and the peer is not down,
 //! its task sends what the slot holds, front to back, before the requests queued after it, with at most
 //! [`REPLAY_IN_FLIGHT_MAX`] replayed requests awaiting their replies. Whether a request goes to the
 //! connection's queue or to the hints is decided under the store's lock, and a connection marks itself
@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
 use dynomite_core::peer::{
     self, FailureKind, Liveness, LivenessAction, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION,
@@ -176,8 +176,31 @@ pub struct PeerLink {
 struct LinkRequest {
     request: PeerRequest,
     reply: oneshot::Sender<ReplicaResult>,
-    /// A hintable write (only meaningful while hinting is on).
-    hint: bool,
+    /// Whether it may be held (only meaningful while hinting is on).
+    hint: Hint,
+}
+
+/// Whether a request may be held for the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    /// Not a hintable write: it fails when it cannot be sent (it may wait behind held requests).
+    No,
+    /// A write held while it has not been sent; once sent it is not sent again (a write that is not
+    /// idempotent, e.g. one CRDT mode does not cover, must not apply twice).
+    Unsent,
+    /// An idempotent write (a CRDT write with its timestamp): also held again when the connection it
+    /// was sent on breaks before its reply.
+    Idempotent,
+}
+
+impl Hint {
+    fn held(self) -> bool {
+        self != Hint::No
+    }
+
+    fn retained(self) -> bool {
+        self == Hint::Idempotent
+    }
 }
 
 /// Hinted handoff of one link: what its slots hold, and which connections are up.
@@ -186,6 +209,8 @@ struct Hinting {
     /// Requests held over all slots, mirrored after each change (a connection reads it without the
     /// lock to skip an empty store).
     held: AtomicUsize,
+    /// Wakes the connections when the admin lifts a down mark (held requests may go out).
+    peer_back: tokio::sync::Notify,
 }
 
 struct HintState {
@@ -199,14 +224,14 @@ struct Held {
     request: PeerRequest,
     /// The caller still waiting for the reply; None for a hint whose caller already got its failure.
     reply: Option<oneshot::Sender<ReplicaResult>>,
-    /// A hintable write: kept when it cannot be sent (a held read only waits for its turn).
-    hint: bool,
+    /// Whether it stays held when it cannot be sent (a held read only waits for its turn).
+    hint: Hint,
 }
 
 impl Hinting {
     fn new(slots: usize, limits: HintLimits) -> Hinting {
         let state = HintState { queues: HintQueues::new(slots, limits), up: vec![false; slots] };
-        Hinting { state: Mutex::new(state), held: AtomicUsize::new(0) }
+        Hinting { state: Mutex::new(state), held: AtomicUsize::new(0), peer_back: tokio::sync::Notify::new() }
     }
 
     /// Runs `change` under the lock and mirrors the held count.
@@ -249,10 +274,8 @@ fn fail_dropped(dropped: Vec<Held>) {
 
 /// The bytes a held request is charged against `hints_bytes_max`.
 fn request_bytes(request: &PeerRequest) -> usize {
-    let args: &[Bytes] = match request {
-        PeerRequest::Execute { args, .. } | PeerRequest::Coordinate { args, .. } => args,
-    };
-    HINT_REQUEST_OVERHEAD_BYTES + args.iter().map(|arg| arg.len() + HINT_ARG_OVERHEAD_BYTES).sum::<usize>()
+    HINT_REQUEST_OVERHEAD_BYTES
+        + request.args().iter().map(|arg| arg.len() + HINT_ARG_OVERHEAD_BYTES).sum::<usize>()
 }
 
 impl PeerLink {
@@ -306,6 +329,16 @@ impl PeerLink {
     /// Marks the peer down (true) or clears that mark (false), from the admin endpoint.
     pub fn force_down(&self, down: bool) {
         self.health.forced_down.store(down, Ordering::Relaxed);
+        if !down {
+            self.wake_connections();
+        }
+    }
+
+    /// Lets the connections send what they hold now that the peer is no longer down.
+    fn wake_connections(&self) {
+        if let Some(hinting) = &self.hinting {
+            hinting.peer_back.notify_waiters();
+        }
     }
 
     /// Clears the admin's down mark and any auto-ejection (admin `/peer/up|reset/...`).
@@ -313,6 +346,7 @@ impl PeerLink {
         self.health.forced_down.store(false, Ordering::Relaxed);
         self.health.ejected_until_ms.store(0, Ordering::Relaxed);
         self.health.consecutive_failures.store(0, Ordering::Relaxed);
+        self.wake_connections();
     }
 
     /// True while the peer is ejected or forced down.
@@ -327,18 +361,27 @@ impl PeerLink {
     /// Fails at once when the peer cannot serve it (down, not connected, queue full). With hints on,
     /// a request whose slot holds hints waits behind them.
     pub fn call(&self, request: PeerRequest, shard: u32, timeout_ms: u64) -> PeerCall {
-        self.dispatch(request, shard, timeout_ms, false)
+        self.dispatch(request, shard, timeout_ms, Hint::No)
     }
 
-    /// Like [`PeerLink::call`] for a write the coordinator marks hintable (idempotent: a CRDT write
-    /// carrying its timestamp). With hints on, when it cannot be sent it is held as a hint and replayed
-    /// when the peer is back, while the caller still gets the failure at once; without hints it is
-    /// exactly [`PeerLink::call`].
-    pub fn call_hinted(&self, request: PeerRequest, shard: u32, timeout_ms: u64) -> PeerCall {
-        self.dispatch(request, shard, timeout_ms, true)
+    /// Like [`PeerLink::call`] for a write the coordinator marks hintable. With hints on, when it
+    /// cannot be sent (peer down, connection not up, queue full) it is held as a hint and replayed when
+    /// the peer is back, while the caller still gets the failure at once. An `idempotent` write (a CRDT
+    /// write carrying its timestamp: applying it twice changes nothing) is also held again when the
+    /// connection breaks after it was sent and before its reply; any other write is sent at most once
+    /// by the link. Without hints this is exactly [`PeerLink::call`].
+    pub fn call_hinted(
+        &self,
+        request: PeerRequest,
+        shard: u32,
+        timeout_ms: u64,
+        idempotent: bool,
+    ) -> PeerCall {
+        let hint = if idempotent { Hint::Idempotent } else { Hint::Unsent };
+        self.dispatch(request, shard, timeout_ms, hint)
     }
 
-    fn dispatch(&self, request: PeerRequest, shard: u32, timeout_ms: u64, hint: bool) -> PeerCall {
+    fn dispatch(&self, request: PeerRequest, shard: u32, timeout_ms: u64, hint: Hint) -> PeerCall {
         let failed =
             |failure| PeerCall { state: PeerCallState::Done(ReplicaResult::Failed(failure)), timeout_ms };
         let waiting = |receiver| PeerCall { state: PeerCallState::Waiting(receiver), timeout_ms };
@@ -347,7 +390,7 @@ impl PeerLink {
             return hinting.with(|state| {
                 let down = self.is_down();
                 if down || !state.up[index] {
-                    if hint {
+                    if hint.held() {
                         state.hold(index, Held { request, reply: None, hint });
                     }
                     return failed(if down {
@@ -365,7 +408,7 @@ impl PeerLink {
                     Ok(()) => waiting(receiver),
                     Err(error) => {
                         let request = error.into_inner();
-                        if hint {
+                        if hint.held() {
                             state.hold(index, Held { request: request.request, reply: None, hint });
                         }
                         failed(ReplicaFailure::PeerNotConnected)
@@ -482,8 +525,8 @@ impl Connection {
             }
             let not_connected = |request: LinkRequest| {
                 let _ = request.reply.send(ReplicaResult::Failed(ReplicaFailure::PeerNotConnected));
-                if let (Some(hinting), true) = (&self.hinting, request.hint) {
-                    let held = Held { request: request.request, reply: None, hint: true };
+                if let (Some(hinting), true) = (&self.hinting, request.hint.held()) {
+                    let held = Held { request: request.request, reply: None, hint: request.hint };
                     hinting.with(|state| state.hold(self.slot, held));
                 }
             };
@@ -519,28 +562,34 @@ impl Connection {
         hinting.with(|state| {
             state.up[self.slot] = false;
             let mut again: Vec<(Held, usize)> = Vec::new();
+            let mut lost: u64 = 0;
             for (_, entry) in pending {
-                if let Some(reply) = entry.reply {
-                    not_connected(reply);
-                }
-                if let Some(retained) = entry.retained {
-                    let (request, bytes) = *retained;
-                    again.push((Held { request, reply: None, hint: true }, bytes));
+                match (entry.retained, entry.reply) {
+                    (Some(retained), reply) => {
+                        if let Some(reply) = reply {
+                            not_connected(reply);
+                        }
+                        let (request, bytes) = *retained;
+                        again.push((Held { request, reply: None, hint: Hint::Idempotent }, bytes));
+                    }
+                    (None, Some(reply)) => not_connected(reply),
+                    (None, None) => lost += 1, // a replayed hint sent at most once
                 }
             }
             while let Ok(request) = requests.try_recv() {
                 not_connected(request.reply);
-                if request.hint {
+                if request.hint.held() {
                     let bytes = request_bytes(&request.request);
-                    again.push((Held { request: request.request, reply: None, hint: true }, bytes));
+                    again.push((Held { request: request.request, reply: None, hint: request.hint }, bytes));
                 }
             }
             state.queues.retain(self.slot, |held| {
                 if let Some(reply) = held.reply.take() {
                     not_connected(reply);
                 }
-                held.hint
+                held.hint.held()
             });
+            state.queues.note_dropped(lost);
             let requeued = again.len();
             fail_dropped(state.queues.push_front(self.slot, again));
             if requeued > 0 {
@@ -665,6 +714,7 @@ impl Connection {
                     }
                     check.as_mut().reset(self.at(liveness.next_check_ms()));
                 }
+                _ = self.peer_back(), if self.hinting.is_some() => {} // send what the slot holds
                 request = requests.recv(), if can_send => {
                     let Some(request) = request else { return false };
                     write_buffer.clear();
@@ -684,6 +734,16 @@ impl Connection {
         }
     }
 
+    /// Completes when the admin lifts the peer's down mark or ejection ([`PeerLink::force_down`],
+    /// [`PeerLink::reset`]) while hints are on (an ejection that expires is noticed at the next
+    /// liveness check).
+    async fn peer_back(&self) {
+        match &self.hinting {
+            Some(hinting) => hinting.peer_back.notified().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// The instant `ms` milliseconds after the link's epoch.
     fn at(&self, ms: u64) -> tokio::time::Instant {
         self.epoch + Duration::from_millis(ms)
@@ -698,7 +758,7 @@ impl Connection {
         pending: &mut BTreeMap<u64, Pending>,
         out: &mut BytesMut,
     ) {
-        let retain = request.hint && self.hinting.is_some();
+        let retain = request.hint.retained() && self.hinting.is_some();
         queue_request(request.request, Some(request.reply), retain, false, next_request_id, pending, out);
     }
 
@@ -738,10 +798,11 @@ impl Connection {
                 if held.reply.is_none() && dynomite_core::mutant!(HintsNeverReplayed) {
                     continue; // deliberately wrong: the hint is counted as replayed but never sent
                 }
-                if !held.hint && held.reply.as_ref().is_none_or(|reply| reply.is_closed()) {
+                if !held.hint.held() && held.reply.as_ref().is_none_or(|reply| reply.is_closed()) {
                     continue; // a held read whose caller gave up
                 }
-                queue_request(held.request, held.reply, held.hint, true, next_request_id, pending, out);
+                let retain = held.hint.retained();
+                queue_request(held.request, held.reply, retain, true, next_request_id, pending, out);
                 sent += 1;
             }
             sent

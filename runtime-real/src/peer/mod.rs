@@ -36,6 +36,13 @@ pub enum PeerRequest {
 }
 
 impl PeerRequest {
+    /// The command's arguments.
+    pub fn args(&self) -> &[Bytes] {
+        match self {
+            PeerRequest::Execute { args, .. } | PeerRequest::Coordinate { args, .. } => args,
+        }
+    }
+
     /// The wire message for this request under `request_id`.
     pub fn into_message(self, request_id: u64) -> PeerMessage {
         match self {
