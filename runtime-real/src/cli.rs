@@ -56,6 +56,8 @@ pub struct Cli {
 pub enum CliCommand {
     /// Start a local cluster on loopback with the embedded datastore (no Redis needed).
     Local(crate::local::LocalArgs),
+    /// Start a range repair on a node through its admin port (`/repair/start`), or show its progress.
+    Repair(crate::repair::cli::RepairArgs),
 }
 
 /// The `tracing` level for a C Dynomite verbosity number.

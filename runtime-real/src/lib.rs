@@ -16,6 +16,7 @@
 //! - [`read_repair`]: quorum reads that merge the replicas' CRDT states, answer with the merge and
 //!   write it back to stale replicas.
 //! - [`peer`]: links to other nodes (multiplexed, reconnecting, ejecting) and the peer listener.
+//! - [`repair`]: background repair (change log and token ranges) and tombstone GC, in CRDT mode.
 //! - [`session`]: commands the proxy answers itself (HELLO, CLIENT, SELECT, PING, QUIT, RESET, ...).
 //! - [`datastore`]: the node's datastore: a pool of persistent connections to a real Redis, or the
 //!   embedded engine of `dynomite-core`.

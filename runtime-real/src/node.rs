@@ -387,6 +387,7 @@ impl Node {
             let _ = admin_stopped.wait_for(|stopped| *stopped).await;
         };
         tokio::spawn(crate::admin::serve(admin_listener, shared.clone(), admin_shutdown));
+        crate::repair::spawn(&shared);
         tracing::info!(
             listen = %shared.config.listen,
             datastore = shared.datastore.kind(),

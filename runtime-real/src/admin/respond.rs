@@ -80,6 +80,12 @@ pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminErr
             tracing::info!(enabled, "read repair switched by the admin port");
             Ok(Answer::text(read_repairs_text(node)))
         }
+        Endpoint::RepairStart => {
+            node.repair.request_range_repair()?;
+            tracing::info!("range repair requested by the admin port");
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::RepairStatus => Ok(Answer::json(node.repair.status().to_json().to_string() + "\n")),
         Endpoint::Ping => Ok(Answer::text(OK_TEXT)),
         Endpoint::Help => Ok(Answer::text(ENDPOINTS_HELP)),
     }
@@ -123,6 +129,7 @@ fn info(node: &NodeShared) -> Value {
     document.insert("read_repairs_enabled".into(), json!(node.read_repairs_enabled()));
     document.insert(config.pool_name.clone(), pool_counters(node));
     document.insert("peers".into(), peers(node));
+    document.insert("repair".into(), node.repair.status().to_json());
     Value::Object(document)
 }
 

@@ -10,7 +10,7 @@ use dynomite_core::config::{Consistency, UnknownConsistency};
 /// The endpoint list served by `/help` and appended to 404 replies.
 pub const ENDPOINTS_HELP: &str = "/info\n/cluster_describe\n/get_consistency\n\
 /set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>\n\
-/peer/<up|down|reset>/<host:port|host|all>\n/read_repairs/<enable|disable>\n/ping\n/help\n";
+/peer/<up|down|reset>/<host:port|host|all>\n/read_repairs/<enable|disable>\n/repair/<start|status>\n/ping\n/help\n";
 
 /// One admin request, decided from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,10 @@ pub enum Endpoint {
         /// True for `enable`.
         enabled: bool,
     },
+    /// `/repair/start`: starts a range repair of this node's token ranges (CRDT mode).
+    RepairStart,
+    /// `/repair/status`: the background repair's progress as JSON.
+    RepairStatus,
     /// `/ping`: a liveness check answered with C's `OK`.
     Ping,
     /// `/help`: the endpoint list.
@@ -138,6 +142,9 @@ pub enum AdminError {
         /// The peers' addresses, comma separated.
         known: String,
     },
+    /// `/repair/start` on a node that cannot repair (no `crdt_enabled`).
+    #[error(transparent)]
+    RepairUnavailable(#[from] crate::repair::RepairRequestError),
 }
 
 impl AdminError {
@@ -147,6 +154,7 @@ impl AdminError {
             AdminError::MethodNotAllowed { .. } => 405,
             AdminError::UnknownPath { .. } => 404,
             AdminError::NotSupported { .. } => 501,
+            AdminError::RepairUnavailable(_) => 409,
             AdminError::Incomplete { .. }
             | AdminError::BadConsistencyTarget { .. }
             | AdminError::BadConsistencyLevel(_)
@@ -179,6 +187,8 @@ pub fn route(method: &str, path: &str) -> Result<Endpoint, AdminError> {
         ["set_consistency", rest @ ..] => set_consistency(path, rest),
         ["peer", rest @ ..] => peer(path, rest),
         ["read_repairs", rest @ ..] => read_repairs(path, rest),
+        ["repair", "start"] => Ok(Endpoint::RepairStart),
+        ["repair", "status"] => Ok(Endpoint::RepairStatus),
         ["ping"] => Ok(Endpoint::Ping),
         ["help"] => Ok(Endpoint::Help),
         [name, ..] => match not_supported_feature(name) {
@@ -255,6 +265,8 @@ mod tests {
         assert_eq!(route("POST", "/ping"), Ok(Endpoint::Ping));
         assert_eq!(route("GET", "/help"), Ok(Endpoint::Help));
         assert_eq!(route("GET", "/cluster_describe"), Ok(Endpoint::ClusterDescribe));
+        assert_eq!(route("POST", "/repair/start"), Ok(Endpoint::RepairStart));
+        assert_eq!(route("GET", "/repair/status"), Ok(Endpoint::RepairStatus));
         assert_eq!(route("GET", "/get_consistency"), Ok(Endpoint::GetConsistency));
     }
 

@@ -15,7 +15,11 @@
 //!   claims);
 //! - forwards from a remote datacenter are bounded per connection: at most
 //!   [`FORWARDS_IN_FLIGHT_MAX`] are coordinated at once, and the reader stops reading the connection
-//!   until one finishes (backpressure, no task per forward).
+//!   until one finishes (backpressure, no task per forward);
+//! - the range repair's internal command `DYNO_REPAIR` (digests and key listings, see
+//!   [`crate::repair::command`]) is accepted here only: the command table does not know it, so client
+//!   connections refuse it and no coordinator forwards it. It counts against the same bound as
+//!   forwards and is answered when ready; without `crdt_enabled` it is refused.
 //!
 //! Silence: a connection from which nothing (no request, no ping) has arrived for
 //! `peer_heartbeat_timeout` while the reader waited is closed, and nothing that arrives on it later is
@@ -48,6 +52,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use super::stream::{placement_link_is_encrypted, Acceptor, PeerStream, Transport};
 use crate::coordinator::{datastore_result, forward, ResultFuture};
 use crate::node::NodeShared;
+use crate::repair::command::is_repair_command;
 
 /// Replies queued per peer connection before its reader pauses.
 const PEER_PIPELINE_DEPTH_MAX: usize = 8192;
@@ -145,6 +150,19 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
                         break 'connection;
                     }
                     continue;
+                }
+                PeerMessage::Request { request_id, protocol, args } if is_repair_command(&args) => {
+                    // The range repair's internal command: a digest or key listing of this node's data,
+                    // answered when ready (it reads many keys) like a forward, under the same bound.
+                    match crate::repair::serve::peer_request(node.clone(), &args, protocol) {
+                        Ok(future) => {
+                            let Ok(permit) = forwards.clone().acquire_owned().await else {
+                                break 'connection;
+                            };
+                            Outgoing::Forward(request_id, future, permit)
+                        }
+                        Err(refusal) => Outgoing::Refused(request_id, refusal),
+                    }
                 }
                 PeerMessage::Request { request_id, protocol, args } => match admit(&node, args) {
                     Ok(request) => {

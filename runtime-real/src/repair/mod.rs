@@ -20,22 +20,34 @@
 //! Everything runs in the simulator too: time is `tokio::time` and the node's clock, batches and
 //! queues are bounded, nothing iterates a hashed collection.
 
+pub mod changelog;
+pub mod cli;
 pub mod command;
+pub mod crdt;
+pub mod key;
 pub mod pace;
+pub mod range;
 pub mod ranges;
 pub mod replica;
+pub mod serve;
 pub mod status;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
+use crate::node::NodeShared;
 use pace::Pace;
 use status::RepairStatus;
 
 /// How many digest-side state reads one repaired key is worth: the replicas' digest scans read every
 /// key of a range, so they run this many times faster than `repair_rate`.
 pub const DIGEST_READS_PER_KEY: u32 = 10;
+
+/// How often an idle range-repair task checks that its node still exists.
+const NODE_CHECK_INTERVAL_MS: u64 = 1_000;
 
 /// Why a repair request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,5 +110,59 @@ impl Repair {
     /// Waits until `reads` more digest reads fit in their rate.
     pub async fn pace_digest_reads(&self, reads: u32) {
         self.digest_pace.lock().await.take(reads).await;
+    }
+}
+
+/// Starts the node's repair tasks (nothing without `crdt_enabled`). The tasks hold the node weakly
+/// and end when it is gone.
+pub fn spawn(node: &Arc<NodeShared>) {
+    if !node.config.crdt_enabled {
+        return;
+    }
+    if node.config.repair_interval_ms > 0 {
+        tokio::spawn(changelog_task(
+            Arc::downgrade(node),
+            node.repair.clone(),
+            node.config.repair_interval_ms,
+        ));
+    }
+    tokio::spawn(range_task(Arc::downgrade(node), node.repair.clone(), node.config.repair_full_interval_ms));
+}
+
+/// Sweeps the change log every `interval_ms`.
+async fn changelog_task(node: Weak<NodeShared>, repair: Arc<Repair>, interval_ms: u64) {
+    let mut retries = changelog::Retries::default();
+    loop {
+        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+        let Some(node) = node.upgrade() else { return };
+        changelog::sweep(&node, &repair, &mut retries).await;
+    }
+}
+
+/// Runs a range repair every `interval_ms` (never on schedule when 0) and whenever one is requested.
+async fn range_task(node: Weak<NodeShared>, repair: Arc<Repair>, interval_ms: u64) {
+    let schedule = |from: Instant| (interval_ms > 0).then(|| from + Duration::from_millis(interval_ms));
+    let mut next_run = schedule(Instant::now());
+    loop {
+        let scheduled = async {
+            match next_run {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = repair.requested.notified() => {}
+            _ = scheduled => {}
+            _ = tokio::time::sleep(Duration::from_millis(NODE_CHECK_INTERVAL_MS)) => {
+                if node.strong_count() == 0 {
+                    return;
+                }
+                continue;
+            }
+        }
+        let Some(node) = node.upgrade() else { return };
+        range::run(&node, &repair).await;
+        next_run = schedule(Instant::now());
     }
 }

@@ -1,0 +1,174 @@
+//! The change-log sweep: recently written keys compared across their replicas.
+//!
+//! Every CRDT write script pushes its key to the list `_dyn:log` of the replica it runs on (bounded by
+//! `changelog_max`). A sweep pops up to [`BATCH_MAX`] keys at a time, oldest first (`RPOP _dyn:log
+//! <count>`), at most [`SWEEP_BATCHES_MAX`] batches, and repairs each distinct key on all its replicas
+//! ([`super::key::repair`]), [`KEYS_IN_FLIGHT_MAX`] at once, paced by `repair_rate`. A key whose
+//! replicas could not all be reached is pushed back at the end of the sweep (so the next sweep retries
+//! it, not this one), at most [`RETRIES_MAX`] times; then it is dropped and counted, and the range
+//! repair covers it.
+//!
+//! Every replica of a key logs it, so each of them repairs it once; the repair writes only to replicas
+//! whose state differs, so the extra comparisons cost reads, not writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
+use dynomite_core::resp::Frame;
+use futures_util::future::join_all;
+
+use super::key::{self, KeyReport};
+use super::ranges::replicas_of;
+use super::{replica, Repair};
+use crate::node::NodeShared;
+
+/// The change log's key in the datastore.
+pub const LOG_KEY: &[u8] = b"_dyn:log";
+/// Keys popped from the log at once.
+pub const BATCH_MAX: u32 = 256;
+/// Batches per sweep (a sweep handles at most `BATCH_MAX × SWEEP_BATCHES_MAX` log entries).
+pub const SWEEP_BATCHES_MAX: u32 = 64;
+/// Keys repaired concurrently.
+pub const KEYS_IN_FLIGHT_MAX: usize = 32;
+/// Times a key is pushed back to the log before it is dropped.
+pub const RETRIES_MAX: u32 = 20;
+/// Keys whose retries are counted at once; past it, failed keys are dropped at once.
+pub const RETRY_KEYS_MAX: usize = 10_000;
+
+/// Retry counts of the keys pushed back to the log.
+#[derive(Debug, Default)]
+pub struct Retries {
+    counts: BTreeMap<Bytes, u32>,
+}
+
+impl Retries {
+    /// Records one more failure of `key`; true when it should go back to the log.
+    fn failed(&mut self, key: &Bytes) -> bool {
+        if let Some(count) = self.counts.get_mut(key) {
+            *count += 1;
+            if *count > RETRIES_MAX {
+                self.counts.remove(key);
+                return false;
+            }
+            return true;
+        }
+        if self.counts.len() >= RETRY_KEYS_MAX {
+            return false;
+        }
+        self.counts.insert(key.clone(), 1);
+        true
+    }
+
+    /// `key` was repaired everywhere.
+    fn succeeded(&mut self, key: &Bytes) {
+        self.counts.remove(key);
+    }
+}
+
+/// One sweep of the change log.
+pub async fn sweep(node: &NodeShared, repair: &Repair, retries: &mut Retries) {
+    let log_token = node.token_of(LOG_KEY);
+    let mut requeue: Vec<Bytes> = Vec::new();
+    for _ in 0..SWEEP_BATCHES_MAX {
+        let pop = vec![
+            Bytes::from_static(b"RPOP"),
+            Bytes::from_static(LOG_KEY),
+            Bytes::from(BATCH_MAX.to_string()),
+        ];
+        let popped = match replica::local(node, pop, log_token).await {
+            Ok(frame) => popped_keys(frame),
+            Err(error) => {
+                tracing::debug!(%error, "change-log sweep cannot read the log");
+                break;
+            }
+        };
+        let entries = popped.len();
+        if dynomite_core::mutant!(ChangeLogRepairSkipped) {
+            // The deliberate bug: the keys leave the log and are never compared.
+            if entries < BATCH_MAX as usize {
+                break;
+            }
+            continue;
+        }
+        let mut seen = BTreeSet::new();
+        let keys: Vec<Bytes> = popped.into_iter().filter(|key| seen.insert(key.clone())).collect();
+        for chunk in keys.chunks(KEYS_IN_FLIGHT_MAX) {
+            repair.pace_keys(chunk.len() as u32).await;
+            let reports = join_all(chunk.iter().map(|key| {
+                let replicas = replicas_of(&node.topology, node.token_of(key));
+                async move { key::repair(node, key, &replicas).await }
+            }))
+            .await;
+            for (key, report) in chunk.iter().zip(reports) {
+                account(repair, retries, key, report, &mut requeue);
+            }
+        }
+        if entries < BATCH_MAX as usize {
+            break;
+        }
+    }
+    if !requeue.is_empty() {
+        let mut push = vec![Bytes::from_static(b"LPUSH"), Bytes::from_static(LOG_KEY)];
+        push.extend(requeue);
+        if let Err(error) = replica::local(node, push, log_token).await {
+            tracing::debug!(%error, "change-log sweep cannot push keys back");
+        }
+    }
+    repair.update(|status| status.changelog.sweeps += 1);
+}
+
+/// Counts one key's repair and decides whether it goes back to the log.
+fn account(repair: &Repair, retries: &mut Retries, key: &Bytes, report: KeyReport, requeue: &mut Vec<Bytes>) {
+    let again = if report.complete {
+        retries.succeeded(key);
+        false
+    } else {
+        let again = retries.failed(key);
+        if again {
+            requeue.push(key.clone());
+        }
+        again
+    };
+    repair.update(|status| {
+        status.changelog.keys_compared += 1;
+        status.changelog.writes += u64::from(report.writes);
+        status.tombstone_collections += u64::from(report.collected);
+        if !report.complete {
+            if again {
+                status.changelog.requeued += 1;
+            } else {
+                status.changelog.dropped += 1;
+            }
+        }
+    });
+}
+
+/// The keys of an `RPOP <key> <count>` reply (none for a nil reply or an error).
+fn popped_keys(frame: Frame) -> Vec<Bytes> {
+    match frame {
+        Frame::Array(items) => items
+            .into_iter()
+            .filter_map(|item| if let Frame::Bulk(key) = item { Some(key) } else { None })
+            .collect(),
+        Frame::Bulk(key) => vec![key],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_are_bounded() {
+        let mut retries = Retries::default();
+        let key = Bytes::from_static(b"k");
+        for _ in 0..RETRIES_MAX {
+            assert!(retries.failed(&key));
+        }
+        assert!(!retries.failed(&key), "dropped after RETRIES_MAX pushes back");
+        assert!(retries.failed(&key), "a new failure starts a new count");
+        retries.succeeded(&key);
+        assert!(retries.counts.is_empty());
+    }
+}
