@@ -15,9 +15,11 @@
 //! HRANDFIELD) comes from a SplitMix64 generator seeded by [`Store::with_seed`].
 //!
 //! ## Deliberate differences from Redis
-//! - Unsupported commands (including EVAL/EVALSHA/SCRIPT: Lua needs a real Redis) reply
-//!   `-ERR <NAME> is not supported by the embedded datastore`, not Redis's "unknown command", because
-//!   Redis does know them.
+//! - Unsupported commands reply `-ERR <NAME> is not supported by the embedded datastore`, not
+//!   Redis's "unknown command", because Redis does know them.
+//! - EVAL/EVALSHA/EVAL_RO/EVALSHA_RO/SCRIPT run Lua 5.1 with Redis's `redis.*` API; the script
+//!   cache, instruction count and Lua memory are bounded, and a few libraries are missing (see
+//!   [`scripting`] for the list).
 //! - Only database 0 exists: `SELECT 0` is OK, any other index is `ERR DB index is out of range`.
 //! - SCAN cursors name a remembered position in the sorted key order (see [`keyspace`]); HSCAN, SSCAN
 //!   and ZSCAN return the whole collection in one call with cursor 0 (what Redis does for small
@@ -34,7 +36,8 @@
 //! - A negative-count SRANDMEMBER/HRANDFIELD returns at most `RANDOM_REPEATS_MAX` elements.
 //!
 //! Everything else — reply shapes in RESP2 and RESP3, error texts and the order in which errors are
-//! detected — is checked against redis-server 7.0.15 by `core/tests/store_vs_redis.rs`.
+//! detected — is checked against redis-server 7.0.15 by `core/tests/store_vs_redis.rs` (and for
+//! scripts by `core/tests/store_scripting_vs_redis.rs`).
 
 mod args;
 mod glob;
@@ -43,6 +46,7 @@ pub mod keyspace;
 mod lists;
 mod numbers;
 mod random;
+pub mod scripting;
 mod server;
 mod sets;
 mod sorted_set;
@@ -109,6 +113,8 @@ pub struct Store {
     /// Where the next active-expiry pass resumes (the last key it examined), so each call does
     /// bounded work and successive calls sweep the whole keyspace.
     expiry_resume_after: Option<Bytes>,
+    /// Script cache, rand48 state and Lua state of EVAL/EVALSHA/SCRIPT (see [`scripting`]).
+    scripting: scripting::Scripting,
 }
 
 impl Default for Store {
@@ -132,6 +138,7 @@ impl Store {
             next_scan_cursor: 1,
             statistics: Statistics::default(),
             expiry_resume_after: None,
+            scripting: scripting::Scripting::default(),
         }
     }
 

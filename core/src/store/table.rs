@@ -3,7 +3,7 @@
 
 use crate::resp::Frame;
 
-use super::{hashes, keyspace, lists, server, sets, strings, zset_combine, zsets, Call, Store};
+use super::{hashes, keyspace, lists, scripting, server, sets, strings, zset_combine, zsets, Call, Store};
 
 /// A command handler; arity is already checked.
 pub(crate) type Handler = fn(&mut Store, &Call) -> Frame;
@@ -90,6 +90,8 @@ commands! {
     "ltrim" 4 lists::ltrim; "lpos" -3 lists::lpos; "lmove" 5 lists::lmove; "rpoplpush" 3 lists::rpoplpush;
     "ping" -1 server::ping; "echo" 2 server::echo; "info" -1 server::info; "time" 1 server::time;
     "command" -1 server::command; "select" 2 server::select;
+    "eval" -3 scripting::eval; "evalsha" -3 scripting::evalsha; "eval_ro" -3 scripting::eval_ro;
+    "evalsha_ro" -3 scripting::evalsha_ro; "script" -2 scripting::script;
 }
 
 /// Names of every supported command (bare COMMAND).
