@@ -1,10 +1,14 @@
 -- expire: EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT (NX/XX/GT/LT) and PERSIST as an LWW register of the
--- deadline (xt = op timestamp, xa = absolute Unix ms, '0' = none). Recorded when K or M exists.
+-- deadline: applies iff ts > xt: xt = ts, xa = deadline (absolute Unix ms, '0' = none), recorded even
+-- when K is missing (a late write of K then gets the deadline). K then gets PEXPIREAT xa while the
+-- expiry is live (xt > d), else no TTL.
 -- KEYS = [K]; ARGV = [ts, changelog_max, deadline_ms ('0' = PERSIST), condition ('' | 'NX' | 'XX' |
--- 'GT' | 'LT')]. Reply: 1 when Redis would set (or remove) the timeout, else 0.
+-- 'GT' | 'LT')]. Reply: 1 when Redis would set (or remove) the timeout, else 0 (nothing recorded when
+-- a condition fails).
 write_args()
 local key, deadline, condition = KEYS[1], ARGV[3], ARGV[4]
-local self = open(key)
+local self = open(key, nil)
+self.kind = default_kind(self.rtype)
 local current = -2
 if self.exists then current = redis.call('PEXPIRETIME', key) end
 local reply = 0
@@ -17,19 +21,17 @@ elseif self.exists then
   elseif condition == 'XX' then met = current > 0
   elseif condition == 'GT' then met = current > 0 and new > current
   elseif condition == 'LT' then met = current < 0 or new < current end
-  if met then reply = 1 else
+  if not met then
     flush(self)
     return 0
   end
+  reply = 1
 end
-if (self.exists or self.managed) and newer(TS, mget(self, 'xt')) then
+if newer(TS, mget(self, 'xt')) then
   mset(self, 'xt', TS)
   mset(self, 'xa', deadline)
-  if self.exists then
-    if deadline == '0' then redis.call('PERSIST', key) else redis.call('PEXPIREAT', key, deadline) end
-  end
-  flush(self)
-  log_write(key)
+  settle_ttl(self)
+  commit(self)
 else
   flush(self)
 end

@@ -1,8 +1,9 @@
--- hdel: HDEL as element removes (tombstone r:<f>); a counter field keeps the components newer than
--- the remove. KEYS = [K]; ARGV = [ts, changelog_max, f1, ...]. Reply: fields removed from K.
+-- hdel: HDEL as element removes: r:<f> = ts when newer; the field leaves K unless a newer add or a
+-- newer field counter keeps it (then K holds that value or the components' sum).
+-- KEYS = [K]; ARGV = [ts, changelog_max, f1, ...]. Reply: fields removed from K.
 write_args()
 local key = KEYS[1]
-local self = open(key)
+local self = open(key, 'hash')
 if self.exists and self.rtype ~= 'hash' then return redis.error_reply(WRONGTYPE) end
 local fields = distinct_args(3, 1)
 local count, changed = 0, false
@@ -13,30 +14,14 @@ for i = 1, #fields do
     count = count + 1
   end
 end
-if claim(self, 'hash') then
-  for i = 1, #fields do
-    local field = fields[i]
-    if remove_fresh(self, field) then
-      changed = true
-      local remove = record_remove(self, field)
-      local counters = field_counter_names(self, field)
-      local sum, left = 0, false
-      for j = 1, #counters do
-        local name = counters[j]
-        if newer(TS, mget(self, name)) then
-          drop_field_counter(self, name)
-        else
-          local suffix = string.sub(name, 4)
-          sum = sum + tonumber(mget(self, 'hp:' .. suffix)) - tonumber(mget(self, 'hn:' .. suffix))
-          left = true
-        end
-      end
-      if left then
-        redis.call('HSET', key, field, int2s(sum))
-      elseif remove and present[field] then
-        redis.call('HDEL', key, field)
-      end
-    end
+for i = 1, #fields do
+  local field = fields[i]
+  local recorded, dead = record_remove(self, field)
+  if recorded then changed = true end
+  if recorded and present[field] then
+    local sum, counting = field_counter_live(self, field)
+    if counting then redis.call('HSET', key, field, int2s(sum))
+    elseif dead then redis.call('HDEL', key, field) end
   end
 end
 if changed then commit(self) else flush(self) end

@@ -138,6 +138,8 @@ end
 
 -- Writes the changed fields back; returns how many changed.
 local function flush(self)
+  -- Metadata always names its type (the script's default when the key had none).
+  if #self.order > 0 and mget(self, 't') == '' and self.kind then mset(self, 't', self.kind) end
   local sets, dels = {}, {}
   for i = 1, #self.order do
     local field = self.order[i]
@@ -175,13 +177,7 @@ local function hfield_of(name)
   return string.sub(name, 13)
 end
 
--- True for fields that belong to the CRDT type (not d, xt, xa, t).
-local function type_field(name)
-  return name == 'a' or starts(name, 'e:') or starts(name, 'r:') or starts(name, 'p:') or starts(name, 'n:')
-    or starts(name, 'h:') or starts(name, 'hp:') or starts(name, 'hn:') or starts(name, 'hh:')
-end
-
--- Newest add timestamp of the key's current type (a, e:*, h:*, hh:*) over a field table.
+-- The key-level timestamp: the newest add of any kind, max(a, e:*, h:*, hh:*), over a field table.
 local function newest_add(fields, names)
   local newest = ''
   for i = 1, #names do
@@ -193,80 +189,171 @@ local function newest_add(fields, names)
   return newest
 end
 
--- Removes what the key delete timestamp d and element tombstones dominate. Returns the elements
--- (hash fields, set/zset members) whose add was removed and the hash fields whose counter
--- components changed.
-local function prune(self)
-  local names = mload_all(self)
-  local d = mget(self, 'd')
-  local gone, counters = {}, {}
-  for i = 1, #names do
-    local name = names[i]
-    local value = mget(self, name)
-    if value ~= '' then
-      if name == 'a' then
-        if value <= d then mset(self, 'a', '') end
-      elseif starts(name, 'e:') then
-        local element = string.sub(name, 3)
-        if value <= maxts(mget(self, 'r:' .. element), d) then
-          mset(self, name, '')
-          gone[#gone + 1] = element
-        end
-      elseif starts(name, 'r:') then
-        if value <= d or mget(self, 'e:' .. string.sub(name, 3)) > value then mset(self, name, '') end
-      elseif starts(name, 'h:') then
-        if value <= d then
-          local node = string.sub(name, 3)
-          mset(self, name, '')
-          mset(self, 'p:' .. node, '')
-          mset(self, 'n:' .. node, '')
-        end
-      elseif starts(name, 'hh:') then
-        local field = hfield_of(name)
-        if value <= maxts(mget(self, 'r:' .. field), d) then
-          local suffix = string.sub(name, 4)
-          mset(self, name, '')
-          mset(self, 'hp:' .. suffix, '')
-          mset(self, 'hn:' .. suffix, '')
-          counters[#counters + 1] = field
-        end
-      end
-    end
-  end
-  return gone, counters
-end
 
--- Sum of the key's PN-counter components (after prune).
-local function counter_sum(self)
-  local names = mload_all(self)
-  local sum = 0
-  for i = 1, #names do
-    local name = names[i]
-    local value = mget(self, name)
-    if value ~= '' then
-      if starts(name, 'p:') then sum = sum + tonumber(value)
-      elseif starts(name, 'n:') then sum = sum - tonumber(value) end
-    end
-  end
-  return sum
-end
+-- Liveness (core/src/crdt/state.rs). Inside a script the kill timestamp is d: a passed deadline was
+-- folded into d when the script found K expired (see `open`).
 
--- Sum of hash field `field`'s counter components and whether it has any (after prune).
-local function field_counter_sum(self, field)
+-- Σ (p − n) over the key's counter components newer than max(a, d); and whether any is live.
+local function counter_live(self)
   local names = mload_all(self)
+  local mask = maxts(mget(self, 'a'), mget(self, 'd'))
   local sum, any = 0, false
   for i = 1, #names do
     local name = names[i]
-    local value = mget(self, name)
-    if value ~= '' and hfield_of(name) == field then
-      if starts(name, 'hp:') then sum = sum + tonumber(value); any = true
-      elseif starts(name, 'hn:') then sum = sum - tonumber(value); any = true end
+    if starts(name, 'h:') then
+      local last = mget(self, name)
+      if last ~= '' and last > mask then
+        local node = string.sub(name, 3)
+        sum = sum + num(mget(self, 'p:' .. node)) - num(mget(self, 'n:' .. node))
+        any = true
+      end
     end
   end
   return sum, any
 end
 
--- Gives data found without metadata the adopt timestamp, so later merges keep it.
+-- Suffixes '<n>:<f>' of hash field `field`'s counter components.
+local function field_components(self, field)
+  local names, found = mload_all(self), {}
+  for i = 1, #names do
+    local name = names[i]
+    if starts(name, 'hh:') and hfield_of(name) == field and mget(self, name) ~= '' then
+      found[#found + 1] = string.sub(name, 4)
+    end
+  end
+  return found
+end
+
+-- The mask of field `field`'s counter components: max(e:<f>, r:<f>, d).
+local function field_mask(self, field)
+  return maxts(mget(self, 'e:' .. field), maxts(mget(self, 'r:' .. field), mget(self, 'd')))
+end
+
+-- Σ (hp − hn) over field `field`'s components newer than its mask; and whether any is live.
+local function field_counter_live(self, field)
+  local suffixes = field_components(self, field)
+  local mask = field_mask(self, field)
+  local sum, any = 0, false
+  for i = 1, #suffixes do
+    local suffix = suffixes[i]
+    if mget(self, 'hh:' .. suffix) > mask then
+      sum = sum + num(mget(self, 'hp:' .. suffix)) - num(mget(self, 'hn:' .. suffix))
+      any = true
+    end
+  end
+  return sum, any
+end
+
+-- True when element `element`'s add is live: e:<m> > max(r:<m>, d).
+local function element_live(self, element)
+  local added = mget(self, 'e:' .. element)
+  return added ~= '' and added > maxts(mget(self, 'r:' .. element), mget(self, 'd'))
+end
+
+-- Resets a component that is not live before a counter op: the smaller total rises to the larger, so
+-- its net value is 0 while totals only grow (the per-field-max merge stays a CRDT).
+local function counter_reset(self, positive, negative)
+  local p, n = num(mget(self, positive)), num(mget(self, negative))
+  if p > n then mset(self, negative, int2s(p)) elseif n > p then mset(self, positive, int2s(n)) end
+end
+
+-- Adds `delta` to the PN-counter component named by its positive and negative fields.
+local function counter_add(self, positive, negative, delta)
+  if delta >= 0 then
+    mset(self, positive, int2s(num(mget(self, positive)) + delta))
+  else
+    mset(self, negative, int2s(num(mget(self, negative)) - delta))
+  end
+end
+
+-- True when the expiry register still applies: xt > d and a deadline is set.
+local function expiry_live(self)
+  local deadline = mget(self, 'xa')
+  return deadline ~= '' and deadline ~= '0' and mget(self, 'xt') > mget(self, 'd')
+end
+
+-- Gives K the TTL the metadata says: PEXPIREAT xa when the expiry is live, else none.
+local function settle_ttl(self)
+  if redis.call('EXISTS', self.key) == 0 then return end
+  if expiry_live(self) then redis.call('PEXPIREAT', self.key, mget(self, 'xa'))
+  else redis.call('PERSIST', self.key) end
+end
+
+-- True when M says some data of K is live (register, counter, element or field counter).
+local function claims_live(self)
+  local names = mload_all(self)
+  local d = mget(self, 'd')
+  if mget(self, 'a') > d then return true end
+  local _, counting = counter_live(self)
+  if counting then return true end
+  for i = 1, #names do
+    local name = names[i]
+    if starts(name, 'e:') and element_live(self, string.sub(name, 3)) then return true end
+    if starts(name, 'hh:') and mget(self, name) > field_mask(self, hfield_of(name)) then return true end
+  end
+  return false
+end
+
+-- Rebuilds K from the live part of M; `value` is the register value, `values` the hash field values
+-- or zset scores by element (the live ones that are not counters must be present).
+local function rebuild(self, value, values)
+  local key, kind = self.key, mget(self, 't')
+  local names = mload_all(self)
+  redis.call('DEL', key)
+  if kind == 'string' or kind == 'counter' then
+    local sum, counting = counter_live(self)
+    if counting then redis.call('SET', key, int2s(sum))
+    elseif mget(self, 'a') > mget(self, 'd') and value then redis.call('SET', key, value) end
+  elseif kind == 'hash' or kind == 'set' or kind == 'zset' then
+    local writes, seen = {}, {}
+    for i = 1, #names do
+      local name = names[i]
+      local element = nil
+      if starts(name, 'e:') then element = string.sub(name, 3)
+      elseif kind == 'hash' and starts(name, 'hh:') then element = hfield_of(name) end
+      if element and not seen[element] and mget(self, name) ~= '' then
+        seen[element] = true
+        if kind == 'set' then
+          if element_live(self, element) then writes[#writes + 1] = element end
+        elseif kind == 'zset' then
+          if element_live(self, element) and values[element] then
+            writes[#writes + 1] = values[element]
+            writes[#writes + 1] = element
+          end
+        else
+          local sum, counting = field_counter_live(self, element)
+          if counting then
+            writes[#writes + 1] = element
+            writes[#writes + 1] = int2s(sum)
+          elseif element_live(self, element) and values[element] then
+            writes[#writes + 1] = element
+            writes[#writes + 1] = values[element]
+          end
+        end
+      end
+    end
+    if kind == 'hash' then chunked('HSET', key, writes)
+    elseif kind == 'set' then chunked('SADD', key, writes)
+    else chunked('ZADD', key, writes) end
+  end
+  settle_ttl(self)
+end
+
+-- The values K holds now, as `rebuild` takes them.
+local function current_values(self)
+  local value, values = false, {}
+  if self.rtype == 'string' then value = redis.call('GET', self.key)
+  elseif self.rtype == 'hash' then
+    local flat = redis.call('HGETALL', self.key)
+    for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
+  elseif self.rtype == 'zset' then
+    local flat = redis.call('ZRANGE', self.key, 0, -1, 'WITHSCORES')
+    for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
+  end
+  return value, values
+end
+
+-- Gives data found without metadata the adopt timestamp, so merges keep it.
 local function adopt(self)
   local rtype = self.rtype
   if rtype == 'string' then
@@ -287,71 +374,36 @@ local function adopt(self)
   end
 end
 
--- K is gone but M holds a deadline: the key expired. Everything added so far is deleted.
-local function expired(self)
-  local names = mload_all(self)
-  mset(self, 'd', maxts(mget(self, 'd'), newest_add(self.cache, names)))
-  prune(self)
+-- (xa, 0, 0): the timestamp of the deadline, as the kill rule uses it.
+local function deadline_ts(self)
+  return string.format('%012x', tonumber(mget(self, 'xa'))) .. '000000000000'
 end
 
--- Opens key K for a script: its Redis type before the write, metadata adopted or expired as needed.
-local function open(key)
+-- Opens key K for a script of default CRDT type `kind` (written to t when M has none): notes K's Redis
+-- type and adopts unmanaged data. A live deadline has passed when the write's timestamp is beyond it,
+-- or when K is gone although M says it is live: then d rises to max(d, (xa, 0, 0), xt) (an expiry
+-- is a delete at its deadline, or at the EXPIRE itself when that deadline was already past) and K is
+-- rebuilt, so the kill rule of the data model holds in the datastore too.
+local function open(key, kind)
   local self = meta_open(key)
+  self.kind = kind
   self.rtype = redis.call('TYPE', key).ok
   self.exists = self.rtype ~= 'none'
   self.managed = redis.call('EXISTS', self.m) == 1
   if self.exists and not self.managed then adopt(self) end
-  if not self.exists and self.managed then
-    local deadline = mget(self, 'xa')
-    if deadline ~= '' and deadline ~= '0' then expired(self) end
-  end
-  return self
-end
-
--- Makes `want` the key's CRDT type for a write at TS. False when M holds a newer value of another
--- type (the write is then discarded); a newer write of another type drops the old type's fields.
-local function claim(self, want)
-  local current = mget(self, 't')
-  if current == want then return true end
-  if current ~= '' then
-    local names = mload_all(self)
-    if not newer(TS, newest_add(self.cache, names)) then return false end
-    for i = 1, #names do
-      if type_field(names[i]) then mset(self, names[i], '') end
+  if self.managed and expiry_live(self) then
+    local at = deadline_ts(self)
+    if (TS ~= '' and TS > at) or (not self.exists and claims_live(self)) then
+      mset(self, 'd', maxts(mget(self, 'd'), maxts(at, mget(self, 'xt'))))
+      if self.exists then
+        local value, values = current_values(self)
+        rebuild(self, value, values)
+        self.rtype = redis.call('TYPE', key).ok
+        self.exists = self.rtype ~= 'none'
+      end
     end
   end
-  mset(self, 't', want)
-  return true
-end
-
--- Applies the stored expiry to K after a write: a write that created K clears an old deadline (a new
--- Redis key has no TTL) when it is newer than the last expiry op.
-local function settle_expiry(self, created)
-  local deadline = mget(self, 'xa')
-  if deadline == '' or deadline == '0' then return end
-  if created and newer(TS, mget(self, 'xt')) then
-    mset(self, 'xt', TS)
-    mset(self, 'xa', '0')
-    return
-  end
-  if redis.call('EXISTS', self.key) == 1 then redis.call('PEXPIREAT', self.key, deadline) end
-end
-
--- Element add at TS is newer than its add, its tombstone and the key delete.
-local function add_fresh(self, element)
-  return newer(TS, mget(self, 'e:' .. element)) and newer(TS, mget(self, 'r:' .. element))
-    and newer(TS, mget(self, 'd'))
-end
-
--- Element remove at TS is newer than its tombstone and the key delete (an older add stays dominated).
-local function remove_fresh(self, element)
-  return newer(TS, mget(self, 'r:' .. element)) and newer(TS, mget(self, 'd'))
-end
-
--- Reads ARGV[1] (timestamp) and ARGV[2] (change-log bound) of a write script.
-local function write_args()
-  TS = ARGV[1]
-  LOG_MAX = tonumber(ARGV[2])
+  return self
 end
 
 -- Distinct elements of ARGV[first], ARGV[first + step], ... in first-appearance order, with the last
@@ -366,48 +418,47 @@ local function distinct_args(first, step)
   return elements, values
 end
 
--- Names of hash field `field`'s counter components 'hh:<n>:<field>' (loads M).
-local function field_counter_names(self, field)
-  local names, found = mload_all(self), {}
+-- t of a string/counter key after a register or counter op: counter when the newest add is a counter
+-- op (the key-level timestamp rule of the merge, so t does not depend on arrival order).
+local function string_kind(self)
+  local names = mload_all(self)
+  local newest = ''
   for i = 1, #names do
-    if starts(names[i], 'hh:') and hfield_of(names[i]) == field and mget(self, names[i]) ~= '' then
-      found[#found + 1] = names[i]
-    end
+    if starts(names[i], 'h:') then newest = maxts(newest, mget(self, names[i])) end
   end
-  return found
+  if newest > mget(self, 'a') then return 'counter' end
+  return 'string'
 end
 
--- Drops the counter component whose 'hh:' name is given.
-local function drop_field_counter(self, name)
-  local suffix = string.sub(name, 4)
-  mset(self, 'hh:' .. suffix, '')
-  mset(self, 'hp:' .. suffix, '')
-  mset(self, 'hn:' .. suffix, '')
+-- Default t for ops of no type (DEL, EXPIRE): the type K holds, else string.
+local function default_kind(rtype)
+  if rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
+  return 'string'
 end
 
--- Records an element remove at TS (call when remove_fresh). True when no newer add keeps it.
+-- Every op records its timestamp into its field when newer (the metadata is then the join of the
+-- ops it has seen, whatever their order); the data follows liveness.
+
+-- Element add at TS: e:<m> = TS when newer. True when the add is live, i.e. TS > max(r:<m>, d) too:
+-- its value goes to K.
+local function record_add(self, element)
+  if not newer(TS, mget(self, 'e:' .. element)) then return false end
+  mset(self, 'e:' .. element, TS)
+  return newer(TS, maxts(mget(self, 'r:' .. element), mget(self, 'd')))
+end
+
+-- Element remove at TS: r:<m> = TS when newer. True when it was recorded; `dead` when no newer add
+-- keeps the element (it leaves K).
 local function record_remove(self, element)
+  if not newer(TS, mget(self, 'r:' .. element)) then return false, false end
   mset(self, 'r:' .. element, TS)
-  local added = mget(self, 'e:' .. element)
-  if added ~= '' and not newer(TS, added) then return false end
-  mset(self, 'e:' .. element, '')
-  return true
+  return true, mget(self, 'e:' .. element) <= TS
 end
 
--- Finishes a write that changed something: expiry, metadata, change log.
+-- Finishes a write that changed something: metadata, change log.
 local function commit(self)
-  settle_expiry(self, not self.exists)
   flush(self)
   log_write(self.key)
-end
-
--- Adds `delta` to the PN-counter component named by its positive and negative fields.
-local function counter_add(self, positive, negative, delta)
-  if delta >= 0 then
-    mset(self, positive, int2s(num(mget(self, positive)) + delta))
-  else
-    mset(self, negative, int2s(num(mget(self, negative)) - delta))
-  end
 end
 
 -- The state of a key as the `state` and `read` scripts return it: {meta_flat, type, data, pttl}, or
@@ -430,4 +481,10 @@ end
 
 local function too_large(size, limit)
   return string.format('ERR dynomite: crdt state of key holds %d elements, more than %d', size, limit)
+end
+
+-- Reads ARGV[1] (timestamp) and ARGV[2] (change-log bound) of a write script.
+local function write_args()
+  TS = ARGV[1]
+  LOG_MAX = tonumber(ARGV[2])
 end

@@ -1,30 +1,31 @@
 -- zadd: ZADD (NX/XX/GT/LT/CH/INCR) and ZINCRBY as an LWW-element-set of members (the score follows
--- the member's add). Conditions are evaluated on this replica's current state, like Redis.
+-- the member's add: e:<m> = ts when newer; live, in K, iff ts > max(r:<m>, d)). Conditions and INCR are evaluated
+-- on this replica's current state, like Redis.
 -- KEYS = [K]; ARGV = [ts, changelog_max, condition ('' | 'NX' | 'XX'), compare ('' | 'GT' | 'LT'),
 -- ch ('0' | '1'), incr ('0' | '1'), score1, member1, ...].
 -- Reply: added (+ changed with CH); with INCR the new score, nil when a condition blocks it.
 write_args()
 local key, condition, compare, ch, incr = KEYS[1], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6] == '1'
-local self = open(key)
+local self = open(key, 'zset')
 if self.exists and self.rtype ~= 'zset' then return redis.error_reply(WRONGTYPE) end
-local pairs_in = {}
+local given = {}
 for i = 7, #ARGV, 2 do
   local score = parse_score(ARGV[i])
   if score == nil then
     flush(self)
     return redis.error_reply('ERR value is not a valid float')
   end
-  pairs_in[#pairs_in + 1] = { score, ARGV[i + 1] }
+  given[#given + 1] = { score, ARGV[i + 1] }
 end
--- Redis on the current state: which members get which score.
+-- What Redis would do on the current state: which members get which score.
 local scores, order, effect = {}, {}, {}
 local added, changed, incr_reply = 0, 0, false
-for i = 1, #pairs_in do
-  local score, member = pairs_in[i][1], pairs_in[i][2]
+for i = 1, #given do
+  local score, member = given[i][1], given[i][2]
   local current = scores[member]
   if current == nil then
     local stored = redis.call('ZSCORE', key, member)
-    if stored then current = tonumber(stored) or parse_score(stored) else current = false end
+    if stored then current = parse_score(stored) else current = false end
   end
   incr_reply = false
   if not ((condition == 'NX' and current) or (condition == 'XX' and not current)) then
@@ -38,8 +39,11 @@ for i = 1, #pairs_in do
     end
     local update = true
     if current then
-      if (compare == 'GT' and not (new > current)) or (compare == 'LT' and not (new < current)) then update = false
-      elseif new ~= current then changed = changed + 1 end
+      if (compare == 'GT' and not (new > current)) or (compare == 'LT' and not (new < current)) then
+        update = false
+      elseif new ~= current then
+        changed = changed + 1
+      end
     else
       added = added + 1
     end
@@ -51,31 +55,28 @@ for i = 1, #pairs_in do
     end
   end
 end
-local applied = {}
-if #order > 0 and claim(self, 'zset') then
-  local writes = {}
-  for i = 1, #order do
-    local member = order[i]
-    if add_fresh(self, member) then
-      mset(self, 'e:' .. member, TS)
-      mset(self, 'r:' .. member, '')
-      writes[#writes + 1] = format_score(effect[member])
-      writes[#writes + 1] = member
-      applied[member] = true
-    end
+local writes, applied, recorded = {}, {}, false
+for i = 1, #order do
+  local member = order[i]
+  local before = mget(self, 'e:' .. member)
+  local live = record_add(self, member)
+  if mget(self, 'e:' .. member) ~= before then recorded = true; mset(self, 't', 'zset') end
+  if live then
+    writes[#writes + 1] = format_score(effect[member])
+    writes[#writes + 1] = member
+    applied[member] = true
   end
-  if #writes > 0 then
-    chunked('ZADD', key, writes)
-    commit(self)
-  else
-    flush(self)
-  end
+end
+chunked('ZADD', key, writes)
+if #writes > 0 and not self.exists then settle_ttl(self) end
+if recorded then
+  commit(self)
 else
   flush(self)
 end
 if incr then
   if incr_reply == false then return false end
-  local member = pairs_in[#pairs_in][2]
+  local member = given[#given][2]
   if applied[member] then return redis.call('ZSCORE', key, member) end
   return format_score(incr_reply)
 end
