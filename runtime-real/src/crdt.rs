@@ -138,25 +138,31 @@ pub fn is_reserved(key: &[u8]) -> bool {
 /// The calls into `dynomite_core::crdt` (scripts, rewrite) this module depends on, in one place.
 mod contract {
     use bytes::Bytes;
+    use dynomite_core::crdt::scripts::{self, ScriptName};
     use dynomite_core::crdt::timestamp::Timestamp;
 
-    /// `rewrite::rewrite`.
-    pub fn rewrite(
-        _args: &[Bytes],
-        _stamp: Timestamp,
-        _now_ms: u64,
-        _changelog_max: u32,
-    ) -> Option<Vec<Bytes>> {
-        None
-    }
+    pub use dynomite_core::crdt::rewrite::rewrite;
 
-    /// The timestamp argument of a CRDT write script's `EVALSHA`.
-    pub fn timestamp_of(_args: &[Bytes]) -> Option<Timestamp> {
-        None
+    /// The timestamp argument of a CRDT write script's `EVALSHA`:
+    /// `EVALSHA <sha1> <numkeys> <keys...> <ts> <changelog_max> <op args...>` (see `rewrite`).
+    pub fn timestamp_of(args: &[Bytes]) -> Option<Timestamp> {
+        let [name, sha1, numkeys, rest @ ..] = args else { return None };
+        if !name.eq_ignore_ascii_case(b"EVALSHA") {
+            return None;
+        }
+        let script = scripts::all().iter().find(|script| script.sha1.as_bytes() == sha1.as_ref())?;
+        if matches!(script.name, ScriptName::State | ScriptName::Read | ScriptName::Merge | ScriptName::Gc) {
+            return None;
+        }
+        let numkeys: usize = std::str::from_utf8(numkeys).ok()?.parse().ok()?;
+        Timestamp::parse(rest.get(numkeys)?).ok()
     }
 
     /// `(sha1, text)` of every registered script.
     pub fn scripts() -> Vec<(Bytes, Bytes)> {
-        Vec::new()
+        scripts::all()
+            .iter()
+            .map(|script| (Bytes::from(script.sha1.clone()), Bytes::from_static(script.text.as_bytes())))
+            .collect()
     }
 }

@@ -343,7 +343,7 @@ impl Repair {
                 Bytes::from_static(b"1"),
                 self.key.clone(),
             ];
-            args.extend(merged.merge_args());
+            args.extend(merged.merge_args(self.node.clock.now_ms()));
             let call = coordinator::start(
                 &self.node,
                 replica.node,
@@ -387,37 +387,24 @@ fn parse_read_reply(result: &ReplicaResult) -> Option<Answered> {
 /// The calls into `dynomite_core::crdt` (state, merge, answer, scripts) this module depends on.
 mod contract {
     use bytes::Bytes;
+    use dynomite_core::crdt::scripts::{self, ScriptName};
     use dynomite_core::resp::{Frame, Protocol};
 
-    /// `state::KeyState`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct KeyState;
+    pub use dynomite_core::crdt::merge::merge;
+    pub use dynomite_core::crdt::state::KeyState;
 
-    impl KeyState {
-        pub fn parse(_frame: &Frame) -> Result<KeyState, String> {
-            Err("not yet".into())
-        }
-        pub fn same_as(&self, other: &KeyState) -> bool {
-            self == other
-        }
-        pub fn merge_args(&self) -> Vec<Bytes> {
-            Vec::new()
-        }
-    }
-
-    pub fn merge(states: &[KeyState]) -> KeyState {
-        states[0].clone()
-    }
-
+    /// `answer::answer`.
     pub fn answer(_state: &KeyState, _args: &[Bytes], _protocol: Protocol, _now_ms: u64) -> Frame {
-        Frame::Null
+        Frame::error("ERR Dynomite: read repair answers are not available yet")
     }
 
+    /// The `read` script's SHA1.
     pub fn read_script_sha() -> Bytes {
-        Bytes::new()
+        Bytes::from(scripts::get(ScriptName::Read).sha1.clone())
     }
 
+    /// The `merge` script's SHA1.
     pub fn merge_script_sha() -> Bytes {
-        Bytes::new()
+        Bytes::from(scripts::get(ScriptName::Merge).sha1.clone())
     }
 }

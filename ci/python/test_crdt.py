@@ -1,0 +1,181 @@
+"""CRDT mode and read repair (issue 9), seen from redis-py: a 3-rack cluster (dc1, rack1..rack3, token 0
+each, one redis-server per node) with `crdt_enabled` and `read_repairs_enabled`, at DC_QUORUM.
+
+- Covered commands answer exactly what one Redis answers (RESP2 and RESP3), although the proxy runs them
+  as Lua scripts and reads through read repair.
+- The Netflix demonstration: one replica made stale by hand (an older value with an older metadata
+  timestamp) is outvoted by the merge and repaired (read back from that Redis directly).
+- KEYS and SCAN hide the reserved `_dyn:` metadata keys."""
+import os
+import subprocess
+import time
+
+import pytest
+import redis
+
+from conftest import dynomite_binary, free_port, wait_ready
+
+RACKS = 3
+LINKS_UP_TIMEOUT_S = 30.0
+CONVERGE_TIMEOUT_S = 10.0
+START_ATTEMPTS = 3
+OLD_TIMESTAMP = "000000000001" + "0000" + "00000007"  # 24 hex: physical ms, logical, node
+
+
+def node_yaml(me, nodes, redis_port):
+    seeds = "".join(
+        f"\n  - 127.0.0.1:{peer['peer']}:{peer['rack']}:dc1:0" for peer in nodes if peer is not me)
+    return f"""dyn_o_mite:
+  listen: 127.0.0.1:{me['port']}
+  dyn_listen: 127.0.0.1:{me['peer']}
+  stats_listen: 127.0.0.1:{me['stats']}
+  datacenter: dc1
+  rack: {me['rack']}
+  tokens: '0'
+  servers:
+  - 127.0.0.1:{redis_port}:1
+  data_store: 0
+  timeout: 5000
+  read_consistency: dc_quorum
+  write_consistency: dc_quorum
+  crdt_enabled: true
+  read_repairs_enabled: true
+  dyn_seeds:{seeds}
+"""
+
+
+def start_redis(workdir):
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", workdir],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(port, process)
+    return port, process
+
+
+def stop(processes):
+    for process in processes:
+        process.kill()
+        process.wait()
+
+
+def try_start_nodes(workdir, redis_ports):
+    nodes = [{"rack": f"rack{n + 1}", "port": free_port(), "peer": free_port(), "stats": free_port()}
+             for n in range(RACKS)]
+    processes = []
+    for node, redis_port in zip(nodes, redis_ports):
+        config = os.path.join(workdir, f"crdt-{node['port']}.yml")
+        with open(config, "w") as f:
+            f.write(node_yaml(node, nodes, redis_port))
+        log = open(os.path.join(workdir, f"crdt-{node['port']}.log"), "w")
+        processes.append(subprocess.Popen([dynomite_binary(), "-c", config, "-v", "5"], stdout=log, stderr=log))
+    try:
+        for node, process in zip(nodes, processes):
+            wait_ready(node["port"], process)
+    except RuntimeError:
+        stop(processes)
+        return None
+    return nodes, processes
+
+
+def wait_links_up(nodes, redis_ports):
+    deadline = time.time() + LINKS_UP_TIMEOUT_S
+    for node in nodes:
+        key = f"probe:{node['port']}"
+        while True:
+            try:
+                client = redis.Redis(port=node["port"], protocol=2, socket_timeout=5)
+                client.execute_command("DYNO_CONFIG:CONN_CONSISTENCY", "dc_safe_quorum")
+                written = client.set(key, "up")
+            except redis.exceptions.RedisError:
+                written = False
+            if written and all(redis.Redis(port=port, protocol=2).get(key) == b"up" for port in redis_ports):
+                break
+            if time.time() > deadline:
+                raise RuntimeError(f"peer links never carried a write from node {node['port']} to every rack")
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def crdt_cluster(workdir):
+    """(client ports, redis ports) of a fully connected 3-rack CRDT cluster with every Redis empty."""
+    servers = [start_redis(workdir) for _ in range(RACKS)]
+    redis_ports = [port for port, _ in servers]
+    started = None
+    for _ in range(START_ATTEMPTS):
+        started = try_start_nodes(workdir, redis_ports)
+        if started is not None:
+            break
+    if started is None:
+        stop([process for _, process in servers])
+        raise RuntimeError(f"the 3-rack CRDT cluster did not start after {START_ATTEMPTS} attempts")
+    nodes, processes = started
+    try:
+        wait_links_up(nodes, redis_ports)
+        for port in redis_ports:
+            redis.Redis(port=port, protocol=2).flushall()
+        yield [node["port"] for node in nodes], redis_ports
+    finally:
+        stop(processes)
+        stop([process for _, process in servers])
+
+
+def session(client, prefix):
+    """Covered writes and reads of every CRDT type; the list of replies."""
+    k, h, s, z, c = (f"{prefix}:{name}" for name in ("k", "h", "s", "z", "c"))
+    return [
+        client.set(k, "v1"), client.get(k), client.set(k, "v2", nx=True), client.set(k, "v3", xx=True),
+        client.get(k), client.getset(k, "v4"), client.strlen(k), client.setnx(k, "v5"), client.get(k),
+        client.hset(h, mapping={"a": "1", "b": "2"}), client.hget(h, "a"), client.hgetall(h),
+        client.hdel(h, "a"), client.hincrby(h, "n", 5), client.hincrby(h, "n", -2), client.hgetall(h),
+        client.hlen(h), client.sadd(s, "x", "y", "z"), client.srem(s, "y"), client.smembers(s),
+        client.sismember(s, "x"), client.scard(s), client.zadd(z, {"a": 1, "b": 2}), client.zadd(z, {"a": 3}),
+        client.zrange(z, 0, -1, withscores=True), client.zscore(z, "a"), client.zrem(z, "b"), client.zcard(z),
+        client.incr(c), client.incrby(c, 10), client.decr(c), client.decrby(c, 3), client.get(c),
+        client.expire(k, 100), client.persist(k), client.ttl(k), client.delete(k, h), client.exists(k),
+        client.get(k), client.hgetall(h), client.type(s),
+    ]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_covered_commands_answer_like_redis(redis_port, crdt_cluster, protocol):
+    clients, _ = crdt_cluster
+    direct = redis.Redis(port=redis_port, protocol=protocol)
+    for coordinator, port in enumerate(clients):
+        proxied = redis.Redis(port=port, protocol=protocol)
+        prefix = f"crdt-{protocol}-{coordinator}"
+        expected = session(direct, "direct-" + prefix)
+        actual = session(proxied, prefix)
+        assert actual == expected, f"node {coordinator}, RESP{protocol}"
+
+
+def test_quorum_read_repairs_a_stale_replica(crdt_cluster):
+    clients, redis_ports = crdt_cluster
+    client = redis.Redis(port=clients[0], protocol=2)
+    key = "netflix:py"
+    assert client.set(key, "newest")
+    replicas = [redis.Redis(port=port, protocol=2) for port in redis_ports]
+    deadline = time.time() + CONVERGE_TIMEOUT_S
+    while not all(replica.get(key) == b"newest" for replica in replicas):
+        assert time.time() < deadline, "the write never reached every replica"
+        time.sleep(0.05)
+    stale = replicas[2]
+    stale.set(key, "older")
+    stale.hset(f"_dyn:m:{key}", mapping={"t": "string", "a": OLD_TIMESTAMP})
+    assert client.get(key) == b"newest"
+    deadline = time.time() + CONVERGE_TIMEOUT_S
+    while stale.get(key) != b"newest":
+        assert time.time() < deadline, "read repair did not write the merge back to the stale replica"
+        time.sleep(0.05)
+
+
+def test_metadata_keys_are_hidden(crdt_cluster):
+    clients, redis_ports = crdt_cluster
+    client = redis.Redis(port=clients[1], protocol=3)
+    client.set("hidden:a", "1")
+    client.sadd("hidden:s", "m")
+    assert redis.Redis(port=redis_ports[0], protocol=2).exists("_dyn:m:hidden:a") == 1
+    assert sorted(client.keys("hidden:*")) == [b"hidden:a", b"hidden:s"]
+    assert not [key for key in client.keys("*") if key.startswith(b"_dyn:")]
+    assert not [key for key in client.scan_iter(count=100) if key.startswith(b"_dyn:")]

@@ -1,0 +1,285 @@
+//! CRDT mode and read repair against real redis-server 7 (issue 9): three racks of one node each, every
+//! node in front of its own Redis, `crdt_enabled` and `read_repairs_enabled` on, DC_QUORUM.
+//!
+//! - **The Netflix demonstration**: write `k` through the proxy, make one replica stale by hand (an
+//!   older value with an older metadata timestamp written straight into its Redis, or the key and its
+//!   metadata deleted there as if the write had never reached it); a DC_QUORUM read through the proxy
+//!   returns the newest value, and the stale Redis, read directly, holds it again (read repair wrote the
+//!   merge back). A value newer than everyone else's on one replica only (a partial write) spreads to
+//!   the other replicas through the same read (late replies are merged and written back too).
+//! - Concurrent writers through different nodes converge: every Redis holds the same value, hash, set
+//!   and sorted set afterwards.
+//! - Counters: INCR through three nodes at once sums right, on every replica.
+//! - `/read_repairs/disable` (C Dynomite's text) stops repairs; `/read_repairs/enable` resumes them.
+//! - The reserved `_dyn:` metadata keys are hidden from KEYS and SCAN.
+
+mod cluster;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use cluster::{bulk, call, deadline_in, poll_until, show, Cluster, Reply, Shape};
+
+/// How long read repair's write-back and replication get to reach a Redis.
+const CONVERGE_TIMEOUT_MS: u64 = 10_000;
+/// Increments each of the three counter writers sends.
+const INCREMENTS_PER_WRITER: i64 = 200;
+/// Writes each concurrent writer sends.
+const WRITES_PER_WRITER: usize = 200;
+/// How long a disabled read repair gets to (wrongly) repair before the stale value is checked.
+const NO_REPAIR_WAIT_MS: u64 = 500;
+
+/// Settings every node of these tests gets.
+const CRDT_YAML: &str = "  crdt_enabled: true\n  read_repairs_enabled: true\n";
+
+fn start() -> Cluster {
+    Cluster::start_with(Shape::THREE_RACKS, "dc_quorum", CRDT_YAML)
+}
+
+/// An encoded timestamp (24 hex: 12 physical ms, 4 logical, 8 node).
+fn timestamp(physical_ms: u64, node: u32) -> String {
+    format!("{physical_ms:012x}{:04x}{node:08x}", 0)
+}
+
+/// Unix time in ms (test side only).
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
+}
+
+/// The string value of `key` in one Redis, read directly.
+fn redis_get(cluster: &Cluster, index: usize, key: &str) -> Vec<u8> {
+    call(&mut cluster.redis(index), &["GET", key])
+}
+
+/// True once every Redis holds `expected` (raw RESP) for `args`.
+fn all_redis_answer(cluster: &Cluster, args: &[&str], expected: &[u8]) -> bool {
+    (0..cluster.len()).all(|index| call(&mut cluster.redis(index), args) == expected)
+}
+
+/// Waits until every Redis answers `args` with `expected`; panics with what each answered otherwise.
+fn assert_converges(cluster: &Cluster, args: &[&str], expected: &[u8]) {
+    let converged =
+        poll_until(deadline_in(CONVERGE_TIMEOUT_MS), || all_redis_answer(cluster, args, expected));
+    let answers: Vec<String> =
+        (0..cluster.len()).map(|index| show(&call(&mut cluster.redis(index), args))).collect();
+    assert!(converged, "{args:?}: expected {} on every Redis, got {answers:?}", show(expected));
+}
+
+/// One admin GET: (status line, body).
+fn admin_get(cluster: &Cluster, index: usize, path: &str) -> (String, String) {
+    let mut stream =
+        TcpStream::connect(("127.0.0.1", cluster.spec(index).stats_port)).expect("connect admin");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read answer");
+    let status = answer.lines().next().unwrap_or_default().to_string();
+    let body = answer.split_once("\r\n\r\n").map_or(String::new(), |(_, body)| body.to_string());
+    (status, body)
+}
+
+/// A counter of node `index`'s `/info` pool object.
+fn info_counter(cluster: &Cluster, index: usize, name: &str) -> u64 {
+    let (_, body) = admin_get(cluster, index, "/info");
+    let info: serde_json::Value = serde_json::from_str(&body).expect("info is JSON");
+    info["dyn_o_mite"][name].as_u64().unwrap_or_else(|| panic!("no {name} in {info}"))
+}
+
+/// Replaces `key`'s value and metadata in one Redis by hand: a string register written at `stamp`.
+fn plant_string(cluster: &Cluster, index: usize, key: &str, value: &str, stamp: &str) {
+    let mut redis = cluster.redis(index);
+    let meta = format!("_dyn:m:{key}");
+    call(&mut redis, &["DEL", key, &meta]);
+    assert_eq!(show(&call(&mut redis, &["SET", key, value])), "+OK\\r\\n");
+    call(&mut redis, &["HSET", &meta, "t", "string", "a", stamp]);
+}
+
+/// The Netflix demonstration: one stale replica (older value, older timestamp) is outvoted by the merge
+/// and repaired; so is one that lost the key and its metadata.
+#[test]
+fn quorum_read_returns_the_newest_value_and_repairs_the_stale_replica() {
+    let cluster = start();
+    let mut client = cluster.client(0);
+    for (case, key) in ["older-value", "lost-write"].iter().zip(["netflix:a", "netflix:b"]) {
+        assert_eq!(show(&call(&mut client, &["SET", key, "newest"])), "+OK\\r\\n", "{case}");
+        assert_converges(&cluster, &["GET", key], &bulk("newest"));
+        let stale = cluster.owners(key.as_bytes())[2];
+        if *case == "older-value" {
+            plant_string(&cluster, stale, key, "older", &timestamp(1_000, 7));
+            assert_eq!(redis_get(&cluster, stale, key), bulk("older"));
+        } else {
+            call(&mut cluster.redis(stale), &["DEL", key, &format!("_dyn:m:{key}")]);
+            assert_eq!(show(&redis_get(&cluster, stale, key)), "$-1\\r\\n");
+        }
+        let writes_before = info_counter(&cluster, 0, "read_repair_writes");
+        // Any two of the three replicas include a fresh one, so the merge is the newest value.
+        assert_eq!(show(&call(&mut client, &["GET", key])), show(&bulk("newest")), "{case}");
+        assert_converges(&cluster, &["GET", key], &bulk("newest"));
+        let meta = format!("_dyn:m:{key}");
+        let fresh = cluster.owners(key.as_bytes())[0];
+        let fresh_stamp = call(&mut cluster.redis(fresh), &["HGET", &meta, "a"]);
+        assert_converges(&cluster, &["HGET", &meta, "a"], &fresh_stamp);
+        assert!(
+            info_counter(&cluster, 0, "read_repair_writes") > writes_before,
+            "{case}: no write-back counted"
+        );
+    }
+    assert!(info_counter(&cluster, 0, "read_repairs") >= 2);
+}
+
+/// A value newer than the others on one replica only (a write that reached one replica): the read's
+/// late replies are merged too, so every replica ends with it.
+#[test]
+fn a_newer_value_on_one_replica_spreads_through_reads() {
+    let cluster = start();
+    let mut client = cluster.client(0);
+    let key = "partial:write";
+    assert_eq!(show(&call(&mut client, &["SET", key, "old"])), "+OK\\r\\n");
+    assert_converges(&cluster, &["GET", key], &bulk("old"));
+    let lucky = cluster.owners(key.as_bytes())[1];
+    plant_string(&cluster, lucky, key, "new", &timestamp(wall_ms() + 3_600_000, 9));
+    let spread = poll_until(deadline_in(CONVERGE_TIMEOUT_MS), || {
+        call(&mut client, &["GET", key]);
+        all_redis_answer(&cluster, &["GET", key], &bulk("new"))
+    });
+    assert!(spread, "the newer value did not reach every replica through quorum reads");
+    assert_eq!(show(&call(&mut client, &["GET", key])), show(&bulk("new")));
+}
+
+/// Writers on three nodes race on the same keys; afterwards every Redis holds identical data.
+#[test]
+fn concurrent_writers_through_different_nodes_converge() {
+    let cluster = start();
+    std::thread::scope(|scope| {
+        for writer in 0..3 {
+            let cluster = &cluster;
+            scope.spawn(move || {
+                let mut client = cluster.client_at(writer, "dc_one");
+                for round in 0..WRITES_PER_WRITER {
+                    let value = format!("w{writer}-{round}");
+                    call(&mut client, &["SET", "race:string", &value]);
+                    call(&mut client, &["HSET", "race:hash", &format!("f{}", round % 5), &value]);
+                    call(&mut client, &["SADD", "race:set", &format!("m{}", round % 7)]);
+                    if round % 3 == writer {
+                        call(&mut client, &["SREM", "race:set", &format!("m{}", (round + 1) % 7)]);
+                    }
+                    call(&mut client, &["ZADD", "race:zset", &round.to_string(), &format!("m{}", round % 4)]);
+                }
+            });
+        }
+    });
+    for args in [
+        &["GET", "race:string"][..],
+        &["HGETALL", "race:hash"],
+        &["SMEMBERS", "race:set"],
+        &["ZRANGE", "race:zset", "0", "-1", "WITHSCORES"],
+    ] {
+        let same = poll_until(deadline_in(CONVERGE_TIMEOUT_MS), || {
+            let answers: Vec<Vec<u8>> = (0..cluster.len())
+                .map(|index| sorted_reply(&call(&mut cluster.redis(index), args), args[0]))
+                .collect();
+            answers.windows(2).all(|pair| pair[0] == pair[1])
+        });
+        let answers: Vec<String> =
+            (0..cluster.len()).map(|index| show(&call(&mut cluster.redis(index), args))).collect();
+        assert!(same, "{args:?} differs between replicas: {answers:?}");
+    }
+}
+
+/// Unordered replies (HGETALL pairs, SMEMBERS) in one order, so replicas compare by content.
+fn sorted_reply(raw: &[u8], command: &str) -> Vec<u8> {
+    let Reply::Array(Some(items)) = Reply::parse(raw) else { return raw.to_vec() };
+    let mut parts: Vec<String> = match command {
+        "HGETALL" => items.chunks(2).map(|pair| format!("{:?}", pair)).collect(),
+        "SMEMBERS" => items.iter().map(|item| format!("{item:?}")).collect(),
+        _ => return raw.to_vec(),
+    };
+    parts.sort();
+    parts.join("|").into_bytes()
+}
+
+/// INCR through three nodes at once: the counter is the sum on every replica and through the proxy.
+#[test]
+fn counters_incremented_through_three_nodes_sum_right() {
+    let cluster = start();
+    std::thread::scope(|scope| {
+        for writer in 0..3 {
+            let cluster = &cluster;
+            scope.spawn(move || {
+                let mut client = cluster.client(writer);
+                for _ in 0..INCREMENTS_PER_WRITER {
+                    let reply = Reply::parse(&call(&mut client, &["INCR", "counter:hits"]));
+                    assert!(matches!(reply, Reply::Integer(_)), "INCR answered {reply:?}");
+                }
+                call(&mut client, &["DECRBY", "counter:hits", "5"]);
+            });
+        }
+    });
+    let expected = 3 * (INCREMENTS_PER_WRITER - 5);
+    assert_converges(&cluster, &["GET", "counter:hits"], &bulk(&expected.to_string()));
+    assert_eq!(
+        show(&call(&mut cluster.client(1), &["GET", "counter:hits"])),
+        show(&bulk(&expected.to_string()))
+    );
+}
+
+/// `/read_repairs/disable`: a quorum read still answers, but the stale replica stays stale; enabling it
+/// again repairs it on the next read.
+#[test]
+fn read_repairs_switch_off_and_on() {
+    let cluster = start();
+    let mut client = cluster.client(0);
+    let key = "switch:key";
+    assert_eq!(show(&call(&mut client, &["SET", key, "newest"])), "+OK\\r\\n");
+    assert_converges(&cluster, &["GET", key], &bulk("newest"));
+    let stale = cluster.owners(key.as_bytes())[2];
+    for index in 0..cluster.len() {
+        let (status, body) = admin_get(&cluster, index, "/read_repairs/disable");
+        assert!(status.contains("200"), "{status}");
+        assert_eq!(body, "Read Repairs: DISABLED\r\n");
+    }
+    plant_string(&cluster, stale, key, "older", &timestamp(1_000, 7));
+    for _ in 0..5 {
+        call(&mut client, &["GET", key]);
+    }
+    std::thread::sleep(Duration::from_millis(NO_REPAIR_WAIT_MS));
+    assert_eq!(redis_get(&cluster, stale, key), bulk("older"), "repaired although read repair is off");
+    let (_, body) = admin_get(&cluster, 0, "/read_repairs/enable");
+    assert_eq!(body, "Read Repairs: ENABLED\r\n");
+    let repaired = poll_until(deadline_in(CONVERGE_TIMEOUT_MS), || {
+        call(&mut client, &["GET", key]);
+        redis_get(&cluster, stale, key) == bulk("newest")
+    });
+    assert!(repaired, "read repair did not resume after /read_repairs/enable");
+}
+
+/// KEYS and SCAN through the proxy never show the reserved metadata keys.
+#[test]
+fn metadata_keys_are_hidden() {
+    let cluster = start();
+    let mut client = cluster.client(0);
+    for key in ["visible:1", "visible:2", "visible:3"] {
+        call(&mut client, &["SET", key, "v"]);
+    }
+    call(&mut client, &["HSET", "visible:h", "f", "v"]);
+    assert_converges(&cluster, &["EXISTS", "_dyn:m:visible:1"], b":1\r\n");
+    let keys = Reply::parse(&call(&mut client, &["KEYS", "*"])).items();
+    let mut names: Vec<String> = keys.iter().map(Reply::text).collect();
+    names.sort();
+    assert_eq!(names, ["visible:1", "visible:2", "visible:3", "visible:h"]);
+    let mut cursor = "0".to_string();
+    let mut scanned = Vec::new();
+    loop {
+        let page = Reply::parse(&call(&mut client, &["SCAN", &cursor, "COUNT", "100"])).items();
+        cursor = page[0].text();
+        scanned.extend(page[1].items().iter().map(Reply::text));
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert!(scanned.iter().all(|key| !key.starts_with("_dyn:")), "SCAN showed {scanned:?}");
+    assert_eq!(scanned.len(), 4, "{scanned:?}");
+}
