@@ -171,3 +171,135 @@ fn a_requested_range_repair_ships_the_differing_keys_and_collects_acknowledged_t
         serde_json::from_str(&admin_get(cluster.spec(0).stats_port, "/info")).expect("info JSON");
     assert_eq!(info["repair"]["range"]["runs"].as_u64(), Some(1), "/info shows the repair: {info}");
 }
+
+/// The same repairs on the embedded datastore (the simulator's), nodes in this process: the scripts run
+/// on the embedded Lua engine, `RPOP` with a count and `SCAN MATCH` on the embedded engine.
+mod embedded {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use dynomite::clock::SystemClock;
+    use dynomite::datastore::Datastore;
+    use dynomite::node::{Node, NodeShared};
+    use dynomite_core::config::parse_config;
+    use dynomite_core::resp::{Frame, Protocol};
+    use dynomite_testkit::{free_port, RespConn};
+
+    /// Polls of a condition before giving up (every 50 ms: 30 s).
+    const POLLS_MAX: usize = 600;
+
+    /// `dyn_o_mite` YAML of node `index` of a one-datacenter, three-rack cluster (one node per rack).
+    fn yaml(ports: &[(u16, u16, u16)], index: usize) -> String {
+        let seeds: String = (0..ports.len())
+            .filter(|other| *other != index)
+            .map(|other| format!("\n  - 127.0.0.1:{}:rack{other}:dc1:1", ports[other].1))
+            .collect();
+        let (client, peer, stats) = ports[index];
+        format!(
+            "dyn_o_mite:\n  listen: 127.0.0.1:{client}\n  dyn_listen: 127.0.0.1:{peer}\n  stats_listen: 127.0.0.1:{stats}\n  \
+             datacenter: dc1\n  rack: rack{index}\n  tokens: '1'\n  data_store: embedded\n  dyn_seeds:{seeds}\n  \
+             read_consistency: dc_quorum\n  write_consistency: dc_quorum\n  crdt_enabled: true\n  \
+             repair_interval: 100\n  repair_full_interval: 0\n  tombstone_gc_age: 1000\n"
+        )
+    }
+
+    /// Runs `args` on node `node`'s embedded datastore directly.
+    fn exec(node: &NodeShared, args: &[&str]) -> Frame {
+        let args: Vec<Bytes> = args.iter().map(|arg| Bytes::copy_from_slice(arg.as_bytes())).collect();
+        match &node.datastore {
+            Datastore::Embedded(store) => store.execute(&args, Protocol::Resp2),
+            Datastore::Redis(_) => panic!("an embedded node"),
+        }
+    }
+
+    /// Polls `condition` every 50 ms; false after [`POLLS_MAX`] polls.
+    async fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+        for _ in 0..POLLS_MAX {
+            if condition() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Sends one command through node `port`'s client listener (a blocking client off the runtime).
+    async fn client(port: u16, args: &[&str]) -> String {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = RespConn::connect(port).expect("connect to the node");
+            String::from_utf8_lossy(&connection.command(&args).expect("reply")).into_owned()
+        })
+        .await
+        .expect("client task")
+    }
+
+    #[test]
+    fn on_the_embedded_datastore_both_repairs_converge_replicas_and_collect_tombstones() {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async {
+            let ports: Vec<(u16, u16, u16)> =
+                (0..3).map(|_| (free_port(), free_port(), free_port())).collect();
+            let mut nodes: Vec<Arc<NodeShared>> = Vec::new();
+            for index in 0..3 {
+                let config = parse_config(&yaml(&ports, index)).expect("valid YAML");
+                let node = Node::bind(config, Arc::new(SystemClock)).await.expect("bind");
+                nodes.push(node.shared());
+                tokio::spawn(node.serve(std::future::pending()));
+            }
+            let linked = eventually(|| {
+                nodes.iter().all(|node| node.peer_links().all(|(_, link)| link.health().is_connected()))
+            })
+            .await;
+            assert!(linked, "peer links up");
+
+            // Change log: replica 2 loses a write that replica 0 logged.
+            assert_eq!(client(ports[0].0, &["SET", "e:k", "v"]).await, "+OK\r\n");
+            assert!(
+                eventually(|| nodes.iter().all(|node| exec(node, &["GET", "e:k"]) == Frame::bulk("v"))).await
+            );
+            exec(&nodes[2], &["DEL", "e:k", "_dyn:m:e:k"]);
+            exec(&nodes[0], &["LPUSH", "_dyn:log", "e:k"]);
+            assert!(
+                eventually(|| exec(&nodes[2], &["GET", "e:k"]) == Frame::bulk("v")).await,
+                "the change-log repair restores the lost write on the embedded engine"
+            );
+
+            // Range repair: replica 1 loses keys nobody logs any more; a deleted key leaves tombstones.
+            for n in 0..5 {
+                assert_eq!(client(ports[0].0, &["SET", &format!("e:r{n}"), "x"]).await, "+OK\r\n");
+            }
+            assert_eq!(client(ports[0].0, &["SET", "e:gone", "x"]).await, "+OK\r\n");
+            assert_eq!(client(ports[0].0, &["DEL", "e:gone"]).await, ":1\r\n");
+            assert!(
+                eventually(|| nodes
+                    .iter()
+                    .all(|node| exec(node, &["LLEN", "_dyn:log"]) == Frame::Integer(0)))
+                .await
+            );
+            for n in 0..5 {
+                exec(&nodes[1], &["DEL", &format!("e:r{n}"), &format!("_dyn:m:e:r{n}")]);
+            }
+            tokio::time::sleep(Duration::from_millis(1_200)).await;
+            nodes[0].repair.request_range_repair().expect("CRDT mode");
+            assert!(
+                eventually(|| nodes[0].repair.status().range.runs == 1).await,
+                "the range repair finishes"
+            );
+            for n in 0..5 {
+                assert_eq!(exec(&nodes[1], &["GET", &format!("e:r{n}")]), Frame::bulk("x"), "e:r{n} shipped");
+            }
+            for node in &nodes {
+                assert_eq!(
+                    exec(node, &["EXISTS", "_dyn:m:e:gone"]),
+                    Frame::Integer(0),
+                    "tombstone collected"
+                );
+            }
+            let status = nodes[0].repair.status();
+            assert!(status.range.keys_shipped >= 5, "{status:?}");
+        });
+    }
+}
