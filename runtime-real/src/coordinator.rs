@@ -404,23 +404,37 @@ pub(crate) fn start(
         }
         Action::Execute => {
             let request = PeerRequest::Execute { protocol, args: args.to_vec() };
-            start_peer(node, target, request, token, node.timeout_ms())
+            start_peer(node, target, request, spec, token, node.timeout_ms())
         }
         Action::Coordinate { consistency } => {
             let request = PeerRequest::Coordinate { protocol, consistency, args: args.to_vec() };
-            start_peer(node, target, request, token, node.timeout_ms() * REMOTE_DATACENTER_TIMEOUT_FACTOR)
+            start_peer(
+                node,
+                target,
+                request,
+                spec,
+                token,
+                node.timeout_ms() * REMOTE_DATACENTER_TIMEOUT_FACTOR,
+            )
         }
     }
 }
 
+/// Hands a request to a peer link; writes are hintable (hinted handoff, CRDT mode only: a write the
+/// peer cannot take now is held and replayed later; a CRDT script call may be held again after a send).
 fn start_peer(
     node: &NodeShared,
     target: NodeId,
     request: PeerRequest,
+    spec: &'static CommandSpec,
     token: u32,
     timeout_ms: u64,
 ) -> Started {
     match node.peer(target) {
+        Some(link) if spec.access == Access::Write => {
+            let idempotent = crate::peer::hints::is_idempotent_write(request.args());
+            Started::Peer(target, link.call_hinted(request, token, timeout_ms, idempotent))
+        }
         Some(link) => Started::Peer(target, link.call(request, token, timeout_ms)),
         None => Started::Forward(Box::pin(std::future::ready(ReplicaResult::Failed(
             ReplicaFailure::PeerNotConnected,

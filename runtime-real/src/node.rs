@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 
 use crate::coordinator::Levels;
 use crate::crdt::Crdt;
+use crate::peer::hints::HintLimits;
 use crate::peer::link::{LinkSettings, PeerLink};
 use crate::peer::stream::{self, Acceptor};
 
@@ -490,18 +491,29 @@ fn start_peer_links(
             } else {
                 config.remote_peer_connections
             };
-            Ok(Some(PeerLink::start(LinkSettings {
-                address: peer.address.to_string(),
-                connections,
-                identity: identity.clone(),
-                connector,
-                auto_eject: config.auto_eject_hosts,
-                failure_limit: config.server_failure_limit,
-                retry_timeout_ms: config.server_retry_timeout_ms,
-                heartbeat_timeout_ms: config.peer_heartbeat_timeout_ms,
-            })))
+            Ok(Some(PeerLink::start_hinted(
+                LinkSettings {
+                    address: peer.address.to_string(),
+                    connections,
+                    identity: identity.clone(),
+                    connector,
+                    auto_eject: config.auto_eject_hosts,
+                    failure_limit: config.server_failure_limit,
+                    retry_timeout_ms: config.server_retry_timeout_ms,
+                    heartbeat_timeout_ms: config.peer_heartbeat_timeout_ms,
+                },
+                hint_limits(config),
+            )))
         })
         .collect()
+}
+
+/// Hinted handoff's bounds per peer: `hints_max` and `hints_bytes_max` in CRDT mode, none otherwise.
+fn hint_limits(config: &Config) -> HintLimits {
+    match config.crdt_enabled {
+        true => HintLimits { count_max: config.hints_max, bytes_max: config.hints_bytes_max },
+        false => HintLimits { count_max: 0, bytes_max: 0 },
+    }
 }
 
 /// Periodically removes expired keys from the embedded engine (lazy expiry handles reads).

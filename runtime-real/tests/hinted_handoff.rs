@@ -352,6 +352,11 @@ fn redis_missing(cluster: &Cluster, index: usize, items: std::ops::Range<usize>)
     items.filter(|item| call(&mut redis, &["EXISTS", &format!("hh:{item}")]) != b":1\r\n").collect()
 }
 
+/// `missing` for a failure message: how many, and the first few.
+fn summary(missing: &[usize]) -> String {
+    format!("{} keys, first {:?}", missing.len(), &missing[..missing.len().min(10)])
+}
+
 #[test]
 fn a_killed_replica_receives_every_write_it_missed_after_restart() {
     const KEYS: usize = 500;
@@ -366,8 +371,8 @@ fn a_killed_replica_receives_every_write_it_missed_after_restart() {
     let replayed = poll_until(deadline_in(REPLAY_DEADLINE_MS), || redis_holds(&cluster, replica, 0..KEYS));
     assert!(
         replayed,
-        "node {replica}'s Redis still misses {:?} (coordinator log {})",
-        redis_missing(&cluster, replica, 0..KEYS),
+        "node {replica}'s Redis still misses {} (coordinator log {})",
+        summary(&redis_missing(&cluster, replica, 0..KEYS)),
         cluster.log_path(coordinator).display()
     );
 }
@@ -385,7 +390,11 @@ fn over_hints_max_a_restarted_replica_receives_exactly_the_newest_writes() {
     let newest = KEYS - HINTS_MAX..KEYS;
     let replayed =
         poll_until(deadline_in(REPLAY_DEADLINE_MS), || redis_holds(&cluster, replica, newest.clone()));
-    assert!(replayed, "node {replica}'s Redis misses {:?}", redis_missing(&cluster, replica, newest.clone()));
+    assert!(
+        replayed,
+        "node {replica}'s Redis misses {}",
+        summary(&redis_missing(&cluster, replica, newest.clone()))
+    );
     // The oldest were dropped (counted in hints_dropped); with background repair off nothing else
     // brings them back.
     std::thread::sleep(Duration::from_millis(500));

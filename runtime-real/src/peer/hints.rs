@@ -12,8 +12,26 @@
 //! Order across slots is only needed to choose what to drop: requests pushed at the back get increasing
 //! sequence numbers, requests put back at the front (in flight on a connection that broke, hence older
 //! than anything queued after them) get decreasing ones.
+//!
+//! [`is_idempotent_write`] tells the coordinator which writes may be held again after they were sent.
 
 use std::collections::VecDeque;
+
+use bytes::Bytes;
+use dynomite_core::crdt::scripts::{self, ScriptName};
+
+/// True when `args` call a CRDT write script or the merge script (`EVALSHA <sha1> ...` of a registered
+/// script other than `state`, `read` and `gc`): such a write carries its timestamp (or merges
+/// timestamped state), so applying it twice changes nothing and a hint of it may be replayed even when
+/// an earlier send may have reached the replica.
+pub fn is_idempotent_write(args: &[Bytes]) -> bool {
+    let [name, sha1, ..] = args else { return false };
+    name.eq_ignore_ascii_case(b"EVALSHA")
+        && scripts::all().iter().any(|script| {
+            script.sha1.as_bytes().eq_ignore_ascii_case(sha1)
+                && !matches!(script.name, ScriptName::State | ScriptName::Read | ScriptName::Gc)
+        })
+}
 
 /// Bounds of one peer's hints (`hints_max`, `hints_bytes_max`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +219,36 @@ impl<T> HintQueues<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{HintLimits, HintQueues, HintStats};
+    use bytes::Bytes;
+    use dynomite_core::crdt::scripts::{self, ScriptName};
+
+    use super::{is_idempotent_write, HintLimits, HintQueues, HintStats};
+
+    fn evalsha(name: ScriptName) -> Vec<Bytes> {
+        let sha1 = scripts::get(name).sha1.clone();
+        vec![
+            Bytes::from_static(b"evalsha"),
+            Bytes::from(sha1),
+            Bytes::from_static(b"1"),
+            Bytes::from_static(b"k"),
+        ]
+    }
+
+    #[test]
+    fn crdt_write_and_merge_scripts_are_idempotent_other_requests_are_not() {
+        assert!(is_idempotent_write(&evalsha(ScriptName::Set)));
+        assert!(is_idempotent_write(&evalsha(ScriptName::Incrby)));
+        assert!(is_idempotent_write(&evalsha(ScriptName::Merge)));
+        assert!(!is_idempotent_write(&evalsha(ScriptName::Read)));
+        assert!(!is_idempotent_write(&evalsha(ScriptName::State)));
+        assert!(!is_idempotent_write(&evalsha(ScriptName::Gc)));
+        let plain = |args: &[&'static str]| {
+            args.iter().map(|arg| Bytes::from_static(arg.as_bytes())).collect::<Vec<_>>()
+        };
+        assert!(!is_idempotent_write(&plain(&["SET", "k", "v"])));
+        assert!(!is_idempotent_write(&plain(&["EVALSHA", "0123456789abcdef0123456789abcdef01234567", "0"])));
+        assert!(!is_idempotent_write(&[]));
+    }
 
     fn queues(slots: usize, count_max: usize, bytes_max: usize) -> HintQueues<u32> {
         HintQueues::new(slots, HintLimits { count_max, bytes_max })
