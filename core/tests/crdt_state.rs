@@ -73,7 +73,11 @@ fn parses_a_hash_with_tombstones_and_field_counters() {
     let data = Frame::Map(vec![(bulk("f"), bulk("1")), (bulk("c:x"), bulk("5"))]);
     let state = parse(&meta, "hash", data);
     assert_eq!(state.elements[&s("f")], Element { add: ts(5), remove: None, value: Some(s("1")) });
-    assert_eq!(state.elements[&s("g")], Element { add: ts(5), remove: ts(6), value: None });
+    assert_eq!(
+        state.elements[&s("g")],
+        Element { add: None, remove: ts(6), value: None },
+        "e:g <= r:g is pruned"
+    );
     assert!(!state.elements.contains_key(&s("c:x")), "a counter-only field has no element entry");
     assert_eq!(state.field_counters[&s("c:x")][&2], Component { positive: 7, negative: 2, last: ts(8) });
     assert_eq!(state.live_hash(0), vec![(s("c:x"), s("5")), (s("f"), s("1"))]);
@@ -180,8 +184,8 @@ fn parse_errors() {
     assert!(matches!(bad_timestamp, Err(StateError::Timestamp { ref field, .. }) if field == "a"));
 }
 
-/// A register state: `a`, `d`, expiry, value, and one counter component.
-fn register(add: u64, delete: u64, expiry: (u64, u64), component_last: u64) -> KeyState {
+/// A register state: `a`, `d`, expiry (`xt`, `xa`), value `v` (0 = missing timestamp).
+fn register(add: u64, delete: u64, expiry: (u64, u64)) -> KeyState {
     let mut state = KeyState {
         crdt_type: Some(CrdtType::String),
         add: ts(add).filter(|_| add > 0),
@@ -191,9 +195,6 @@ fn register(add: u64, delete: u64, expiry: (u64, u64), component_last: u64) -> K
     };
     state.expiry.set = ts(expiry.0).filter(|_| expiry.0 > 0);
     state.expiry.at_ms = expiry.1;
-    if component_last > 0 {
-        state.counters.insert(1, Component { positive: 3, negative: 0, last: ts(component_last) });
-    }
     merge(&[state])
 }
 
@@ -201,40 +202,112 @@ fn register(add: u64, delete: u64, expiry: (u64, u64), component_last: u64) -> K
 #[test]
 fn register_liveness_golden() {
     let cases: &[(KeyState, u64, Option<&str>, Option<u64>, &str)] = &[
-        (register(10, 0, (0, 0), 0), 0, Some("v"), None, "a > d (missing d is older than all)"),
-        (register(10, 10, (0, 0), 0), 0, None, None, "a == d: the delete covers writes at or before it"),
-        (register(10, 11, (0, 0), 0), 0, None, None, "a < d"),
-        (register(10, 0, (0, 0), 12), 0, Some("3"), None, "a later INCR (h > a) masks the SET value"),
-        (register(13, 0, (0, 0), 12), 0, Some("v"), None, "a later SET masks earlier increments"),
-        (register(10, 0, (10, 100), 0), 99, Some("v"), Some(100), "live expiry, deadline ahead: TTL"),
-        (register(10, 0, (10, 100), 0), 100, None, None, "deadline reached: a delete at (100, 0, 0)"),
+        (register(10, 0, (0, 0)), 0, Some("v"), None, "a > d (missing d is older than all)"),
+        (register(10, 10, (0, 0)), 0, None, None, "a == d: the delete covers writes at or before it"),
+        (register(10, 11, (0, 0)), 0, None, None, "a < d"),
+        (register(10, 0, (10, 100)), 99, Some("v"), Some(100), "live expiry, deadline ahead: TTL"),
+        (register(10, 0, (10, 100)), 100, None, None, "deadline reached: a delete at (100, 0, 0)"),
+        (register(101, 0, (10, 100)), 200, Some("v"), None, "a write after the deadline lives, without TTL"),
         (
-            register(101, 0, (10, 100), 0),
-            200,
-            Some("v"),
-            None,
-            "a write after the deadline lives, without TTL",
-        ),
-        (
-            register(10, 20, (10, 100), 0),
+            register(10, 20, (10, 100)),
             200,
             None,
             None,
             "DEL after the expiry op: no expiry (xt <= d), still deleted",
         ),
         (
-            register(30, 20, (10, 100), 0),
+            register(30, 20, (10, 100)),
             200,
             Some("v"),
             None,
             "xt <= d: the old deadline no longer applies to new data",
         ),
-        (register(10, 0, (11, 0), 0), 10_000, Some("v"), None, "PERSIST (xa = 0)"),
+        (register(10, 0, (11, 0)), 10_000, Some("v"), None, "PERSIST (xa = 0)"),
     ];
     for (state, now, value, deadline, why) in cases {
         assert_eq!(state.live_string(*now), value.map(s), "{why}");
         assert_eq!(state.live_deadline_ms(*now), *deadline, "{why}");
     }
+}
+
+/// Counter states: (components as (node, p, n, h), d, value, why).
+#[test]
+fn counter_golden() {
+    let cases: &[(&[(u32, u64, u64, u64)], u64, Option<&str>, &str)] = &[
+        (&[(1, 5, 1, 3), (2, 0, 10, 4)], 0, Some("-6"), "Σ (p − n) over nodes"),
+        (&[(1, 5, 1, 3), (2, 0, 10, 4)], 3, Some("-10"), "node 1's component is at or before d: deleted"),
+        (&[(1, 5, 1, 3)], 3, None, "every component deleted: no key"),
+        (
+            &[(1, 0, 0, 3)],
+            0,
+            Some("0"),
+            "a live component summing to 0 is the value 0 (INCRBY k 0 creates k)",
+        ),
+    ];
+    for (components, delete, value, why) in cases {
+        let state = KeyState {
+            crdt_type: Some(CrdtType::Counter),
+            delete: ts(*delete).filter(|_| *delete > 0),
+            counters: components
+                .iter()
+                .map(|&(node, positive, negative, last)| {
+                    (node, Component { positive, negative, last: ts(last) })
+                })
+                .collect(),
+            ..KeyState::default()
+        };
+        assert_eq!(merge(&[state]).live_string(0), value.map(s), "{why}");
+    }
+}
+
+/// Merges of replicas as stories: (replica states, expected type, live data, why).
+#[test]
+fn merge_stories() {
+    let string_at =
+        |add: u64, value: &str| parse(&[("t", "string".into()), ("a", hex(add))], "string", bulk(value));
+    let hash_at = |fields: &[(&str, u64, &str)]| {
+        let meta: Vec<(String, String)> =
+            fields.iter().map(|(field, add, _)| (format!("e:{field}"), hex(*add))).collect();
+        let mut meta: Vec<(&str, String)> =
+            meta.iter().map(|(field, value)| (field.as_str(), value.clone())).collect();
+        meta.push(("t", "hash".into()));
+        let data: Vec<&str> = fields.iter().flat_map(|(field, _, value)| [*field, *value]).collect();
+        parse(&meta, "hash", flat(&data))
+    };
+    // Last writer wins on the register, whatever the order.
+    let merged = merge(&[string_at(5, "old"), string_at(7, "new"), string_at(6, "mid")]);
+    assert_eq!(merged.live_string(0), Some(s("new")));
+    // A SET (7) newer than a concurrent HSET (5): the key is a string; the hash is deleted by d = 5.
+    let merged = merge(&[hash_at(&[("f", 5, "x")]), string_at(7, "v")]);
+    assert_eq!((merged.crdt_type, merged.live_string(0)), (Some(CrdtType::String), Some(s("v"))));
+    assert_eq!(merged.delete, ts(5), "the losing type's newest timestamp becomes the delete");
+    assert!(merged.elements.is_empty(), "pruned below d");
+    // An HSET (9) newer than a SET (7) that replaced an older hash {f@1}: only the new field lives.
+    let merged = merge(&[hash_at(&[("f", 1, "x")]), string_at(7, "v"), hash_at(&[("g", 9, "y")])]);
+    assert_eq!(merged.crdt_type, Some(CrdtType::Hash));
+    assert_eq!(merged.live_hash(0), vec![(s("g"), s("y"))]);
+    // HINCRBY newer than the HSET of the same field: the counter masks the value for good.
+    let counter_field = parse(
+        &[
+            ("t", "hash".into()),
+            ("hp:00000001:f", "4".into()),
+            ("hn:00000001:f", "0".into()),
+            ("hh:00000001:f", hex(8)),
+        ],
+        "hash",
+        flat(&["f", "4"]),
+    );
+    let merged = merge(&[hash_at(&[("f", 6, "x")]), counter_field.clone()]);
+    assert_eq!(merged.live_hash(0), vec![(s("f"), s("4"))]);
+    assert_eq!(
+        merged.elements[&s("f")],
+        Element { add: None, remove: ts(6), value: None },
+        "HSET's timestamp stays as the mask"
+    );
+    // An HSET newer than the counter resets the field.
+    let merged = merge(&[hash_at(&[("f", 9, "x")]), counter_field]);
+    assert_eq!(merged.live_hash(0), vec![(s("f"), s("x"))]);
+    assert!(merged.field_counters.is_empty());
 }
 
 /// Element liveness: (add, remove, delete, live?, why).
@@ -278,27 +351,11 @@ fn merge_args_layout() {
         flat(&["f", "1"]),
     );
     let args = state.merge_args(0);
-    let expected: Vec<Bytes> = [
-        "hash",
-        "6",
-        "t",
-        "hash",
-        "xt",
-        &hex(4),
-        "xa",
-        "0",
-        "e:f",
-        &hex(5),
-        "e:g",
-        &hex(5),
-        "r:g",
-        &hex(6),
-        "f",
-        "1",
-    ]
-    .iter()
-    .map(|text| s(text))
-    .collect();
+    let expected: Vec<Bytes> =
+        ["hash", "5", "t", "hash", "xt", &hex(4), "xa", "0", "e:f", &hex(5), "r:g", &hex(6), "f", "1"]
+            .iter()
+            .map(|text| s(text))
+            .collect();
     assert_eq!(args, expected);
 
     let counter = parse(

@@ -16,9 +16,10 @@ use super::timestamp::Timestamp;
 /// The merge of `states` (an empty slice gives the empty state). [`KeyState::observed`] of the result is
 /// empty: it describes no datastore.
 pub fn merge(states: &[KeyState]) -> KeyState {
+    let crdt_type = merged_type(states);
     let mut merged = KeyState {
-        crdt_type: merged_type(states),
-        delete: states.iter().map(|state| state.delete).max().flatten(),
+        crdt_type,
+        delete: merged_delete(states, crdt_type),
         expiry: merged_expiry(states),
         ..KeyState::default()
     };
@@ -51,6 +52,14 @@ fn merged_type(states: &[KeyState]) -> Option<CrdtType> {
         .map(|(_, crdt_type)| crdt_type)
 }
 
+/// `d` = max, raised to the key-level timestamp of every state whose type lost: a type change deletes
+/// what the key held before (as Redis's SET replaces a hash), and doing it by `d` keeps merge a join.
+fn merged_delete(states: &[KeyState], winner: Option<CrdtType>) -> Option<Timestamp> {
+    let deletes = states.iter().map(|state| state.delete);
+    let losers = states.iter().filter(|state| state.crdt_type.is_some() && state.crdt_type != winner);
+    deletes.chain(losers.map(KeyState::key_timestamp)).max().flatten()
+}
+
 /// `xt` = max; `xa` follows it (the larger deadline on equal `xt`).
 fn merged_expiry(states: &[KeyState]) -> Expiry {
     let (set, at_ms) =
@@ -76,7 +85,8 @@ fn pick<'a>(
     (timestamp, value.cloned())
 }
 
-/// Per-node, per-field maximum of `p`, `n` and `h`.
+/// Per node, the component with the newest `h` (its totals follow it); equal `h` (the same last op)
+/// take the per-field maximum of the totals.
 fn merge_components<'a>(
     sources: impl Iterator<Item = &'a BTreeMap<u32, Component>>,
 ) -> BTreeMap<u32, Component> {
@@ -88,11 +98,13 @@ fn merge_components<'a>(
                 // The bug: replicas' totals are added, so the same increments count once per replica.
                 into.positive = into.positive.saturating_add(component.positive);
                 into.negative = into.negative.saturating_add(component.negative);
-            } else {
+                into.last = into.last.max(component.last);
+            } else if component.last > into.last {
+                *into = *component;
+            } else if component.last == into.last {
                 into.positive = into.positive.max(component.positive);
                 into.negative = into.negative.max(component.negative);
             }
-            into.last = into.last.max(component.last);
         }
     }
     merged

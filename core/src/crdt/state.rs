@@ -35,69 +35,83 @@
 //! Let `kill(now) = max(d, X)` where `X = (xa, 0, 0)` (the timestamp with physical part `xa`, logical 0,
 //! node 0) when the expiry is live (`xt > d`, `xa != 0`) and its deadline passed (`xa <= now`), else
 //! missing. A passed deadline thus acts as a delete at the deadline: data added before it is gone, data
-//! added after it (a key re-created after expiry) lives and has no TTL.
-//! - **Register** (`string`/`counter` keys): live iff `a > kill`.
-//! - **Counter component** `<n>` of the key: live iff `h:<n> > max(a, kill)` — a later SET masks
-//!   earlier increments.
-//! - **String value**: if some component is live, `K` = the decimal `Σ (p − n)` over the live
-//!   components; otherwise the register value if the register is live; otherwise `K` is absent.
-//! - **Element** `<m>`: live iff `e:<m> > max(r:<m>, kill)`. A hash field's value / a zset member's
-//!   score is the one written with `e:<m>`.
-//! - **Hash field counter** component `<n>` of field `<f>`: live iff `hh:<n>:<f> > max(e:<f>, r:<f>,
-//!   kill)`. A field with a live component is live, and its value is `Σ (hp − hn)` over its live
-//!   components (this masks an earlier HSET value).
-//! - **Which data K holds** is decided by `t`: a `string`/`counter` key holds the string value, a `hash`
-//!   its live fields, a `set`/`zset` its live members. Metadata of other types may remain in M (after a
-//!   SET replaced a hash, say) but is not data.
-//! - **TTL**: when the expiry is live and `xa > now`, `K` expires at `xa` (`PEXPIREAT K xa`); otherwise
-//!   `K` has no TTL.
+//! added after it (a key re-created after expiry) lives and has no TTL. (The scripts make it explicit
+//! when they next touch such a key: `d` is raised to the newest add in M.)
+//! - **Register** (`t = string`): live iff `a > kill`; K is its value.
+//! - **Counter** (`t = counter`): component `<n>` live iff `h:<n> > kill`; K is the decimal `Σ (p − n)`
+//!   over the live components (absent when none is live).
+//! - **Element** `<m>` (`t = hash`, `set`, `zset`): live iff `e:<m> > max(r:<m>, kill)`. A hash field's
+//!   value / a zset member's score is the one written with `e:<m>`.
+//! - **Hash field counter** (HINCRBY) component `<n>` of field `<f>`: live iff `hh:<n>:<f> > max(e:<f>,
+//!   r:<f>, kill)`. A field with a live component is live, its value is `Σ (hp − hn)` over them.
+//! - **Type**: `t` decides which data K holds; metadata of another type may remain in M until pruned but
+//!   is never data.
+//! - **TTL**: when the expiry is live and `xa > now`, K expires at `xa` (`PEXPIREAT K xa`); otherwise
+//!   K has no TTL.
+//!
+//! # Normalized form (pruning)
+//! A field that can never matter again is removed; every rule removes a timestamp at or below another
+//! kept one (a threshold that only grows), which is what keeps merge a join:
+//! - `a <= d`: `a` (and the value) removed;
+//! - `e:<m> <= max(r:<m>, d)`: `e:<m>` (and the value) removed; `r:<m> <= d` or `r:<m> < e:<m>`:
+//!   `r:<m>` removed;
+//! - `h:<n> <= d`: the component `p:<n>`, `n:<n>`, `h:<n>` removed (a later op from `<n>` starts from 0);
+//! - `hh:<n>:<f> <= max(e:<f>, r:<f>, d)`: that field component removed; a field with a component left
+//!   has its `e:<f>` turned into the tombstone `r:<f> = max(r:<f>, e:<f>)` (the counter masks the HSET
+//!   value for good; the timestamp stays as the threshold for older components).
+//!
+//! [`KeyState::parse`] and [`super::merge::merge`] return normalized states; the `merge` script stores
+//! the same form, so [`KeyState::same_as`] can compare a replica's state with a merge.
 //!
 //! # Writes (one Lua script each, same timestamp `ts` on every replica)
-//! - A write first behaves like Redis on the data in K (e.g. WRONGTYPE when K holds another type).
-//! - **Register** write (SET & co.) applies iff `ts > a` (and `ts > d`): `a = ts`, `K = value`, `t =
-//!   string`. A write with an older or equal timestamp is discarded and answers what Redis would answer
-//!   for the current state (`OK` for SET).
-//! - **DEL/UNLINK** at `ts`: `d = max(d, ts)`; K is rebuilt (usually removed).
+//! - A write first behaves like Redis on the data in K (e.g. WRONGTYPE when K holds another type) and
+//!   answers what Redis would answer for the current state; timestamps decide only the effect, so a
+//!   discarded (older or duplicate) write answers as if applied (`OK` for SET).
+//! - **Type change**: a write whose type differs from `t` applies only when `ts` is newer than the
+//!   key-level timestamp; it first raises `d` to the key-level timestamp (the old type's data is deleted,
+//!   as SET deletes a hash in Redis), then sets `t`.
+//! - **Register** write (SET & co.) applies iff `ts > a` (and `ts > d`): `a = ts`, `K = value`.
+//! - **DEL/UNLINK** at `ts`: `d = max(d, ts)`; K is removed; the metadata is pruned.
 //! - **Element** add (HSET/SADD/ZADD...) applies iff `ts > max(e:<m>, r:<m>, d)`: `e:<m> = ts`, value
-//!   written to K; remove (HDEL/SREM/ZREM) applies iff `ts > max(r:<m>, e:<m>)`: `r:<m> = ts`, removed from
-//!   K. An applied write sets `t` to its type.
-//! - **Counter** op `(<n>, ts, delta)` (INCR/DECR/INCRBY/DECRBY) applies iff `ts > h:<n>`. If the component
-//!   is not live (`h:<n> <= max(a, kill)`), it is first reset by raising the smaller of `p:<n>`, `n:<n>` to
-//!   the larger (totals only grow, so the per-field-max merge stays a CRDT), and when no component is
-//!   live and the register is live, the register's integer value is folded into it (added to `p:<n>` if
-//!   positive, to `n:<n>` if negative) so that `SET k 5; INCR k` gives 6. Then `delta` is added to
-//!   `p:<n>` (positive) or `n:<n>` (negative), `h:<n> = ts`, `t = counter`, `K = Σ` over live components.
-//!   A duplicate or retry carries the same `ts` and is not applied twice.
-//! - **HINCRBY** is the same per field, with `max(e:<f>, r:<f>, kill)` as the masking timestamp and the
-//!   field's LWW value as what is folded in.
+//!   written to K; remove (HDEL/SREM/ZREM) applies iff `ts > max(r:<m>, d)`: `r:<m> = ts`, and when
+//!   `ts > e:<m>` the element is removed from K (an older remove stays a pruned no-op).
+//! - **Counter** op `(<n>, ts, delta)` (INCR/DECR/INCRBY/DECRBY) applies iff `ts > h:<n>` and `ts > d`:
+//!   `delta` is added to `p:<n>` (positive) or `n:<n>` (negative), `h:<n> = ts`, K = Σ. INCR on a live
+//!   integer register is a type change whose first op folds the register's value into the delta (`SET k
+//!   5; INCR k` gives 6). A duplicate or retry carries the same `ts` and is not applied twice.
+//! - **HINCRBY** is the same per field (`hp:`, `hn:`, `hh:`), applied iff `ts > max(hh:<n>:<f>,
+//!   e:<f>, r:<f>, d)`; on a field holding an HSET value it folds that value in (and the normalization
+//!   turns `e:<f>` into a tombstone).
 //! - **Expiry** (EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT/PERSIST, and SET without KEEPTTL) at `ts` applies iff
 //!   `ts > xt`: `xt = ts`, `xa =` the absolute deadline (the coordinator converts relative TTLs; 0 for
 //!   PERSIST or a SET without expiry); then `PEXPIREAT K xa` (or `PERSIST K`).
 //!
 //! # Merge (`merge::merge`, and the `merge` script)
-//! Per-field maximum of every timestamp field (`a`, `d`, `xt`, `e:*`, `r:*`, `h:*`, `hh:*`) and of the
-//! totals `p`, `n`, `hp`, `hn`; values follow their winning timestamp (`xa` follows `xt`, the register
-//! value follows `a`, an element's value follows `e:<m>`; on equal timestamps — the same write — a
-//! present value beats a missing one, then the larger bytes win, so merge stays deterministic). The type
-//! `t` is the one of the state with the greatest **key-level timestamp** `max(a, e:*, h:*, hh:*)` (the
-//! newest add of any kind; deletes and expiries do not count); equal key-level timestamps take the
-//! greatest type name. Merge is commutative, associative and idempotent
-//! (`core/tests/crdt_merge_props.rs`). After a merge, K is rebuilt from the live part.
+//! - The **key-level timestamp** of a state is its newest timestamp of any add or delete, `max(a, d,
+//!   e:*, r:*, h:*, hh:*)` (not `xt`). `t` is the one of the state with the greatest key-level timestamp
+//!   (equal: the greatest type name); every state whose `t` lost contributes its key-level timestamp to
+//!   `d` (the type change deletes it, as a write would have).
+//! - Every other timestamp field (`a`, `d`, `xt`, `e:*`, `r:*`) takes the maximum; values follow their
+//!   winning timestamp (`xa` follows `xt`, the register value follows `a`, an element's value follows
+//!   `e:<m>`); on equal timestamps — the same write — a present value beats a missing one, then the
+//!   larger bytes win.
+//! - A counter component (`p`, `n`, `h`, or `hp`, `hn`, `hh`) follows its `h`: the component with the
+//!   newest last op wins whole; equal `h` take the per-field maximum of `p` and `n`.
+//! - Then the result is normalized, and K is rebuilt from the live part.
 //!
-//! Values are normalized in a [`KeyState`]: a register value masked by a live counter component or
-//! dead by `d`, and an element value dead by `max(r:<m>, d)` or masked by a live field counter, are
-//! dropped (`None`), so that two replicas with the same metadata compare equal ([`KeyState::same_as`]).
+//! Merge is commutative, associative and idempotent (`core/tests/crdt_merge_props.rs`).
 //!
 //! # Not covered, or weaker than Redis
 //! - Concurrent writes of different types to one key (impossible in a sequential Redis) resolve by the
-//!   key-level-timestamp rule; leftovers of the losing type stay in M as metadata.
-//! - Counters lose increments that no replica acknowledged to the merge (a replica that missed op 2 but
-//!   applied op 3 of the same node has `h` at op 3; per-field max takes the largest total); they never
-//!   double-count. A DEL of a counter concurrent with increments on a replica that has not seen the DEL
-//!   keeps that replica's pre-DEL total of the incrementing node.
-//! - Past `kill(now)` the live data depends on the deadline and on clocks: a write whose timestamp's
-//!   physical part is below a passed deadline is treated as expired even if it reached the replica after
-//!   the deadline (HLC skew).
+//!   key-level-timestamp rule; the losing type's data is deleted.
+//! - Counters lose the increments a replica did not apply when the replica that wins a component (the
+//!   newest `h`) missed earlier ops of that node (a late op is discarded once a newer one from the same
+//!   node was applied); they never double-count. A DEL of a counter concurrent with increments on a
+//!   replica that has not seen the DEL keeps that replica's pre-DEL total of the incrementing node.
+//! - A passed deadline kills data by timestamp: a write whose timestamp's physical part is below a passed
+//!   deadline is treated as expired even if it reached the replica after the deadline (HLC skew).
+//! - SET KEEPTTL over a key of another type loses the TTL (the type change deletes the expiry with the
+//!   data).
 //! - Lists, streams, bitmaps/bit ops, APPEND/SETRANGE, INCRBYFLOAT, HINCRBYFLOAT, RENAME and other
 //!   uncovered writes leave a key unmanaged (no M): reads of it are answered by the datastore as before.
 
@@ -381,23 +395,42 @@ impl KeyState {
         Ok(())
     }
 
-    /// Drops values that the metadata says are dead or masked (module doc, "normalized").
+    /// Prunes what the thresholds dominate (module doc, "Normalized form"): the canonical form that
+    /// parse and merge leave and the `merge` script stores.
     pub(crate) fn normalize(&mut self) {
         let delete = self.delete;
-        if self.add <= delete || live_component(&self.counters, self.add.max(delete)) {
+        if self.add <= delete {
+            self.add = None;
+        }
+        if self.add.is_none() {
             self.value = None;
         }
-        for (member, element) in self.elements.iter_mut() {
-            let dead_at = element.remove.max(delete);
-            let masked = self
-                .field_counters
-                .get(member)
-                .is_some_and(|components| live_component(components, element.add.max(dead_at)));
-            if element.add <= dead_at || masked {
+        self.counters.retain(|_, component| component.last > delete);
+        for (field, components) in self.field_counters.iter_mut() {
+            let element = self.elements.entry(field.clone()).or_default();
+            let mask = element.add.max(element.remove).max(delete);
+            components.retain(|_, component| component.last > mask);
+            if !components.is_empty() && element.add.is_some() {
+                // The counter is newer than the field's HSET value: that value is masked for good;
+                // its timestamp stays as a tombstone (the threshold that masks older components).
+                element.remove = element.remove.max(element.add);
+                element.add = None;
+            }
+        }
+        self.field_counters.retain(|_, components| !components.is_empty());
+        for element in self.elements.values_mut() {
+            let (add, remove) = (element.add, element.remove);
+            if add <= remove.max(delete) {
+                element.add = None;
+            }
+            if remove <= delete || remove < add {
+                element.remove = None;
+            }
+            if element.add.is_none() {
                 element.value = None;
             }
         }
-        // Data without metadata (a counter-only hash field, an unmanaged member) leaves nothing.
+        // Entries left empty (data without metadata: a counter-only hash field, an unmanaged member).
         self.elements.retain(|_, element| *element != Element::default());
     }
 
@@ -443,14 +476,15 @@ impl KeyState {
             && *field_counters == other.field_counters
     }
 
-    /// The key-level timestamp: the newest add of any kind, `max(a, e:*, h:*, hh:*)`. The merge takes
-    /// `t` from the state where it is greatest.
+    /// The key-level timestamp: the newest add or delete of any kind, `max(a, d, e:*, r:*, h:*, hh:*)`
+    /// (not `xt`). The merge takes `t` from the state where it is greatest. Normalization never lowers
+    /// it (every pruned timestamp is at most a kept one), which keeps the merge associative.
     pub fn key_timestamp(&self) -> Option<Timestamp> {
-        let elements = self.elements.values().map(|element| element.add);
+        let elements = self.elements.values().map(|element| element.add.max(element.remove));
         let counters = self.counters.values().map(|component| component.last);
         let field_counters =
             self.field_counters.values().flat_map(|components| components.values()).map(|c| c.last);
-        elements.chain(counters).chain(field_counters).fold(self.add, Option::max)
+        elements.chain(counters).chain(field_counters).fold(self.add.max(self.delete), Option::max)
     }
 
     /// `kill(now)`: the delete timestamp including a passed expiry deadline (module doc).
@@ -470,18 +504,16 @@ impl KeyState {
         (self.expiry_live() && self.expiry.at_ms > now_ms).then_some(self.expiry.at_ms)
     }
 
-    /// The live string value of a `string`/`counter` key at `now_ms` (Σ of live components, else the
-    /// live register value), regardless of `t`.
+    /// The live string value at `now_ms`: for a `counter` key the decimal Σ of its live components
+    /// (none live: absent), for a `string` key the live register value; `None` for other types.
     pub fn live_string(&self, now_ms: u64) -> Option<Bytes> {
         let kill = self.kill(now_ms);
-        let mask = self.add.max(kill);
-        if live_component(&self.counters, mask) {
-            return Some(Bytes::from(sum_live(&self.counters, mask).to_string()));
+        match self.crdt_type? {
+            CrdtType::Counter => live_component(&self.counters, kill)
+                .then(|| Bytes::from(sum_live(&self.counters, kill).to_string())),
+            CrdtType::String => self.value.clone().filter(|_| self.add > kill),
+            _ => None,
         }
-        if self.add > kill {
-            return self.value.clone();
-        }
-        None
     }
 
     /// The live hash fields at `now_ms`, in field byte order: LWW values and counter sums.
@@ -586,18 +618,13 @@ impl KeyState {
         args.extend(meta.into_iter().flat_map(|(field, value)| [field, value]));
         let kill = self.kill(now_ms);
         match self.crdt_type {
-            Some(CrdtType::String) => {
-                let masked = live_component(&self.counters, self.add.max(kill));
-                if let Some(value) = self.value.as_ref().filter(|_| self.add > kill && !masked) {
-                    args.push(value.clone());
-                }
-            }
+            Some(CrdtType::String) => args.extend(self.live_string(now_ms)),
             Some(CrdtType::Hash) => {
+                // Only LWW values: counter fields are derived by the script from their components.
                 for (field, element) in &self.elements {
-                    let dead_at = element.remove.max(kill);
-                    let mask = element.add.max(dead_at);
-                    let masked = self.field_counters.get(field).is_some_and(|c| live_component(c, mask));
-                    if let Some(value) = element.value.as_ref().filter(|_| element.add > dead_at && !masked) {
+                    if let Some(value) =
+                        element.value.as_ref().filter(|_| element.add > element.remove.max(kill))
+                    {
                         args.extend([field.clone(), value.clone()]);
                     }
                 }
@@ -732,7 +759,7 @@ fn pairs(frame: &Frame, what: &'static str) -> Result<Vec<(Bytes, Bytes)>, State
                 })
                 .collect()
         }
-        Frame::Array(items) if items.len() % 2 == 0 => {
+        Frame::Array(items) if items.len().is_multiple_of(2) => {
             items.chunks(2).map(|chunk| pair(&chunk[0], &chunk[1])).collect()
         }
         _ => Err(shape()),
