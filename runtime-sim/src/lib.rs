@@ -35,4 +35,4 @@ pub use harness::{
 pub use dynomite::node::Node;
 pub use dynomite_core::config::Consistency;
 pub use error::{ClientError, ReadyError, ReplicaReadError};
-pub use model::{LatencyClasses, NodeAddress, Shape, SimConfig};
+pub use model::{AntiEntropy, LatencyClasses, NodeAddress, Shape, SimConfig};

@@ -89,6 +89,61 @@ pub struct SimConfig {
     pub local_peer_connections: usize,
     /// `remote_peer_connections` of every node.
     pub remote_peer_connections: usize,
+    /// The anti-entropy keys of every node (`crdt_enabled: true` and friends); `None` writes none of
+    /// them (today's behaviour: no timestamps, no repair).
+    pub anti_entropy: Option<AntiEntropy>,
+}
+
+/// The anti-entropy configuration every node of a simulation gets (issue "Anti-entropy with CRDTs").
+/// Written as the config keys of the same names; `crdt_enabled: true` is implied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AntiEntropy {
+    /// `read_repairs_enabled`.
+    pub read_repairs_enabled: bool,
+    /// `changelog_max`: entries of the datastore change log.
+    pub changelog_max: u32,
+    /// `repair_interval`: ms between change-log sweeps (0 = off).
+    pub repair_interval_ms: u64,
+    /// `repair_full_interval`: ms between full range repairs (0 = only on request).
+    pub repair_full_interval_ms: u64,
+    /// `repair_rate`: keys per second a repair may ship.
+    pub repair_rate: u64,
+    /// `tombstone_gc_age`: ms after which tombstones are collected by the age rule.
+    pub tombstone_gc_age_ms: u64,
+    /// `hints_max`: hints kept per peer (0 disables hinted handoff).
+    pub hints_max: u64,
+}
+
+impl AntiEntropy {
+    /// The YAML lines of these keys (two-space indented, each ending in a newline).
+    pub fn yaml(&self) -> String {
+        format!(
+            "  crdt_enabled: true\n  read_repairs_enabled: {}\n  changelog_max: {}\n  repair_interval: {}\n  \
+             repair_full_interval: {}\n  repair_rate: {}\n  tombstone_gc_age: {}\n  hints_max: {}\n",
+            self.read_repairs_enabled,
+            self.changelog_max,
+            self.repair_interval_ms,
+            self.repair_full_interval_ms,
+            self.repair_rate,
+            self.tombstone_gc_age_ms,
+            self.hints_max,
+        )
+    }
+
+    /// One line for reports: `crdt_enabled=true read_repairs_enabled=.. changelog_max=.. ...`.
+    pub fn describe(&self) -> String {
+        format!(
+            "crdt_enabled=true read_repairs_enabled={} changelog_max={} repair_interval={} \
+             repair_full_interval={} repair_rate={} tombstone_gc_age={} hints_max={}",
+            self.read_repairs_enabled,
+            self.changelog_max,
+            self.repair_interval_ms,
+            self.repair_full_interval_ms,
+            self.repair_rate,
+            self.tombstone_gc_age_ms,
+            self.hints_max,
+        )
+    }
 }
 
 impl SimConfig {
@@ -109,6 +164,7 @@ impl SimConfig {
             datastore_connections: 1,
             local_peer_connections: 1,
             remote_peer_connections: 1,
+            anti_entropy: None,
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn node_yaml(simulation: &SimConfig, placements: &[Placement], index: usize)
         "dyn_o_mite:\n  listen: 0.0.0.0:{CLIENT_PORT}\n  dyn_listen: 0.0.0.0:{PEER_PORT}\n  \
          stats_listen: 0.0.0.0:{STATS_PORT}\n  datacenter: {}\n  rack: {}\n  tokens: '{}'\n  \
          data_store: 0\n  servers:\n  - {}:1\n{seeds}  read_consistency: {}\n  write_consistency: {}\n  \
-         datastore_connections: {}\n  local_peer_connections: {}\n  remote_peer_connections: {}\n",
+         datastore_connections: {}\n  local_peer_connections: {}\n  remote_peer_connections: {}\n{}",
         me.address.datacenter,
         me.address.rack,
         join_tokens(&me.address.tokens),
@@ -47,6 +47,7 @@ pub fn node_yaml(simulation: &SimConfig, placements: &[Placement], index: usize)
         simulation.datastore_connections,
         simulation.local_peer_connections,
         simulation.remote_peer_connections,
+        simulation.anti_entropy.map(|knobs| knobs.yaml()).unwrap_or_default(),
     )
 }
 

@@ -9,6 +9,7 @@
 
 use bytes::Bytes;
 use dynomite_core::config::Consistency;
+use dynomite_core::crdt::timestamp::Timestamp;
 use dynomite_core::resp::Frame;
 
 /// One command the workload sends.
@@ -42,6 +43,27 @@ pub enum Command {
     Srem(Bytes, Bytes),
     /// `SMEMBERS key`.
     Smembers(Bytes),
+    /// `INCRBY key delta` (`DECRBY key -delta` when `delta` is negative).
+    Incrby(Bytes, i64),
+    /// `HDEL key field`.
+    Hdel(Bytes, Bytes),
+    /// `HINCRBY key field delta`.
+    Hincrby(Bytes, Bytes, i64),
+    /// `ZADD key [flags...] score member`.
+    Zadd {
+        /// The key.
+        key: Bytes,
+        /// Flags among NX, XX, GT, LT, CH (a valid combination).
+        flags: Vec<&'static str>,
+        /// The score.
+        score: i64,
+        /// The member.
+        member: Bytes,
+    },
+    /// `ZREM key member`.
+    Zrem(Bytes, Bytes),
+    /// `ZRANGE key 0 -1 WITHSCORES`.
+    Zrange(Bytes),
     /// `SCAN cursor COUNT count` (one page of a cluster scan).
     Scan {
         /// The cursor sent.
@@ -78,6 +100,23 @@ impl Command {
             Command::Sadd(key, member) => vec![word(b"SADD"), key.clone(), member.clone()],
             Command::Srem(key, member) => vec![word(b"SREM"), key.clone(), member.clone()],
             Command::Smembers(key) => vec![word(b"SMEMBERS"), key.clone()],
+            Command::Incrby(key, delta) if *delta < 0 => {
+                vec![word(b"DECRBY"), key.clone(), Bytes::from(delta.unsigned_abs().to_string())]
+            }
+            Command::Incrby(key, delta) => vec![word(b"INCRBY"), key.clone(), Bytes::from(delta.to_string())],
+            Command::Hdel(key, field) => vec![word(b"HDEL"), key.clone(), field.clone()],
+            Command::Hincrby(key, field, delta) => {
+                vec![word(b"HINCRBY"), key.clone(), field.clone(), Bytes::from(delta.to_string())]
+            }
+            Command::Zadd { key, flags, score, member } => std::iter::once(word(b"ZADD"))
+                .chain(std::iter::once(key.clone()))
+                .chain(flags.iter().map(|flag| Bytes::from_static(flag.as_bytes())))
+                .chain([Bytes::from(score.to_string()), member.clone()])
+                .collect(),
+            Command::Zrem(key, member) => vec![word(b"ZREM"), key.clone(), member.clone()],
+            Command::Zrange(key) => {
+                vec![word(b"ZRANGE"), key.clone(), word(b"0"), word(b"-1"), word(b"WITHSCORES")]
+            }
             Command::Scan { cursor, count, .. } => {
                 vec![word(b"SCAN"), cursor.clone(), word(b"COUNT"), Bytes::from(count.to_string())]
             }
@@ -101,6 +140,13 @@ impl Command {
             Command::Sadd(..) => "SADD",
             Command::Srem(..) => "SREM",
             Command::Smembers(_) => "SMEMBERS",
+            Command::Incrby(_, delta) if *delta < 0 => "DECRBY",
+            Command::Incrby(..) => "INCRBY",
+            Command::Hdel(..) => "HDEL",
+            Command::Hincrby(..) => "HINCRBY",
+            Command::Zadd { .. } => "ZADD",
+            Command::Zrem(..) => "ZREM",
+            Command::Zrange(_) => "ZRANGE",
             Command::Scan { .. } => "SCAN",
         }
     }
@@ -118,7 +164,21 @@ impl Command {
                 | Command::Hset(..)
                 | Command::Sadd(..)
                 | Command::Srem(..)
+                | Command::Incrby(..)
+                | Command::Hdel(..)
+                | Command::Hincrby(..)
+                | Command::Zadd { .. }
+                | Command::Zrem(..)
         )
+    }
+
+    /// The counter delta of the command on `key` (INCR, INCRBY, DECRBY), if it is one.
+    pub fn counter_delta(&self, key: &Bytes) -> Option<i64> {
+        match self {
+            Command::Incr(written) if written == key => Some(1),
+            Command::Incrby(written, delta) if written == key => Some(*delta),
+            _ => None,
+        }
     }
 
     /// The keys the command touches, in argument order.
@@ -134,7 +194,13 @@ impl Command {
             | Command::Hgetall(key)
             | Command::Sadd(key, _)
             | Command::Srem(key, _)
-            | Command::Smembers(key) => vec![key],
+            | Command::Smembers(key)
+            | Command::Incrby(key, _)
+            | Command::Hdel(key, _)
+            | Command::Hincrby(key, ..)
+            | Command::Zadd { key, .. }
+            | Command::Zrem(key, _)
+            | Command::Zrange(key) => vec![key],
             Command::Del(keys) | Command::Mget(keys) => keys.iter().collect(),
             Command::Mset(pairs) => pairs.iter().map(|(key, _)| key).collect(),
             Command::Scan { .. } => Vec::new(),
@@ -197,12 +263,25 @@ pub struct Operation {
     /// acknowledged it, from the coordinator's decisions; empty when the coordinator made none (a
     /// local DC_ONE read, a failed request).
     pub acknowledged_by: Vec<Vec<usize>>,
+    /// The HLC timestamps the coordinator gave the request's write fragments (CRDT mode), from its
+    /// decisions; empty for reads, without CRDT mode, or when the coordinator made no decision.
+    pub timestamps: Vec<Timestamp>,
 }
 
 impl Operation {
     /// True when the outcome is `Ok`.
     pub fn is_ok(&self) -> bool {
         matches!(self.outcome, Outcome::Ok(_))
+    }
+
+    /// The earliest timestamp of the request's write fragments (the one every fragment's is at least).
+    pub fn timestamp_min(&self) -> Option<Timestamp> {
+        self.timestamps.iter().min().copied()
+    }
+
+    /// The latest timestamp of the request's write fragments.
+    pub fn timestamp_max(&self) -> Option<Timestamp> {
+        self.timestamps.iter().max().copied()
     }
 
     /// The reply of an `Ok` operation.
@@ -271,14 +350,20 @@ pub enum KeyFamily {
     Expiring,
     /// `l<dc>-<n>`: registers only safe-quorum connections of datacenter `dc` touch (linearizability).
     Linear,
-    /// `c<n>`: counters (INCR).
+    /// `c<n>`: counters that only grow (INCR, INCRBY with a positive delta); never deleted.
     Counter,
+    /// `d<n>`: counters that go both ways (INCRBY, DECRBY); never deleted.
+    SignedCounter,
+    /// `k<n>`: hashes of counters (HINCRBY with a positive delta, HGET, HGETALL); never deleted.
+    CounterHash,
     /// `a<n>`: append logs (APPEND).
     Log,
     /// `h<n>`: hashes.
     Hash,
     /// `z<n>`: sets.
     Set,
+    /// `o<n>`: sorted sets (ZADD with flags, ZREM, ZRANGE WITHSCORES).
+    SortedSet,
 }
 
 impl KeyFamily {
@@ -293,6 +378,9 @@ impl KeyFamily {
             b'a' => KeyFamily::Log,
             b'h' => KeyFamily::Hash,
             b'z' => KeyFamily::Set,
+            b'd' => KeyFamily::SignedCounter,
+            b'k' => KeyFamily::CounterHash,
+            b'o' => KeyFamily::SortedSet,
             _ => return None,
         })
     }
@@ -300,5 +388,15 @@ impl KeyFamily {
     /// True for families whose value is one string written whole (SET/MSET/DEL, EXPIRE).
     pub fn is_register(self) -> bool {
         matches!(self, KeyFamily::Shared | KeyFamily::Private | KeyFamily::Expiring | KeyFamily::Linear)
+    }
+
+    /// True for families of plain integer counters (read with GET).
+    pub fn is_counter(self) -> bool {
+        matches!(self, KeyFamily::Counter | KeyFamily::SignedCounter)
+    }
+
+    /// True for families a plain GET reads (registers and counters).
+    pub fn is_string(self) -> bool {
+        self.is_register() || self.is_counter() || self == KeyFamily::Log
     }
 }

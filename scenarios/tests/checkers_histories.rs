@@ -15,7 +15,7 @@ use dynomite_core::config::Consistency;
 use dynomite_core::resp::Frame;
 use dynomite_scenarios::checkers::{
     counters, no_phantom_values, quorum_honesty, replication_completeness, scan_exactly_once, session_order,
-    Facts, LinkSample, ReplicaValues, Timeline, Verdict,
+    Facts, LinkSample, ReplicaStates, ReplicaValues, Timeline, Verdict,
 };
 use dynomite_scenarios::history::{Command, History, Operation, Outcome};
 use dynomite_scenarios::placement::Owners;
@@ -54,6 +54,7 @@ fn op(
         completed_ms,
         outcome: Outcome::Ok(reply),
         acknowledged_by: Vec::new(),
+        timestamps: Vec::new(),
     }
 }
 
@@ -104,6 +105,8 @@ fn judge(
         owners: &owners,
         timeline: &timeline,
         replicas: &replicas,
+        states: &ReplicaStates::new(),
+        gc_possible: false,
         replicas_read_ms: 100_000,
         clients_per_datacenter: 1,
     };
@@ -277,6 +280,8 @@ fn a_write_whose_path_flapped_does_not_bind_completeness() {
             owners: &owners,
             timeline: &timeline,
             replicas: &replicas,
+            states: &ReplicaStates::new(),
+            gc_possible: false,
             replicas_read_ms: 100_000,
             clients_per_datacenter: 1,
         };

@@ -48,6 +48,51 @@ impl RespClient {
         }
     }
 
+    /// Sends every request in one write and returns their replies in order, the whole exchange
+    /// bounded by [`REQUEST_TIMEOUT_MS`] (direct replica reads: one round trip per datastore).
+    pub async fn pipeline<A: AsRef<[u8]>>(&mut self, requests: &[Vec<A>]) -> Result<Vec<Frame>, ClientError> {
+        let address = self.address;
+        let timeout = Duration::from_millis(REQUEST_TIMEOUT_MS);
+        match tokio::time::timeout(timeout, self.exchange_all(requests)).await {
+            Ok(result) => result,
+            Err(_) => Err(ClientError::Timeout { address, timeout_ms: REQUEST_TIMEOUT_MS }),
+        }
+    }
+
+    async fn exchange_all<A: AsRef<[u8]>>(&mut self, requests: &[Vec<A>]) -> Result<Vec<Frame>, ClientError> {
+        let address = self.address;
+        let mut buffer = BytesMut::new();
+        for request in requests {
+            resp::encode_request(request, &mut buffer);
+        }
+        self.stream.write_all(&buffer).await.map_err(|source| ClientError::Io { address, source })?;
+        self.stream.flush().await.map_err(|source| ClientError::Io { address, source })?;
+        let mut replies = Vec::with_capacity(requests.len());
+        while replies.len() < requests.len() {
+            replies.push(self.next_frame().await?);
+        }
+        Ok(replies)
+    }
+
+    async fn next_frame(&mut self) -> Result<Frame, ClientError> {
+        let address = self.address;
+        let limits = Limits::default();
+        loop {
+            match resp::decode_frame(&mut self.input, &limits) {
+                Ok(Some((frame, _raw))) => return Ok(frame),
+                Ok(None) => {}
+                Err(error) => return Err(ClientError::Protocol { address, detail: error.to_string() }),
+            }
+            let mut chunk = [0u8; READ_CHUNK_BYTES];
+            let read =
+                self.stream.read(&mut chunk).await.map_err(|source| ClientError::Io { address, source })?;
+            if read == 0 {
+                return Err(ClientError::Closed { address });
+            }
+            self.input.extend_from_slice(&chunk[..read]);
+        }
+    }
+
     async fn exchange<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Result<Frame, ClientError> {
         let address = self.address;
         let mut request = BytesMut::new();

@@ -11,15 +11,14 @@
 //!   reached `X`, take the one answered last, `W`. `X` holds `W`'s effect, or the value of a write
 //!   not acknowledged [`DELIVERY_MARGIN_MS`] before `W` was sent (concurrent, later, failed or
 //!   indeterminate, or still travelling to another datacenter), or of one that did not reach `X`
-//!   intact (a copy on a connection that broke may land late);
-//! - counters: `X`'s count is at least the number of `Ok` INCRs that reached it, and at most the
-//!   number of INCRs sent;
+//!   intact (a copy on a connection that broke may land late), or (CRDT mode) of one whose HLC
+//!   timestamp is at least `W`'s (last-writer-wins by timestamp, not by real time);
+//! - growing counters: `X`'s count is at least the sum of the `Ok` increments that reached it, and at
+//!   most the sum of the increments sent;
 //! - append logs: `X`'s log holds the token of every `Ok` APPEND that reached it.
 //!
-//! Convergence (every replica of a key equal) is then reported: binding for keys no fault touched
-//! (every write to them ended `Ok` and reached every replica, and no two writes from different
-//! coordinators were in flight together, whose copies may land in different orders), soft for the
-//! others, with their count.
+//! Convergence (every replica of a key equal, data and metadata) is the binding checker of
+//! [`crate::checkers::replicas`].
 //! "An OK MSET leaves every key at its value unless a later write changed it" is this rule and the
 //! session-order rule restricted to MSET writes ([`mset_effects`]).
 
@@ -33,8 +32,6 @@ use crate::history::{Command, KeyFamily, Operation};
 
 /// The checker's name.
 pub const REPLICATION_COMPLETENESS: &str = "replication completeness (replicas read after heal)";
-/// The convergence verdict's name.
-pub const CONVERGENCE: &str = "convergence after heal";
 /// The MSET verdict's name.
 pub const MSET_EFFECTS: &str = "MSET effects (session order and replicas)";
 /// Slack added to an EXPIRE's TTL before its key must be gone.
@@ -60,58 +57,6 @@ pub fn mset_effects(facts: &Facts<'_>) -> Verdict {
             counts.judged
         ),
     )
-}
-
-/// Convergence: binding for untouched keys, soft when only touched keys diverge.
-pub fn convergence(facts: &Facts<'_>) -> Verdict {
-    let writes = writes_by_key(facts);
-    let mut touched = 0usize;
-    let mut diverged_touched = 0usize;
-    let mut violations = Violations::default();
-    for (key, values) in facts.replicas {
-        let key_writes = writes.get(key).map(Vec::as_slice).unwrap_or_default();
-        let key_touched = key_writes
-            .iter()
-            .any(|write| !write.is_ok() || values.keys().any(|node| !facts.reached(write, key, *node)))
-            || concurrent_coordinators(key_writes)
-            || key_writes.iter().any(|write| {
-                // An expiry whose TTL may not have elapsed everywhere (skewed clocks) by the read.
-                matches!(write.command, Command::Expire(..))
-                    && register_effect(facts, write, key, facts.replicas_read_ms).is_none()
-            });
-        touched += usize::from(key_touched);
-        let mut distinct = values.values();
-        let Some(first) = distinct.next() else { continue };
-        if !distinct.any(|value| value != first) {
-            continue;
-        }
-        if key_touched {
-            diverged_touched += 1;
-        } else {
-            violations.push(|| describe_disagreement(key, values));
-        }
-    }
-    let checked = format!(
-        "{} keys, {touched} touched by a fault ({diverged_touched} of them diverged: soft)",
-        facts.replicas.len()
-    );
-    let verdict = violations.into_verdict(CONVERGENCE, checked);
-    if verdict.passed && diverged_touched > 0 {
-        return Verdict { passed: false, soft: true, ..verdict };
-    }
-    verdict
-}
-
-/// True when two writes from different coordinators may have been in flight together (their copies
-/// can reach replicas in different orders: replicas keep the last to arrive, without timestamps).
-fn concurrent_coordinators(writes: &[&Operation]) -> bool {
-    writes.iter().enumerate().any(|(index, first)| {
-        writes[index + 1..].iter().any(|second| {
-            first.node != second.node
-                && first.invoked_ms <= second.completed_ms + DELIVERY_MARGIN_MS
-                && second.invoked_ms <= first.completed_ms + DELIVERY_MARGIN_MS
-        })
-    })
 }
 
 /// Every write-like request per key (register writes, EXPIRE, INCR, APPEND).
@@ -215,10 +160,13 @@ impl Replica<'_, '_> {
         // A write not acknowledged before `last` was sent, or one whose copy to this replica was in
         // flight during a fault (a request on a connection that broke may still arrive late), can
         // explain the value.
+        // With HLC timestamps (CRDT mode) a write with a later timestamp wins whenever it was sent.
+        let later_timestamp = |other: &Operation| matches!((other.timestamp_max(), last.timestamp_min()), (Some(other), Some(last)) if other >= last);
         let explained = writes.iter().any(|other| {
-            !(other.is_ok()
-                && other.completed_ms + DELIVERY_MARGIN_MS < last.invoked_ms
-                && self.facts.reached(other, self.key, self.node))
+            (later_timestamp(other)
+                || !(other.is_ok()
+                    && other.completed_ms + DELIVERY_MARGIN_MS < last.invoked_ms
+                    && self.facts.reached(other, self.key, self.node)))
                 && match &other.command {
                     Command::Expire(..) => self.value.is_none(),
                     command => command.register_write(self.key).is_some_and(|written| written == self.value),
@@ -257,12 +205,12 @@ impl Replica<'_, '_> {
                 }
             },
         };
-        let reached = arrived.iter().filter(|write| matches!(write.command, Command::Incr(_))).count() as i64;
-        let sent = writes.iter().filter(|write| matches!(write.command, Command::Incr(_))).count() as i64;
+        let reached: i64 = arrived.iter().filter_map(|write| write.command.counter_delta(self.key)).sum();
+        let sent: i64 = writes.iter().filter_map(|write| write.command.counter_delta(self.key)).sum();
         if count < reached || count > sent {
             violations.push(|| {
                 format!(
-                    "replica {} of {} counts {count}: {reached} acknowledged INCRs reached it, {sent} were sent",
+                    "replica {} of {} counts {count}: acknowledged increments of {reached} reached it, {sent} were sent",
                     self.node,
                     show(self.key)
                 )
@@ -290,11 +238,4 @@ impl Replica<'_, '_> {
         }
         1
     }
-}
-
-/// `"key": node 0 = "a", node 3 = nil`.
-fn describe_disagreement(key: &Bytes, values: &BTreeMap<usize, Option<Bytes>>) -> String {
-    let replicas: Vec<String> =
-        values.iter().map(|(node, value)| format!("node {node} = {}", show_value(value.as_ref()))).collect();
-    format!("{}: {}", show(key), replicas.join(", "))
 }

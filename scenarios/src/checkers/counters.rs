@@ -1,8 +1,9 @@
-//! Counters (INCR, families `c<n>`): results consistent with the increments.
+//! Growing counters (INCR and INCRBY with positive deltas, family `c<n>`): results consistent with
+//! the increments.
 //!
-//! - No double counting: an `Ok` INCR's result, and an `Ok` GET's value, never exceed the number of
-//!   INCRs of the key invoked before it completed (whatever their outcome).
-//! - Unique results per replica: two `Ok` DC_ONE INCRs answered by the same replica (the owner in the
+//! - No double counting: an `Ok` increment's result, and an `Ok` GET's value, never exceed the sum of
+//!   the deltas of the key's increments invoked before it completed (whatever their outcome).
+//! - Unique results per replica: two `Ok` DC_ONE increments answered by the same replica (the owner in the
 //!   coordinator's rack) never return the same number, unless that replica lost its data.
 //! - Session order: at DC_ONE, a GET after the connection's own `Ok` INCR that returned `r` (both
 //!   answered by the owner in the coordinator's rack) returns at least `r`, unless that replica lost
@@ -27,7 +28,7 @@ pub const COUNTERS: &str = "counters (INCR: no double counting, unique per repli
 pub fn counters(facts: &Facts<'_>) -> Verdict {
     let mut by_key: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
     for operation in &facts.history.operations {
-        if let Command::Incr(key) | Command::Get(key) = &operation.command {
+        if let Command::Incr(key) | Command::Incrby(key, _) | Command::Get(key) = &operation.command {
             if KeyFamily::of(key) == Some(KeyFamily::Counter) {
                 by_key.entry(key).or_default().push(operation);
             }
@@ -53,20 +54,23 @@ fn number(operation: &Operation) -> Option<i64> {
 }
 
 fn bounded_by_invocations(key: &Bytes, operations: &[&Operation], violations: &mut Violations) -> usize {
-    let incr_invocations: Vec<u64> = operations
+    let incr_invocations: Vec<(u64, i64)> = operations
         .iter()
-        .filter(|operation| matches!(operation.command, Command::Incr(_)))
-        .map(|operation| operation.invoked_ms)
+        .filter_map(|operation| Some((operation.invoked_ms, operation.command.counter_delta(key)?)))
         .collect();
     let mut results = 0;
     for operation in operations {
         let Some(value) = number(operation) else { continue };
         results += 1;
-        let invoked = incr_invocations.iter().filter(|at| **at <= operation.completed_ms).count() as i64;
+        let invoked: i64 = incr_invocations
+            .iter()
+            .filter(|(at, _)| *at <= operation.completed_ms)
+            .map(|(_, delta)| delta)
+            .sum();
         if value > invoked {
             violations.push(|| {
                 format!(
-                    "{} of {} returned {value} but only {invoked} INCRs had been sent by then (double counting)",
+                    "{} of {} returned {value} but increments summing to {invoked} had been sent by then (double counting)",
                     show_operation(operation),
                     show(key)
                 )
@@ -84,7 +88,8 @@ fn unique_per_replica(
 ) {
     let mut seen: BTreeMap<(usize, i64), &Operation> = BTreeMap::new();
     for operation in operations {
-        if !matches!(operation.command, Command::Incr(_)) || operation.consistency != Consistency::DcOne {
+        let increment = matches!(operation.command, Command::Incr(_) | Command::Incrby(..));
+        if !increment || operation.consistency != Consistency::DcOne {
             continue;
         }
         let (Some(value), Some(replica)) =
@@ -113,7 +118,9 @@ fn session(facts: &Facts<'_>, key: &Bytes, operations: &[&Operation], violations
         let mut last_incr: Option<&Operation> = None;
         for operation in operations.iter().copied() {
             match operation.command {
-                Command::Incr(_) => last_incr = Some(operation).filter(|incr| incr.is_ok()).or(last_incr),
+                Command::Incr(_) | Command::Incrby(..) => {
+                    last_incr = Some(operation).filter(|incr| incr.is_ok()).or(last_incr)
+                }
                 _ => {
                     let (Some(incr), Some(value)) = (last_incr, number(operation)) else { continue };
                     let Some(after) = number(incr) else { continue };

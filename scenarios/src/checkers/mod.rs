@@ -12,14 +12,14 @@ mod logs;
 mod phantom;
 mod quorum;
 mod read_your_writes;
+pub mod replicas;
 mod scan;
 mod session_order;
+mod sums;
 pub mod timeline;
 
 pub use availability::{availability, AVAILABILITY};
-pub use completeness::{
-    convergence, mset_effects, replication_completeness, CONVERGENCE, MSET_EFFECTS, REPLICATION_COMPLETENESS,
-};
+pub use completeness::{mset_effects, replication_completeness, MSET_EFFECTS, REPLICATION_COMPLETENESS};
 pub use counters::{counters, COUNTERS};
 pub use latency::{request_latency_bound, REQUEST_LATENCY_BOUND};
 pub use linearizability::{linearizable_registers, LINEARIZABILITY};
@@ -27,8 +27,10 @@ pub use logs::{append_logs, APPEND_LOGS};
 pub use phantom::{no_phantom_values, NO_PHANTOM_VALUES};
 pub use quorum::{quorum_honesty, QUORUM_HONESTY};
 pub use read_your_writes::{read_your_acknowledged_writes, READ_YOUR_ACKNOWLEDGED_WRITES};
+pub use replicas::{convergence, KeyData, ReplicaState, ReplicaStates, CONVERGENCE};
 pub use scan::{scan_exactly_once, SCAN_EXACTLY_ONCE};
 pub use session_order::{session_order, SESSION_ORDER};
+pub use sums::{counter_sums, no_lost_safe_writes, COUNTER_SUMS, NO_LOST_SAFE_WRITES};
 pub use timeline::{LinkReading, LinkSample, Timeline};
 
 use std::collections::BTreeMap;
@@ -60,8 +62,13 @@ pub struct Facts<'a> {
     pub owners: &'a Owners,
     /// The faults and link health over time.
     pub timeline: &'a Timeline,
-    /// Each key on its owner in every rack, read after heal and settle.
+    /// Each string key on its owner in every rack, read after heal and repair.
     pub replicas: &'a ReplicaValues,
+    /// Each key's data and CRDT metadata on its owner in every rack, read after heal and repair.
+    pub states: &'a ReplicaStates,
+    /// True when tombstone GC may have collected deletes during the run (`tombstone_gc_age` shorter
+    /// than the run): checks that need a delete's tombstone skip it then.
+    pub gc_possible: bool,
     /// When the replicas were read (ms since the workload started).
     pub replicas_read_ms: u64,
     /// Clients per datacenter (client `c` lives in datacenter `c / clients_per_datacenter`).
@@ -69,6 +76,16 @@ pub struct Facts<'a> {
 }
 
 impl Facts<'_> {
+    /// True when every replica that acknowledged `operation` for `key` (or, when none is known, every
+    /// owner of `key`) lost its data at or after the operation was sent: the write may be gone.
+    pub fn lost_with_wipes(&self, operation: &Operation, key: &Bytes) -> bool {
+        let acknowledged = self.acknowledged(operation, key);
+        let owners = self.owners.replicas(key).unwrap_or_default();
+        let holders: &[usize] = if acknowledged.is_empty() { owners } else { &acknowledged };
+        !holders.is_empty()
+            && holders.iter().all(|node| self.timeline.wiped_since(*node, operation.invoked_ms))
+    }
+
     /// True when `write` of `key` reached `replica`: the replica kept its data since the write was
     /// sent, and the path from the coordinator (in another datacenter: to the entry node the
     /// coordinator forwards to, and from it) stayed up from the write's invocation until

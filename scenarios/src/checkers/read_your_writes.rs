@@ -13,9 +13,22 @@
 //! indeterminate: such a write may reach some replicas at any time), or nil when an EXPIRE of `k`
 //! was sent by then.
 //!
-//! Caveat: this holds only when no replica lost its data (a monkey-wipe kill); the scenario says so,
-//! and then the verdict passes with "not checked". Where the plan splits datacenters the verdict is
-//! soft (see the scenario).
+//! **The HLC-LWW rule (CRDT mode).** When `W` carries its coordinator's timestamp `ts(W)` (the
+//! earliest of its fragments'), replicas keep the value of the highest timestamp, and a later write
+//! may carry a lower one (another coordinator whose clock is behind, which has not observed `W`): real
+//! time no longer orders writes, timestamps do. Then `R` must return a value whose timestamp is at least
+//! `ts(W)`: the value of a write `W'` of `k` sent no later than `R` completed with
+//! `ts(W') >= ts(W)` (the latest of its fragments'), `W` itself included; or nil when a DEL or EXPIRE
+//! of `k` with such a timestamp was sent. A `W'` whose timestamp is unknown (no decision was observed:
+//! its coordinator died) may have any timestamp and excuses its value. This holds across datacenter
+//! splits: writes accepted by the other side during a split carry their own timestamps and win only
+//! when later.
+//!
+//! Writes without a timestamp (CRDT mode off) are judged by the real-time rule above.
+//!
+//! Data loss: `W` is not judged once one of the replicas that acknowledged it (any owner of `k` when
+//! unknown) lost its data between `W`'s invocation and `R`'s completion (a wiped replica can then form
+//! the read quorum with one that missed `W`).
 
 use std::collections::BTreeMap;
 
@@ -23,19 +36,15 @@ use bytes::Bytes;
 use dynomite_chaos::Shape;
 use dynomite_core::config::Consistency;
 
-use crate::checkers::{show, show_operation, show_value, Verdict, Violations};
-use crate::history::{Command, History, KeyFamily, Operation};
+use crate::checkers::{show, show_operation, show_value, Facts, Verdict, Violations};
+use crate::history::{Command, KeyFamily, Operation};
 
 /// The checker's name.
 pub const READ_YOUR_ACKNOWLEDGED_WRITES: &str = "read your acknowledged writes (DC_SAFE_QUORUM)";
 
-/// Enforces the guarantee of this module's documentation. `replicas_kept_data` is false when a
-/// replica may have lost its data during the run; the guarantee does not apply then.
-pub fn read_your_acknowledged_writes(history: &History, shape: &Shape, replicas_kept_data: bool) -> Verdict {
-    if !replicas_kept_data {
-        let detail = "not checked: a replica may have lost its data".to_string();
-        return Verdict { name: READ_YOUR_ACKNOWLEDGED_WRITES, passed: true, detail, soft: false };
-    }
+/// Enforces the guarantee of this module's documentation.
+pub fn read_your_acknowledged_writes(facts: &Facts<'_>) -> Verdict {
+    let history = facts.history;
     let mut by_key: BTreeMap<&Bytes, Vec<&Operation>> = BTreeMap::new();
     for operation in &history.operations {
         for key in operation.command.keys() {
@@ -47,12 +56,18 @@ pub fn read_your_acknowledged_writes(history: &History, shape: &Shape, replicas_
     let mut violations = Violations::default();
     let mut reads = 0usize;
     for (key, operations) in &by_key {
-        reads += check_key(key, operations, shape, &mut violations);
+        reads += check_key(facts, key, operations, &mut violations);
     }
     violations.into_verdict(READ_YOUR_ACKNOWLEDGED_WRITES, format!("{reads} safe reads"))
 }
 
-fn check_key(key: &Bytes, operations: &[&Operation], shape: &Shape, violations: &mut Violations) -> usize {
+fn check_key(
+    facts: &Facts<'_>,
+    key: &Bytes,
+    operations: &[&Operation],
+    violations: &mut Violations,
+) -> usize {
+    let shape = facts.shape;
     let writes: Vec<&Operation> = operations
         .iter()
         .copied()
@@ -77,7 +92,11 @@ fn check_key(key: &Bytes, operations: &[&Operation], shape: &Shape, violations: 
             .iter()
             .copied()
             .filter(|write| write.completed_ms < read.invoked_ms && covers(shape, write, read))
-            .filter(|write| !excuse.excuses(write))
+            .filter(|write| !lost_replica(facts, write, key, read.completed_ms))
+            .filter(|write| match write.timestamp_min() {
+                Some(ts) => !newer_value_written(key, operations, value, read.completed_ms, ts),
+                None => !excuse.excuses(write),
+            })
             .max_by_key(|write| write.invoked_ms);
         if let Some(write) = missed {
             violations.push(|| {
@@ -129,6 +148,36 @@ impl Excuse {
             Excuse::Nothing => false,
         }
     }
+}
+
+/// True when a write of `key` sent by `by_ms` could have left `value` (nil: a DEL or EXPIRE) with a
+/// timestamp of at least `ts` (or an unknown one).
+fn newer_value_written(
+    key: &Bytes,
+    operations: &[&Operation],
+    value: Option<&Bytes>,
+    by_ms: u64,
+    ts: dynomite_core::crdt::timestamp::Timestamp,
+) -> bool {
+    operations.iter().filter(|write| write.invoked_ms <= by_ms && write.command.is_write()).any(|write| {
+        let wrote_value = match (&write.command, value) {
+            (Command::Expire(..), None) => true,
+            (command, value) => command.register_write(key) == Some(value),
+        };
+        wrote_value && write.timestamp_max().is_none_or(|written| written >= ts)
+    })
+}
+
+/// True when a replica that acknowledged `write` of `key` (any owner when unknown) lost its data
+/// between the write's invocation and `until_ms`.
+fn lost_replica(facts: &Facts<'_>, write: &Operation, key: &Bytes, until_ms: u64) -> bool {
+    let acknowledged = facts.acknowledged(write, key);
+    let owners = facts.owners.replicas(key).unwrap_or_default();
+    let holders: &[usize] = if acknowledged.is_empty() { owners } else { &acknowledged };
+    holders.iter().any(|node| {
+        facts.timeline.wiped_since(*node, write.invoked_ms)
+            && !facts.timeline.wiped_since(*node, until_ms + 1)
+    })
 }
 
 fn is_safe(consistency: Consistency) -> bool {

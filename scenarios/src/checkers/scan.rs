@@ -166,11 +166,21 @@ fn existed_throughout<'a>(
 fn creates(command: &Command, key: &Bytes) -> bool {
     match command {
         Command::Set(..) | Command::Mset(_) => command.register_write(key).is_some(),
-        Command::Incr(_) | Command::Append(..) | Command::Hset(..) | Command::Sadd(..) => true,
+        Command::Incr(_)
+        | Command::Incrby(..)
+        | Command::Hincrby(..)
+        | Command::Append(..)
+        | Command::Hset(..)
+        | Command::Sadd(..) => true,
+        // NX/XX/GT/LT may leave the key as it was.
+        Command::Zadd { flags, .. } => flags.iter().all(|flag| *flag == "CH"),
         _ => false,
     }
 }
 
 fn deletes(command: &Command) -> bool {
-    matches!(command, Command::Del(_) | Command::Expire(..) | Command::Srem(..))
+    matches!(
+        command,
+        Command::Del(_) | Command::Expire(..) | Command::Srem(..) | Command::Hdel(..) | Command::Zrem(..)
+    )
 }

@@ -12,7 +12,9 @@
 //! `W0` of the returned value on another connection, invoked before `R` completed, that was not
 //! already acknowledged by those same replicas before `W` was sent; a write of that value whose copy
 //! to one of those replicas was in flight during a fault (a request on a peer connection that broke
-//! may still arrive late, as with real TCP); or, for a nil read, an EXPIRE of `k` (its TTL may
+//! may still arrive late, as with real TCP); in CRDT mode, a write of that value on another connection
+//! whose HLC timestamp is at least `W`'s (replicas keep the highest timestamp, and another
+//! coordinator's clock may be ahead); or, for a nil read, an EXPIRE of `k` (its TTL may
 //! elapse at any time). Requests on one connection take effect on every replica in
 //! the order they were sent (the ordering contract), so nothing else can put an older value back.
 //!
@@ -164,9 +166,16 @@ impl Context<'_, '_> {
                 // Earlier on this connection: the ordering contract puts it before `write`.
                 return other.sequence < write.sequence && late;
             }
-            late || !(other.is_ok()
-                && other.completed_ms < write.invoked_ms
-                && read_replicas.iter().all(|node| self.facts.acknowledged(other, key).contains(node)))
+            // CRDT mode: replicas keep the highest timestamp, whenever it was sent.
+            let later_timestamp = matches!(
+                (other.timestamp_max(), write.timestamp_min()),
+                (Some(other), Some(own)) if other >= own
+            );
+            later_timestamp
+                || late
+                || !(other.is_ok()
+                    && other.completed_ms < write.invoked_ms
+                    && read_replicas.iter().all(|node| self.facts.acknowledged(other, key).contains(node)))
         });
         let by_expiry = value.is_none()
             && self.expires.get(key).into_iter().flatten().any(|expire| {

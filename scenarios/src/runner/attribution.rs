@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use dynomite_core::config::Consistency;
+use dynomite_core::crdt::timestamp::Timestamp;
 
 use crate::history::History;
 
@@ -32,7 +33,14 @@ pub struct ObservedDecision {
     pub succeeded: bool,
     /// Acknowledging replicas as node indexes.
     pub acknowledged_by: Vec<usize>,
+    /// The HLC timestamp the coordinator gave the write (CRDT mode only).
+    pub timestamp: Option<Timestamp>,
 }
+
+/// A decision may come this long after its request's client gave up (the client's bound is above
+/// the node's `timeout`, but a request queued behind a partition decides late): its timestamp still
+/// tells what the write carried.
+const LATE_DECISION_MS: u64 = 10_000;
 
 /// The node index behind topology id `id` of the coordinator with node index `coordinator`.
 pub fn node_index_of(coordinator: usize, id: u32) -> usize {
@@ -53,7 +61,8 @@ pub struct Attribution {
 }
 
 /// Fills `acknowledged_by` of every request from its decisions made while it was in flight
-/// (successful fragments only).
+/// (successful fragments only), and `timestamps` from every decision of it (failed ones too, and
+/// ones made up to [`LATE_DECISION_MS`] after the client gave up: such a write may still land).
 pub fn attribute(history: &mut History, decisions: &[ObservedDecision]) -> Attribution {
     let mut by_request: BTreeMap<(usize, u64, u64), Vec<&ObservedDecision>> = BTreeMap::new();
     for decision in decisions {
@@ -67,6 +76,14 @@ pub fn attribute(history: &mut History, decisions: &[ObservedDecision]) -> Attri
     for operation in &mut history.operations {
         let key = (operation.node, operation.connection_id, operation.sequence);
         let Some(candidates) = by_request.get(&key) else { continue };
+        operation.timestamps = candidates
+            .iter()
+            .filter(|decision| {
+                decision.at_ms >= operation.invoked_ms
+                    && decision.at_ms <= operation.completed_ms + LATE_DECISION_MS
+            })
+            .filter_map(|decision| decision.timestamp)
+            .collect();
         // A restarted node numbers its connections from 1 again: the decision must also fall within
         // the request's lifetime.
         let found: Vec<&ObservedDecision> = candidates

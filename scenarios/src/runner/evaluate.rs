@@ -12,7 +12,7 @@ use super::attribution::{attribute, ObservedDecision};
 use super::coverage::Coverage;
 use super::RunOptions;
 pub use crate::checkers::LinkSample;
-use crate::checkers::{self, Facts, ReplicaValues, Timeline, Verdict};
+use crate::checkers::{self, Facts, ReplicaStates, ReplicaValues, Timeline, Verdict};
 use crate::history::History;
 use crate::placement::Owners;
 use crate::report::{history_hash, OutcomeCounts, RunReport, TraceHasher};
@@ -36,8 +36,12 @@ pub struct RawRun {
     pub faults_applied: Vec<Fault>,
     /// Ms after heal until every peer link was up again, or why it never was.
     pub reconnect: Result<u64, String>,
-    /// Each key's value on its owner in every rack after heal and settling.
+    /// Each string key's value on its owner in every rack after heal and repair.
     pub replicas: ReplicaValues,
+    /// Each key's data and CRDT metadata on its owner in every rack after heal and repair.
+    pub states: ReplicaStates,
+    /// `(ms the repair phase took, its bound)`: it ends when the replicas converge or at the bound.
+    pub repaired: (u64, u64),
     /// When the replicas were read (ms since the workload started).
     pub replicas_read_ms: u64,
     /// Where each key lives.
@@ -56,10 +60,14 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         faults_applied,
         reconnect,
         replicas,
+        states,
+        repaired,
         replicas_read_ms,
         owners,
         links,
     } = raw;
+    // Tombstone GC may have collected deletes when its age is shorter than the run.
+    let gc_possible = config.anti_entropy.is_some_and(|knobs| knobs.tombstone_gc_age_ms <= replicas_read_ms);
     let attribution = attribute(&mut history, &decisions);
     let coverage = Coverage::of_run(&faults_applied, &history, &links);
     let timeline = Timeline::new(scenario.shape, plan.events.clone(), links);
@@ -69,23 +77,26 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         owners: &owners,
         timeline: &timeline,
         replicas: &replicas,
+        states: &states,
+        gc_possible,
         replicas_read_ms,
         clients_per_datacenter: scenario.workload.clients_per_datacenter,
     };
-    let verdicts = verdicts(scenario, &plan, &facts, &reconnect);
+    let verdicts = verdicts(scenario, &plan, &facts, &reconnect, repaired);
     let mut hasher = TraceHasher::default();
     hasher.feed(&history_hash(&history).to_le_bytes());
-    hasher.feed(format!("{decisions:?}{faults_applied:?}{reconnect:?}{replicas:?}").as_bytes());
+    hasher.feed(format!("{decisions:?}{faults_applied:?}{reconnect:?}{states:?}{repaired:?}").as_bytes());
     let episodes = plan.episodes().len();
     RunReport {
         scenario: scenario.name().to_string(),
         seed,
         knobs: format!(
-            "{} datastore_connections={} local_peer_connections={} remote_peer_connections={}",
+            "{} datastore_connections={} local_peer_connections={} remote_peer_connections={}{}",
             plan.describe(),
             config.datastore_connections,
             config.local_peer_connections,
-            config.remote_peer_connections
+            config.remote_peer_connections,
+            config.anti_entropy.map(|knobs| format!(" {}", knobs.describe())).unwrap_or_default(),
         ),
         mutant: options.mutant.clone(),
         edit: options.edit.clone(),
@@ -107,6 +118,7 @@ fn verdicts(
     plan: &FaultPlan,
     facts: &Facts<'_>,
     reconnect: &Result<u64, String>,
+    repaired: (u64, u64),
 ) -> Vec<Verdict> {
     let unaffected = unaffected_clients_history(scenario, plan, facts.history);
     vec![
@@ -119,22 +131,29 @@ fn verdicts(
         checkers::append_logs(facts),
         checkers::scan_exactly_once(facts),
         checkers::linearizable_registers(facts),
-        read_your_writes(scenario, facts.history),
+        read_your_writes(scenario, facts),
         checkers::replication_completeness(facts),
         checkers::request_latency_bound(facts),
         reconnected(reconnect),
-        checkers::convergence(facts),
+        convergence(facts, repaired),
+        checkers::counter_sums(facts),
+        checkers::no_lost_safe_writes(facts),
     ]
 }
 
-fn read_your_writes(scenario: &Scenario, history: &History) -> Verdict {
-    let verdict =
-        checkers::read_your_acknowledged_writes(history, &scenario.shape, !scenario.data_loss_possible);
+fn read_your_writes(scenario: &Scenario, facts: &Facts<'_>) -> Verdict {
+    let verdict = checkers::read_your_acknowledged_writes(facts);
     if scenario.read_your_writes_binding || verdict.passed {
         return verdict;
     }
     let detail = format!("{} (soft: datacenter splits let late replication overwrite)", verdict.detail);
     Verdict { soft: true, detail, ..verdict }
+}
+
+fn convergence(facts: &Facts<'_>, (took_ms, bound_ms): (u64, u64)) -> Verdict {
+    let verdict = checkers::convergence(facts.states, facts.gc_possible);
+    let detail = format!("{}; repair phase {took_ms} ms of at most {bound_ms} ms", verdict.detail);
+    Verdict { detail, ..verdict }
 }
 
 fn reconnected(reconnect: &Result<u64, String>) -> Verdict {

@@ -14,8 +14,7 @@ use dynomite::node::Decision;
 use dynomite_chaos::{Fault, FaultPlan};
 use dynomite_core::command::Access;
 use dynomite_core::mutants::Mutant;
-use dynomite_core::resp::Frame;
-use dynomite_sim::{LatencyClasses, NodeHooks, RespClient, SimCluster, SimConfig};
+use dynomite_sim::{AntiEntropy, LatencyClasses, NodeHooks, RespClient, SimCluster, SimConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::time::Instant;
@@ -23,8 +22,9 @@ use tokio::time::Instant;
 use super::attribution::{node_index_of, ObservedDecision};
 use super::evaluate::{LinkSample, RawRun};
 use super::RunOptions;
-use crate::checkers::ReplicaValues;
-use crate::history::{History, Operation};
+use crate::checkers::replicas::read_requests;
+use crate::checkers::{ReplicaState, ReplicaStates, ReplicaValues};
+use crate::history::{History, KeyFamily, Operation};
 use crate::placement::Owners;
 use crate::scenario::{Scenario, WorkloadSpec, CONVERGENCE_BOUND_MS, SETTLE_MS};
 use crate::workload::{all_keys, preference_order, run_client, ClientPlan, NodeChoice, RetryPolicy};
@@ -37,6 +37,37 @@ const TUNING_SEED_SALT: u64 = 0x706f_6f6c_7369_7a65;
 const CONNECTIONS_MAX: usize = 4;
 /// How often peer link health is sampled.
 pub(super) const LINK_SAMPLE_MS: u64 = 100;
+/// Mixed into the seed for the anti-entropy draws (after the pool draws, which keep their values).
+const ANTI_ENTROPY_SEED_SALT: u64 = 0x6372_6474_6b6e_6f62;
+/// `changelog_max` values drawn (small, so the log overflows and range repair must cover the rest).
+const CHANGELOG_MAX_CHOICES: [u32; 3] = [16, 64, 256];
+/// `changelog_max` of the seeds without a scheduled full repair (the log alone must cover every write).
+const CHANGELOG_MAX_LARGE: u32 = 100_000;
+/// `repair_interval` values drawn, in ms.
+const REPAIR_INTERVAL_CHOICES_MS: [u64; 2] = [200, 500];
+/// `repair_full_interval` is drawn from this range (ms): it fires during the fault phase and again in
+/// the repair phase, whose bound is longer than the interval.
+const REPAIR_FULL_INTERVAL_MS: std::ops::RangeInclusive<u64> = 4_000..=12_000;
+/// One seed in this many (of scenarios where no replica loses data) runs without a scheduled full
+/// repair: change-log repair, read repair and hints must converge alone.
+const NO_FULL_REPAIR_ONE_IN: u64 = 6;
+/// One seed in this many collects tombstones after a short age (drawn from [`SHORT_GC_AGE_MS`]).
+const SHORT_GC_ONE_IN: u64 = 4;
+/// Short `tombstone_gc_age` values, in ms (shorter than the run, so GC runs during it).
+const SHORT_GC_AGE_MS: std::ops::RangeInclusive<u64> = 2_000..=8_000;
+/// `tombstone_gc_age` of the other seeds: the default, a day (GC never runs in a run).
+const LONG_GC_AGE_MS: u64 = 86_400_000;
+/// `hints_max` values drawn (a small bound overflows during long partitions).
+const HINTS_MAX_CHOICES: [u64; 2] = [16, 10_000];
+/// `repair_rate` of every node (keys per second; the workload has about a hundred keys).
+const REPAIR_RATE: u64 = 1_000;
+/// Simulated time the repair phase adds to its bound (the full-repair interval or the change-log
+/// sweeps) for the repair's own round trips.
+const REPAIR_SLACK_MS: u64 = 3_000;
+/// Change-log sweeps the repair phase allows when no full repair is scheduled.
+const REPAIR_SWEEPS_MAX: u64 = 20;
+/// Pause between two convergence polls of the repair phase.
+const REPAIR_POLL_MS: u64 = 1_000;
 
 /// Simulates `scenario` at `seed` with `mutant` switched on in a fresh madsim runtime seeded with `seed`.
 pub(super) fn simulate(
@@ -63,7 +94,37 @@ pub(super) fn sim_config(scenario: &Scenario, seed: u64) -> SimConfig {
     config.datastore_connections = rng.gen_range(1..=CONNECTIONS_MAX);
     config.local_peer_connections = rng.gen_range(1..=CONNECTIONS_MAX);
     config.remote_peer_connections = rng.gen_range(1..=CONNECTIONS_MAX);
+    config.anti_entropy = Some(anti_entropy(scenario, seed));
     config
+}
+
+/// The anti-entropy knobs of `scenario` at `seed` (every scenario runs in CRDT mode with read repair).
+pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ANTI_ENTROPY_SEED_SALT);
+    let no_full_repair = !scenario.data_loss_possible && rng.gen_range(0..NO_FULL_REPAIR_ONE_IN) == 0;
+    let repair_full_interval_ms = rng.gen_range(REPAIR_FULL_INTERVAL_MS);
+    let changelog_max = CHANGELOG_MAX_CHOICES[rng.gen_range(0..CHANGELOG_MAX_CHOICES.len())];
+    let tombstone_gc_age_ms =
+        if rng.gen_range(0..SHORT_GC_ONE_IN) == 0 { rng.gen_range(SHORT_GC_AGE_MS) } else { LONG_GC_AGE_MS };
+    AntiEntropy {
+        read_repairs_enabled: true,
+        changelog_max: if no_full_repair { CHANGELOG_MAX_LARGE } else { changelog_max },
+        repair_interval_ms: REPAIR_INTERVAL_CHOICES_MS[rng.gen_range(0..REPAIR_INTERVAL_CHOICES_MS.len())],
+        repair_full_interval_ms: if no_full_repair { 0 } else { repair_full_interval_ms },
+        repair_rate: REPAIR_RATE,
+        tombstone_gc_age_ms,
+        hints_max: HINTS_MAX_CHOICES[rng.gen_range(0..HINTS_MAX_CHOICES.len())],
+    }
+}
+
+/// How long the repair phase may last after settling: past the next full repair of every node, or
+/// [`REPAIR_SWEEPS_MAX`] change-log sweeps when no full repair is scheduled.
+pub(super) fn repair_bound_ms(knobs: &AntiEntropy) -> u64 {
+    let waited = match knobs.repair_full_interval_ms {
+        0 => REPAIR_SWEEPS_MAX * knobs.repair_interval_ms,
+        full => full + 2 * knobs.repair_interval_ms,
+    };
+    waited + REPAIR_SLACK_MS
 }
 
 async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun {
@@ -91,18 +152,24 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
         .map(|()| healed.elapsed().as_millis() as u64)
         .map_err(|error| format!("not reconnected within {CONVERGENCE_BOUND_MS} ms: {error}"));
     tokio::time::sleep(Duration::from_millis(SETTLE_MS)).await;
-    sampling.store(false, Ordering::Relaxed);
-    let links = sampler.await.expect("link sampler finished");
     let keys = all_keys(
         scenario.workload.clients_per_datacenter * scenario.shape.datacenters,
         scenario.shape.datacenters,
     );
     let owners = Owners::compute(&config, &keys);
-    let replicas_read_ms = start.elapsed().as_millis() as u64;
     // Replicas are read from a host of their own: the runner's task has no simulated address.
     let reader = cluster.client_host("replica-reader", 0);
-    let replicas =
-        reader.spawn(read_replicas(cluster.clone(), owners.clone())).await.expect("replica reads finished");
+    let bound_ms = config.anti_entropy.as_ref().map_or(0, repair_bound_ms);
+    let repair_started = Instant::now();
+    let states = reader
+        .spawn(repair_phase(cluster.clone(), owners.clone(), bound_ms))
+        .await
+        .expect("replica reads finished");
+    let repaired = (repair_started.elapsed().as_millis() as u64, bound_ms);
+    let replicas_read_ms = start.elapsed().as_millis() as u64;
+    sampling.store(false, Ordering::Relaxed);
+    let links = sampler.await.expect("link sampler finished");
+    let replicas = register_values(&states);
     cluster.shutdown();
     RawRun {
         plan,
@@ -112,6 +179,8 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
         faults_applied,
         reconnect,
         replicas,
+        states,
+        repaired,
         replicas_read_ms,
         owners,
         links,
@@ -164,6 +233,7 @@ fn decisions(log: &DecisionLog, start: Instant) -> Vec<ObservedDecision> {
             write: decision.access == Access::Write,
             succeeded: decision.succeeded,
             acknowledged_by: decision.acknowledgements.iter().map(|id| node_index_of(*node, id.0)).collect(),
+            timestamp: decision.timestamp,
         })
         .collect()
 }
@@ -276,35 +346,62 @@ fn apply(cluster: &SimCluster, fault: &Fault) {
     }
 }
 
-/// Every string-valued key (registers, counters, logs) on its owner in every rack: one connection per
-/// datastore, one GET per key it owns.
-async fn read_replicas(cluster: SimCluster, owners: Owners) -> ReplicaValues {
+/// The repair phase: reads every replica's state of every key; until they converge or `bound_ms` has
+/// passed, waits [`REPAIR_POLL_MS`] and reads again. Returns the last states read.
+async fn repair_phase(cluster: SimCluster, owners: Owners, bound_ms: u64) -> ReplicaStates {
+    let started = Instant::now();
+    loop {
+        let states = read_states(&cluster, &owners).await;
+        let gc_possible = true; // converged modulo GC is enough to stop waiting
+        let done = started.elapsed().as_millis() as u64 + REPAIR_POLL_MS > bound_ms;
+        if done || crate::checkers::convergence(&states, gc_possible).passed {
+            return states;
+        }
+        tokio::time::sleep(Duration::from_millis(REPAIR_POLL_MS)).await;
+    }
+}
+
+/// Every workload key's data, metadata and PTTL on its owner in every rack: one pipelined round trip
+/// per datastore.
+async fn read_states(cluster: &SimCluster, owners: &Owners) -> ReplicaStates {
     let mut per_node: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
     for (key, racks) in owners.iter() {
-        if matches!(key.first(), Some(b'h' | b'z')) {
-            continue;
-        }
         for node in racks {
             per_node.entry(*node).or_default().push(key.clone());
         }
     }
-    let mut replicas = ReplicaValues::new();
+    let mut states = ReplicaStates::new();
     for (node, keys) in per_node {
-        let address = cluster.datastore_address(node);
-        let mut client = RespClient::connect(address).await.ok();
-        for key in keys {
-            let value = match client.as_mut() {
-                None => Err("datastore unreachable".to_string()),
-                Some(client) => match client.command(&[&b"GET"[..], &key]).await {
-                    Ok(Frame::Bulk(value)) => Ok(Some(value)),
-                    Ok(Frame::Null) => Ok(None),
-                    Ok(other) => Err(format!("unexpected reply {other:?}")),
-                    Err(error) => Err(error.to_string()),
-                },
+        let families: Vec<KeyFamily> =
+            keys.iter().map(|key| KeyFamily::of(key).expect("workload keys have a family")).collect();
+        let requests: Vec<Vec<Bytes>> =
+            keys.iter().zip(&families).flat_map(|(key, family)| read_requests(*family, key)).collect();
+        let replies = match RespClient::connect(cluster.datastore_address(node)).await {
+            Ok(mut client) => client.pipeline(&requests).await.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        for (index, (key, family)) in keys.into_iter().zip(families).enumerate() {
+            let state = match &replies {
+                Ok(replies) => {
+                    let [data, meta, pttl] =
+                        [&replies[3 * index], &replies[3 * index + 1], &replies[3 * index + 2]];
+                    ReplicaState::from_replies(family, data, meta, pttl)
+                }
+                Err(error) => ReplicaState::unreadable(error),
             };
-            let value = value.unwrap_or_else(|error| Some(Bytes::from(format!("<unreadable: {error}>"))));
-            replicas.entry(key).or_default().insert(node, value);
+            states.entry(key).or_default().insert(node, state);
         }
     }
-    replicas
+    states
+}
+
+/// The string-valued keys (registers, counters) of `states`, as the register checkers read them.
+fn register_values(states: &ReplicaStates) -> ReplicaValues {
+    states
+        .iter()
+        .filter(|(key, _)| KeyFamily::of(key).is_some_and(KeyFamily::is_string))
+        .map(|(key, copies)| {
+            (key.clone(), copies.iter().map(|(node, state)| (*node, state.register_value())).collect())
+        })
+        .collect()
 }

@@ -2,9 +2,17 @@
 //! key families (so clients collide on keys), unique values that name their key and writer, and reads
 //! that often follow the connection's own recent writes (so a read overtaking a write shows).
 //!
-//! Families (see [`KeyFamily`]): shared registers `s<n>`, a client's own registers `p<client>-<n>`,
+//! Families (see [`KeyFamily`]), one keyspace per type, shared by every client so writers through
+//! different nodes collide: shared registers `s<n>`, a client's own registers `p<client>-<n>`,
 //! expiring registers `t<n>` (SET, GET, EXPIRE), per-datacenter registers `l<dc>-<n>` that only
-//! safe-quorum connections touch, counters `c<n>`, append logs `a<n>`, hashes `h<n>`, sets `z<n>`.
+//! safe-quorum connections touch, growing counters `c<n>` (INCR, INCRBY), signed counters `d<n>`
+//! (INCRBY, DECRBY), hashes `h<n>` (HSET, HDEL, HGET, HGETALL, DEL), counter hashes `k<n>` (HINCRBY,
+//! HGET, HGETALL), sets `z<n>` (SADD, SREM, SMEMBERS, DEL) and sorted sets `o<n>` (ZADD with flags,
+//! ZREM, ZRANGE WITHSCORES, DEL). Counter keys are never deleted.
+//!
+//! APPEND is not in the mix: it is not a CRDT operation (replicas apply appends in arrival order), so
+//! its keys could not converge, and every scenario runs in CRDT mode. The append-log checker stays
+//! for hand-built histories.
 
 use bytes::Bytes;
 use dynomite_core::config::Consistency;
@@ -21,14 +29,35 @@ pub const PRIVATE_KEYS: usize = 3;
 pub const EXPIRING_KEYS: usize = 4;
 /// Linearizable registers per datacenter.
 pub const LINEAR_KEYS: usize = 3;
-/// Counters.
+/// Growing counters.
 pub const COUNTER_KEYS: usize = 3;
-/// Append logs.
-pub const LOG_KEYS: usize = 3;
+/// Signed counters.
+pub const SIGNED_COUNTER_KEYS: usize = 2;
+/// Counter hashes.
+pub const COUNTER_HASH_KEYS: usize = 2;
 /// Hashes.
 pub const HASH_KEYS: usize = 2;
 /// Sets.
 pub const SET_KEYS: usize = 2;
+/// Sorted sets.
+pub const SORTED_SET_KEYS: usize = 2;
+/// Largest INCRBY/DECRBY/HINCRBY delta.
+const DELTA_MAX: i64 = 9;
+/// ZADD scores are drawn from `0..=SCORE_MAX`.
+const SCORE_MAX: i64 = 99;
+/// The ZADD flag combinations drawn (each valid for Redis).
+const ZADD_FLAGS: [&[&str]; 10] = [
+    &[],
+    &["NX"],
+    &["XX"],
+    &["GT"],
+    &["LT"],
+    &["XX", "GT"],
+    &["XX", "LT"],
+    &["CH"],
+    &["XX", "CH"],
+    &["GT", "CH"],
+];
 /// Fields per hash and members per set.
 const MEMBERS: usize = 4;
 /// Most keys of one MGET, MSET or multi-key DEL.
@@ -47,9 +76,11 @@ pub fn all_keys(clients: usize, datacenters: usize) -> Vec<Bytes> {
     family("s", SHARED_KEYS);
     family("t", EXPIRING_KEYS);
     family("c", COUNTER_KEYS);
-    family("a", LOG_KEYS);
+    family("d", SIGNED_COUNTER_KEYS);
+    family("k", COUNTER_HASH_KEYS);
     family("h", HASH_KEYS);
     family("z", SET_KEYS);
+    family("o", SORTED_SET_KEYS);
     for client in 0..clients {
         family(&format!("p{client}-"), PRIVATE_KEYS);
     }
@@ -87,37 +118,66 @@ impl OperationChooser {
         let safe = matches!(consistency, Consistency::DcSafeQuorum | Consistency::DcEachSafeQuorum);
         let roll = self.rng.gen_range(0..100u32);
         let command = match roll {
-            0..=21 => Command::Get(self.read_key(connection, safe, datacenter)),
-            22..=36 => {
+            0..=17 => Command::Get(self.read_key(connection, safe, datacenter)),
+            18..=30 => {
                 let key = self.register_key(safe, datacenter);
                 Command::Set(key.clone(), self.value(&key))
             }
-            37..=39 => Command::Del(vec![self.register_key(safe, datacenter)]),
-            40..=41 => Command::Del(self.shared_keys()),
-            42..=47 => Command::Mget(self.multi_keys()),
-            48..=53 => {
+            31..=32 => Command::Del(vec![self.register_key(safe, datacenter)]),
+            33..=34 => Command::Del(self.shared_keys()),
+            35..=39 => Command::Mget(self.multi_keys()),
+            40..=44 => {
                 let pairs =
                     self.multi_keys().into_iter().map(|key| (key.clone(), self.value(&key))).collect();
                 Command::Mset(pairs)
             }
-            54..=61 => Command::Incr(self.numbered("c", COUNTER_KEYS)),
-            62..=64 => Command::Get(self.numbered("c", COUNTER_KEYS)),
-            65..=70 => {
-                let key = self.numbered("a", LOG_KEYS);
-                Command::Append(key, Bytes::from(format!("{}.{};", self.client, self.sequence)))
+            45..=49 => Command::Incr(self.numbered("c", COUNTER_KEYS)),
+            50..=51 => Command::Incrby(self.numbered("c", COUNTER_KEYS), self.rng.gen_range(1..=DELTA_MAX)),
+            52..=53 => Command::Get(self.numbered("c", COUNTER_KEYS)),
+            54..=56 => {
+                let delta = self.rng.gen_range(1..=DELTA_MAX);
+                let delta = if self.rng.gen_bool(0.5) { delta } else { -delta };
+                Command::Incrby(self.numbered("d", SIGNED_COUNTER_KEYS), delta)
             }
-            71..=72 => Command::Get(self.numbered("a", LOG_KEYS)),
-            73..=76 => Command::Expire(self.numbered("t", EXPIRING_KEYS), self.rng.gen_range(EXPIRE_SECONDS)),
-            77..=80 => {
+            57 => Command::Get(self.numbered("d", SIGNED_COUNTER_KEYS)),
+            58..=60 => Command::Hincrby(
+                self.numbered("k", COUNTER_HASH_KEYS),
+                self.member("f"),
+                self.rng.gen_range(1..=DELTA_MAX),
+            ),
+            61 => match self.rng.gen_bool(0.5) {
+                true => Command::Hget(self.numbered("k", COUNTER_HASH_KEYS), self.member("f")),
+                false => Command::Hgetall(self.numbered("k", COUNTER_HASH_KEYS)),
+            },
+            62..=64 => Command::Expire(self.numbered("t", EXPIRING_KEYS), self.rng.gen_range(EXPIRE_SECONDS)),
+            65..=68 => {
                 let key = self.numbered("h", HASH_KEYS);
                 let field = self.member("f");
                 Command::Hset(key.clone(), field, self.value(&key))
             }
-            81..=83 => Command::Hget(self.numbered("h", HASH_KEYS), self.member("f")),
-            84..=85 => Command::Hgetall(self.numbered("h", HASH_KEYS)),
-            86..=90 => Command::Sadd(self.numbered("z", SET_KEYS), self.member("m")),
-            91..=93 => Command::Srem(self.numbered("z", SET_KEYS), self.member("m")),
-            _ => Command::Smembers(self.numbered("z", SET_KEYS)),
+            69..=70 => Command::Hdel(self.numbered("h", HASH_KEYS), self.member("f")),
+            71..=72 => Command::Hget(self.numbered("h", HASH_KEYS), self.member("f")),
+            73..=74 => Command::Hgetall(self.numbered("h", HASH_KEYS)),
+            75..=78 => Command::Sadd(self.numbered("z", SET_KEYS), self.member("m")),
+            79..=80 => Command::Srem(self.numbered("z", SET_KEYS), self.member("m")),
+            81..=82 => Command::Smembers(self.numbered("z", SET_KEYS)),
+            83..=88 => Command::Zadd {
+                key: self.numbered("o", SORTED_SET_KEYS),
+                flags: ZADD_FLAGS[self.rng.gen_range(0..ZADD_FLAGS.len())].to_vec(),
+                score: self.rng.gen_range(0..=SCORE_MAX),
+                member: self.member("m"),
+            },
+            89..=90 => Command::Zrem(self.numbered("o", SORTED_SET_KEYS), self.member("m")),
+            91..=92 => Command::Zrange(self.numbered("o", SORTED_SET_KEYS)),
+            93..=94 => {
+                let key = match self.rng.gen_range(0..3) {
+                    0 => self.numbered("h", HASH_KEYS),
+                    1 => self.numbered("z", SET_KEYS),
+                    _ => self.numbered("o", SORTED_SET_KEYS),
+                };
+                Command::Del(vec![key])
+            }
+            _ => Command::Get(self.register_key(safe, datacenter)),
         };
         if command.is_write() {
             let recent = &mut self.recent[connection];
@@ -131,14 +191,13 @@ impl OperationChooser {
         command
     }
 
-    /// A key to read: half the time one this connection wrote recently (a register or counter or
-    /// log), else a register.
+    /// A key to read: half the time one this connection wrote recently (a register or counter), else
+    /// a register.
     fn read_key(&mut self, connection: usize, safe: bool, datacenter: usize) -> Bytes {
         let recent = &self.recent[connection];
         if !recent.is_empty() && self.rng.gen_bool(0.5) {
             let key = recent[self.rng.gen_range(0..recent.len())].clone();
-            let readable =
-                KeyFamily::of(&key).is_some_and(|family| !matches!(family, KeyFamily::Hash | KeyFamily::Set));
+            let readable = KeyFamily::of(&key).is_some_and(KeyFamily::is_string);
             let allowed = KeyFamily::of(&key) != Some(KeyFamily::Linear) || safe;
             if readable && allowed {
                 return key;
@@ -226,7 +285,7 @@ mod tests {
         let mut names: Vec<&str> = commands.iter().map(Command::name).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 14, "every command but SCAN (the client runs scans): {names:?}");
+        assert_eq!(names.len(), 20, "every command but SCAN and APPEND (the client runs scans): {names:?}");
         let mut values: Vec<Bytes> = commands
             .iter()
             .flat_map(|command| match command {

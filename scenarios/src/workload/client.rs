@@ -225,6 +225,7 @@ async fn batch(
                 completed_ms: since(start, completed),
                 outcome,
                 acknowledged_by: Vec::new(),
+                timestamps: Vec::new(),
             }
         })
         .collect()
