@@ -13,7 +13,11 @@
 //!      them again: the price of metadata that does not grow forever.
 //!
 //! The grace of the acknowledged rule covers writes still in flight when the repair looked (a
-//! delete's older write arriving late at one replica would otherwise outlive its collected tombstone).
+//! delete's older write arriving late at one replica would otherwise outlive its collected tombstone);
+//! for the same reason the acknowledged rule waits while this node still holds hinted writes for one of
+//! the key's replicas. Hints held by *other* nodes for longer than the grace are not seen: such a hint,
+//! older than a delete and replayed after its tombstone was collected, brings the value back (the
+//! trade-off of collecting tombstones at all, as with the age rule).
 
 use bytes::Bytes;
 use dynomite_core::crdt::timestamp::{Timestamp, PHYSICAL_MAX_MS};
@@ -99,7 +103,7 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
         Some(latest(now_ms))
     } else if !tombstoned {
         None
-    } else if report.complete {
+    } else if report.complete && !hints_pending(node, replicas) {
         let grace_ms = TOMBSTONE_ACK_GRACE_MS.min(node.config.tombstone_gc_age_ms);
         Some(latest(now_ms.saturating_sub(grace_ms)))
     } else {
@@ -115,6 +119,15 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
             collected.iter().filter(|reply| matches!(reply, Ok(frame) if !frame.is_error())).count() as u32;
     }
     report
+}
+
+/// Whether this node holds hinted writes for one of `replicas`: an older write replayed after its
+/// tombstone was collected would come back, so until they are delivered only the age rule applies.
+fn hints_pending(node: &NodeShared, replicas: &[NodeId]) -> bool {
+    replicas
+        .iter()
+        .filter_map(|&id| node.peer(id))
+        .any(|link| link.hint_stats().is_some_and(|stats| stats.queued > 0))
 }
 
 /// The latest timestamp of millisecond `physical_ms`: a cutoff that includes every write of that
