@@ -448,3 +448,143 @@ fn same_as_finds_stale_replicas() {
     let evicted = parse(&[("t", "string".into()), ("a", hex(10))], "none", Frame::Null);
     assert!(!merged.same_as(&evicted), "metadata equal but the value is missing: repair it");
 }
+
+mod answers {
+    use super::*;
+    use dynomite_core::crdt::answer::answer;
+    use dynomite_core::resp::Protocol;
+    use dynomite_core::store::Store;
+
+    fn args(text: &str) -> Vec<Bytes> {
+        text.split(' ').map(s).collect()
+    }
+
+    /// The reply of a plain store that received `writes`, to compare `answer` with.
+    fn reference(writes: &[&str], read: &str, protocol: Protocol, now_ms: u64) -> Frame {
+        let mut store = Store::new();
+        for write in writes {
+            assert!(!store.execute(&args(write), now_ms, Protocol::Resp2).is_error(), "{write}");
+        }
+        store.execute(&args(read), now_ms, protocol)
+    }
+
+    /// (merged state, the writes that build the same data in a plain store, reads).
+    #[test]
+    fn answers_like_a_store_holding_the_merged_data() {
+        let now = 1_000;
+        let register = merge(&[
+            parse(
+                &[("t", "string".into()), ("a", hex(5)), ("xt", hex(5)), ("xa", "61000".into())],
+                "string",
+                bulk("old"),
+            ),
+            parse(
+                &[("t", "string".into()), ("a", hex(7)), ("xt", hex(7)), ("xa", "31000".into())],
+                "string",
+                bulk("new"),
+            ),
+        ]);
+        let hash = merge(&[
+            parse(
+                &[("t", "hash".into()), ("e:b", hex(5)), ("e:a", hex(5))],
+                "hash",
+                flat(&["b", "2", "a", "1"]),
+            ),
+            parse(&[("t", "hash".into()), ("r:b", hex(6)), ("e:c", hex(6))], "hash", flat(&["c", "3"])),
+        ]);
+        let set = merge(&[
+            parse(&[("t", "set".into()), ("e:x", hex(5)), ("e:y", hex(5))], "set", flat(&["x", "y"])),
+            parse(&[("t", "set".into()), ("r:y", hex(6)), ("e:z", hex(6))], "set", flat(&["z"])),
+        ]);
+        let zset = merge(&[
+            parse(&[("t", "zset".into()), ("e:m", hex(5))], "zset", flat(&["m", "1.5"])),
+            parse(
+                &[("t", "zset".into()), ("e:m", hex(6)), ("e:n", hex(6))],
+                "zset",
+                flat(&["m", "3", "n", "-inf"]),
+            ),
+        ]);
+        let counter = merge(&[
+            parse(
+                &[
+                    ("t", "counter".into()),
+                    ("p:00000001", "5".into()),
+                    ("n:00000001", "0".into()),
+                    ("h:00000001", hex(5)),
+                ],
+                "string",
+                bulk("5"),
+            ),
+            parse(
+                &[
+                    ("t", "counter".into()),
+                    ("p:00000002", "0".into()),
+                    ("n:00000002", "7".into()),
+                    ("h:00000002", hex(6)),
+                ],
+                "string",
+                bulk("-7"),
+            ),
+        ]);
+        let deleted =
+            merge(&[register.clone(), parse(&[("t", "string".into()), ("d", hex(9))], "none", Frame::Null)]);
+        let cases: &[(&KeyState, &[&str], &[&str])] = &[
+            (
+                &register,
+                &["SET k new", "PEXPIREAT k 31000"],
+                &["GET k", "TTL k", "PTTL k", "TYPE k", "STRLEN k", "EXISTS k", "HGET k f"],
+            ),
+            (
+                &hash,
+                &["HSET k a 1 c 3"],
+                &[
+                    "HGETALL k",
+                    "HGET k b",
+                    "HMGET k a b c",
+                    "HKEYS k",
+                    "HVALS k",
+                    "HLEN k",
+                    "HEXISTS k c",
+                    "TTL k",
+                    "GET k",
+                ],
+            ),
+            (&set, &["SADD k x z"], &["SMEMBERS k", "SISMEMBER k y", "SCARD k", "TYPE k"]),
+            (
+                &zset,
+                &["ZADD k 3 m -inf n"],
+                &[
+                    "ZRANGE k 0 -1 WITHSCORES",
+                    "ZSCORE k m",
+                    "ZCARD k",
+                    "ZRANGEBYSCORE k -inf +inf",
+                    "ZRANK k m",
+                ],
+            ),
+            (&counter, &["SET k -2"], &["GET k", "TYPE k"]),
+            (&deleted, &[], &["GET k", "EXISTS k", "TTL k", "TYPE k"]),
+        ];
+        for (state, writes, reads) in cases {
+            for read in *reads {
+                for protocol in [Protocol::Resp2, Protocol::Resp3] {
+                    assert_eq!(
+                        answer(state, &args(read), protocol, now),
+                        reference(writes, read, protocol, now),
+                        "{read} ({protocol:?})"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            answer(&register, &args("GET k"), Protocol::Resp2, 31_000),
+            Frame::Null,
+            "expired at the deadline"
+        );
+        assert_eq!(answer(&counter, &args("GET k"), Protocol::Resp2, now), bulk("-2"));
+        assert_eq!(
+            answer(&hash, &args("HGETALL k"), Protocol::Resp2, now),
+            Frame::Map(vec![(bulk("a"), bulk("1")), (bulk("c"), bulk("3"))]),
+            "the store answers a map; the RESP2 encoder flattens it"
+        );
+    }
+}
