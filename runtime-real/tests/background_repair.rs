@@ -172,6 +172,49 @@ fn a_requested_range_repair_ships_the_differing_keys_and_collects_acknowledged_t
     assert_eq!(info["repair"]["range"]["runs"].as_u64(), Some(1), "/info shows the repair: {info}");
 }
 
+/// Starts a range repair on node `index` with the CLI and waits until it has finished.
+fn range_repair(cluster: &Cluster, index: usize) {
+    let admin = format!("127.0.0.1:{}", cluster.spec(index).stats_port);
+    let output = Command::new(env!("CARGO_BIN_EXE_dynomite"))
+        .args(["repair", "--admin", &admin, "--wait"])
+        .output()
+        .expect("run dynomite repair");
+    assert!(output.status.success(), "dynomite repair failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Whether `_dyn:m:<key>` exists on node `index`'s Redis.
+fn has_metadata(cluster: &Cluster, index: usize, key: &str) -> bool {
+    Reply::parse(&call(&mut cluster.redis(index), &["EXISTS", &format!("_dyn:m:{key}")])).integer() == 1
+}
+
+#[test]
+fn with_a_replica_unreachable_tombstones_wait_for_tombstone_gc_age() {
+    let cluster = Cluster::start_with(
+        Shape::THREE_RACKS,
+        "dc_quorum",
+        "  crdt_enabled: true\n  repair_interval: 0\n  repair_full_interval: 0\n  tombstone_gc_age: 3000\n",
+    );
+    let mut client = cluster.client(0);
+    assert_eq!(show(&call(&mut client, &["SET", "age:gone", "x"])), "+OK\\r\\n");
+    assert_eq!(Reply::parse(&call(&mut client, &["DEL", "age:gone"])).integer(), 1);
+    let mut cluster = cluster;
+    cluster.kill_redis(2);
+
+    // Younger than tombstone_gc_age and not acknowledged by replica 2: kept.
+    range_repair(&cluster, 0);
+    for index in 0..2 {
+        assert!(has_metadata(&cluster, index, "age:gone"), "tombstone kept on replica {index}");
+    }
+    // Older than tombstone_gc_age: collected on the replicas that answer, replica 2 still down.
+    std::thread::sleep(std::time::Duration::from_millis(3_200));
+    range_repair(&cluster, 0);
+    for index in 0..2 {
+        assert!(!has_metadata(&cluster, index, "age:gone"), "tombstone collected by age on replica {index}");
+    }
+    let status = repair_status(&cluster, 0);
+    assert!(status["range"]["ranges_failed"].as_u64().unwrap() >= 1, "{status}");
+}
+
 /// The same repairs on the embedded datastore (the simulator's), nodes in this process: the scripts run
 /// on the embedded Lua engine, `RPOP` with a count and `SCAN MATCH` on the embedded engine.
 mod embedded {
