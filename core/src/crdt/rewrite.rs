@@ -121,7 +121,7 @@ fn deadline(value: &[u8], base: Option<i64>, unit_ms: i64, positive: bool) -> Op
     }
     let ms = value.checked_mul(unit_ms)?;
     let at = ms.checked_add(base.unwrap_or(0))?;
-    if at > DEADLINE_MAX_MS || at < -DEADLINE_MAX_MS {
+    if !(-DEADLINE_MAX_MS..=DEADLINE_MAX_MS).contains(&at) {
         return None;
     }
     Some(at.max(1))
@@ -191,7 +191,7 @@ fn setex(rest: &[Bytes], now_ms: i64, unit_ms: i64) -> Option<Op> {
 
 /// MSET k1 v1 k2 v2 ...
 fn mset(rest: &[Bytes]) -> Option<Op> {
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return None;
     }
     let keys: Vec<Bytes> = rest.iter().step_by(2).cloned().collect();
@@ -211,7 +211,7 @@ fn key_and_elements(script: ScriptName, rest: &[Bytes]) -> Option<Op> {
 
 /// HSET / HMSET key f v ..., HSETNX key f v.
 fn hset(rest: &[Bytes], mode: &'static str) -> Option<Op> {
-    if rest.len() < 3 || rest.len() % 2 == 0 {
+    if rest.len() < 3 || rest.len().is_multiple_of(2) {
         return None;
     }
     let mut argv = vec![text(mode)];
@@ -246,7 +246,7 @@ fn zadd(rest: &[Bytes]) -> Option<Op> {
         index += 1;
     }
     let pairs = &rest[index..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 || (incr && pairs.len() != 2) {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) || (incr && pairs.len() != 2) {
         return None;
     }
     if condition == "NX" && !compare.is_empty() {
