@@ -388,15 +388,10 @@ fn parse_read_reply(result: &ReplicaResult) -> Option<Answered> {
 mod contract {
     use bytes::Bytes;
     use dynomite_core::crdt::scripts::{self, ScriptName};
-    use dynomite_core::resp::{Frame, Protocol};
 
+    pub use dynomite_core::crdt::answer::answer;
     pub use dynomite_core::crdt::merge::merge;
     pub use dynomite_core::crdt::state::KeyState;
-
-    /// `answer::answer`.
-    pub fn answer(_state: &KeyState, _args: &[Bytes], _protocol: Protocol, _now_ms: u64) -> Frame {
-        Frame::error("ERR Dynomite: read repair answers are not available yet")
-    }
 
     /// The `read` script's SHA1.
     pub fn read_script_sha() -> Bytes {

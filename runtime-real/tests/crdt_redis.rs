@@ -30,8 +30,9 @@ const WRITES_PER_WRITER: usize = 200;
 /// How long a disabled read repair gets to (wrongly) repair before the stale value is checked.
 const NO_REPAIR_WAIT_MS: u64 = 500;
 
-/// Settings every node of these tests gets.
-const CRDT_YAML: &str = "  crdt_enabled: true\n  read_repairs_enabled: true\n";
+/// Settings every node of these tests gets: background repair off, so only read repair repairs.
+const CRDT_YAML: &str =
+    "  crdt_enabled: true\n  read_repairs_enabled: true\n  repair_interval: 0\n  repair_full_interval: 0\n";
 
 fn start() -> Cluster {
     Cluster::start_with(Shape::THREE_RACKS, "dc_quorum", CRDT_YAML)
