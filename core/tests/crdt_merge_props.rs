@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use dynomite_core::crdt::digest::key_digest;
 use dynomite_core::crdt::merge::merge;
 use dynomite_core::crdt::state::{Component, CrdtType, Element, Expiry, KeyState};
 use dynomite_core::crdt::timestamp::Timestamp;
@@ -115,5 +116,16 @@ proptest! {
         }
         // The merge of two replicas equals neither unless one already contained the other.
         prop_assert!(merged.same_as(&merge(&[merged.clone(), a])));
+    }
+
+    /// Replicas that converged to the same state digest equally, whatever order they merged in; a
+    /// replica that is not `same_as` the merge (almost always) digests differently.
+    #[test]
+    fn digests_follow_state(a in key_state(), b in key_state()) {
+        let ab = merge(&[a.clone(), b.clone()]);
+        prop_assert_eq!(key_digest(&ab), key_digest(&merge(&[b.clone(), a.clone()])));
+        if !a.same_as(&ab) {
+            prop_assert_ne!(key_digest(&a), key_digest(&ab));
+        }
     }
 }
