@@ -58,11 +58,16 @@ const READ_CHUNK_BYTES: usize = 64 * 1024;
 const SCRIPT_RETRIES_MAX: usize = 1024;
 
 /// Lua scripts every datastore connection loads before its first request, by SHA1 (hex, lowercase):
-/// the CRDT scripts in CRDT mode, none otherwise. See the module docs.
+/// the CRDT scripts in CRDT mode, none otherwise. See the module docs. Cheap to clone (shared).
 #[derive(Debug, Clone, Default)]
 pub struct ScriptSet {
+    inner: Arc<Scripts>,
+}
+
+#[derive(Debug, Default)]
+struct Scripts {
     /// SHA1 → script text.
-    scripts: BTreeMap<Bytes, Bytes>,
+    by_sha1: BTreeMap<Bytes, Bytes>,
     /// The texts in load order.
     order: Vec<Bytes>,
 }
@@ -70,24 +75,25 @@ pub struct ScriptSet {
 impl ScriptSet {
     /// A set of `(sha1 hex, text)` pairs, loaded in this order.
     pub fn new(scripts: impl IntoIterator<Item = (Bytes, Bytes)>) -> ScriptSet {
-        let mut set = ScriptSet::default();
+        let mut set = Scripts::default();
         for (sha1, text) in scripts {
             let sha1 = Bytes::from(sha1.to_ascii_lowercase());
-            if set.scripts.insert(sha1, text.clone()).is_none() {
+            if set.by_sha1.insert(sha1, text.clone()).is_none() {
                 set.order.push(text);
             }
         }
-        set
+        ScriptSet { inner: Arc::new(set) }
     }
 
     /// True when there is nothing to load.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.inner.order.is_empty()
     }
 
     /// The `SCRIPT LOAD` requests, in load order.
     fn load_requests(&self) -> impl Iterator<Item = [Bytes; 3]> + '_ {
-        self.order
+        self.inner
+            .order
             .iter()
             .map(|text| [Bytes::from_static(b"SCRIPT"), Bytes::from_static(b"LOAD"), text.clone()])
     }
@@ -98,7 +104,7 @@ impl ScriptSet {
         if !name.eq_ignore_ascii_case(b"EVALSHA") {
             return None;
         }
-        let text = self.scripts.get(&sha1.to_ascii_lowercase()[..])?;
+        let text = self.inner.by_sha1.get(&sha1.to_ascii_lowercase()[..])?;
         let mut eval = Vec::with_capacity(args.len());
         eval.push(Bytes::from_static(b"EVAL"));
         eval.push(text.clone());
@@ -183,7 +189,8 @@ impl Datastore {
 ///
 /// A mutex is fine here: each command is a short in-memory operation, and this is the driver, not core.
 pub struct EmbeddedStore {
-    store: Mutex<Store>,
+    /// Boxed: the engine (with its Lua state) is much larger than the Redis pool.
+    store: Mutex<Box<Store>>,
     clock: SharedClock,
     scripts: ScriptSet,
 }
@@ -197,7 +204,7 @@ impl EmbeddedStore {
     /// An empty store that has loaded `scripts` (`SCRIPT LOAD` of each, in order), and runs an
     /// `EVALSHA` of one of them as `EVAL` should it answer `NOSCRIPT` (after a `SCRIPT FLUSH`).
     pub fn with_scripts(clock: SharedClock, scripts: ScriptSet) -> EmbeddedStore {
-        let embedded = EmbeddedStore { store: Mutex::new(Store::new()), clock, scripts };
+        let embedded = EmbeddedStore { store: Mutex::new(Box::new(Store::new())), clock, scripts };
         for request in embedded.scripts.load_requests() {
             if let Frame::Error(text) = embedded.execute(&request, Protocol::Resp2) {
                 tracing::warn!(error = %String::from_utf8_lossy(&text), "embedded datastore: SCRIPT LOAD failed");

@@ -284,3 +284,21 @@ fn metadata_keys_are_hidden() {
     assert!(scanned.iter().all(|key| !key.starts_with("_dyn:")), "SCAN showed {scanned:?}");
     assert_eq!(scanned.len(), 4, "{scanned:?}");
 }
+
+/// Someone ran SCRIPT FLUSH on every Redis: writes (EVALSHA → NOSCRIPT → EVAL on the same connection)
+/// and repairing reads keep working, and the data still reaches every replica.
+#[test]
+fn script_flush_is_survived() {
+    let cluster = start();
+    let mut client = cluster.client(0);
+    assert_eq!(show(&call(&mut client, &["SET", "flush:k", "before"])), "+OK\\r\\n");
+    for index in 0..cluster.len() {
+        assert_eq!(show(&call(&mut cluster.redis(index), &["SCRIPT", "FLUSH"])), "+OK\\r\\n");
+    }
+    assert_eq!(show(&call(&mut client, &["SET", "flush:k", "after"])), "+OK\\r\\n");
+    assert_eq!(show(&call(&mut client, &["INCRBY", "flush:c", "7"])), ":7\\r\\n");
+    assert_eq!(show(&call(&mut client, &["GET", "flush:k"])), show(&bulk("after")));
+    assert_converges(&cluster, &["GET", "flush:k"], &bulk("after"));
+    assert_converges(&cluster, &["GET", "flush:c"], &bulk("7"));
+    assert_converges(&cluster, &["EXISTS", "_dyn:m:flush:c"], b":1\r\n");
+}
