@@ -1,12 +1,12 @@
--- hdel: HDEL as element removes: r:<f> = ts when newer; the field leaves K unless a newer add or a
--- newer field counter keeps it (then K holds that value or the components' sum).
+-- hdel: HDEL as element removes: applies iff ts > max(r:<f>, d) and ts > e:<f>: r:<f> = ts, the field
+-- leaves K; counter components at or before ts go, newer ones keep the field (their sum).
 -- KEYS = [K]; ARGV = [ts, changelog_max, f1, ...]. Reply: fields removed from K.
 write_args()
 local key = KEYS[1]
 local self = open(key, 'hash')
 if self.exists and self.rtype ~= 'hash' then return redis.error_reply(WRONGTYPE) end
 local fields = distinct_args(3, 1)
-local count, changed = 0, false
+local count, applied = 0, false
 local present = {}
 for i = 1, #fields do
   if redis.call('HEXISTS', key, fields[i]) == 1 then
@@ -14,15 +14,25 @@ for i = 1, #fields do
     count = count + 1
   end
 end
-for i = 1, #fields do
-  local field = fields[i]
-  local recorded, dead = record_remove(self, field)
-  if recorded then changed = true end
-  if recorded and present[field] then
-    local sum, counting = field_counter_live(self, field)
-    if counting then redis.call('HSET', key, field, int2s(sum))
-    elseif dead then redis.call('HDEL', key, field) end
+if claim(self, 'hash') then
+  for i = 1, #fields do
+    local field = fields[i]
+    local counted = present[field] and mget(self, 'e:' .. field) == ''
+    if apply_remove(self, field) then
+      applied = true
+      local left = false
+      if counted then
+        local suffixes = field_components(self, field)
+        for j = 1, #suffixes do
+          if mget(self, 'hh:' .. suffixes[j]) <= TS then drop_component(self, 'hp:', 'hn:', 'hh:', suffixes[j]) end
+        end
+        local sum
+        sum, left = field_counter_sum(self, field)
+        if left then redis.call('HSET', key, field, int2s(sum)) end
+      end
+      if present[field] and not left then redis.call('HDEL', key, field) end
+    end
   end
 end
-if changed then commit(self) else flush(self) end
+if applied then commit(self) else flush(self) end
 return count

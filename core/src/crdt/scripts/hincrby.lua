@@ -1,5 +1,6 @@
--- hincrby: HINCRBY as a per-field PN-counter (hp:<n>:<f>, hn:<n>:<f>, hh:<n>:<f>), the rules of incrby
--- with max(e:<f>, r:<f>, d) as the mask and the field's LWW value as what is folded in.
+-- hincrby: HINCRBY as a per-field PN-counter (hp:<n>:<f>, hn:<n>:<f>, hh:<n>:<f>): applies iff
+-- ts > max(hh:<n>:<f>, e:<f>, r:<f>, d); on a field holding an HSET value it folds that value into the
+-- delta and the value's add becomes the field's tombstone (r:<f>). K's field = Σ (hp − hn).
 -- KEYS = [K]; ARGV = [ts, changelog_max, field, delta]. Reply: the new value, Redis's errors otherwise.
 write_args()
 local key, field, delta = KEYS[1], ARGV[3], tonumber(ARGV[4])
@@ -22,21 +23,23 @@ if value > COUNTER_MAX or value < -COUNTER_MAX then
 end
 local suffix = ts_node(TS) .. ':' .. field
 local positive, negative, last = 'hp:' .. suffix, 'hn:' .. suffix, 'hh:' .. suffix
-if counter_fresh(TS, mget(self, last)) then
-  local mask = field_mask(self, field)
-  if TS > mask and not (mget(self, last) > mask) then
-    counter_reset(self, positive, negative)
-    local _, counting = field_counter_live(self, field)
-    if not counting and stored and (element_live(self, field) or mget(self, 'e:' .. field) == '') then
-      -- the field's LWW value (or a value written by an uncovered command) is folded in
-      counter_add(self, positive, negative, current)
-    end
+local e, r = 'e:' .. field, 'r:' .. field
+if claim(self, 'hash') and counter_fresh(TS, mget(self, last))
+  and newer(TS, maxts(mget(self, e), maxts(mget(self, r), mget(self, 'd')))) then
+  local fold = 0
+  local added = mget(self, e)
+  if stored and (added ~= '' or #field_components(self, field) == 0) then
+    -- an HSET value (or a value written by an uncovered command) is folded in
+    fold = current
   end
-  counter_add(self, positive, negative, delta)
+  if added ~= '' then
+    mset(self, r, maxts(mget(self, r), added))
+    mset(self, e, '')
+  end
+  counter_add(self, positive, negative, delta + fold)
   mset(self, last, TS)
-  mset(self, 't', 'hash')
-  local sum, counting = field_counter_live(self, field)
-  if counting then redis.call('HSET', key, field, int2s(sum)) end
+  local sum = field_counter_sum(self, field)
+  redis.call('HSET', key, field, int2s(sum))
   if not self.exists then settle_ttl(self) end
   commit(self)
 else

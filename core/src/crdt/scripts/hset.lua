@@ -1,7 +1,7 @@
 -- hset: HSET / HMSET / HSETNX as an LWW-element-set of fields (the value follows the field's add).
 -- KEYS = [K]; ARGV = [ts, changelog_max, mode ('hset' | 'hmset' | 'hsetnx'), f1, v1, ...].
--- A field add records e:<f> = ts when newer; it is live (K gets the value) iff ts > max(r:<f>, d). Reply: HSET the number of fields new in K,
--- HMSET OK, HSETNX 1/0.
+-- A field add applies iff ts > max(e:<f>, r:<f>, d); a field counter newer than it keeps masking it.
+-- Reply: HSET the number of fields new in K, HMSET OK, HSETNX 1/0.
 write_args()
 local key, mode = KEYS[1], ARGV[3]
 local self = open(key, 'hash')
@@ -13,30 +13,39 @@ for i = 1, #fields do
 end
 local reply = added
 if mode == 'hmset' then reply = redis.status_reply('OK') end
-if mode == 'hsetnx' and present[fields[1]] then
+if (mode == 'hsetnx' and present[fields[1]]) or not claim(self, 'hash') then
   flush(self)
-  return 0
+  if mode == 'hsetnx' then return added end
+  return reply
 end
-local writes, recorded = {}, false
+local writes, applied = {}, false
 for i = 1, #fields do
   local field = fields[i]
-  local before = mget(self, 'e:' .. field)
-  local live = record_add(self, field)
-  if mget(self, 'e:' .. field) ~= before then recorded = true; mset(self, 't', 'hash') end
-  if live then
+  -- Only a field without an LWW add can have counter components (normalized form).
+  local counted = present[field] and mget(self, 'e:' .. field) == ''
+  if apply_add(self, field) then
+    applied = true
     local value = values[field]
-    if present[field] then
-      -- A field counter newer than this add masks the value.
-      local sum, counting = field_counter_live(self, field)
-      if counting then value = int2s(sum) end
+    if counted then
+      local suffixes = field_components(self, field)
+      for j = 1, #suffixes do
+        if mget(self, 'hh:' .. suffixes[j]) <= TS then drop_component(self, 'hp:', 'hn:', 'hh:', suffixes[j]) end
+      end
+      local sum, left = field_counter_sum(self, field)
+      if left then
+        -- A newer HINCRBY masks this value: the add becomes the field's tombstone.
+        mset(self, 'r:' .. field, TS)
+        mset(self, 'e:' .. field, '')
+        value = int2s(sum)
+      end
     end
     writes[#writes + 1] = field
     writes[#writes + 1] = value
   end
 end
-chunked('HSET', key, writes)
-if #writes > 0 and not self.exists then settle_ttl(self) end
-if recorded then
+if applied then
+  chunked('HSET', key, writes)
+  if not self.exists then settle_ttl(self) end
   commit(self)
 else
   flush(self)

@@ -1,9 +1,7 @@
 -- incrby: INCR / DECR / INCRBY / DECRBY as a PN-counter. The op (node n of ts, ts, delta) applies iff
--- ts > h:<n>, so a duplicate or retry never counts twice. A component that is not live
--- (h:<n> <= max(a, d)) is reset first (the smaller total rises to the larger); when no component is
--- live and the register is, the register's integer value is folded in (SET k 5; INCR k gives 6); both
--- only when the op itself is live (ts > max(a, d)), so the totals do not depend on arrival order. Then
--- delta is added to p:<n> or n:<n>, h:<n> = ts, t = counter, K = Σ (p − n) over live components.
+-- ts > h:<n> and ts > d, so a duplicate or retry never counts twice: delta goes to p:<n> (positive) or
+-- n:<n> (negative), h:<n> = ts, K = Σ (p − n). On a live integer register it is a type change whose
+-- op folds the register's value into the delta (SET k 5; INCR k gives 6).
 -- KEYS = [K]; ARGV = [ts, changelog_max, delta]. Reply: the new value, Redis's errors otherwise.
 write_args()
 local key, delta = KEYS[1], tonumber(ARGV[3])
@@ -24,22 +22,13 @@ if value > COUNTER_MAX or value < -COUNTER_MAX then
 end
 local node = ts_node(TS)
 local positive, negative, last = 'p:' .. node, 'n:' .. node, 'h:' .. node
-if counter_fresh(TS, mget(self, last)) then
-  local d = mget(self, 'd')
-  local mask = maxts(mget(self, 'a'), d)
-  -- (An op masked itself, ts <= max(a, d), is only recorded: its component stays dead.)
-  if TS > mask and not (mget(self, last) > mask) then
-    counter_reset(self, positive, negative)
-    local _, counting = counter_live(self)
-    if not counting and mget(self, 'a') > d and self.exists then
-      counter_add(self, positive, negative, current)
-    end
-  end
-  counter_add(self, positive, negative, delta)
+local fold = 0
+if self.exists and mget(self, 't') ~= 'counter' then fold = current end
+if claim(self, 'counter') and counter_fresh(TS, mget(self, last)) and newer(TS, mget(self, 'd')) then
+  counter_add(self, positive, negative, delta + fold)
   mset(self, last, TS)
-  mset(self, 't', string_kind(self))
-  local sum, counting = counter_live(self)
-  if counting then redis.call('SET', key, int2s(sum), 'KEEPTTL') end
+  local sum = counter_sum(self)
+  redis.call('SET', key, int2s(sum), 'KEEPTTL')
   if not self.exists then settle_ttl(self) end
   commit(self)
 else

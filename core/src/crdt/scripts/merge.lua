@@ -1,11 +1,13 @@
--- merge: merges a replica's state (H1's KeyState::merge_args) into this key: read repair write-back and
--- background repair. KEYS = [K]; ARGV = [type, pair_count, meta field/value pairs..., data...] with
--- data: string [value] when the register is live and unmasked; hash field,value pairs of the live LWW
--- fields; zset member,score pairs of the live members; set/counter nothing.
--- Per-field max of every timestamp field and of the totals p/n/hp/hn; values follow their winning
--- timestamp (xa follows xt; on equal timestamps a present value beats a missing one, then the larger
--- bytes win); t is the type of the state with the greater key-level timestamp max(a, e:*, h:*, hh:*)
--- (equal: the greater type name). Then K is rebuilt from the live part.
+-- merge: merges a replica's state (KeyState::merge_args) into this key: read repair write-back and
+-- background repair, the same rules as merge::merge. KEYS = [K]; ARGV = [type, pair_count, meta
+-- field/value pairs..., data...] with data: string [value] when the register is live; hash
+-- field,value pairs of the live LWW fields; zset member,score pairs of the live members; set/counter
+-- nothing.
+-- t: of the state with the greater (key-level timestamp, type name); a state whose t lost raises d to
+-- its key-level timestamp. a, d, xt, e:*, r:*: the max, values follow their timestamp (xa follows xt,
+-- the larger deadline on equal xt; on equal timestamps a present value beats a missing one, then the
+-- larger bytes). Counter components follow their h (equal h: per-field max of the totals). Then M is
+-- normalized and K rebuilt from the live part.
 -- Reply: metadata fields changed (0 = this replica already held the merge; K untouched).
 local key, itype, count = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local incoming, inames = {}, {}
@@ -24,37 +26,59 @@ local self = open(key, nil)
 local lnames = mload_all(self)
 local ltype = mget(self, 't')
 local lvalue, lvalues = current_values(self)
-local _, masked = counter_live(self)
-if masked or not (mget(self, 'a') > mget(self, 'd')) then lvalue = false end
+if ltype ~= 'string' or mget(self, 'a') == '' then lvalue = false end
 
+-- Present beats missing, then the larger bytes.
 local function pick(mine, theirs)
   if theirs and (not mine or bytes_gt(theirs, mine)) then return theirs end
   return mine
 end
 
-local kind = ltype
+-- Type, and the loser's key-level timestamp into d.
+local llevel, ilevel = key_level(self.cache, lnames), key_level(incoming, inames)
+local kind, loser_level = ltype, ''
 if itype ~= '' and itype ~= ltype then
-  local lnew, inew = newest_add(self.cache, lnames), newest_add(incoming, inames)
-  if ltype == '' or inew > lnew or (inew == lnew and bytes_gt(itype, ltype)) then kind = itype end
+  if ltype == '' or ilevel > llevel or (ilevel == llevel and bytes_gt(itype, ltype)) then
+    kind = itype
+    if ltype ~= '' then loser_level = llevel end
+    lvalue, lvalues = false, {}
+  else
+    loser_level = ilevel
+  end
 end
 if kind ~= '' then mset(self, 't', kind) end
+
+local function is_total(name)
+  return starts(name, 'p:') or starts(name, 'n:') or starts(name, 'hp:') or starts(name, 'hn:')
+end
 
 for i = 1, #inames do
   local name = inames[i]
   local value = incoming[name]
-  if name == 't' or name == 'xa' then
-    -- t is resolved above; xa follows xt.
+  if name == 't' or name == 'xa' or is_total(name) then
+    -- t is resolved above; xa follows xt; totals follow their h below.
   elseif name == 'xt' then
     local mine = mget(self, 'xt')
     local deadline = incoming['xa'] or ''
     if value > mine then
       mset(self, 'xt', value)
       mset(self, 'xa', deadline)
-    elseif value == mine then
-      mset(self, 'xa', pick(mget(self, 'xa'), deadline))
+    elseif value == mine and num(deadline) > num(mget(self, 'xa')) then
+      mset(self, 'xa', deadline)
     end
-  elseif starts(name, 'p:') or starts(name, 'n:') or starts(name, 'hp:') or starts(name, 'hn:') then
-    if num(value) > num(mget(self, name)) then mset(self, name, value) end
+  elseif starts(name, 'h:') or starts(name, 'hh:') then
+    local mine = mget(self, name)
+    local prefix_p, prefix_n, suffix = 'p:', 'n:', string.sub(name, 3)
+    if starts(name, 'hh:') then prefix_p, prefix_n, suffix = 'hp:', 'hn:', string.sub(name, 4) end
+    local p, n = prefix_p .. suffix, prefix_n .. suffix
+    if value > mine then
+      mset(self, name, value)
+      mset(self, p, incoming[p] or '')
+      mset(self, n, incoming[n] or '')
+    elseif value == mine then
+      if num(incoming[p] or '') > num(mget(self, p)) then mset(self, p, incoming[p]) end
+      if num(incoming[n] or '') > num(mget(self, n)) then mset(self, n, incoming[n]) end
+    end
   elseif name == 'a' then
     local mine = mget(self, 'a')
     if value > mine then
@@ -73,11 +97,13 @@ for i = 1, #inames do
       lvalues[element] = pick(lvalues[element], ivalues[element])
     end
   else
-    -- d, r:<m>, h:<n>, hh:<n>:<f>: timestamps, the max wins.
+    -- d, r:<m>: timestamps, the max wins.
     if value > mget(self, name) then mset(self, name, value) end
   end
 end
+if loser_level > mget(self, 'd') then mset(self, 'd', loser_level) end
 
+normalize(self)
 local changed = flush(self)
 if changed > 0 then rebuild(self, lvalue, lvalues) end
 return changed

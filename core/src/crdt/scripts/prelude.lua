@@ -177,42 +177,33 @@ local function hfield_of(name)
   return string.sub(name, 13)
 end
 
--- The key-level timestamp: the newest add of any kind, max(a, e:*, h:*, hh:*), over a field table.
-local function newest_add(fields, names)
+-- The key-level timestamp: the newest add or delete, max(a, d, e:*, r:*, h:*, hh:*) (not xt).
+local function key_level(fields, names)
   local newest = ''
   for i = 1, #names do
     local name = names[i]
-    if name == 'a' or starts(name, 'e:') or starts(name, 'h:') or starts(name, 'hh:') then
+    if name == 'a' or name == 'd' or starts(name, 'e:') or starts(name, 'r:') or starts(name, 'h:')
+      or starts(name, 'hh:') then
       newest = maxts(newest, fields[name] or '')
     end
   end
   return newest
 end
 
-
--- Liveness (core/src/crdt/state.rs). Inside a script the kill timestamp is d: a passed deadline was
--- folded into d when the script found K expired (see `open`).
-
--- Σ (p − n) over the key's counter components newer than max(a, d); and whether any is live.
-local function counter_live(self)
+-- The newest add, max(a, e:*, h:*, hh:*).
+local function newest_add(self)
   local names = mload_all(self)
-  local mask = maxts(mget(self, 'a'), mget(self, 'd'))
-  local sum, any = 0, false
+  local newest = ''
   for i = 1, #names do
     local name = names[i]
-    if starts(name, 'h:') then
-      local last = mget(self, name)
-      if last ~= '' and last > mask then
-        local node = string.sub(name, 3)
-        sum = sum + num(mget(self, 'p:' .. node)) - num(mget(self, 'n:' .. node))
-        any = true
-      end
+    if name == 'a' or starts(name, 'e:') or starts(name, 'h:') or starts(name, 'hh:') then
+      newest = maxts(newest, mget(self, name))
     end
   end
-  return sum, any
+  return newest
 end
 
--- Suffixes '<n>:<f>' of hash field `field`'s counter components.
+-- Suffixes '<n>:<f>' of hash field `field`'s counter components (loads M).
 local function field_components(self, field)
   local names, found = mload_all(self), {}
   for i = 1, #names do
@@ -224,37 +215,88 @@ local function field_components(self, field)
   return found
 end
 
--- The mask of field `field`'s counter components: max(e:<f>, r:<f>, d).
-local function field_mask(self, field)
-  return maxts(mget(self, 'e:' .. field), maxts(mget(self, 'r:' .. field), mget(self, 'd')))
+local function drop_component(self, prefix_p, prefix_n, prefix_h, suffix)
+  mset(self, prefix_p .. suffix, '')
+  mset(self, prefix_n .. suffix, '')
+  mset(self, prefix_h .. suffix, '')
 end
 
--- Σ (hp − hn) over field `field`'s components newer than its mask; and whether any is live.
-local function field_counter_live(self, field)
-  local suffixes = field_components(self, field)
-  local mask = field_mask(self, field)
+-- The normalized form of the data model (KeyState::normalize, same rules in the same order): drops
+-- every field at or below a threshold that is kept. Loads M.
+local function normalize(self)
+  local names = mload_all(self)
+  local d = mget(self, 'd')
+  if mget(self, 'a') ~= '' and mget(self, 'a') <= d then mset(self, 'a', '') end
+  local fields, seen = {}, {}
+  for i = 1, #names do
+    local name = names[i]
+    local value = mget(self, name)
+    if value ~= '' then
+      if starts(name, 'h:') and value <= d then
+        drop_component(self, 'p:', 'n:', 'h:', string.sub(name, 3))
+      elseif starts(name, 'hh:') and not seen[hfield_of(name)] then
+        seen[hfield_of(name)] = true
+        fields[#fields + 1] = hfield_of(name)
+      end
+    end
+  end
+  for i = 1, #fields do
+    local field = fields[i]
+    local added = mget(self, 'e:' .. field)
+    local mask = maxts(added, maxts(mget(self, 'r:' .. field), d))
+    local left = false
+    local suffixes = field_components(self, field)
+    for j = 1, #suffixes do
+      if mget(self, 'hh:' .. suffixes[j]) <= mask then drop_component(self, 'hp:', 'hn:', 'hh:', suffixes[j])
+      else left = true end
+    end
+    if left and added ~= '' then
+      -- The counter is newer than the field's HSET value: masked for good, its timestamp a tombstone.
+      mset(self, 'r:' .. field, maxts(mget(self, 'r:' .. field), added))
+      mset(self, 'e:' .. field, '')
+    end
+  end
+  local elements = {}
+  seen = {}
+  names = mload_all(self)
+  for i = 1, #names do
+    local name = names[i]
+    if (starts(name, 'e:') or starts(name, 'r:')) and not seen[string.sub(name, 3)] then
+      seen[string.sub(name, 3)] = true
+      elements[#elements + 1] = string.sub(name, 3)
+    end
+  end
+  for i = 1, #elements do
+    local element = elements[i]
+    local added, removed = mget(self, 'e:' .. element), mget(self, 'r:' .. element)
+    if added ~= '' and added <= maxts(removed, d) then mset(self, 'e:' .. element, '') end
+    if removed ~= '' and (removed <= d or removed < added) then mset(self, 'r:' .. element, '') end
+  end
+end
+
+-- Σ (p − n) over the components of a normalized M (all live: h:<n> > d); and whether there is one.
+local function counter_sum(self)
+  local names = mload_all(self)
   local sum, any = 0, false
-  for i = 1, #suffixes do
-    local suffix = suffixes[i]
-    if mget(self, 'hh:' .. suffix) > mask then
-      sum = sum + num(mget(self, 'hp:' .. suffix)) - num(mget(self, 'hn:' .. suffix))
+  for i = 1, #names do
+    local name = names[i]
+    if starts(name, 'h:') and mget(self, name) ~= '' then
+      local node = string.sub(name, 3)
+      sum = sum + num(mget(self, 'p:' .. node)) - num(mget(self, 'n:' .. node))
       any = true
     end
   end
   return sum, any
 end
 
--- True when element `element`'s add is live: e:<m> > max(r:<m>, d).
-local function element_live(self, element)
-  local added = mget(self, 'e:' .. element)
-  return added ~= '' and added > maxts(mget(self, 'r:' .. element), mget(self, 'd'))
-end
-
--- Resets a component that is not live before a counter op: the smaller total rises to the larger, so
--- its net value is 0 while totals only grow (the per-field-max merge stays a CRDT).
-local function counter_reset(self, positive, negative)
-  local p, n = num(mget(self, positive)), num(mget(self, negative))
-  if p > n then mset(self, negative, int2s(p)) elseif n > p then mset(self, positive, int2s(n)) end
+-- Σ (hp − hn) over field `field`'s components of a normalized M; and whether it has one.
+local function field_counter_sum(self, field)
+  local suffixes = field_components(self, field)
+  local sum = 0
+  for i = 1, #suffixes do
+    sum = sum + num(mget(self, 'hp:' .. suffixes[i])) - num(mget(self, 'hn:' .. suffixes[i]))
+  end
+  return sum, #suffixes > 0
 end
 
 -- Adds `delta` to the PN-counter component named by its positive and negative fields.
@@ -279,56 +321,54 @@ local function settle_ttl(self)
   else redis.call('PERSIST', self.key) end
 end
 
--- True when M says some data of K is live (register, counter, element or field counter).
+-- True when M says some data of K is live (before normalization, with d as the kill timestamp).
 local function claims_live(self)
   local names = mload_all(self)
   local d = mget(self, 'd')
-  if mget(self, 'a') > d then return true end
-  local _, counting = counter_live(self)
-  if counting then return true end
   for i = 1, #names do
     local name = names[i]
-    if starts(name, 'e:') and element_live(self, string.sub(name, 3)) then return true end
-    if starts(name, 'hh:') and mget(self, name) > field_mask(self, hfield_of(name)) then return true end
+    local value = mget(self, name)
+    if value ~= '' and value > d then
+      if name == 'a' or starts(name, 'h:') or starts(name, 'hh:') then return true end
+      if starts(name, 'e:') and value > mget(self, 'r:' .. string.sub(name, 3)) then return true end
+    end
   end
   return false
 end
 
--- Rebuilds K from the live part of M; `value` is the register value, `values` the hash field values
--- or zset scores by element (the live ones that are not counters must be present).
+-- Rebuilds K from the live part of a normalized M; `value` is the register value, `values` the hash
+-- field values or zset scores by element (each live LWW element must have one).
 local function rebuild(self, value, values)
   local key, kind = self.key, mget(self, 't')
   local names = mload_all(self)
   redis.call('DEL', key)
-  if kind == 'string' or kind == 'counter' then
-    local sum, counting = counter_live(self)
-    if counting then redis.call('SET', key, int2s(sum))
-    elseif mget(self, 'a') > mget(self, 'd') and value then redis.call('SET', key, value) end
+  if kind == 'string' then
+    if mget(self, 'a') ~= '' and value then redis.call('SET', key, value) end
+  elseif kind == 'counter' then
+    local sum, any = counter_sum(self)
+    if any then redis.call('SET', key, int2s(sum)) end
   elseif kind == 'hash' or kind == 'set' or kind == 'zset' then
     local writes, seen = {}, {}
     for i = 1, #names do
       local name = names[i]
-      local element = nil
-      if starts(name, 'e:') then element = string.sub(name, 3)
-      elseif kind == 'hash' and starts(name, 'hh:') then element = hfield_of(name) end
-      if element and not seen[element] and mget(self, name) ~= '' then
-        seen[element] = true
-        if kind == 'set' then
-          if element_live(self, element) then writes[#writes + 1] = element end
-        elseif kind == 'zset' then
-          if element_live(self, element) and values[element] then
-            writes[#writes + 1] = values[element]
-            writes[#writes + 1] = element
+      if mget(self, name) ~= '' then
+        if starts(name, 'e:') then
+          local element = string.sub(name, 3)
+          if kind == 'set' then writes[#writes + 1] = element
+          elseif values[element] then
+            if kind == 'hash' then
+              writes[#writes + 1] = element
+              writes[#writes + 1] = values[element]
+            else
+              writes[#writes + 1] = values[element]
+              writes[#writes + 1] = element
+            end
           end
-        else
-          local sum, counting = field_counter_live(self, element)
-          if counting then
-            writes[#writes + 1] = element
-            writes[#writes + 1] = int2s(sum)
-          elseif element_live(self, element) and values[element] then
-            writes[#writes + 1] = element
-            writes[#writes + 1] = values[element]
-          end
+        elseif kind == 'hash' and starts(name, 'hh:') and not seen[hfield_of(name)] then
+          local field = hfield_of(name)
+          seen[field] = true
+          writes[#writes + 1] = field
+          writes[#writes + 1] = int2s((field_counter_sum(self, field)))
         end
       end
     end
@@ -351,6 +391,19 @@ local function current_values(self)
     for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
   end
   return value, values
+end
+
+-- Raises d to `at`, normalizes and rebuilds K from what stays live.
+local function delete_through(self, at)
+  if not (at > mget(self, 'd')) then return end
+  local value, values = current_values(self)
+  mset(self, 'd', at)
+  normalize(self)
+  if self.exists then
+    rebuild(self, value, values)
+    self.rtype = redis.call('TYPE', self.key).ok
+    self.exists = self.rtype ~= 'none'
+  end
 end
 
 -- Gives data found without metadata the adopt timestamp, so merges keep it.
@@ -380,10 +433,10 @@ local function deadline_ts(self)
 end
 
 -- Opens key K for a script of default CRDT type `kind` (written to t when M has none): notes K's Redis
--- type and adopts unmanaged data. A live deadline has passed when the write's timestamp is beyond it,
--- or when K is gone although M says it is live: then d rises to max(d, (xa, 0, 0), xt) (an expiry
--- is a delete at its deadline, or at the EXPIRE itself when that deadline was already past) and K is
--- rebuilt, so the kill rule of the data model holds in the datastore too.
+-- type and adopts unmanaged data. A live deadline has passed when K is gone although M says it is
+-- live (d rises to the newest add in M), or when the write's timestamp is beyond it (d rises to
+-- max((xa, 0, 0), xt): the expiry is a delete at its deadline, or at the EXPIRE itself when that
+-- deadline was already past). Then M is normalized and K rebuilt, so the kill rule holds in the data.
 local function open(key, kind)
   local self = meta_open(key)
   self.kind = kind
@@ -393,17 +446,38 @@ local function open(key, kind)
   if self.exists and not self.managed then adopt(self) end
   if self.managed and expiry_live(self) then
     local at = deadline_ts(self)
-    if (TS ~= '' and TS > at) or (not self.exists and claims_live(self)) then
-      mset(self, 'd', maxts(mget(self, 'd'), maxts(at, mget(self, 'xt'))))
-      if self.exists then
-        local value, values = current_values(self)
-        rebuild(self, value, values)
-        self.rtype = redis.call('TYPE', key).ok
-        self.exists = self.rtype ~= 'none'
-      end
+    if not self.exists and claims_live(self) then
+      delete_through(self, newest_add(self))
+    elseif TS ~= '' and TS > at then
+      delete_through(self, maxts(at, mget(self, 'xt')))
     end
   end
   return self
+end
+
+-- Makes `want` the key's CRDT type for a write at TS. A write of another type than t applies only when
+-- TS is newer than the key-level timestamp: d first rises to it (the old type's data is deleted, as SET
+-- deletes a hash in Redis). False when the write is discarded.
+local function claim(self, want)
+  local current = mget(self, 't')
+  if current == want then return true end
+  if current ~= '' then
+    local names = mload_all(self)
+    local level = key_level(self.cache, names)
+    if not newer(TS, level) then return false end
+    if level ~= '' then
+      mset(self, 'd', maxts(mget(self, 'd'), level))
+      normalize(self)
+    end
+  end
+  mset(self, 't', want)
+  return true
+end
+
+-- Default t for ops of no type (DEL, EXPIRE): the type K holds, else string.
+local function default_kind(rtype)
+  if rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
+  return 'string'
 end
 
 -- Distinct elements of ARGV[first], ARGV[first + step], ... in first-appearance order, with the last
@@ -418,41 +492,24 @@ local function distinct_args(first, step)
   return elements, values
 end
 
--- t of a string/counter key after a register or counter op: counter when the newest add is a counter
--- op (the key-level timestamp rule of the merge, so t does not depend on arrival order).
-local function string_kind(self)
-  local names = mload_all(self)
-  local newest = ''
-  for i = 1, #names do
-    if starts(names[i], 'h:') then newest = maxts(newest, mget(self, names[i])) end
-  end
-  if newest > mget(self, 'a') then return 'counter' end
-  return 'string'
+-- Element add at TS: applies iff TS > max(e:<m>, r:<m>, d): e:<m> = TS (and r:<m>, now older, goes).
+local function apply_add(self, element)
+  local e, r = 'e:' .. element, 'r:' .. element
+  if not newer(TS, maxts(mget(self, e), maxts(mget(self, r), mget(self, 'd')))) then return false end
+  mset(self, e, TS)
+  mset(self, r, '')
+  return true
 end
 
--- Default t for ops of no type (DEL, EXPIRE): the type K holds, else string.
-local function default_kind(rtype)
-  if rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
-  return 'string'
-end
-
--- Every op records its timestamp into its field when newer (the metadata is then the join of the
--- ops it has seen, whatever their order); the data follows liveness.
-
--- Element add at TS: e:<m> = TS when newer. True when the add is live, i.e. TS > max(r:<m>, d) too:
--- its value goes to K.
-local function record_add(self, element)
-  if not newer(TS, mget(self, 'e:' .. element)) then return false end
-  mset(self, 'e:' .. element, TS)
-  return newer(TS, maxts(mget(self, 'r:' .. element), mget(self, 'd')))
-end
-
--- Element remove at TS: r:<m> = TS when newer. True when it was recorded; `dead` when no newer add
--- keeps the element (it leaves K).
-local function record_remove(self, element)
-  if not newer(TS, mget(self, 'r:' .. element)) then return false, false end
-  mset(self, 'r:' .. element, TS)
-  return true, mget(self, 'e:' .. element) <= TS
+-- Element remove at TS: applies iff TS > max(r:<m>, d) and TS > e:<m> (an older remove would be
+-- pruned at once): r:<m> = TS and e:<m> goes. True when applied (the element leaves K).
+local function apply_remove(self, element)
+  local e, r = 'e:' .. element, 'r:' .. element
+  if not newer(TS, maxts(mget(self, r), mget(self, 'd'))) then return false end
+  if not (TS > mget(self, e)) then return false end
+  mset(self, r, TS)
+  mset(self, e, '')
+  return true
 end
 
 -- Finishes a write that changed something: metadata, change log.

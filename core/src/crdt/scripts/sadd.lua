@@ -1,4 +1,4 @@
--- sadd: SADD as LWW-element-set adds: e:<m> = ts when newer; live (in K) iff ts > max(r:<m>, d).
+-- sadd: SADD as LWW-element-set adds: applies iff ts > max(e:<m>, r:<m>, d): e:<m> = ts.
 -- KEYS = [K]; ARGV = [ts, changelog_max, m1, ...]. Reply: members new in K.
 write_args()
 local key = KEYS[1]
@@ -9,18 +9,15 @@ local added = 0
 for i = 1, #members do
   if redis.call('SISMEMBER', key, members[i]) == 0 then added = added + 1 end
 end
-local writes, recorded = {}, false
-for i = 1, #members do
-  local before = mget(self, 'e:' .. members[i])
-  local live = record_add(self, members[i])
-  if mget(self, 'e:' .. members[i]) ~= before then recorded = true; mset(self, 't', 'set') end
-  if live then
-    writes[#writes + 1] = members[i]
+local writes = {}
+if claim(self, 'set') then
+  for i = 1, #members do
+    if apply_add(self, members[i]) then writes[#writes + 1] = members[i] end
   end
 end
-chunked('SADD', key, writes)
-if #writes > 0 and not self.exists then settle_ttl(self) end
-if recorded then
+if #writes > 0 then
+  chunked('SADD', key, writes)
+  if not self.exists then settle_ttl(self) end
   commit(self)
 else
   flush(self)

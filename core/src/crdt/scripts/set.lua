@@ -1,8 +1,8 @@
 -- set: SET (EX/PX/EXAT/PXAT/NX/XX/KEEPTTL/GET), GETSET, SETEX, PSETEX, SETNX as an LWW register.
 -- KEYS = [K]; ARGV = [ts, changelog_max, value, condition ('' | 'NX' | 'XX'), keepttl ('0' | '1'),
 -- deadline_ms (absolute Unix ms, '0' = none), reply ('ok' | 'get' | 'int')].
--- a = ts when newer; live (K = value, t = string) iff also ts > d. Without KEEPTTL also an expiry op
--- (iff ts > xt).
+-- Over another type: a type change (see claim). Applies iff ts > max(a, d): a = ts, K = value.
+-- Without KEEPTTL also an expiry op: iff ts > xt: xt = ts, xa = deadline.
 write_args()
 local key, value, condition, keepttl, deadline, reply_kind = KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local self = open(key, 'string')
@@ -17,14 +17,15 @@ if reply_kind == 'int' then
 elseif reply_kind == 'ok' and met then
   reply = redis.status_reply('OK')
 end
-if not met then
+if not met or not claim(self, 'string') then
   flush(self)
   return reply
 end
 local applied = false
-if newer(TS, mget(self, 'a')) then
+if newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
   applied = true
   mset(self, 'a', TS)
+  redis.call('SET', key, value)
 end
 if keepttl ~= '1' and newer(TS, mget(self, 'xt')) then
   applied = true
@@ -32,11 +33,6 @@ if keepttl ~= '1' and newer(TS, mget(self, 'xt')) then
   mset(self, 'xa', deadline)
 end
 if applied then
-  mset(self, 't', string_kind(self))
-  -- A newer counter component (INCR after this SET, arrived first) masks the value.
-  local sum, counting = counter_live(self)
-  if counting then redis.call('SET', key, int2s(sum))
-  elseif mget(self, 'a') == TS and newer(TS, mget(self, 'd')) then redis.call('SET', key, value) end
   settle_ttl(self)
   commit(self)
 else

@@ -1,5 +1,5 @@
 -- zadd: ZADD (NX/XX/GT/LT/CH/INCR) and ZINCRBY as an LWW-element-set of members (the score follows
--- the member's add: e:<m> = ts when newer; live, in K, iff ts > max(r:<m>, d)). Conditions and INCR are evaluated
+-- the member's add; an add applies iff ts > max(e:<m>, r:<m>, d): e:<m> = ts). Conditions and INCR are evaluated
 -- on this replica's current state, like Redis.
 -- KEYS = [K]; ARGV = [ts, changelog_max, condition ('' | 'NX' | 'XX'), compare ('' | 'GT' | 'LT'),
 -- ch ('0' | '1'), incr ('0' | '1'), score1, member1, ...].
@@ -55,21 +55,20 @@ for i = 1, #given do
     end
   end
 end
-local writes, applied, recorded = {}, {}, false
-for i = 1, #order do
-  local member = order[i]
-  local before = mget(self, 'e:' .. member)
-  local live = record_add(self, member)
-  if mget(self, 'e:' .. member) ~= before then recorded = true; mset(self, 't', 'zset') end
-  if live then
-    writes[#writes + 1] = format_score(effect[member])
-    writes[#writes + 1] = member
-    applied[member] = true
+local writes, applied = {}, {}
+if #order > 0 and claim(self, 'zset') then
+  for i = 1, #order do
+    local member = order[i]
+    if apply_add(self, member) then
+      writes[#writes + 1] = format_score(effect[member])
+      writes[#writes + 1] = member
+      applied[member] = true
+    end
   end
 end
-chunked('ZADD', key, writes)
-if #writes > 0 and not self.exists then settle_ttl(self) end
-if recorded then
+if #writes > 0 then
+  chunked('ZADD', key, writes)
+  if not self.exists then settle_ttl(self) end
   commit(self)
 else
   flush(self)

@@ -1,22 +1,21 @@
--- zrem: ZREM as element removes: r:<m> = ts when newer; the member leaves K unless
--- a newer add keeps it.
--- KEYS = [K]; ARGV = [ts, changelog_max, m1, ...]. Reply: members removed from K.
+-- zrem: ZREM as element removes: applies iff ts > max(r:<m>, d) and ts > e:<m>: r:<m> = ts, the
+-- member leaves K. KEYS = [K]; ARGV = [ts, changelog_max, m1, ...]. Reply: members removed from K.
 write_args()
 local key = KEYS[1]
 local self = open(key, 'zset')
 if self.exists and self.rtype ~= 'zset' then return redis.error_reply(WRONGTYPE) end
 local members = distinct_args(3, 1)
-local count, removes, recorded = 0, {}, false
+local count, removes = 0, {}
 for i = 1, #members do
   if redis.call('ZSCORE', key, members[i]) then count = count + 1 end
 end
-for i = 1, #members do
-  local changed, dead = record_remove(self, members[i])
-  if changed then recorded = true end
-  if dead then removes[#removes + 1] = members[i] end
+if claim(self, 'zset') then
+  for i = 1, #members do
+    if apply_remove(self, members[i]) then removes[#removes + 1] = members[i] end
+  end
 end
-chunked('ZREM', key, removes)
-if recorded then
+if #removes > 0 then
+  chunked('ZREM', key, removes)
   commit(self)
 else
   flush(self)
