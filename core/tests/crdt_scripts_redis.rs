@@ -458,7 +458,10 @@ fn concurrent_writers_converge_whatever_the_order() {
         for key in ["s", "s2", "h", "set", "z", "c", "hc"] {
             // Every state the scripts leave parses, and is already normalized (a merge with itself is a no-op).
             let state = first.state(key);
-            assert!(merge(&[state.clone()]).same_as(&state), "seed {seed}: {key} not normalized: {state:?}");
+            assert!(
+                merge(std::slice::from_ref(&state)).same_as(&state),
+                "seed {seed}: {key} not normalized: {state:?}"
+            );
             assert_eq!(second.merge(key, &state), 0, "seed {seed}: {key}");
         }
     }
