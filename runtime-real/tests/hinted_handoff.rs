@@ -163,28 +163,50 @@ fn assert_all_failed_not_connected(results: &[ReplicaResult]) {
 
 #[test]
 fn held_writes_replay_in_dispatch_order_before_later_requests() {
+    // More than REPLAY_IN_FLIGHT_MAX, so the replay is still running when the link is seen up.
+    const HELD: usize = 2_000;
     run(async {
         let address = free_address();
         let link = PeerLink::start_hinted(settings(address), limits(10_000, 16 << 20));
-        let results = write_all(&link, 0..200).await;
+        let results = write_all(&link, 0..HELD).await;
         assert_all_failed_not_connected(&results);
         assert_eq!(
             stats(&link),
-            HintStats { queued: 200, bytes: 200 * RPUSH_HINT_BYTES as u64, replayed: 0, dropped: 0 }
+            HintStats {
+                queued: HELD as u64,
+                bytes: (HELD * RPUSH_HINT_BYTES) as u64,
+                replayed: 0,
+                dropped: 0
+            }
         );
 
         start_node_at(address).await;
         while !link.health().is_connected() {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        // Dispatched while the replay runs: they wait behind the held writes (or are held themselves).
-        let later = write_all(&link, 200..300).await;
-        assert!(later.iter().any(|result| matches!(result, ReplicaResult::Reply(_))), "{later:?}");
+        // Dispatched right after the link came up, in this order: a read, 100 writes, a read. Each read
+        // must see exactly the writes dispatched before it (held ones first), no matter how far the
+        // replay got.
+        let lrange = || request(&["LRANGE", "list", "0", "-1"]);
+        let first_read = link.call(lrange(), 0, REQUEST_TIMEOUT_MS);
+        let later: Vec<_> = (HELD..HELD + 100)
+            .map(|item| link.call_hinted(rpush(item), 0, REQUEST_TIMEOUT_MS, true))
+            .collect();
+        let second_read = link.call(lrange(), 0, REQUEST_TIMEOUT_MS);
+        let reply = |result: ReplicaResult| match result {
+            ReplicaResult::Reply(reply) => show(&reply),
+            failed => panic!("a read on an up link failed: {failed:?}"),
+        };
+        assert_eq!(reply(first_read.result(&link).await), show(&list_reply(0..HELD)));
+        for call in later {
+            assert!(matches!(call.result(&link).await, ReplicaResult::Reply(_)));
+        }
+        assert_eq!(reply(second_read.result(&link).await), show(&list_reply(0..HELD + 100)));
 
-        assert_eq!(show(&list_after_replay(&link).await), show(&list_reply(0..300)));
+        assert_eq!(show(&list_after_replay(&link).await), show(&list_reply(0..HELD + 100)));
         let after = stats(&link);
         assert_eq!((after.queued, after.bytes, after.dropped), (0, 0, 0));
-        assert!(after.replayed >= 200, "{after:?}");
+        assert!(after.replayed >= HELD as u64, "{after:?}");
     });
 }
 
