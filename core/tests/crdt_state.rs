@@ -198,10 +198,16 @@ fn register(add: u64, delete: u64, expiry: (u64, u64)) -> KeyState {
     merge(&[state])
 }
 
+/// (state, now, live string value, TTL deadline, why).
+type RegisterCase = (KeyState, u64, Option<&'static str>, Option<u64>, &'static str);
+
+/// (components as (node, p, n, h), d, value, why).
+type CounterCase = (&'static [(u32, u64, u64, u64)], u64, Option<&'static str>, &'static str);
+
 /// The liveness rules of the module doc as a table: (state, now, live string value, TTL deadline, why).
 #[test]
 fn register_liveness_golden() {
-    let cases: &[(KeyState, u64, Option<&str>, Option<u64>, &str)] = &[
+    let cases: &[RegisterCase] = &[
         (register(10, 0, (0, 0)), 0, Some("v"), None, "a > d (missing d is older than all)"),
         (register(10, 10, (0, 0)), 0, None, None, "a == d: the delete covers writes at or before it"),
         (register(10, 11, (0, 0)), 0, None, None, "a < d"),
@@ -233,7 +239,7 @@ fn register_liveness_golden() {
 /// Counter states: (components as (node, p, n, h), d, value, why).
 #[test]
 fn counter_golden() {
-    let cases: &[(&[(u32, u64, u64, u64)], u64, Option<&str>, &str)] = &[
+    let cases: &[CounterCase] = &[
         (&[(1, 5, 1, 3), (2, 0, 10, 4)], 0, Some("-6"), "Σ (p − n) over nodes"),
         (&[(1, 5, 1, 3), (2, 0, 10, 4)], 3, Some("-10"), "node 1's component is at or before d: deleted"),
         (&[(1, 5, 1, 3)], 3, None, "every component deleted: no key"),

@@ -221,10 +221,13 @@ mod tests {
         assert_ne!(key_digest(&split), key_digest(&moved));
     }
 
-    /// Bucket boundaries: (range, count, token, bucket, why).
+    /// One golden case: (range, bucket count, token, expected bucket, why).
+    type BucketCase = ((u32, u32), usize, u32, Option<usize>, &'static str);
+
+    /// Bucket boundaries.
     #[test]
     fn bucket_of_golden() {
-        let cases: &[((u32, u32), usize, u32, Option<usize>, &str)] = &[
+        let cases: &[BucketCase] = &[
             ((0, 99), 4, 0, Some(0), "first token"),
             ((0, 99), 4, 24, Some(0), "last token of the first quarter"),
             ((0, 99), 4, 25, Some(1), "first token of the second quarter"),

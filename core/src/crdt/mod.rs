@@ -2,7 +2,18 @@
 //! in the datastore (LWW-element-sets, PN-counters), its merge, the Lua scripts that update data and
 //! metadata atomically, and the rewrite of client writes into those scripts.
 //!
-//! The data model (metadata layout, timestamp encoding, merge rules) is documented in [`state`].
+//! The data model (metadata layout, timestamp encoding, liveness, normalization and merge rules) is
+//! written down once, in [`state`]; everything else implements it:
+//! - [`timestamp`]: the 24-hex [`timestamp::Timestamp`] and stable node ids;
+//! - [`hlc`]: the pure hybrid logical clock that stamps writes at the coordinator (its guarantee);
+//! - [`state`]: [`state::KeyState`], parsed from the `state` script's reply, with the live data at a
+//!   given time and the `merge` script's arguments;
+//! - [`merge`]: the join of replicas' states (commutative, associative, idempotent);
+//! - [`answer`]: the client's reply for a merged state (its read run on a scratch embedded store);
+//! - [`digest`]: per-key and per-bucket digests for range repair;
+//! - [`scripts`] and [`rewrite`]: the Lua scripts and the turning of client writes into them.
+//!
+//! Everything here is pure: time arrives as `now_ms`/`wall_ms`, nothing does IO.
 
 pub mod answer;
 pub mod digest;
