@@ -229,6 +229,14 @@ fn register_liveness_golden() {
             "xt <= d: the old deadline no longer applies to new data",
         ),
         (register(10, 0, (11, 0)), 10_000, Some("v"), None, "PERSIST (xa = 0)"),
+        (
+            register(120, 0, (130, 100)),
+            200,
+            None,
+            None,
+            "an expiry op at 130 with a past deadline deletes at 130",
+        ),
+        (register(140, 0, (130, 100)), 200, Some("v"), None, "a write after that expiry op lives"),
     ];
     for (state, now, value, deadline, why) in cases {
         assert_eq!(state.live_string(*now), value.map(s), "{why}");

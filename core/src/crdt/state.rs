@@ -32,11 +32,13 @@
 //! field exists; [`KeyState::parse`] rejects unknown fields.
 //!
 //! # Liveness (what the data in K must be)
-//! Let `kill(now) = max(d, X)` where `X = (xa, 0, 0)` (the timestamp with physical part `xa`, logical 0,
-//! node 0) when the expiry is live (`xt > d`, `xa != 0`) and its deadline passed (`xa <= now`), else
-//! missing. A passed deadline thus acts as a delete at the deadline: data added before it is gone, data
-//! added after it (a key re-created after expiry) lives and has no TTL. (The scripts make it explicit
-//! when they next touch such a key: `d` is raised to the newest add in M.)
+//! Let `kill(now) = max(d, X)` where `X = max((xa, 0, 0), xt)` (`(xa, 0, 0)` is the timestamp with
+//! physical part `xa`, logical 0, node 0) when the expiry is live (`xt > d`, `xa != 0`) and its deadline
+//! passed (`xa <= now`), else missing. A passed deadline thus acts as a delete at the deadline (or at
+//! the expiry op itself when it set a deadline already past, as Redis deletes at once): data added
+//! before it is gone, data added after it (a key re-created after expiry) lives and has no TTL. (The
+//! scripts make it explicit when they next touch such a key: `d` is raised to it, or to the newest add
+//! in M when K is found gone.)
 //! - **Register** (`t = string`): live iff `a > kill`; K is its value.
 //! - **Counter** (`t = counter`): component `<n>` live iff `h:<n> > kill`; K is the decimal `Σ (p − n)`
 //!   over the live components (absent when none is live).
@@ -490,7 +492,8 @@ impl KeyState {
     /// `kill(now)`: the delete timestamp including a passed expiry deadline (module doc).
     pub fn kill(&self, now_ms: u64) -> Option<Timestamp> {
         let expired = self.expiry_live() && self.expiry.at_ms <= now_ms;
-        let deadline = expired.then_some(Timestamp { physical_ms: self.expiry.at_ms, logical: 0, node: 0 });
+        let at = Timestamp { physical_ms: self.expiry.at_ms, logical: 0, node: 0 };
+        let deadline = expired.then(|| self.expiry.set.max(Some(at))).flatten();
         self.delete.max(deadline)
     }
 
