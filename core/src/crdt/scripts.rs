@@ -22,7 +22,7 @@
 //! | `hincrby` | K | field, delta | new value |
 //! | `sadd`, `srem`, `zrem` | K | members... | members added / removed |
 //! | `zadd` | K | condition (`""`/`NX`/`XX`), compare (`""`/`GT`/`LT`), ch (`0`/`1`), incr (`0`/`1`), score1, member1, ... | added (+changed with CH); INCR: new score or nil |
-//! | `expire` | K | deadline_ms (absolute; `0` = PERSIST), condition (`""`/`NX`/`XX`/`GT`/`LT`) | 1/0 |
+//! | `expire` | K | deadline_ms (absolute Unix ms, at least 1; `0` = PERSIST), condition (`""`/`NX`/`XX`/`GT`/`LT`) | 1/0 |
 //! | `incrby` | K | delta | new value |
 //!
 //! The other scripts take no timestamp:
@@ -35,24 +35,32 @@
 //! - `merge`: KEYS=[K], ARGV=[type, pair_count, meta field/value pairs..., data...] (data: string
 //!   `[value]`; hash field,value pairs of live fields; zset member,score pairs of live members; set and
 //!   counter nothing) → metadata fields changed.
-//! - `gc`: KEYS=[K], ARGV=[horizon ts] → metadata fields removed (tombstones `r:` and `d` at or before
-//!   the horizon; all of M when K is gone and every timestamp in M is at or before it).
+//! - `gc`: KEYS=[K], ARGV=[horizon ts] → metadata fields removed: all of M when K is gone and every
+//!   timestamp in M is at or before the horizon; else tombstones `r:<m>` at or before it (not for hash
+//!   fields with counter components) and `d` at or before it (with an expiry it killed).
 //!
-//! # Rules beyond the data model (core/src/crdt/state.rs)
-//! - Replies are what Redis answers for the command on this replica's current state (conditions NX/XX,
-//!   HSETNX, GT/LT included); the timestamps decide only the effect. A discarded (older or duplicate)
-//!   write therefore answers as if applied: SET OK, INCR the current value plus delta.
-//! - Unmanaged data (K without M) is adopted on first touch with timestamp `000000000000000000000000`
-//!   (newer than missing, older than any real write); equal timestamps with different values (only
-//!   adopted data) merge to the byte-wise larger value.
-//! - Expiry: K gone while M holds a deadline means it expired: the next script raises `d` to the newest
-//!   add in M. A write that (re)creates K clears a stored deadline when it is newer than `xt` (a new
-//!   Redis key has no TTL). A key delete is an expiry op with no deadline.
-//! - Types: a write of another type than M's `t` wins only when newer than every add in M; in `merge`,
-//!   the state with the newer add keeps its type. INCR on a live integer register folds the register's
-//!   value into the coordinator's counter component (likewise HINCRBY on a hash field value).
-//! - Counters are exact in Lua numbers up to 2^53 − 1; beyond, INCR-family scripts answer Redis's
-//!   overflow (or not-an-integer) error.
+//! # How the scripts implement the data model ([`super::state`])
+//! - Replies are what Redis answers for the command on this replica's current data (NX/XX, HSETNX,
+//!   GT/LT, INCR's new value included); the timestamps decide only the effect. A discarded (older or
+//!   duplicate) write answers as if applied: SET `OK`, INCR the current value plus delta.
+//! - Every script leaves M in the normalized form (`KeyState::normalize`'s rules, applied by the
+//!   prelude's `normalize` or, on the hot paths, by the op itself), so a replica's state can be compared
+//!   with a merge (`KeyState::same_as`) and the `merge` script stores exactly `merge::merge`'s result.
+//! - Inside a script the kill timestamp is `d`: a passed deadline is folded into `d` when a script next
+//!   touches the key — to the newest add in M when K is gone although M says it is live, or to
+//!   `max((xa, 0, 0), xt)` when the write's timestamp is beyond the deadline — then M is normalized and
+//!   K rebuilt.
+//! - Unmanaged data (K without M: written before CRDT mode or by an uncovered command) is adopted on
+//!   the first covered write with the timestamp `000000000000000000000000` (newer than missing, older
+//!   than any real write; equal timestamps merge to the byte-wise larger value).
+//! - A write of another CRDT type than `t` (SET over a hash, INCR over a register) applies only when
+//!   newer than the key-level timestamp and first raises `d` to it; INCR over a live integer register
+//!   folds the register's value into its delta (SET k 5; INCR k → 6), HINCRBY likewise for a field.
+//! - Ops of no type (DEL, EXPIRE) on a key without metadata record `t` = the type K holds, else `string`.
+//! - Counters are exact in Lua numbers up to 2^53 − 1: beyond, INCR-family scripts answer Redis's
+//!   overflow (or not-an-integer) error where Redis, with 64-bit integers, would still count.
+//! - Scripts touch only K, M and `_dyn:log`; M is derived from K inside the script, which is right for
+//!   a standalone datastore (Dynomite's) but would break Redis Cluster's key-slot checks.
 
 use std::sync::OnceLock;
 
