@@ -26,16 +26,16 @@
 //! | `incrby` | K | delta | new value |
 //!
 //! The other scripts take no timestamp:
-//! - `state`: KEYS=[K], ARGV=[max_elements] → `[meta_flat, TYPE of K, data, pttl]` (data: string GET,
+//! - `state`: `KEYS=[K], ARGV=[max_elements]` → `[meta_flat, TYPE of K, data, pttl]` (data: string GET,
 //!   hash HGETALL, set SMEMBERS, zset ZRANGE 0 -1 WITHSCORES, else `[]`); over `max_elements` (the
 //!   larger of M's field count and K's cardinality) the error
 //!   `ERR dynomite: crdt state of key holds <n> elements, more than <max>`.
-//! - `read`: KEYS=[K], ARGV=[max_elements, read command args...] → `[state or nil, reply or nil]`; the
+//! - `read`: `KEYS=[K], ARGV=[max_elements, read command args...]` → `[state or nil, reply or nil]`; the
 //!   reply (the command run by the script) only for unmanaged keys (K without M) or too large states.
-//! - `merge`: KEYS=[K], ARGV=[type, pair_count, meta field/value pairs..., data...] (data: string
+//! - `merge`: `KEYS=[K], ARGV=[type, pair_count, meta field/value pairs..., data...]` (data: string
 //!   `[value]`; hash field,value pairs of live fields; zset member,score pairs of live members; set and
 //!   counter nothing) → metadata fields changed.
-//! - `gc`: KEYS=[K], ARGV=[horizon ts] → metadata fields removed: all of M when K is gone and every
+//! - `gc`: `KEYS=[K], ARGV=[horizon ts]` → metadata fields removed: all of M when K is gone and every
 //!   timestamp in M is at or before the horizon; else tombstones `r:<m>` at or before it (not for hash
 //!   fields with counter components) and `d` at or before it (with an expiry it killed).
 //!
