@@ -100,8 +100,11 @@ fn the_change_log_repairs_a_replica_that_lost_a_write() {
         })
     });
     assert!(hash_converged, "the lost hash field never came back on replica 1");
-    let status = repair_status(&cluster, 0);
-    assert!(status["changelog"]["writes"].as_u64().unwrap() >= 2, "{status}");
+    // Whichever replicas' sweeps found the keys first wrote the two merges.
+    let writes: u64 = (0..cluster.len())
+        .map(|index| repair_status(&cluster, index)["changelog"]["writes"].as_u64().unwrap())
+        .sum();
+    assert!(writes >= 2, "change-log merges written: {writes}");
 
     // The repair's peer command is not a client command.
     let refused = show(&call(&mut client, &["DYNO_REPAIR", "DIGEST", "0", "100", "4"]));
@@ -225,6 +228,7 @@ mod embedded {
     use dynomite::clock::SystemClock;
     use dynomite::datastore::Datastore;
     use dynomite::node::{Node, NodeShared};
+    use dynomite::repair::ranges::TokenRange;
     use dynomite_core::config::parse_config;
     use dynomite_core::resp::{Frame, Protocol};
     use dynomite_testkit::{free_port, RespConn};
@@ -326,7 +330,7 @@ mod embedded {
                 exec(&nodes[1], &["DEL", &format!("e:r{n}"), &format!("_dyn:m:e:r{n}")]);
             }
             tokio::time::sleep(Duration::from_millis(1_200)).await;
-            nodes[0].repair.request_range_repair().expect("CRDT mode");
+            nodes[0].repair.request_range_repair(Some(TokenRange::ALL)).expect("CRDT mode");
             assert!(
                 eventually(|| nodes[0].repair.status().range.runs == 1).await,
                 "the range repair finishes"

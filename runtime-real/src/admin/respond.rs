@@ -80,9 +80,9 @@ pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminErr
             tracing::info!(enabled, "read repair switched by the admin port");
             Ok(Answer::text(read_repairs_text(node)))
         }
-        Endpoint::RepairStart => {
-            node.repair.request_range_repair()?;
-            tracing::info!("range repair requested by the admin port");
+        Endpoint::RepairStart { range } => {
+            node.repair.request_range_repair(range)?;
+            tracing::info!(?range, "range repair requested by the admin port");
             Ok(Answer::text(OK_TEXT))
         }
         Endpoint::RepairStatus => Ok(Answer::json(node.repair.status().to_json().to_string() + "\n")),

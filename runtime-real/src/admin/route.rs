@@ -10,7 +10,7 @@ use dynomite_core::config::{Consistency, UnknownConsistency};
 /// The endpoint list served by `/help` and appended to 404 replies.
 pub const ENDPOINTS_HELP: &str = "/info\n/cluster_describe\n/get_consistency\n\
 /set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>\n\
-/peer/<up|down|reset>/<host:port|host|all>\n/read_repairs/<enable|disable>\n/repair/<start|status>\n/ping\n/help\n";
+/peer/<up|down|reset>/<host:port|host|all>\n/read_repairs/<enable|disable>\n/repair/start[/<first token>/<last token>]\n/repair/status\n/ping\n/help\n";
 
 /// One admin request, decided from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +40,12 @@ pub enum Endpoint {
         /// True for `enable`.
         enabled: bool,
     },
-    /// `/repair/start`: starts a range repair of this node's token ranges (CRDT mode).
-    RepairStart,
+    /// `/repair/start[/<first>/<last>]`: starts a range repair of this node's token ranges, or of the
+    /// inclusive token range given (CRDT mode).
+    RepairStart {
+        /// The tokens to repair; None: this node's ranges.
+        range: Option<crate::repair::ranges::TokenRange>,
+    },
     /// `/repair/status`: the background repair's progress as JSON.
     RepairStatus,
     /// `/ping`: a liveness check answered with C's `OK`.
@@ -142,6 +146,12 @@ pub enum AdminError {
         /// The peers' addresses, comma separated.
         known: String,
     },
+    /// `/repair/start/<first>/<last>` with tokens that are no `u32` or out of order.
+    #[error("'{value}' is not a token range; use /repair/start/<first token>/<last token>, 0 <= first <= last <= 4294967295")]
+    BadRepairRange {
+        /// The range as sent.
+        value: String,
+    },
     /// `/repair/start` on a node that cannot repair (no `crdt_enabled`).
     #[error(transparent)]
     RepairUnavailable(#[from] crate::repair::RepairRequestError),
@@ -160,6 +170,7 @@ impl AdminError {
             | AdminError::BadConsistencyLevel(_)
             | AdminError::BadPeerAction { .. }
             | AdminError::BadReadRepairs { .. }
+            | AdminError::BadRepairRange { .. }
             | AdminError::UnknownPeer { .. } => 400,
             AdminError::ReadRepairsNeedCrdt => 409,
         }
@@ -187,7 +198,8 @@ pub fn route(method: &str, path: &str) -> Result<Endpoint, AdminError> {
         ["set_consistency", rest @ ..] => set_consistency(path, rest),
         ["peer", rest @ ..] => peer(path, rest),
         ["read_repairs", rest @ ..] => read_repairs(path, rest),
-        ["repair", "start"] => Ok(Endpoint::RepairStart),
+        ["repair", "start"] => Ok(Endpoint::RepairStart { range: None }),
+        ["repair", "start", first, last] => repair_range(first, last),
         ["repair", "status"] => Ok(Endpoint::RepairStatus),
         ["ping"] => Ok(Endpoint::Ping),
         ["help"] => Ok(Endpoint::Help),
@@ -242,6 +254,17 @@ fn read_repairs(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
     }
 }
 
+/// `/repair/start/<first>/<last>`.
+fn repair_range(first: &str, last: &str) -> Result<Endpoint, AdminError> {
+    let bad = || AdminError::BadRepairRange { value: format!("{first}/{last}") };
+    let start: u32 = first.parse().map_err(|_| bad())?;
+    let end: u32 = last.parse().map_err(|_| bad())?;
+    if end < start {
+        return Err(bad());
+    }
+    Ok(Endpoint::RepairStart { range: Some(crate::repair::ranges::TokenRange { start, end }) })
+}
+
 /// C Dynomite endpoints we know of but do not implement, with what they would change.
 fn not_supported_feature(first_part: &str) -> Option<&'static str> {
     match first_part {
@@ -265,7 +288,11 @@ mod tests {
         assert_eq!(route("POST", "/ping"), Ok(Endpoint::Ping));
         assert_eq!(route("GET", "/help"), Ok(Endpoint::Help));
         assert_eq!(route("GET", "/cluster_describe"), Ok(Endpoint::ClusterDescribe));
-        assert_eq!(route("POST", "/repair/start"), Ok(Endpoint::RepairStart));
+        assert_eq!(route("POST", "/repair/start"), Ok(Endpoint::RepairStart { range: None }));
+        let range = Some(crate::repair::ranges::TokenRange { start: 5, end: 9 });
+        assert_eq!(route("GET", "/repair/start/5/9"), Ok(Endpoint::RepairStart { range }));
+        assert_eq!(route("GET", "/repair/start/9/5").unwrap_err().status(), 400);
+        assert_eq!(route("GET", "/repair/start/x/5").unwrap_err().status(), 400);
         assert_eq!(route("GET", "/repair/status"), Ok(Endpoint::RepairStatus));
         assert_eq!(route("GET", "/get_consistency"), Ok(Endpoint::GetConsistency));
     }

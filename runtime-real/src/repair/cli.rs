@@ -24,6 +24,9 @@ pub struct RepairArgs {
     /// Only print the repair's progress (JSON), start nothing.
     #[arg(long)]
     pub status: bool,
+    /// Repair this inclusive token range instead of the node's own ranges (any node coordinates it).
+    #[arg(long, value_name = "FIRST:LAST")]
+    pub range: Option<String>,
     /// After starting the range repair, wait until it has finished and print its final progress.
     #[arg(long)]
     pub wait: bool,
@@ -36,7 +39,21 @@ pub async fn run(args: RepairArgs) -> Result<(), String> {
         return Ok(());
     }
     let runs_before = runs(&request(&args.admin, "GET", "/repair/status").await?);
-    request(&args.admin, "POST", "/repair/start").await?;
+    let path = match &args.range {
+        None => "/repair/start".to_string(),
+        Some(range) => {
+            let tokens = range
+                .split_once(':')
+                .and_then(|(first, last)| Some((first.parse::<u32>().ok()?, last.parse::<u32>().ok()?)));
+            let Some((first, last)) = tokens.filter(|(first, last)| first <= last) else {
+                return Err(format!(
+                    "--range {range}: expected FIRST:LAST, two tokens 0..=4294967295, FIRST <= LAST"
+                ));
+            };
+            format!("/repair/start/{first}/{last}")
+        }
+    };
+    request(&args.admin, "POST", &path).await?;
     println!("range repair started on {}", args.admin);
     if !args.wait {
         return Ok(());

@@ -10,6 +10,7 @@
 //! a client connection refuses it like any unknown command, and the coordinator never forwards it.
 
 use bytes::Bytes;
+use dynomite_core::crdt::digest;
 use dynomite_core::resp::Frame;
 
 use super::ranges::TokenRange;
@@ -126,7 +127,8 @@ impl RepairCommand {
 /// One bucket's summary in a `DIGEST` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BucketDigest {
-    /// Order-independent combination of the bucket's (key, state digest) pairs.
+    /// Order-independent combination of the bucket's (key, state digest) pairs: the wrapping sum of
+    /// `dynomite_core::crdt::digest::key_entry` (the same rule as its `BucketDigests`).
     pub digest: u64,
     /// CRDT-managed keys in the bucket.
     pub keys: u64,
@@ -137,24 +139,10 @@ pub struct BucketDigest {
 impl BucketDigest {
     /// Adds one key: its name and its state's digest.
     pub fn add(&mut self, key: &[u8], state_digest: u64, tombstoned: bool) {
-        self.digest = self.digest.wrapping_add(mix(fnv1a_64(key) ^ state_digest.rotate_left(17)));
+        self.digest = self.digest.wrapping_add(digest::key_entry(key, state_digest));
         self.keys += 1;
         self.tombstoned += u64::from(tombstoned);
     }
-}
-
-/// FNV-1a, 64 bits.
-fn fnv1a_64(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// splitmix64's finalizer: spreads the bits so that sums of mixed values do not cancel by accident.
-fn mix(mut value: u64) -> u64 {
-    value = (value ^ (value >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    value = (value ^ (value >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    value ^ (value >> 31)
 }
 
 /// The `DIGEST` answer frame.

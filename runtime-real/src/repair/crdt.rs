@@ -3,10 +3,10 @@
 //! one place so the rest of the repair reads as the algorithm.
 
 use bytes::Bytes;
-use dynomite_core::crdt::merge;
 use dynomite_core::crdt::scripts::{self, ScriptName};
 use dynomite_core::crdt::state::KeyState;
 use dynomite_core::crdt::timestamp::Timestamp;
+use dynomite_core::crdt::{digest, merge};
 use dynomite_core::resp::Frame;
 
 /// A key's state as one replica reported it.
@@ -79,48 +79,9 @@ pub fn is_current(replica: &KeyState, merged: &KeyState) -> bool {
     replica.same_as(merged)
 }
 
-/// The digest of a key's state: FNV-1a 64 of its metadata fields and its values, so equal states
-/// ([`KeyState::same_as`], which compares exactly these normalized parts) digest equally on every
-/// replica; what a replica merely observed (type in Redis, TTL left) is left out.
+/// The digest of a key's state (`dynomite_core::crdt::digest::key_digest`): equal states
+/// ([`KeyState::same_as`]) digest equally on every replica; what a replica merely observed (type in
+/// Redis, TTL left) is left out.
 pub fn state_digest(state: &KeyState) -> u64 {
-    let mut digest = Fnv64::default();
-    for (field, value) in state.metadata_pairs() {
-        digest.write_part(&field);
-        digest.write_part(&value);
-    }
-    digest.write_value(state.value.as_deref());
-    for (member, element) in &state.elements {
-        digest.write_part(member);
-        digest.write_value(element.value.as_deref());
-    }
-    digest.0
-}
-
-/// FNV-1a, 64 bits, over length-prefixed parts (so part boundaries count).
-struct Fnv64(u64);
-
-impl Default for Fnv64 {
-    fn default() -> Fnv64 {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv64 {
-    /// A value or its absence (two different inputs).
-    fn write_value(&mut self, value: Option<&[u8]>) {
-        match value {
-            Some(value) => {
-                self.write_part(b"+");
-                self.write_part(value);
-            }
-            None => self.write_part(b"-"),
-        }
-    }
-
-    fn write_part(&mut self, part: &[u8]) {
-        let length = (part.len() as u64).to_le_bytes();
-        for byte in length.iter().chain(part) {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    digest::key_digest(state)
 }

@@ -40,6 +40,7 @@ use tokio::time::Instant;
 
 use crate::node::NodeShared;
 use pace::Pace;
+use ranges::TokenRange;
 use status::RepairStatus;
 
 /// How many digest-side state reads one repaired key is worth: the replicas' digest scans read every
@@ -85,13 +86,15 @@ impl Repair {
         self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
-    /// Asks for a range repair of this node's ranges now (one more run if one is running).
-    pub fn request_range_repair(&self) -> Result<(), RepairRequestError> {
+    /// Asks for a range repair now (one more run if one is running) of `range`, or of this node's
+    /// ranges when None. The latest request wins when several wait.
+    pub fn request_range_repair(&self, range: Option<TokenRange>) -> Result<(), RepairRequestError> {
         let mut status = self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if !status.enabled {
             return Err(RepairRequestError::Disabled);
         }
         status.requested = true;
+        status.requested_range = range;
         drop(status);
         self.requested.notify_one();
         Ok(())
@@ -150,19 +153,23 @@ async fn range_task(node: Weak<NodeShared>, repair: Arc<Repair>, interval_ms: u6
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
+        let requested = tokio::select! {
             biased;
-            _ = repair.requested.notified() => {}
-            _ = scheduled => {}
+            _ = repair.requested.notified() => true,
+            _ = scheduled => false,
             _ = tokio::time::sleep(Duration::from_millis(NODE_CHECK_INTERVAL_MS)) => {
                 if node.strong_count() == 0 {
                     return;
                 }
                 continue;
             }
-        }
+        };
         let Some(node) = node.upgrade() else { return };
-        range::run(&node, &repair).await;
+        let mut range = None;
+        if requested {
+            repair.update(|status| range = status.requested_range.take());
+        }
+        range::run(&node, &repair, range).await;
         next_run = schedule(Instant::now());
     }
 }

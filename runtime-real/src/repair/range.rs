@@ -23,7 +23,7 @@ use futures_util::future::join_all;
 
 use super::command::{self, BucketDigest, RepairCommand};
 use super::key;
-use super::ranges::{owned_ranges, segments, Segment};
+use super::ranges::{owned_ranges, segments, Segment, TokenRange};
 use super::status::RunState;
 use super::{replica, serve, Repair};
 use crate::node::NodeShared;
@@ -35,14 +35,15 @@ pub const COMMAND_TIMEOUT_MS: u64 = 600_000;
 /// Keys repaired concurrently.
 const KEYS_IN_FLIGHT_MAX: usize = 32;
 
-/// One range repair of this node's ranges.
-pub async fn run(node: &NodeShared, repair: &Repair) {
-    let pieces: Vec<Segment> =
-        owned_ranges(&node.topology).into_iter().flat_map(|range| segments(&node.topology, range)).collect();
+/// One range repair of `requested` tokens, or of this node's ranges when None.
+pub async fn run(node: &NodeShared, repair: &Repair, requested: Option<TokenRange>) {
+    let ranges = requested.map_or_else(|| owned_ranges(&node.topology), |range| vec![range]);
+    let pieces: Vec<Segment> = ranges.into_iter().flat_map(|range| segments(&node.topology, range)).collect();
     let started_ms = node.clock.now_ms();
     repair.update(|status| {
         status.requested = false;
         status.range.state = RunState::Running;
+        status.range.range = requested;
         status.range.ranges_total = pieces.len() as u64;
         status.range.ranges_done = 0;
         status.range.ranges_failed = 0;

@@ -41,6 +41,8 @@ impl RunState {
 pub struct RangeProgress {
     /// Running or idle.
     pub state: RunState,
+    /// The token range of the current or last run; None: this node's own ranges.
+    pub range: Option<super::ranges::TokenRange>,
     /// Range repairs completed since the node started.
     pub runs: u64,
     /// Segments (parts of this node's ranges with one replica per rack) in the current or last run.
@@ -76,6 +78,8 @@ pub struct RepairStatus {
     pub tombstone_collections: u64,
     /// A range repair was requested and has not started yet.
     pub requested: bool,
+    /// The token range of that request (None: this node's ranges).
+    pub requested_range: Option<super::ranges::TokenRange>,
 }
 
 impl RepairStatus {
@@ -96,6 +100,7 @@ impl RepairStatus {
             },
             "range": {
                 "runs": range.runs,
+                "range": range.range.map(|tokens| json!([tokens.start, tokens.end])),
                 "ranges_total": range.ranges_total,
                 "ranges_done": range.ranges_done,
                 "ranges_failed": range.ranges_failed,
