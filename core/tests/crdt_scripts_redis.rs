@@ -320,6 +320,39 @@ fn replies_and_data_match_plain_redis() {
 }
 
 #[test]
+fn expired_keys_come_back_as_new_keys_like_in_redis() {
+    let mut plain = Node::start();
+    let mut crdt = Node::start();
+    let mut clock = Clock::new();
+    let sequences: &[(&[&str], &[&str])] = &[
+        // (writes, then after every deadline passed: writes and reads)
+        (&["SET k v PX 30"], &["EXISTS k", "SADD k m", "SMEMBERS k", "PTTL k"]),
+        (&["HSET h f 1 g 2", "PEXPIRE h 30"], &["HSET h g 3", "HGETALL h", "PTTL h"]),
+        (&["INCR c", "PEXPIRE c 30"], &["INCR c", "GET c", "PTTL c"]),
+        (&["SADD s a", "PEXPIRE s 30", "SADD s b"], &["SADD s c", "SMEMBERS s", "PTTL s"]),
+        (&["ZADD z 1 a", "PEXPIRE z 30"], &["ZADD z 2 b", "ZRANGE z 0 -1", "DEL z", "EXISTS z"]),
+    ];
+    for (before, after) in sequences {
+        plain.plain("FLUSHALL");
+        crdt.plain("FLUSHALL");
+        for command in before.iter() {
+            assert_eq!(crdt.crdt(command, clock.tick(1)), plain.plain(command), "{command:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(80));
+        clock.next_ms = clock.next_ms.max(wall_ms());
+        for command in after.iter() {
+            let (got, expected) = (crdt.crdt(command, clock.tick(1)), plain.plain(command));
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected),
+                "{command:?} after {before:?}"
+            );
+        }
+        assert_eq!(crdt.dump(false), plain.dump(false), "after {before:?} {after:?}");
+    }
+}
+
+#[test]
 fn older_writes_are_discarded() {
     let mut node = Node::start();
     let mut clock = Clock::new();

@@ -46,10 +46,11 @@
 //! - Every script leaves M in the normalized form (`KeyState::normalize`'s rules, applied by the
 //!   prelude's `normalize` or, on the hot paths, by the op itself), so a replica's state can be compared
 //!   with a merge (`KeyState::same_as`) and the `merge` script stores exactly `merge::merge`'s result.
-//! - Inside a script the kill timestamp is `d`: a passed deadline is folded into `d` when a script next
-//!   touches the key — to the newest add in M when K is gone although M says it is live, or to
-//!   `max((xa, 0, 0), xt)` when the write's timestamp is beyond the deadline — then M is normalized and
-//!   K rebuilt.
+//! - Inside a script the kill timestamp is `d`: a passed deadline (K gone although M says it is live,
+//!   or a write's timestamp beyond it) is folded into `d` when a script next touches the key: `d`
+//!   rises to `max((xa, 0, 0), xt)` (and, when K is gone, to the newest add in M), so the expiry is no
+//!   longer live; then M is normalized and K rebuilt. A key re-created after its deadline therefore
+//!   has no TTL, as in Redis.
 //! - Unmanaged data (K without M: written before CRDT mode or by an uncovered command) is adopted on
 //!   the first covered write with the timestamp `000000000000000000000000` (newer than missing, older
 //!   than any real write; equal timestamps merge to the byte-wise larger value).

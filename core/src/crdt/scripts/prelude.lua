@@ -434,9 +434,10 @@ end
 
 -- Opens key K for a script of default CRDT type `kind` (written to t when M has none): notes K's Redis
 -- type and adopts unmanaged data. A live deadline has passed when K is gone although M says it is
--- live (d rises to the newest add in M), or when the write's timestamp is beyond it (d rises to
--- max((xa, 0, 0), xt): the expiry is a delete at its deadline, or at the EXPIRE itself when that
--- deadline was already past). Then M is normalized and K rebuilt, so the kill rule holds in the data.
+-- live, or when the write's timestamp is beyond it: d rises to max((xa, 0, 0), xt) (the expiry is a
+-- delete at its deadline, or at the EXPIRE itself when that deadline was already past), and in the
+-- first case also to the newest add in M (K is gone: nothing in M is live). Then the expiry is no
+-- longer live (xt <= d), M is normalized and K rebuilt, so the kill rule holds in the data.
 local function open(key, kind)
   local self = meta_open(key)
   self.kind = kind
@@ -447,7 +448,7 @@ local function open(key, kind)
   if self.managed and expiry_live(self) then
     local at = deadline_ts(self)
     if not self.exists and claims_live(self) then
-      delete_through(self, newest_add(self))
+      delete_through(self, maxts(newest_add(self), maxts(at, mget(self, 'xt'))))
     elseif TS ~= '' and TS > at then
       delete_through(self, maxts(at, mget(self, 'xt')))
     end
