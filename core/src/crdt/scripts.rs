@@ -259,6 +259,41 @@ mod tests {
         assert_eq!(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
     }
 
+    /// Runs `args` on the embedded engine.
+    fn run(store: &mut crate::store::Store, args: &[&[u8]]) -> crate::resp::Frame {
+        let args: Vec<bytes::Bytes> = args.iter().map(|arg| bytes::Bytes::copy_from_slice(arg)).collect();
+        store.execute(&args, 1_000, crate::resp::Protocol::Resp2)
+    }
+
+    /// The mutated script sets load, and break what their mutant says they break.
+    #[test]
+    fn mutated_scripts_run_and_misbehave() {
+        use crate::resp::Frame;
+        let ts = |ms: u64| super::super::timestamp::Timestamp::new(ms, 0, 1).encode();
+        let lww = mutated(LWW_COMPARISON, "return true -- lww");
+        let counter = mutated(COUNTER_COMPARISON, "return ts >= stored -- counter");
+        for (scripts, broken_lww, broken_counter) in
+            [(all(), false, false), (&lww[..], true, false), (&counter[..], false, true)]
+        {
+            let mut store = crate::store::Store::new();
+            for script in scripts {
+                let loaded = run(&mut store, &[b"SCRIPT", b"LOAD", script.text.as_bytes()]);
+                assert_eq!(loaded, Frame::bulk(script.sha1.as_bytes()), "{}", script.name.as_str());
+            }
+            let set = scripts[ScriptName::Set as usize].sha1.as_bytes();
+            let incr = scripts[ScriptName::Incrby as usize].sha1.as_bytes();
+            run(&mut store, &[b"EVALSHA", set, b"1", b"k", &ts(20), b"0", b"new", b"", b"0", b"0", b"ok"]);
+            run(&mut store, &[b"EVALSHA", set, b"1", b"k", &ts(10), b"0", b"old", b"", b"0", b"0", b"ok"]);
+            let value = run(&mut store, &[b"GET", b"k"]);
+            assert_eq!(value, Frame::bulk(if broken_lww { "old" } else { "new" }));
+            for _retry in 0..2 {
+                run(&mut store, &[b"EVALSHA", incr, b"1", b"c", &ts(30), b"0", b"1"]);
+            }
+            let count = run(&mut store, &[b"GET", b"c"]);
+            assert_eq!(count, Frame::bulk(if broken_counter { "2" } else { "1" }));
+        }
+    }
+
     #[test]
     fn mutation_points_exist_exactly_once() {
         for point in [LWW_COMPARISON, COUNTER_COMPARISON] {
