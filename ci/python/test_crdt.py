@@ -179,3 +179,27 @@ def test_metadata_keys_are_hidden(crdt_cluster):
     assert sorted(client.keys("hidden:*")) == [b"hidden:a", b"hidden:s"]
     assert not [key for key in client.keys("*") if key.startswith(b"_dyn:")]
     assert not [key for key in client.scan_iter(count=100) if key.startswith(b"_dyn:")]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_pipelined_writes_and_repairing_reads_keep_their_order(redis_port, crdt_cluster, protocol):
+    """SET/GET/HSET/HGETALL/INCR/GET pipelined 400 deep: every read sees the writes before it (the read
+    script travels on the connections the writes took), exactly as one Redis answers."""
+    clients, _ = crdt_cluster
+
+    def run(client, prefix):
+        pipe = client.pipeline(transaction=False)
+        for n in range(100):
+            key, hkey, counter = f"{prefix}:k{n % 3}", f"{prefix}:h{n % 2}", f"{prefix}:c{n % 4}"
+            pipe.set(key, str(n))
+            pipe.get(key)
+            pipe.hset(hkey, f"f{n % 5}", str(n))
+            pipe.hgetall(hkey)
+            pipe.incr(counter)
+            pipe.get(counter)
+        return pipe.execute(raise_on_error=False)
+
+    expected = run(redis.Redis(port=redis_port, protocol=protocol), f"pipe-direct-{protocol}")
+    for coordinator, port in enumerate(clients):
+        actual = run(redis.Redis(port=port, protocol=protocol), f"pipe-{protocol}-{coordinator}")
+        assert actual == expected, f"node {coordinator}, RESP{protocol}"

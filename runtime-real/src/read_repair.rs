@@ -12,8 +12,9 @@
 //! # How
 //! 1. At dispatch (order contract: enqueued before the connection's next request) every deciding
 //!    target of the local datacenter (group 0) gets the `read` script instead of the read:
-//!    `EVALSHA <read> 1 K <crdt_state_elements_max> <the read's arguments...>` (always RESP2: the
-//!    state's shape does not depend on the client's protocol). A DC_EACH_SAFE_QUORUM read's forwards to
+//!    `EVALSHA <read> 1 K <crdt_state_elements_max> <the read's arguments...>`, in the client's
+//!    protocol, so it travels on the connections the client's earlier writes took (order contract; the
+//!    state parses from either protocol). A DC_EACH_SAFE_QUORUM read's forwards to
 //!    remote datacenters carry the plain read; their entry node repairs its own datacenter the same way.
 //! 2. Each replica answers `[state, nil]` or, for a key it holds without metadata (written before CRDT
 //!    mode or by an uncovered command) or whose state is over the bound, `[nil, reply]`.
@@ -25,13 +26,15 @@
 //! 4. **Fallback.** If any replica answered `[nil, reply]`, the read is decided as today: every
 //!    replica's reply (the script's `reply`, or the answer computed from its own state) goes through
 //!    the [`QuorumCollector`](dynomite_core::cluster::QuorumCollector) of the plan, compared in
-//!    canonical order for unordered replies. The script's `reply` is RESP2-shaped (Lua converts it), so
-//!    a RESP3 client reading an unmanaged hash, set or sorted set this way gets arrays, not maps/sets.
-//! 5. **Write-back.** Every replica whose state is not [`same_as`] the merge of all states received so
-//!    far gets `EVALSHA <merge> 1 K <merge_args>`: at the answer, and again for every state that arrives
-//!    later (late replies are merged in; a replica written once is known to hold that merge). The merge
-//!    script is idempotent and commutative with every write script, so write-backs need no order.
-//!    Write-backs are fire-and-forget; what they miss, background repair finds.
+//!    canonical order for unordered replies. The script's `reply` went through Lua, which turns maps and
+//!    sets into arrays, so a RESP3 client reading an unmanaged hash, set or sorted set this way gets
+//!    arrays where Redis would answer maps/sets (RESP2 clients see no difference).
+//! 5. **Write-back.** Every replica that answered a state which is not [`same_as`] the merge of all
+//!    states received so far gets `EVALSHA <merge> 1 K <merge_args>`: at the answer, and again for
+//!    every state that arrives later (late replies are merged in; a replica written once is known to
+//!    hold that merge). The merge script is idempotent and commutative with every write script, so
+//!    write-backs need no order (they go on RESP2 connections). Fire-and-forget: what they miss,
+//!    background repair finds. Replicas that answered `[nil, reply]` are not written.
 //!
 //! Counters (INFO, `/info`): `read_repair_reads` (reads answered by a merge), `read_repairs` (of these,
 //! reads that found a stale replica), `read_repair_writes` (merges written back).
@@ -131,7 +134,7 @@ pub(crate) fn route(
     for target in &plan.targets {
         let Some(group) = target.group else { continue };
         let call = if group == 0 && target.action == Action::Execute {
-            coordinator::start(node, target.node, target.action, origin.spec, &script, Protocol::Resp2, token)
+            coordinator::start(node, target.node, target.action, origin.spec, &script, protocol, token)
         } else {
             coordinator::start(node, target.node, target.action, origin.spec, &request.args, protocol, token)
         };
@@ -192,9 +195,7 @@ impl Repair {
             .into_iter()
             .map(|(group, target, call)| {
                 let node = &node;
-                // Group 0 was asked in RESP2 (the script); forwards in the client's protocol.
-                let call_protocol = if group == 0 { Protocol::Resp2 } else { protocol };
-                async move { (group, target, call.result(node, call_protocol, timeout_ms).await) }
+                async move { (group, target, call.result(node, protocol, timeout_ms).await) }
             })
             .collect();
         let quorum = self.plan.groups.first().map_or(1, |group| group.quorum);
@@ -269,7 +270,8 @@ impl Repair {
                     }
                 }
             }
-            if self.answer.is_none() && !fallback {
+            if self.answer.is_none() {
+                // The managed replicas get the merge whatever decided the answer (merges commute).
                 if let Some(merged) = &merged {
                     self.write_back(merged, &mut replicas);
                 }
