@@ -302,3 +302,26 @@ fn script_flush_is_survived() {
     assert_converges(&cluster, &["GET", "flush:c"], &bulk("7"));
     assert_converges(&cluster, &["EXISTS", "_dyn:m:flush:c"], b":1\r\n");
 }
+
+/// Two datacenters: multi-key writes (rewritten per fragment into one script call) reach every replica
+/// of both datacenters, and a DC_EACH_SAFE_QUORUM read repairs a stale replica of the remote datacenter
+/// (its entry node repairs its own datacenter).
+#[test]
+fn two_datacenters_replicate_scripts_and_repair_remotely() {
+    let cluster = Cluster::start_with(Shape::TWO_DCS_THREE_RACKS, "dc_quorum", CRDT_YAML);
+    let mut client = cluster.client(0);
+    let reply = call(&mut client, &["MSET", "dc:a", "1", "dc:b", "2", "dc:c", "3"]);
+    assert_eq!(show(&reply), "+OK\\r\\n");
+    for (key, value) in [("dc:a", "1"), ("dc:b", "2"), ("dc:c", "3")] {
+        assert_converges(&cluster, &["GET", key], &bulk(value));
+    }
+    assert_eq!(show(&call(&mut client, &["DEL", "dc:a", "dc:b"])), ":2\\r\\n");
+    assert_converges(&cluster, &["EXISTS", "dc:a", "dc:b"], b":0\r\n");
+    let key = "dc:c";
+    let remote_stale = *cluster.owners(key.as_bytes()).last().expect("a remote replica");
+    assert_ne!(cluster.spec(remote_stale).datacenter, cluster.spec(0).datacenter);
+    plant_string(&cluster, remote_stale, key, "older", &timestamp(1_000, 7));
+    let mut each = cluster.client_at(0, "dc_each_safe_quorum");
+    assert_eq!(show(&call(&mut each, &["GET", key])), show(&bulk("3")));
+    assert_converges(&cluster, &["GET", key], &bulk("3"));
+}
