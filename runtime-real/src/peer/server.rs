@@ -166,6 +166,10 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
                 }
                 PeerMessage::Request { request_id, protocol, args } => match admit(&node, args) {
                     Ok(request) => {
+                        if let Some(crdt) = &node.crdt {
+                            // CRDT mode: this node's next writes get timestamps newer than this one.
+                            crdt.observe_request(&request.args, node.clock.now_ms());
+                        }
                         let reply = node.datastore.call(&request.args, protocol, request.shard());
                         let future: ResultFuture =
                             Box::pin(datastore_result(reply, protocol, node.timeout_ms()));
