@@ -166,3 +166,60 @@ mod contract {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<Bytes> {
+        words.iter().map(|word| Bytes::copy_from_slice(word.as_bytes())).collect()
+    }
+
+    fn config(extra: &str) -> Config {
+        config_in_rack("r1", extra)
+    }
+
+    fn config_in_rack(rack: &str, extra: &str) -> Config {
+        let yaml = format!(
+            "p:\n  listen: 127.0.0.1:1\n  data_store: embedded\n  tokens: '7'\n  rack: {rack}\n  datacenter: d1\n{extra}"
+        );
+        dynomite_core::config::parse_config(&yaml).expect("valid config")
+    }
+
+    #[test]
+    fn off_without_crdt_enabled() {
+        assert!(Crdt::for_config(&config("")).is_none());
+        assert!(script_set(&config("")).is_empty());
+        assert!(!script_set(&config("  crdt_enabled: true\n")).is_empty());
+    }
+
+    #[test]
+    fn one_timestamp_per_write_and_observed_timestamps_are_passed() {
+        let crdt = Crdt::for_config(&config("  crdt_enabled: true\n")).expect("crdt on");
+        assert_eq!(crdt.node_id(), timestamp::node_id("d1", "r1", &[7]));
+        let mut stamp = Stamp::new(&crdt, 1_000);
+        let first = stamp.rewrite(args(&["SET", "a", "1"]));
+        let second = stamp.rewrite(args(&["DEL", "b"]));
+        let unchanged = stamp.rewrite(args(&["APPEND", "c", "x"]));
+        assert_eq!(unchanged, args(&["APPEND", "c", "x"]));
+        let issued = stamp.timestamp().expect("a fragment was rewritten");
+        assert_eq!(contract::timestamp_of(&first), Some(issued));
+        assert_eq!(contract::timestamp_of(&second), Some(issued));
+        assert_eq!(issued.node, crdt.node_id());
+        // A timestamp from another node, far ahead: the next write is newer.
+        let other = Crdt::for_config(&config_in_rack("r2", "  crdt_enabled: true\n")).expect("crdt on");
+        let mut ahead = Stamp::new(&other, 50_000);
+        let replicated = ahead.rewrite(args(&["SET", "a", "2"]));
+        crdt.observe_request(&replicated, 1_001);
+        assert!(Stamp::new(&crdt, 1_002).timestamp >= ahead.timestamp);
+        let mut unused = Stamp::new(&crdt, 1_003);
+        unused.rewrite(args(&["LPUSH", "l", "x"]));
+        assert_eq!(unused.timestamp(), None);
+    }
+
+    #[test]
+    fn reserved_keys() {
+        assert!(is_reserved(b"_dyn:m:k") && is_reserved(b"_dyn:log"));
+        assert!(!is_reserved(b"k") && !is_reserved(b"_dyn"));
+    }
+}

@@ -581,3 +581,40 @@ async fn match_replies(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+
+    fn args(words: &[&str]) -> Vec<Bytes> {
+        words.iter().map(|word| Bytes::copy_from_slice(word.as_bytes())).collect()
+    }
+
+    #[test]
+    fn evalsha_of_a_known_script_falls_back_to_eval() {
+        let set = ScriptSet::new([(Bytes::from("ABC123"), Bytes::from("return 1"))]);
+        assert_eq!(
+            set.eval_fallback(&args(&["evalsha", "abc123", "1", "k", "v"])),
+            Some(args(&["EVAL", "return 1", "1", "k", "v"]))
+        );
+        assert_eq!(set.eval_fallback(&args(&["EVALSHA", "ffff", "0"])), None);
+        assert_eq!(set.eval_fallback(&args(&["GET", "abc123"])), None);
+        assert!(is_noscript(b"-NOSCRIPT No matching script. Please use EVAL.\r\n"));
+        assert!(!is_noscript(b"-ERR other\r\n"));
+    }
+
+    #[test]
+    fn embedded_store_loads_its_scripts_and_survives_a_script_flush() {
+        let text = "return redis.call('SET', KEYS[1], ARGV[1])";
+        let sha1 = dynomite_core::crdt::scripts::sha1_hex(text);
+        let set = ScriptSet::new([(Bytes::from(sha1.clone()), Bytes::from(text))]);
+        let store = EmbeddedStore::with_scripts(Arc::new(SystemClock), set);
+        let evalsha = args(&["EVALSHA", &sha1, "1", "k", "v1"]);
+        assert_eq!(store.execute(&evalsha, Protocol::Resp2), Frame::ok());
+        assert_eq!(store.execute(&args(&["SCRIPT", "FLUSH"]), Protocol::Resp2), Frame::ok());
+        let evalsha = args(&["EVALSHA", &sha1, "1", "k", "v2"]);
+        assert_eq!(store.execute(&evalsha, Protocol::Resp2), Frame::ok());
+        assert_eq!(store.execute(&args(&["GET", "k"]), Protocol::Resp2), Frame::Bulk(Bytes::from("v2")));
+    }
+}
