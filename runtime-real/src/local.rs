@@ -44,6 +44,12 @@ pub struct LocalArgs {
     /// Read and write consistency of every node (dc_one, dc_quorum, dc_safe_quorum, dc_each_safe_quorum).
     #[arg(long, default_value = "dc_one")]
     pub consistency: String,
+    /// CRDT mode on every node (`crdt_enabled: true`): timestamped writes, background repair.
+    #[arg(long)]
+    pub crdt: bool,
+    /// Read repair on every node (`read_repairs_enabled: true`; implies `--crdt`).
+    #[arg(long)]
+    pub read_repairs: bool,
 }
 
 /// One planned node.
@@ -69,7 +75,7 @@ pub async fn run(args: LocalArgs, shutdown: impl Future<Output = ()>) -> Result<
         } else {
             "data_store: embedded".to_string()
         };
-        let config = node_config(&plan, index, &datastore, &args.consistency)?;
+        let config = node_config(&plan, index, &datastore, &args)?;
         let node = Node::bind(config, Arc::new(SystemClock))
             .await
             .map_err(|error| format!("node {} (port {}): {error}", index + 1, planned.client_port))?;
@@ -122,8 +128,11 @@ fn plan(args: &LocalArgs) -> Result<Vec<Planned>, String> {
 }
 
 /// Node `index`'s configuration, written as Dynomite YAML and validated like a user's file.
-fn node_config(plan: &[Planned], index: usize, datastore: &str, consistency: &str) -> Result<Config, String> {
+fn node_config(plan: &[Planned], index: usize, datastore: &str, args: &LocalArgs) -> Result<Config, String> {
     let me = &plan[index];
+    let consistency = &args.consistency;
+    let crdt = args.crdt || args.read_repairs;
+    let read_repairs = args.read_repairs;
     let seeds: String = plan
         .iter()
         .enumerate()
@@ -136,7 +145,7 @@ fn node_config(plan: &[Planned], index: usize, datastore: &str, consistency: &st
     let yaml = format!(
         "dyn_o_mite:\n  listen: 127.0.0.1:{}\n  dyn_listen: 127.0.0.1:{}\n  stats_listen: 127.0.0.1:{}\n  \
          datacenter: {}\n  rack: {}\n  tokens: '{}'\n  {datastore}\n{seeds}  read_consistency: {consistency}\n  \
-         write_consistency: {consistency}\n",
+         write_consistency: {consistency}\n  crdt_enabled: {crdt}\n  read_repairs_enabled: {read_repairs}\n",
         me.client_port, me.peer_port, me.stats_port, me.datacenter, me.rack, me.token
     );
     parse_config(&yaml).map_err(|error| format!("local: node {}: {error}", index + 1))
