@@ -118,20 +118,24 @@ local function mset(self, field, value)
   end
 end
 
--- Loads every field of M into the cache; returns the field names (M's order, then new ones).
+-- Loads every field of M into the cache (once); returns the field names (M's order, then new ones).
 local function mload_all(self)
-  if not self.full then
-    local flat = redis.call('HGETALL', self.m)
-    for i = 1, #flat, 2 do
-      if self.cache[flat[i]] == nil then self.cache[flat[i]] = flat[i + 1] end
+  if not self.names then
+    self.names, self.known = {}, {}
+    if not self.full then
+      local flat = redis.call('HGETALL', self.m)
+      for i = 1, #flat, 2 do
+        if self.cache[flat[i]] == nil then self.cache[flat[i]] = flat[i + 1] end
+        self.names[#self.names + 1] = flat[i]
+        self.known[flat[i]] = true
+      end
+      self.full = true
     end
-    self.full = true
   end
   local names = {}
-  for i = 1, #self.order do names[#names + 1] = self.order[i] end
-  local flat = redis.call('HKEYS', self.m)
-  for i = 1, #flat do
-    if not self.dirty[flat[i]] then names[#names + 1] = flat[i] end
+  for i = 1, #self.names do names[#names + 1] = self.names[i] end
+  for i = 1, #self.order do
+    if not self.known[self.order[i]] then names[#names + 1] = self.order[i] end
   end
   return names
 end
@@ -152,6 +156,14 @@ local function flush(self)
   chunked('HSET', self.m, sets)
   chunked('HDEL', self.m, dels)
   local changed = #self.order
+  if self.names then
+    for i = 1, #self.order do
+      if not self.known[self.order[i]] then
+        self.names[#self.names + 1] = self.order[i]
+        self.known[self.order[i]] = true
+      end
+    end
+  end
   self.dirty, self.order = {}, {}
   return changed
 end
@@ -316,9 +328,11 @@ end
 
 -- Gives K the TTL the metadata says: PEXPIREAT xa when the expiry is live, else none.
 local function settle_ttl(self)
-  if redis.call('EXISTS', self.key) == 0 then return end
-  if expiry_live(self) then redis.call('PEXPIREAT', self.key, mget(self, 'xa'))
-  else redis.call('PERSIST', self.key) end
+  if expiry_live(self) then
+    if redis.call('EXISTS', self.key) == 1 then redis.call('PEXPIREAT', self.key, mget(self, 'xa')) end
+  else
+    redis.call('PERSIST', self.key) -- a no-op (0) when K is gone or has no TTL
+  end
 end
 
 -- True when M says some data of K is live (before normalization, with d as the kill timestamp).
@@ -444,6 +458,14 @@ local function open(key, kind)
   self.rtype = redis.call('TYPE', key).ok
   self.exists = self.rtype ~= 'none'
   self.managed = redis.call('EXISTS', self.m) == 1
+  if self.managed then
+    -- One round for the key-level fields every script reads.
+    local common = { 't', 'a', 'd', 'xt', 'xa' }
+    local values = redis.call('HMGET', self.m, unpack(common))
+    for i = 1, #common do self.cache[common[i]] = values[i] or '' end
+  else
+    self.full = true -- M is empty: nothing to read
+  end
   if self.exists and not self.managed then adopt(self) end
   if self.managed and expiry_live(self) then
     local at = deadline_ts(self)
