@@ -295,6 +295,18 @@ const SEQUENCES: &[&[&str]] = &[
         "SET st x NX",
         "SETNX st y",
         "DEL h st s k",
+        "LPUSH l a",
+        "SET l v",
+        "GET l",
+        "LPUSH m a",
+        "DEL m",
+        "EXISTS m",
+        "LPUSH n a",
+        "EXPIRE n 100",
+        "HSET n f v",
+        "INCR n",
+        "SETNX n v",
+        "LLEN n",
     ],
 ];
 
