@@ -196,7 +196,17 @@ const SEQUENCES: &[&[&str]] = &[
         "SET y v PXAT 4000000000000 GET",
         "GET fresh",
     ],
-    &["MSET a 1 b 2 c 3", "MGET a b c", "DEL a b x", "UNLINK c", "EXISTS a b c", "MSET a 5", "GET a"],
+    &[
+        "MSET a 1 b 2 c 3",
+        "MGET a b c",
+        "DEL a b x",
+        "UNLINK c",
+        "EXISTS a b c",
+        "MSET a 5",
+        "GET a",
+        "MSET d 1 e 2 d 3",
+        "MGET d e",
+    ],
     &[
         "HSET h f 1 g 2",
         "HSET h f 3 x 4 f 5",

@@ -1,8 +1,9 @@
 -- mset: MSET as one register write per key, exactly as `set` without options (an expiry op with no
--- deadline too). KEYS = [K1, ..., Kn]; ARGV = [ts, changelog_max, v1, ..., vn]. Reply: OK.
+-- deadline too); a key given twice takes its last value, as in Redis.
+-- KEYS = [K1, ..., Kn]; ARGV = [ts, changelog_max, v1, ..., vn]. Reply: OK.
 write_args()
-for i = 1, #KEYS do
-  local key, value = KEYS[i], ARGV[i + 2]
+
+local function write(key, value)
   local self = open(key, 'string')
   local applied = false
   if claim(self, 'string') then
@@ -23,5 +24,11 @@ for i = 1, #KEYS do
   else
     flush(self)
   end
+end
+
+local last = {}
+for i = 1, #KEYS do last[KEYS[i]] = i end
+for i = 1, #KEYS do
+  if last[KEYS[i]] == i then write(KEYS[i], ARGV[i + 2]) end
 end
 return redis.status_reply('OK')
