@@ -3,8 +3,10 @@
 //! - `DYNO_REPAIR DIGEST <start> <end> <buckets>`: the replica splits the inclusive token range into
 //!   `<buckets>` equal slices and answers, per bucket, `[digest (16 hex), keys, tombstoned keys]` as
 //!   one flat array of `3 × buckets` entries.
-//! - `DYNO_REPAIR KEYS <start> <end> <buckets> <bucket>`: the CRDT-managed keys of one bucket, at most
-//!   [`KEYS_PER_BUCKET_MAX`].
+//! - `DYNO_REPAIR KEYS <start> <end> <buckets> <bucket> [<bucket> ...]`: the CRDT-managed keys of the
+//!   listed buckets with their state digests, `[key, digest (16 hex), tombstoned (0/1)]` flat, at most
+//!   [`KEYS_PER_ANSWER_MAX`] keys (the rest waits for the next run). One answer for all the buckets
+//!   that differ: a replica walks its keys once per segment, not once per bucket.
 //!
 //! Only the peer listener accepts it ([`crate::peer::server`]); the command table does not know it, so
 //! a client connection refuses it like any unknown command, and the coordinator never forwards it.
@@ -19,11 +21,11 @@ use super::ranges::TokenRange;
 pub const COMMAND_NAME: &[u8] = b"DYNO_REPAIR";
 /// Most digest buckets one `DIGEST` may ask for.
 pub const BUCKETS_MAX: u32 = 4096;
-/// Most keys one `KEYS` answer lists; the rest of the bucket waits for the next run.
-pub const KEYS_PER_BUCKET_MAX: usize = 10_000;
+/// Most keys one `KEYS` answer lists; the rest waits for the next run.
+pub const KEYS_PER_ANSWER_MAX: usize = 100_000;
 
 /// A parsed `DYNO_REPAIR` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RepairCommand {
     /// Per-bucket digests of a range.
     Digest {
@@ -32,14 +34,14 @@ pub enum RepairCommand {
         /// How many equal slices.
         buckets: u32,
     },
-    /// The keys of one bucket of a range.
+    /// The keys of some buckets of a range, with their state digests.
     Keys {
         /// The tokens.
         range: TokenRange,
         /// How many equal slices.
         buckets: u32,
-        /// Which slice (0-based).
-        bucket: u32,
+        /// Which slices (0-based, ascending, at least one).
+        selected: Vec<u32>,
     },
 }
 
@@ -47,7 +49,9 @@ pub enum RepairCommand {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RepairCommandError {
     /// Not `DIGEST` or `KEYS`, or the wrong number of arguments.
-    #[error("ERR DYNO_REPAIR: usage DIGEST <start> <end> <buckets> | KEYS <start> <end> <buckets> <bucket>")]
+    #[error(
+        "ERR DYNO_REPAIR: usage DIGEST <start> <end> <buckets> | KEYS <start> <end> <buckets> <bucket>..."
+    )]
     Usage,
     /// A number that does not parse or is out of bounds.
     #[error("ERR DYNO_REPAIR: bad {what} '{value}'")]
@@ -90,21 +94,28 @@ impl RepairCommand {
             let (range, buckets) = range_and_buckets()?;
             return Ok(RepairCommand::Digest { range, buckets });
         }
-        if sub.eq_ignore_ascii_case(b"KEYS") && args.len() == 6 {
+        if sub.eq_ignore_ascii_case(b"KEYS") && args.len() >= 6 {
             let (range, buckets) = range_and_buckets()?;
-            let bucket = number(5, "bucket")?;
-            if bucket >= buckets {
-                return Err(RepairCommandError::BadNumber { what: "bucket", value: bucket.to_string() });
+            if args.len() - 5 > buckets as usize {
+                return Err(RepairCommandError::Usage);
             }
-            return Ok(RepairCommand::Keys { range, buckets, bucket });
+            let mut selected = Vec::with_capacity(args.len() - 5);
+            for index in 5..args.len() {
+                let bucket = number(index, "bucket")?;
+                if bucket >= buckets || selected.last().is_some_and(|previous| *previous >= bucket) {
+                    return Err(RepairCommandError::BadNumber { what: "bucket", value: bucket.to_string() });
+                }
+                selected.push(bucket);
+            }
+            return Ok(RepairCommand::Keys { range, buckets, selected });
         }
         Err(RepairCommandError::Usage)
     }
 
     /// The request's arguments.
-    pub fn to_args(self) -> Vec<Bytes> {
+    pub fn to_args(&self) -> Vec<Bytes> {
         let text = |value: u32| Bytes::from(value.to_string());
-        match self {
+        match *self {
             RepairCommand::Digest { range, buckets } => vec![
                 Bytes::from_static(COMMAND_NAME),
                 Bytes::from_static(b"DIGEST"),
@@ -112,14 +123,17 @@ impl RepairCommand {
                 text(range.end),
                 text(buckets),
             ],
-            RepairCommand::Keys { range, buckets, bucket } => vec![
-                Bytes::from_static(COMMAND_NAME),
-                Bytes::from_static(b"KEYS"),
-                text(range.start),
-                text(range.end),
-                text(buckets),
-                text(bucket),
-            ],
+            RepairCommand::Keys { range, buckets, ref selected } => {
+                let mut args = vec![
+                    Bytes::from_static(COMMAND_NAME),
+                    Bytes::from_static(b"KEYS"),
+                    text(range.start),
+                    text(range.end),
+                    text(buckets),
+                ];
+                args.extend(selected.iter().map(|&bucket| text(bucket)));
+                args
+            }
         }
     }
 }
@@ -175,15 +189,45 @@ pub fn parse_digest_reply(frame: &Frame, buckets: u32) -> Option<Vec<BucketDiges
         .collect()
 }
 
+/// One key of a `KEYS` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyDigest {
+    /// The data key.
+    pub key: Bytes,
+    /// Its state's digest on the answering replica.
+    pub digest: u64,
+    /// Its state holds a tombstone there.
+    pub tombstoned: bool,
+}
+
 /// The `KEYS` answer frame.
-pub fn keys_reply(keys: Vec<Bytes>) -> Frame {
-    Frame::Array(keys.into_iter().map(Frame::Bulk).collect())
+pub fn keys_reply(keys: &[KeyDigest]) -> Frame {
+    let mut items = Vec::with_capacity(keys.len() * 3);
+    for key in keys {
+        items.push(Frame::Bulk(key.key.clone()));
+        items.push(Frame::bulk(format!("{:016x}", key.digest)));
+        items.push(Frame::Integer(i64::from(key.tombstoned)));
+    }
+    Frame::Array(items)
 }
 
 /// Reads a `KEYS` answer; None when it is anything else.
-pub fn parse_keys_reply(frame: Frame) -> Option<Vec<Bytes>> {
+pub fn parse_keys_reply(frame: Frame) -> Option<Vec<KeyDigest>> {
     let Frame::Array(items) = frame else { return None };
-    items.into_iter().map(|item| if let Frame::Bulk(key) = item { Some(key) } else { None }).collect()
+    if items.len() % 3 != 0 {
+        return None;
+    }
+    items
+        .chunks(3)
+        .map(|chunk| match chunk {
+            [Frame::Bulk(key), Frame::Bulk(digest), Frame::Integer(tombstoned)] => Some(KeyDigest {
+                key: key.clone(),
+                digest: u64::from_str_radix(std::str::from_utf8(digest).ok()?, 16).ok()?,
+                tombstoned: *tombstoned != 0,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -199,8 +243,14 @@ mod tests {
         let digest = RepairCommand::parse(&args("dyno_repair digest 10 20 4")).unwrap();
         assert_eq!(digest, RepairCommand::Digest { range: TokenRange { start: 10, end: 20 }, buckets: 4 });
         assert_eq!(RepairCommand::parse(&digest.to_args()), Ok(digest));
-        let keys = RepairCommand::parse(&args("DYNO_REPAIR KEYS 0 4294967295 256 255")).unwrap();
+        let keys = RepairCommand::parse(&args("DYNO_REPAIR KEYS 0 4294967295 256 3 255")).unwrap();
+        assert_eq!(
+            keys,
+            RepairCommand::Keys { range: TokenRange::ALL, buckets: 256, selected: vec![3, 255] }
+        );
         assert_eq!(RepairCommand::parse(&keys.to_args()), Ok(keys));
+        let listed = vec![KeyDigest { key: Bytes::from_static(b"k"), digest: 7, tombstoned: true }];
+        assert_eq!(parse_keys_reply(keys_reply(&listed)), Some(listed));
         assert!(is_repair_command(&args("Dyno_Repair x")));
         assert!(!is_repair_command(&args("GET x")));
     }
@@ -213,6 +263,8 @@ mod tests {
         assert!(RepairCommand::parse(&args("DYNO_REPAIR DIGEST 1 2 0")).is_err());
         assert!(RepairCommand::parse(&args("DYNO_REPAIR DIGEST 1 2 5000")).is_err());
         assert!(RepairCommand::parse(&args("DYNO_REPAIR KEYS 1 2 4 4")).is_err());
+        assert!(RepairCommand::parse(&args("DYNO_REPAIR KEYS 1 2 4 2 1")).is_err(), "ascending");
+        assert!(RepairCommand::parse(&args("DYNO_REPAIR KEYS 1 2 4")).is_err());
         assert!(RepairCommand::parse(&args("DYNO_REPAIR DIGEST a 2 4")).is_err());
     }
 

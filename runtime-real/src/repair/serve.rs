@@ -3,9 +3,10 @@
 //!
 //! The CRDT-managed keys are found by their metadata: `SCAN` of the local datastore for
 //! `_dyn:m:*` ([`SCAN_COUNT`] per call), each mapped back to its data key, whose token (the node's
-//! hash and hash tag) decides whether it lies in the range and in which bucket. For `DIGEST` each such
-//! key's state is read (`state` script, [`STATE_READS_IN_FLIGHT_MAX`] at once, paced at
-//! `repair_rate × DIGEST_READS_PER_KEY`) and folded into its bucket's digest.
+//! hash and hash tag) decides whether it lies in the range and in which bucket. Each such key's state
+//! is read (`state` script, [`STATE_READS_IN_FLIGHT_MAX`] at once, paced at
+//! `repair_rate × DIGEST_READS_PER_KEY`) and digested: `DIGEST` folds the digests into their buckets,
+//! `KEYS` lists them for the buckets asked for.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
 use dynomite_core::resp::{Frame, Protocol};
 use futures_util::future::join_all;
 
-use super::command::{self, BucketDigest, RepairCommand, KEYS_PER_BUCKET_MAX};
+use super::command::{self, BucketDigest, KeyDigest, RepairCommand, KEYS_PER_ANSWER_MAX};
 use super::ranges::TokenRange;
 use super::{crdt, replica, Repair};
 use crate::coordinator::ResultFuture;
@@ -61,81 +62,96 @@ pub fn peer_request(
 
 /// Answers `command` from the local datastore.
 pub async fn execute(node: &NodeShared, command: RepairCommand) -> Result<Frame, ServeError> {
+    let repair = &node.repair;
     match command {
-        RepairCommand::Digest { range, buckets } => digests(node, &node.repair, range, buckets).await,
-        RepairCommand::Keys { range, buckets, bucket } => {
+        RepairCommand::Digest { range, buckets } => {
+            let mut summary = vec![BucketDigest::default(); buckets as usize];
+            visit_states(
+                node,
+                repair,
+                range,
+                buckets,
+                |_| true,
+                |bucket, key| {
+                    summary[bucket as usize].add(&key.key, key.digest, key.tombstoned);
+                    true
+                },
+            )
+            .await?;
+            Ok(command::digest_reply(&summary))
+        }
+        RepairCommand::Keys { range, buckets, selected } => {
             let mut keys = Vec::new();
-            let mut walk = MetaWalk::new();
-            while let Some(page) = walk.next_page(node).await? {
-                for key in page {
-                    let token = node.token_of(&key);
-                    if range.contains(token)
-                        && range.bucket_of(token, buckets) == bucket
-                        && keys.len() < KEYS_PER_BUCKET_MAX
-                    {
-                        keys.push(key);
-                    }
-                }
-            }
-            Ok(command::keys_reply(keys))
+            let wanted = |bucket: u32| selected.binary_search(&bucket).is_ok();
+            visit_states(node, repair, range, buckets, wanted, |_, key| {
+                keys.push(key);
+                keys.len() < KEYS_PER_ANSWER_MAX
+            })
+            .await?;
+            Ok(command::keys_reply(&keys))
         }
     }
 }
 
-/// Per-bucket digests of the keys of `range`.
-async fn digests(
+/// Reads the state of every local key of `range` whose bucket is `wanted` and hands it to `visit`
+/// (which answers false to stop the walk).
+async fn visit_states(
     node: &NodeShared,
     repair: &Repair,
     range: TokenRange,
     buckets: u32,
-) -> Result<Frame, ServeError> {
-    let mut summary = vec![BucketDigest::default(); buckets as usize];
+    wanted: impl Fn(u32) -> bool,
+    mut visit: impl FnMut(u32, KeyDigest) -> bool,
+) -> Result<(), ServeError> {
     let mut walk = MetaWalk::new();
     let mut pending: Vec<(Bytes, u32)> = Vec::with_capacity(STATE_READS_IN_FLIGHT_MAX);
-    while let Some(page) = walk.next_page(node).await? {
+    let mut going = true;
+    while going {
+        let Some(page) = walk.next_page(node).await? else { break };
         for key in page {
             let token = node.token_of(&key);
-            if !range.contains(token) {
-                continue;
-            }
-            pending.push((key, token));
-            if pending.len() == STATE_READS_IN_FLIGHT_MAX {
-                fold_states(node, repair, range, &mut pending, &mut summary).await?;
+            if range.contains(token) && wanted(range.bucket_of(token, buckets)) {
+                pending.push((key, token));
             }
         }
+        while going && pending.len() >= STATE_READS_IN_FLIGHT_MAX {
+            let batch: Vec<(Bytes, u32)> = pending.drain(..STATE_READS_IN_FLIGHT_MAX).collect();
+            going = read_batch(node, repair, range, buckets, batch, &mut visit).await?;
+        }
     }
-    fold_states(node, repair, range, &mut pending, &mut summary).await?;
-    Ok(command::digest_reply(&summary))
+    if going && !pending.is_empty() {
+        read_batch(node, repair, range, buckets, pending, &mut visit).await?;
+    }
+    Ok(())
 }
 
-/// Reads the states of `pending` and adds them to their buckets.
-async fn fold_states(
+/// Reads the states of `batch` (at once, paced) and visits them; false when `visit` asked to stop.
+async fn read_batch(
     node: &NodeShared,
     repair: &Repair,
     range: TokenRange,
-    pending: &mut Vec<(Bytes, u32)>,
-    summary: &mut [BucketDigest],
-) -> Result<(), ServeError> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    repair.pace_digest_reads(pending.len() as u32).await;
+    buckets: u32,
+    batch: Vec<(Bytes, u32)>,
+    visit: &mut impl FnMut(u32, KeyDigest) -> bool,
+) -> Result<bool, ServeError> {
+    repair.pace_digest_reads(batch.len() as u32).await;
     let max_elements = node.config.crdt_state_elements_max;
     let now_ms = node.clock.now_ms();
     let reads = join_all(
-        pending.iter().map(|(key, token)| replica::local(node, crdt::state_args(key, max_elements), *token)),
+        batch.iter().map(|(key, token)| replica::local(node, crdt::state_args(key, max_elements), *token)),
     )
     .await;
-    for ((key, token), read) in pending.drain(..).zip(reads) {
+    for ((key, token), read) in batch.into_iter().zip(reads) {
         let frame = read.map_err(|error| ServeError::Datastore(error.to_string()))?;
         let (digest, tombstoned) = match crdt::parse_state(&frame, now_ms) {
             Ok(state) => (crdt::state_digest(&state.state), state.tombstoned),
             Err(_) => (UNREADABLE_STATE_DIGEST, false),
         };
-        let bucket = range.bucket_of(token, summary.len() as u32) as usize;
-        summary[bucket].add(&key, digest, tombstoned);
+        if !visit(range.bucket_of(token, buckets), KeyDigest { key, digest, tombstoned }) {
+            return Ok(false);
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A walk over the local datastore's metadata keys, yielding their data keys page by page.

@@ -53,7 +53,10 @@ pub struct RangeProgress {
     pub buckets_compared: u64,
     /// Buckets that differed between replicas (their keys were listed and merged).
     pub buckets_differing: u64,
-    /// Keys compared one by one (keys of differing or tombstoned buckets).
+    /// Keys the replicas listed for the differing or tombstoned buckets (each replica's listing counts).
+    pub keys_listed: u64,
+    /// Keys compared one by one: listed keys missing on a replica, with differing digests, or holding
+    /// a tombstone.
     pub keys_compared: u64,
     /// Merges written to stale replicas ("shipped").
     pub keys_shipped: u64,
@@ -106,6 +109,7 @@ impl RepairStatus {
                 "ranges_failed": range.ranges_failed,
                 "buckets_compared": range.buckets_compared,
                 "buckets_differing": range.buckets_differing,
+                "keys_listed": range.keys_listed,
                 "keys_compared": range.keys_compared,
                 "keys_shipped": range.keys_shipped,
                 "last_started_ms": range.last_started_ms,
