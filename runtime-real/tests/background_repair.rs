@@ -176,6 +176,36 @@ fn a_requested_range_repair_ships_the_differing_keys_and_collects_acknowledged_t
     assert_eq!(info["repair"]["range"]["runs"].as_u64(), Some(1), "/info shows the repair: {info}");
 }
 
+#[test]
+fn keys_written_while_a_replica_is_down_wait_in_the_change_log_until_it_is_back() {
+    // No hints and no range repair: only the change log can bring the writes to the replica.
+    let mut cluster = Cluster::start_with(
+        Shape::THREE_RACKS,
+        "dc_quorum",
+        "  crdt_enabled: true\n  repair_interval: 100\n  repair_full_interval: 0\n  hints_max: 0\n",
+    );
+    cluster.kill(2);
+    let mut client = cluster.client(0);
+    for n in 0..20 {
+        assert_eq!(show(&call(&mut client, &["SET", &format!("down:{n}"), "v"])), "+OK\\r\\n");
+    }
+    // Far longer than RETRIES_MAX sweeps: failures while the link is down do not count.
+    std::thread::sleep(std::time::Duration::from_millis(4_000));
+    let mut replica = cluster.redis(2);
+    assert_eq!(
+        Reply::parse(&call(&mut replica, &["EXISTS", "down:0"])).integer(),
+        0,
+        "replica 2 missed the writes"
+    );
+    cluster.restart(2);
+    for n in 0..20 {
+        wait_converged(&cluster, &format!("down:{n}"), "v", "change log after the replica's return");
+    }
+    let dropped: u64 =
+        (0..2).map(|index| repair_status(&cluster, index)["changelog"]["dropped"].as_u64().unwrap()).sum();
+    assert_eq!(dropped, 0, "nothing given up while the replica was down");
+}
+
 /// Starts a range repair on node `index` with the CLI and waits until it has finished.
 fn range_repair(cluster: &Cluster, index: usize) {
     let admin = format!("127.0.0.1:{}", cluster.spec(index).stats_port);

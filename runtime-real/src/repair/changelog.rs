@@ -5,8 +5,11 @@
 //! <count>`), at most [`SWEEP_BATCHES_MAX`] batches, and repairs each distinct key on all its replicas
 //! ([`super::key::repair`]), [`KEYS_IN_FLIGHT_MAX`] at once, paced by `repair_rate`. A key whose
 //! replicas could not all be reached is pushed back at the end of the sweep (so the next sweep retries
-//! it, not this one), at most [`RETRIES_MAX`] times; then it is dropped and counted, and the range
-//! repair covers it.
+//! it, not this one, and meanwhile the replicas that answered are already merged). Failures while a
+//! replica's peer link is down or disconnected (a known outage) do not count; other failures count, and
+//! after [`RETRIES_MAX`] of them the key is dropped and counted, and the range repair covers it. The
+//! log's own bound (`changelog_max`, trimmed by every write) and `repair_rate` bound what an outage
+//! costs.
 //!
 //! Every replica of a key logs it, so each of them repairs it once; the repair writes only to replicas
 //! whose state differs, so the extra comparisons cost reads, not writes.
@@ -122,6 +125,9 @@ fn account(repair: &Repair, retries: &mut Retries, key: &Bytes, report: KeyRepor
     let again = if report.complete {
         retries.succeeded(key);
         false
+    } else if report.peer_down {
+        requeue.push(key.clone());
+        true
     } else {
         let again = retries.failed(key);
         if again {

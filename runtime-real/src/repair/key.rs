@@ -43,6 +43,9 @@ pub struct KeyReport {
     pub collected: u32,
     /// The key could not be compared (a state too large or malformed).
     pub skipped: bool,
+    /// Some replica was not reached because its peer link is down or not connected (a known outage,
+    /// as opposed to a failure of this key).
+    pub peer_down: bool,
 }
 
 /// Repairs `key` on `replicas` (this node may be one of them).
@@ -68,6 +71,8 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
             Err(error) => {
                 tracing::debug!(%error, "repair cannot reach a replica");
                 unreachable += 1;
+                report.peer_down |=
+                    node.peer(id).is_some_and(|link| link.is_down() || !link.health().is_connected());
             }
         }
     }
