@@ -46,11 +46,12 @@
 //! - Every script leaves M in the normalized form (`KeyState::normalize`'s rules, applied by the
 //!   prelude's `normalize` or, on the hot paths, by the op itself), so a replica's state can be compared
 //!   with a merge (`KeyState::same_as`) and the `merge` script stores exactly `merge::merge`'s result.
-//! - Inside a script the kill timestamp is `d`: a passed deadline (K gone although M says it is live,
-//!   or a write's timestamp beyond it) is folded into `d` when a script next touches the key: `d`
-//!   rises to `max((xa, 0, 0), xt)` (and, when K is gone, to the newest add in M), so the expiry is no
-//!   longer live; then M is normalized and K rebuilt. A key re-created after its deadline therefore
-//!   has no TTL, as in Redis.
+//! - Inside a script the kill timestamp is `d`: a passed expiry is written into `d` (the rule of
+//!   [`super::state`], section "Expiry", at the datastore's clock `TIME`): on opening the key, after
+//!   every write that changed something (its own timestamp counted), and in `merge` after the join;
+//!   an expiry op whose own deadline has passed raises `d` to `max((deadline, 0, 0), ts)` even when it
+//!   loses the register. Then M is normalized and K rebuilt without TTL, so a key re-created after its
+//!   deadline has no TTL, as in Redis. A write that loses a type change raises `d` to its timestamp.
 //! - Unmanaged data (K without M: written before CRDT mode or by an uncovered command) is adopted on
 //!   the first covered write with the timestamp `000000000000000000000000` (newer than missing, older
 //!   than any real write; equal timestamps merge to the byte-wise larger value).

@@ -32,13 +32,7 @@
 //! field exists; [`KeyState::parse`] rejects unknown fields.
 //!
 //! # Liveness (what the data in K must be)
-//! Let `kill(now) = max(d, X)` where `X = max((xa, 0, 0), xt)` (`(xa, 0, 0)` is the timestamp with
-//! physical part `xa`, logical 0, node 0) when the expiry is live (`xt > d`, `xa != 0`) and its deadline
-//! passed (`xa <= now`), else missing. A passed deadline thus acts as a delete at the deadline (or at
-//! the expiry op itself when it set a deadline already past, as Redis deletes at once): data added
-//! before it is gone, data added after it (a key re-created after expiry) lives and has no TTL. (The
-//! scripts make it explicit when they next touch such a key: `d` is raised to it, or to the newest add
-//! in M when K is found gone.)
+//! The kill timestamp `kill(now)` (section "Expiry") is `d`, raised by an expiry that has passed.
 //! - **Register** (`t = string`): live iff `a > kill`; K is its value.
 //! - **Counter** (`t = counter`): component `<n>` live iff `h:<n> > kill`; K is the decimal `Σ (p − n)`
 //!   over the live components (absent when none is live).
@@ -48,8 +42,50 @@
 //!   r:<f>, kill)`. A field with a live component is live, its value is `Σ (hp − hn)` over them.
 //! - **Type**: `t` decides which data K holds; metadata of another type may remain in M until pruned but
 //!   is never data.
-//! - **TTL**: when the expiry is live and `xa > now`, K expires at `xa` (`PEXPIREAT K xa`); otherwise
-//!   K has no TTL.
+//! - **TTL**: when the expiry is live and has not passed at `now`, K expires at `xa` (`PEXPIREAT K
+//!   xa`); otherwise K has no TTL.
+//!
+//! # Expiry (one rule for the scripts and the Rust side)
+//! Let `at = (xa, 0, 0)`, the deadline as a timestamp (physical part `xa`, logical 0, node 0). The
+//! expiry is **live** iff `xa != 0` and `xt > d` (a later delete or type change ends it). A live expiry
+//! has **passed at `now`** iff `xa <= now` or `max(xt, key-level timestamp) > at` (the expiry op, or
+//! some add or delete of the key, is later than the deadline: Redis deletes a key at once on an
+//! EXPIRE with a past deadline, and data written after the deadline belongs to a new key). Then
+//! `kill(now) = max(d, at, xt)`, else `kill(now) = d`: a passed expiry is a delete at its deadline, or
+//! at the expiry op itself when its deadline was already past.
+//!
+//! **Materialized, not only evaluated.** The datastore deletes K physically at its deadline and the
+//! values (register, hash fields, scores) exist only in K, so a passed expiry cannot stay a mere
+//! evaluation: the scripts write it into `d`, at the datastore's clock `now` (`TIME`, the clock K's
+//! TTL runs on). [`KeyState::settle`] is the same fold in Rust (`d = kill(now)`, then normalize):
+//! - every write script and `merge` first settles the key as found (a passed expiry becomes `d`, M is
+//!   normalized, K rebuilt without TTL), and every write that changed something settles again with its
+//!   own timestamp counted (so no timestamp beyond a live deadline is ever stored: the invariant that
+//!   lets the first check skip the key-level timestamp); `merge` settles the merged state;
+//! - an **expiry op** (EXPIRE & co., SET without KEEPTTL) at `ts` with deadline `xa' != 0` that has
+//!   passed on its own (`xa' <= now` or `ts > (xa', 0, 0)`) raises `d` to `max((xa', 0, 0), ts)` whether
+//!   or not it wins the register, and whatever `d` was (as a write of that op would have been deleted);
+//!   a SET's key-level timestamp is then that value too (it decides the type change);
+//! - a write that loses a type change (older than the key-level timestamp) still raises `d` to its
+//!   key-level timestamp, as [`super::merge`] does with the losing type; the expiry half of a SET/MSET
+//!   applies even when its value lost.
+//!
+//! **Why this rule.** Applying an op is then a join with the op's own state (a passed expiry op carries
+//! its delete), so replicas that apply the same ops at the same `now` in any order hold the same state,
+//! and `settle(now)` of [`super::merge::merge`] of their states is what the `merge` script stores
+//! (`core/tests/crdt_expiry.rs`). H2's earlier alternatives were not convergent: raising `d` when a
+//! write's timestamp is beyond the deadline of the register found (a register a newer op may have
+//! replaced on another replica), or to the newest add when K was found gone (a local observation).
+//! [`super::merge::merge`] itself stays a pure join (no `now`), so it stays associative;
+//! [`KeyState::kill`] evaluates a passed expiry on unsettled states, so answers do not depend on
+//! whether a script has settled the key yet.
+//!
+//! **Limits (weaker than Redis).** A bounded LWW register cannot tell whether an expiry was cancelled
+//! by a newer op the replica has not seen yet: an expiry op that reaches a replica after its deadline
+//! (a hint replayed late, a partition) deletes at its deadline even when a PERSIST, EXPIRE, SET or DEL
+//! issued before that deadline superseded it elsewhere, and a merge spreads that delete ("expiry
+//! wins"). A write whose timestamp is beyond a live deadline (HLC ahead of the datastore's clock)
+//! settles the key early.
 //!
 //! # Normalized form (pruning)
 //! A field that can never matter again is removed; every rule removes a timestamp at or below another
@@ -86,7 +122,8 @@
 //!   turns `e:<f>` into a tombstone).
 //! - **Expiry** (EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT/PERSIST, and SET without KEEPTTL) at `ts` applies iff
 //!   `ts > xt`: `xt = ts`, `xa =` the absolute deadline (the coordinator converts relative TTLs; 0 for
-//!   PERSIST or a SET without expiry); then `PEXPIREAT K xa` (or `PERSIST K`).
+//!   PERSIST or a SET without expiry); then `PEXPIREAT K xa` (or `PERSIST K`). A passed deadline is a
+//!   delete (section "Expiry").
 //!
 //! # Merge (`merge::merge`, and the `merge` script)
 //! - The **key-level timestamp** of a state is its newest timestamp of any add or delete, `max(a, d,
@@ -111,7 +148,8 @@
 //!   node was applied); they never double-count. A DEL of a counter concurrent with increments on a
 //!   replica that has not seen the DEL keeps that replica's pre-DEL total of the incrementing node.
 //! - A passed deadline kills data by timestamp: a write whose timestamp's physical part is below a passed
-//!   deadline is treated as expired even if it reached the replica after the deadline (HLC skew).
+//!   deadline is treated as expired even if it reached the replica after the deadline (HLC skew); an
+//!   expiry op that reaches a replica after its deadline deletes even if superseded (section "Expiry").
 //! - SET KEEPTTL over a key of another type loses the TTL (the type change deletes the expiry with the
 //!   data).
 //! - Lists, streams, bitmaps/bit ops, APPEND/SETRANGE, INCRBYFLOAT, HINCRBYFLOAT, RENAME and other
@@ -489,12 +527,14 @@ impl KeyState {
         elements.chain(counters).chain(field_counters).fold(self.add.max(self.delete), Option::max)
     }
 
-    /// `kill(now)`: the delete timestamp including a passed expiry deadline (module doc).
+    /// `kill(now)`: the delete timestamp including a passed expiry (module doc, "Expiry"):
+    /// `max(d, (xa, 0, 0), xt)` when the live expiry has passed at `now_ms`, else `d`.
     pub fn kill(&self, now_ms: u64) -> Option<Timestamp> {
-        let expired = self.expiry_live() && self.expiry.at_ms <= now_ms;
-        let at = Timestamp { physical_ms: self.expiry.at_ms, logical: 0, node: 0 };
-        let deadline = expired.then(|| self.expiry.set.max(Some(at))).flatten();
-        self.delete.max(deadline)
+        if self.expiry_passed(now_ms) {
+            self.delete.max(self.expiry.set).max(Some(deadline_timestamp(self.expiry.at_ms)))
+        } else {
+            self.delete
+        }
     }
 
     /// True when the expiry register sets a deadline that still applies (`xt > d`, `xa != 0`).
@@ -502,9 +542,29 @@ impl KeyState {
         self.expiry.at_ms != 0 && self.expiry.set > self.delete
     }
 
-    /// The deadline K expires at (Unix ms), when it has one that has not passed at `now_ms`.
+    /// True when the live expiry has passed at `now_ms`: `xa <= now`, or the expiry op or some add or
+    /// delete of the key is beyond the deadline, `max(xt, key-level) > (xa, 0, 0)` (module doc).
+    pub fn expiry_passed(&self, now_ms: u64) -> bool {
+        self.expiry_live()
+            && (self.expiry.at_ms <= now_ms
+                || self.expiry.set.max(self.key_timestamp()) > Some(deadline_timestamp(self.expiry.at_ms)))
+    }
+
+    /// The deadline K expires at (Unix ms), when the expiry is live and has not passed at `now_ms`.
     pub fn live_deadline_ms(&self, now_ms: u64) -> Option<u64> {
-        (self.expiry_live() && self.expiry.at_ms > now_ms).then_some(self.expiry.at_ms)
+        (self.expiry_live() && !self.expiry_passed(now_ms)).then_some(self.expiry.at_ms)
+    }
+
+    /// This state as a script leaves it at `now_ms` (module doc, "Expiry"): a passed expiry folded into
+    /// `d` (`d = kill(now)`, so the expiry is no longer live), then normalized. Liveness is unchanged;
+    /// compare a replica with `merge(states).settle(now)` when deadlines may have passed.
+    pub fn settle(&self, now_ms: u64) -> KeyState {
+        let mut settled = self.clone();
+        if self.expiry_passed(now_ms) {
+            settled.delete = self.kill(now_ms);
+            settled.normalize();
+        }
+        settled
     }
 
     /// The live string value at `now_ms`: for a `counter` key the decimal Σ of its live components
@@ -615,6 +675,13 @@ impl KeyState {
     /// fields are derived by the script from their components); zset → member,score pairs of the live
     /// members; set and counter → nothing. Liveness is at `now_ms` (a passed deadline kills data).
     pub fn merge_args(&self, now_ms: u64) -> Vec<Bytes> {
+        // A passed expiry travels as the delete it is, so the receiving script agrees on the data.
+        let settled = self.settle(now_ms);
+        settled.settled_merge_args(now_ms)
+    }
+
+    /// [`KeyState::merge_args`] of a state already settled at `now_ms`.
+    fn settled_merge_args(&self, now_ms: u64) -> Vec<Bytes> {
         let crdt_type = self.crdt_type.map_or("", CrdtType::name);
         let meta = self.metadata_pairs();
         let mut args = vec![Bytes::from_static(crdt_type.as_bytes()), Bytes::from(meta.len().to_string())];
@@ -639,6 +706,12 @@ impl KeyState {
         }
         args
     }
+}
+
+/// `(deadline, 0, 0)`: a deadline in Unix ms as a timestamp (physical part only), as the kill rule
+/// compares it with the timestamps of writes.
+pub fn deadline_timestamp(deadline_ms: u64) -> Timestamp {
+    Timestamp { physical_ms: deadline_ms, logical: 0, node: 0 }
 }
 
 /// True when some component's last op is newer than `mask`.

@@ -1,7 +1,8 @@
 -- expire: EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT (NX/XX/GT/LT) and PERSIST as an LWW register of the
 -- deadline: applies iff ts > xt: xt = ts, xa = deadline (absolute Unix ms, '0' = none), recorded even
 -- when K is missing (a late write of K then gets the deadline). K then gets PEXPIREAT xa while the
--- expiry is live (xt > d), else no TTL.
+-- expiry is live (xt > d), else no TTL. A deadline that has passed (at or before the datastore's clock,
+-- or before ts) deletes at max((deadline, 0, 0), ts) whether or not the op wins the register.
 -- KEYS = [K]; ARGV = [ts, changelog_max, deadline_ms ('0' = PERSIST), condition ('' | 'NX' | 'XX' |
 -- 'GT' | 'LT')]. Reply: 1 when Redis would set (or remove) the timeout, else 0 (nothing recorded when
 -- a condition fails).
@@ -27,12 +28,13 @@ elseif self.exists then
   end
   reply = 1
 end
+-- A deadline already passed deletes at once (before the register, so K never gets a past TTL).
+local applied = expire_op(self, deadline)
 if newer(TS, mget(self, 'xt')) then
+  applied = true
   mset(self, 'xt', TS)
   mset(self, 'xa', deadline)
   settle_ttl(self)
-  commit(self)
-else
-  flush(self)
 end
+if applied then commit(self) else flush(self) end
 return reply

@@ -6,8 +6,9 @@
 -- t: of the state with the greater (key-level timestamp, type name); a state whose t lost raises d to
 -- its key-level timestamp. a, d, xt, e:*, r:*: the max, values follow their timestamp (xa follows xt,
 -- the larger deadline on equal xt; on equal timestamps a present value beats a missing one, then the
--- larger bytes). Counter components follow their h (equal h: per-field max of the totals). Then M is
--- normalized and K rebuilt from the live part.
+-- larger bytes). Counter components follow their h (equal h: per-field max of the totals). A passed
+-- live expiry is folded into d (KeyState::settle at the datastore's clock). Then M is normalized and K
+-- rebuilt from the live part.
 -- Reply: metadata fields changed (0 = this replica already held the merge; K untouched).
 local key, itype, count = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local incoming, inames = {}, {}
@@ -102,6 +103,14 @@ for i = 1, #inames do
   end
 end
 if loser_level > mget(self, 'd') then mset(self, 'd', loser_level) end
+-- A live expiry that has passed (by the datastore's clock, or the merged data is beyond its deadline)
+-- is folded into d, as every script does (KeyState::settle).
+if expiry_live(self) then
+  local level = key_level(self.cache, mload_all(self))
+  if deadline_passed(mget(self, 'xa'), mget(self, 'xt'), level) then
+    mset(self, 'd', maxts(mget(self, 'd'), maxts(deadline_ts_of(mget(self, 'xa')), mget(self, 'xt'))))
+  end
+end
 
 normalize(self)
 local changed = flush(self)

@@ -6,17 +6,16 @@ write_args()
 local function write(key, value)
   local self = open(key, 'string')
   local applied = false
-  if claim(self, 'string') then
-    if newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
-      applied = true
-      mset(self, 'a', TS)
-      redis.call('SET', key, value)
-    end
-    if newer(TS, mget(self, 'xt')) then
-      applied = true
-      mset(self, 'xt', TS)
-      mset(self, 'xa', '0')
-    end
+  if claim(self, 'string') and newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
+    applied = true
+    mset(self, 'a', TS)
+    redis.call('SET', key, value)
+  end
+  -- The expiry half applies even when the value lost (as the merge keeps the newest xt).
+  if newer(TS, mget(self, 'xt')) then
+    applied = true
+    mset(self, 'xt', TS)
+    mset(self, 'xa', '0')
   end
   if applied then
     settle_ttl(self)

@@ -202,19 +202,6 @@ local function key_level(fields, names)
   return newest
 end
 
--- The newest add, max(a, e:*, h:*, hh:*).
-local function newest_add(self)
-  local names = mload_all(self)
-  local newest = ''
-  for i = 1, #names do
-    local name = names[i]
-    if name == 'a' or starts(name, 'e:') or starts(name, 'h:') or starts(name, 'hh:') then
-      newest = maxts(newest, mget(self, name))
-    end
-  end
-  return newest
-end
-
 -- Suffixes '<n>:<f>' of hash field `field`'s counter components (loads M).
 local function field_components(self, field)
   local names, found = mload_all(self), {}
@@ -326,6 +313,27 @@ local function expiry_live(self)
   return deadline ~= '' and deadline ~= '0' and mget(self, 'xt') > mget(self, 'd')
 end
 
+-- The datastore's clock in Unix ms (TIME, read once per script): the clock K's TTL runs on.
+local CLOCK_MS = nil
+local function now_ms()
+  if CLOCK_MS == nil then
+    local time = redis.call('TIME')
+    CLOCK_MS = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  end
+  return CLOCK_MS
+end
+
+-- (deadline, 0, 0): the timestamp of a deadline (ms, decimal), as the kill rule uses it.
+local function deadline_ts_of(deadline)
+  return string.format('%012x', tonumber(deadline)) .. '000000000000'
+end
+
+-- True when a deadline (ms, not '0') set at timestamp `set` has passed: it is at or before the
+-- datastore's clock, or `set` or `newest` (a timestamp the key holds) is beyond it (state.rs).
+local function deadline_passed(deadline, set, newest)
+  return tonumber(deadline) <= now_ms() or maxts(set, newest) > deadline_ts_of(deadline)
+end
+
 -- Gives K the TTL the metadata says: PEXPIREAT xa when the expiry is live, else none.
 local function settle_ttl(self)
   if expiry_live(self) then
@@ -333,21 +341,6 @@ local function settle_ttl(self)
   else
     redis.call('PERSIST', self.key) -- a no-op (0) when K is gone or has no TTL
   end
-end
-
--- True when M says some data of K is live (before normalization, with d as the kill timestamp).
-local function claims_live(self)
-  local names = mload_all(self)
-  local d = mget(self, 'd')
-  for i = 1, #names do
-    local name = names[i]
-    local value = mget(self, name)
-    if value ~= '' and value > d then
-      if name == 'a' or starts(name, 'h:') or starts(name, 'hh:') then return true end
-      if starts(name, 'e:') and value > mget(self, 'r:' .. string.sub(name, 3)) then return true end
-    end
-  end
-  return false
 end
 
 -- Rebuilds K from the live part of a normalized M; `value` is the register value, `values` the hash
@@ -441,17 +434,37 @@ local function adopt(self)
   end
 end
 
--- (xa, 0, 0): the timestamp of the deadline, as the kill rule uses it.
-local function deadline_ts(self)
-  return string.format('%012x', tonumber(mget(self, 'xa'))) .. '000000000000'
+-- Notes K's Redis type again (after the script changed K).
+local function refresh(self)
+  self.rtype = redis.call('TYPE', self.key).ok
+  self.exists = self.rtype ~= 'none'
+end
+
+-- The kill rule made explicit (state.rs, "Expiry"): when the live expiry has passed (its deadline is
+-- at or before the datastore's clock, or its op or `newest` is beyond the deadline), d rises to
+-- max((xa, 0, 0), xt): the expiry is no longer live, M is normalized and K rebuilt without a TTL.
+local function settle_expiry(self, newest)
+  if expiry_live(self) and deadline_passed(mget(self, 'xa'), mget(self, 'xt'), newest) then
+    refresh(self)
+    delete_through(self, maxts(deadline_ts_of(mget(self, 'xa')), mget(self, 'xt')))
+  end
+end
+
+-- An expiry op at TS with deadline `deadline` (ms, '0' = none) that has passed on its own deletes at
+-- max((deadline, 0, 0), TS), whether or not it wins the expiry register (state.rs, "Expiry"). True when
+-- it raised d.
+local function expire_op(self, deadline)
+  if deadline == '0' or not deadline_passed(deadline, TS, '') then return false end
+  local at = maxts(deadline_ts_of(deadline), TS)
+  if not (at > mget(self, 'd')) then return false end
+  refresh(self)
+  delete_through(self, at)
+  return true
 end
 
 -- Opens key K for a script of default CRDT type `kind` (written to t when M has none): notes K's Redis
--- type and adopts unmanaged data. A live deadline has passed when K is gone although M says it is
--- live, or when the write's timestamp is beyond it: d rises to max((xa, 0, 0), xt) (the expiry is a
--- delete at its deadline, or at the EXPIRE itself when that deadline was already past), and in the
--- first case also to the newest add in M (K is gone: nothing in M is live). Then the expiry is no
--- longer live (xt <= d), M is normalized and K rebuilt, so the kill rule holds in the data.
+-- type and adopts unmanaged data. A live expiry that has passed (by the datastore's clock, or because
+-- its op was after its deadline) is folded into d first (settle_expiry), so K holds the live part.
 local function open(key, kind)
   local self = meta_open(key)
   self.kind = kind
@@ -467,27 +480,30 @@ local function open(key, kind)
     self.full = true -- M is empty: nothing to read
   end
   if self.exists and not self.managed then adopt(self) end
-  if self.managed and expiry_live(self) then
-    local at = deadline_ts(self)
-    if not self.exists and claims_live(self) then
-      delete_through(self, maxts(newest_add(self), maxts(at, mget(self, 'xt'))))
-    elseif TS ~= '' and TS > at then
-      delete_through(self, maxts(at, mget(self, 'xt')))
-    end
-  end
+  -- Every script leaves no timestamp beyond a live deadline, so the key-level timestamp need not be read.
+  if self.managed then settle_expiry(self, '') end
   return self
 end
 
--- Makes `want` the key's CRDT type for a write at TS. A write of another type than t applies only when
--- TS is newer than the key-level timestamp: d first rises to it (the old type's data is deleted, as SET
--- deletes a hash in Redis). False when the write is discarded.
-local function claim(self, want)
+-- Makes `want` the key's CRDT type for a write at TS whose own key-level timestamp is `op_level`
+-- (TS, or for a SET whose deadline passed the later of TS and that deadline). A write of another type
+-- than t applies only when op_level is newer than the key-level timestamp: d first rises to it (the old
+-- type's data is deleted, as SET deletes a hash in Redis). When it loses, d rises to op_level (as in a
+-- merge, the losing type's key-level timestamp deletes what is older). False when the write lost.
+local function claim(self, want, op_level)
+  op_level = op_level or TS
   local current = mget(self, 't')
   if current == want then return true end
   if current ~= '' then
     local names = mload_all(self)
     local level = key_level(self.cache, names)
-    if not newer(TS, level) then return false end
+    if not newer(op_level, level) then
+      if op_level > mget(self, 'd') then
+        refresh(self)
+        delete_through(self, op_level)
+      end
+      return false
+    end
     if level ~= '' then
       mset(self, 'd', maxts(mget(self, 'd'), level))
       normalize(self)
@@ -537,6 +553,7 @@ end
 
 -- Finishes a write that changed something: metadata, change log.
 local function commit(self)
+  settle_expiry(self, TS)
   flush(self)
   log_write(self.key)
 end

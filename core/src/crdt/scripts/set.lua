@@ -2,7 +2,8 @@
 -- KEYS = [K]; ARGV = [ts, changelog_max, value, condition ('' | 'NX' | 'XX'), keepttl ('0' | '1'),
 -- deadline_ms (absolute Unix ms, '0' = none), reply ('ok' | 'get' | 'int')].
 -- Over another type: a type change (see claim). Applies iff ts > max(a, d): a = ts, K = value.
--- Without KEEPTTL also an expiry op: iff ts > xt: xt = ts, xa = deadline.
+-- Without KEEPTTL also an expiry op (even when the value lost): iff ts > xt: xt = ts, xa = deadline;
+-- a deadline already passed deletes at max((deadline, 0, 0), ts), the value with it.
 write_args()
 local key, value, condition, keepttl, deadline, reply_kind = KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local self = open(key, 'string')
@@ -17,20 +18,29 @@ if reply_kind == 'int' then
 elseif reply_kind == 'ok' and met then
   reply = redis.status_reply('OK')
 end
-if not met or not claim(self, 'string') then
+if not met then
   flush(self)
   return reply
 end
+-- The op's key-level timestamp: a deadline already passed deletes (the value too) at its kill.
+local op_level = TS
+if keepttl ~= '1' and deadline ~= '0' and deadline_passed(deadline, TS, '') then
+  op_level = maxts(deadline_ts_of(deadline), TS)
+end
 local applied = false
-if newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
+if claim(self, 'string', op_level) and newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
   applied = true
   mset(self, 'a', TS)
   redis.call('SET', key, value)
 end
-if keepttl ~= '1' and newer(TS, mget(self, 'xt')) then
-  applied = true
-  mset(self, 'xt', TS)
-  mset(self, 'xa', deadline)
+if keepttl ~= '1' then
+  -- The expiry half applies even when the value lost (as the merge keeps the newest xt).
+  if expire_op(self, deadline) then applied = true end
+  if newer(TS, mget(self, 'xt')) then
+    applied = true
+    mset(self, 'xt', TS)
+    mset(self, 'xa', deadline)
+  end
 end
 if applied then
   settle_ttl(self)
