@@ -23,7 +23,10 @@
 //!    [`answer`](dynomite_core::crdt::answer::answer) of the merge of the states received, in the
 //!    client's protocol. Fewer than `q` answers possible: `Failed to achieve Quorum`, as today. At
 //!    DC_EACH_SAFE_QUORUM every remote datacenter must also answer (with its own repaired reply).
-//! 4. **Fallback.** If any replica answered `[nil, reply]`, the read is decided as today: every
+//! 4. **Fallback.** If any replica answered `[nil, reply]`, or shipped a state whose data its metadata
+//!    does not describe (an uncovered command such as APPEND or LPUSH re-created K after a covered
+//!    delete, or gave it another type; that replica's reply is then computed from the data it shipped),
+//!    the read is decided as today: every
 //!    replica's reply (the script's `reply`, or the answer computed from its own state) goes through
 //!    the [`QuorumCollector`](dynomite_core::cluster::QuorumCollector) of the plan, compared in
 //!    canonical order for unordered replies. The script's `reply` went through Lua, which turns maps and
@@ -62,6 +65,8 @@ use crate::coordinator::{self, Origin, Reply, ReplyFuture, Started};
 use crate::node::NodeShared;
 
 use contract::KeyState;
+use dynomite_core::crdt::state::CrdtType;
+use dynomite_core::store::Store;
 
 /// Single-key reads of covered types that read repair handles (command names as Redis spells them).
 pub const REPAIRED_READS: &[&str] = &[
@@ -214,7 +219,7 @@ impl Repair {
         let mut acknowledgements: Vec<NodeId> = Vec::new();
         while let Some((group, target, result)) = pending.next().await {
             if group == 0 {
-                match parse_read_reply(&result) {
+                match parse_read_reply(&result, &self.args, protocol, self.node.clock.now_ms()) {
                     Some(Answered::State(state)) => {
                         group0_answered += 1;
                         acknowledgements.push(target);
@@ -370,8 +375,14 @@ fn no_quorum() -> Verdict {
 }
 
 /// A group-0 replica's reply to the `read` script; None when it failed or answered something else
-/// (an error reply counts as a failure here: it carries no state).
-fn parse_read_reply(result: &ReplicaResult) -> Option<Answered> {
+/// (an error reply counts as a failure here: it carries no state). A state whose data the metadata
+/// does not describe ([`data_disagrees`]) counts as a plain reply, computed from the data it shipped.
+fn parse_read_reply(
+    result: &ReplicaResult,
+    args: &[Bytes],
+    protocol: Protocol,
+    now_ms: u64,
+) -> Option<Answered> {
     let ReplicaResult::Reply(raw) = result else { return None };
     let frame = resp::parse_frame(raw).ok()?;
     let Frame::Array(mut parts) = frame else { return None };
@@ -379,10 +390,97 @@ fn parse_read_reply(result: &ReplicaResult) -> Option<Answered> {
         return None;
     }
     let reply = parts.pop()?;
-    let state = parts.pop()?;
-    match state {
-        Frame::Null => Some(Answered::Plain(reply)),
-        state => KeyState::parse(&state).ok().map(Answered::State),
+    let state_frame = parts.pop()?;
+    if state_frame == Frame::Null {
+        return Some(Answered::Plain(reply));
+    }
+    let state = KeyState::parse(&state_frame).ok()?;
+    if data_disagrees(&state, now_ms) {
+        return Some(Answered::Plain(raw_reply(&state_frame, args, protocol, now_ms)));
+    }
+    Some(Answered::State(state))
+}
+
+/// True when the replica's K holds data its metadata does not describe: an uncovered command (APPEND,
+/// LPUSH, ...) re-created K after the metadata's delete, or gave K another Redis type than `t`. The
+/// read is then decided as for an unmanaged key (module docs, "Fallback").
+fn data_disagrees(state: &KeyState, now_ms: u64) -> bool {
+    let observed = state.observed.data_type.as_ref();
+    if observed.is_empty() || observed == b"none" {
+        return false;
+    }
+    let same_type = match state.crdt_type {
+        Some(CrdtType::Counter) => observed == b"string",
+        Some(crdt_type) => observed == crdt_type.name().as_bytes(),
+        None => false,
+    };
+    !same_type || !state.is_live(now_ms)
+}
+
+/// Arguments loaded into a scratch store per command (bounds one command's size).
+const RAW_LOAD_ARGUMENTS_MAX: usize = 1024;
+
+/// The reply to the read on the data a `state` reply shipped (`[meta, type, data, pttl]`), as Redis
+/// would give it for that replica's K: the data is loaded into a scratch embedded store. Types the
+/// state does not ship (list, stream, ...) get a placeholder of that type, so reads of a covered type
+/// answer WRONGTYPE and TYPE answers the type, as on the replica.
+fn raw_reply(state_frame: &Frame, args: &[Bytes], protocol: Protocol, now_ms: u64) -> Frame {
+    let mut store = Store::new();
+    let (Frame::Array(items), Some(key)) = (state_frame, args.get(1)) else {
+        return Frame::error("ERR Dynomite: malformed crdt state");
+    };
+    let text = |frame: Option<&Frame>| match frame {
+        Some(Frame::Bulk(text) | Frame::Simple(text)) => text.clone(),
+        _ => Bytes::new(),
+    };
+    let rtype = text(items.get(1));
+    let mut data = Vec::new();
+    flatten(items.get(2), &mut data);
+    let (command, values): (&[u8], Vec<Bytes>) = match rtype.as_ref() {
+        b"string" => (b"SET", data.into_iter().take(1).collect()),
+        b"hash" => (b"HSET", data),
+        b"set" => (b"SADD", data),
+        b"zset" => (b"ZADD", data.chunks(2).flat_map(|pair| pair.iter().rev().cloned()).collect()),
+        b"list" => (b"RPUSH", vec![Bytes::new()]),
+        b"stream" => {
+            (b"XADD", [&b"*"[..], b"f", b"v"].iter().map(|word| Bytes::copy_from_slice(word)).collect())
+        }
+        _ => (b"", Vec::new()),
+    };
+    if !command.is_empty() {
+        let step = if command == b"SET" { 1 } else { RAW_LOAD_ARGUMENTS_MAX };
+        for chunk in values.chunks(step) {
+            let mut load = vec![Bytes::copy_from_slice(command), key.clone()];
+            load.extend_from_slice(chunk);
+            store.execute(&load, now_ms, Protocol::Resp2);
+        }
+    }
+    if let Some(Frame::Integer(pttl)) = items.get(3) {
+        if *pttl > 0 {
+            let deadline = now_ms.saturating_add(*pttl as u64).to_string();
+            store.execute(
+                &[Bytes::from_static(b"PEXPIREAT"), key.clone(), Bytes::from(deadline)],
+                now_ms,
+                Protocol::Resp2,
+            );
+        }
+    }
+    store.execute(args, now_ms, protocol)
+}
+
+/// The bulk strings of a data frame (flat arrays, RESP3 maps, sets and nested pairs), in order.
+fn flatten(frame: Option<&Frame>, out: &mut Vec<Bytes>) {
+    match frame {
+        Some(Frame::Bulk(bytes) | Frame::Simple(bytes) | Frame::Double(bytes)) => out.push(bytes.clone()),
+        Some(Frame::Integer(number)) => out.push(Bytes::from(number.to_string())),
+        Some(Frame::Array(items) | Frame::Set(items)) => {
+            items.iter().for_each(|item| flatten(Some(item), out))
+        }
+        Some(Frame::Map(pairs)) => pairs.iter().for_each(|(field, value)| {
+            flatten(Some(field), out);
+            flatten(Some(value), out);
+        }),
+        _ => {}
     }
 }
 

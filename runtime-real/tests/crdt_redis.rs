@@ -325,3 +325,64 @@ fn two_datacenters_replicate_scripts_and_repair_remotely() {
     assert_eq!(show(&call(&mut each, &["GET", key])), show(&bulk("3")));
     assert_converges(&cluster, &["GET", key], &bulk("3"));
 }
+
+/// Requests in the pipelined order case.
+const PIPELINE_DEPTH: usize = 300;
+
+/// The order contract holds in CRDT mode: a pipelined mix of covered writes (run as scripts), uncovered
+/// ones (APPEND) and repairing reads, sent without waiting through each node at DC_ONE and DC_QUORUM,
+/// answers reply for reply what one standalone Redis answers.
+#[test]
+fn pipelined_mix_answers_like_one_redis() {
+    let cluster = start();
+    let reference = dynomite_testkit::RedisServer::start();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % bound
+    };
+    for (node, level) in [(0, "dc_one"), (1, "dc_quorum"), (2, "dc_quorum"), (2, "dc_safe_quorum")] {
+        let prefix = format!("mix-{node}-{level}");
+        let mut commands: Vec<Vec<String>> = Vec::with_capacity(PIPELINE_DEPTH);
+        for _ in 0..PIPELINE_DEPTH {
+            let key = format!("{prefix}:k{}", next(3));
+            let hash = format!("{prefix}:h{}", next(2));
+            let set = format!("{prefix}:s");
+            let value = next(100).to_string();
+            let words: Vec<String> = match next(12) {
+                0 => vec!["SET".into(), key, value],
+                1 | 2 => vec!["GET".into(), key],
+                3 => vec!["INCR".into(), format!("{prefix}:c")],
+                4 => vec!["GET".into(), format!("{prefix}:c")],
+                5 => vec!["DEL".into(), key],
+                6 => vec!["APPEND".into(), key, value],
+                7 => vec!["HSET".into(), hash, format!("f{}", next(3)), value],
+                8 => vec!["HGET".into(), hash, format!("f{}", next(3))],
+                9 => vec!["SADD".into(), set, value.chars().take(1).collect()],
+                10 => vec!["SREM".into(), set, value.chars().take(1).collect()],
+                _ => vec!["SCARD".into(), set],
+            };
+            commands.push(words);
+        }
+        let run = |connection: &mut dynomite_testkit::RespConn| -> Vec<Vec<u8>> {
+            for words in &commands {
+                connection.send(words).expect("send");
+            }
+            (0..commands.len()).map(|_| connection.read_reply().expect("reply")).collect()
+        };
+        let expected = run(&mut dynomite_testkit::RespConn::connect(reference.port()).expect("reference"));
+        let actual = run(&mut cluster.client_at(node, level));
+        let wrong: Vec<usize> = (0..expected.len()).filter(|&n| expected[n] != actual[n]).collect();
+        assert!(
+            wrong.is_empty(),
+            "node {node} at {level}: {} of {PIPELINE_DEPTH} replies differ; first #{}: {:?} got {} expected {}",
+            wrong.len(),
+            wrong[0],
+            commands[wrong[0]],
+            show(&actual[wrong[0]]),
+            show(&expected[wrong[0]])
+        );
+    }
+}
