@@ -283,7 +283,14 @@ fn metadata_keys_are_hidden() {
     }
     assert!(scanned.iter().all(|key| !key.starts_with("_dyn:")), "SCAN showed {scanned:?}");
     assert_eq!(scanned.len(), 4, "{scanned:?}");
+    for _ in 0..RANDOMKEY_TRIES {
+        let key = Reply::parse(&call(&mut client, &["RANDOMKEY"])).text();
+        assert!(key.starts_with("visible:"), "RANDOMKEY answered {key}");
+    }
 }
+
+/// RANDOMKEY calls in the hidden-keys test (each node holds as many metadata keys as data keys).
+const RANDOMKEY_TRIES: usize = 50;
 
 /// Someone ran SCRIPT FLUSH on every Redis: writes (EVALSHA → NOSCRIPT → EVAL on the same connection)
 /// and repairing reads keep working, and the data still reaches every replica.
