@@ -626,11 +626,20 @@ fn multi_key(
     let local_dc = &node.topology.local().datacenter;
     let split = order_split(node);
     // Keys share a fragment only when they share the owner in every rack of the planner's DC and their
-    // order group (always equal with every pool at one connection).
+    // order group (always equal with every pool at one connection). A CRDT write's fragment becomes one
+    // script call that remote datacenters' entry nodes execute whole on its first key's replicas, so
+    // there the keys must share their owners in every datacenter.
+    let every_datacenter = stamp.is_some() && node.topology.datacenters().len() > 1;
     let replica_sets = std::cell::RefCell::new(Vec::<(Vec<NodeId>, u32)>::new());
     let owner_of = |key: &[u8]| {
         let token = node.token_of(key);
-        let replicas = (node.topology.replicas_in_datacenter(local_dc, token), split.group(token));
+        let owners = if every_datacenter {
+            let datacenters = node.topology.datacenters().iter();
+            datacenters.flat_map(|dc| node.topology.replicas_in_datacenter(&dc.name, token)).collect()
+        } else {
+            node.topology.replicas_in_datacenter(local_dc, token)
+        };
+        let replicas = (owners, split.group(token));
         let mut known = replica_sets.borrow_mut();
         match known.iter().position(|set| *set == replicas) {
             Some(index) => index,
