@@ -55,6 +55,9 @@ pub struct Thresholds {
     /// Lowest fraction (0..=1) of Ok operations among the clients of datacenters the plan never takes
     /// down or isolates (all clients when it touches none).
     pub availability_min: f64,
+    /// Lowest Ok fraction of the same clients' DC_QUORUM and DC_SAFE_QUORUM requests (read repair
+    /// answers those with the merge of the replicas that replied).
+    pub quorum_availability_min: f64,
 }
 
 /// One named scenario.
@@ -115,22 +118,22 @@ pub fn scenario(kind: PlanKind) -> Scenario {
     // ("Failed to achieve Quorum") while a node or rack is down or a restarted replica still holds
     // older values (no read repair), and DC_ONE requests whose replica is auto-ejected ("Peer Node is
     // down") for `server_retry_timeout` after it comes back.
-    let (shape, availability_min) = match kind {
-        PlanKind::Skew => (one_datacenter(), 0.99),
-        PlanKind::Monkey => (one_datacenter(), 0.74),
-        PlanKind::Kong => (two_datacenters(), 0.80),
-        PlanKind::Flap => (one_datacenter(), 0.84),
-        PlanKind::Gorilla => (one_datacenter(), 0.70),
-        PlanKind::MonkeyWipe => (one_datacenter(), 0.72),
-        PlanKind::Partition => (two_datacenters(), 0.80),
+    let (shape, availability_min, quorum_availability_min) = match kind {
+        PlanKind::Skew => (one_datacenter(), 0.99, 0.0),
+        PlanKind::Monkey => (one_datacenter(), 0.74, 0.995),
+        PlanKind::Kong => (two_datacenters(), 0.80, 0.0),
+        PlanKind::Flap => (one_datacenter(), 0.84, 0.0),
+        PlanKind::Gorilla => (one_datacenter(), 0.70, 0.0),
+        PlanKind::MonkeyWipe => (one_datacenter(), 0.72, 0.0),
+        PlanKind::Partition => (two_datacenters(), 0.80, 0.0),
         // Swarm mixes everything at drawn intensities: a loose floor; the safety checkers matter most.
-        PlanKind::Swarm => (two_datacenters(), 0.75),
+        PlanKind::Swarm => (two_datacenters(), 0.75, 0.0),
     };
     Scenario {
         kind,
         shape,
         workload: workload(),
-        thresholds: Thresholds { availability_min },
+        thresholds: Thresholds { availability_min, quorum_availability_min },
         fault_phase_ms: FAULT_PHASE_MS,
         data_loss_possible: matches!(kind, PlanKind::MonkeyWipe | PlanKind::Swarm),
         read_your_writes_binding: true,

@@ -1,10 +1,30 @@
-//! Availability: the fraction of operations that succeeded.
+//! Availability: the fraction of operations that succeeded, over every level, and over the quorum
+//! levels alone (DC_QUORUM and DC_SAFE_QUORUM, where read repair answers a merge instead of failing on
+//! differing replies; DC_ONE requests fail by design while their rack's replica is down).
+
+use dynomite_core::config::Consistency;
 
 use crate::checkers::Verdict;
 use crate::history::{History, Outcome};
 
 /// The checker's name.
 pub const AVAILABILITY: &str = "availability";
+/// The quorum-level checker's name.
+pub const QUORUM_AVAILABILITY: &str = "availability at DC_QUORUM and DC_SAFE_QUORUM";
+
+/// [`availability`] of the DC_QUORUM and DC_SAFE_QUORUM requests of `history` alone (the runner passes
+/// the requests whose coordinator survived them).
+pub fn quorum_availability(history: &History, minimum_ok_fraction: f64) -> Verdict {
+    let operations = history
+        .operations
+        .iter()
+        .filter(|operation| {
+            matches!(operation.consistency, Consistency::DcQuorum | Consistency::DcSafeQuorum)
+        })
+        .cloned()
+        .collect();
+    Verdict { name: QUORUM_AVAILABILITY, ..availability(&History::new(operations), minimum_ok_fraction) }
+}
 
 /// Passes when at least `minimum_ok_fraction` (0.0 to 1.0) of all operations ended `Ok`; failed and
 /// indeterminate operations both count against it. An empty history passes only when the minimum is

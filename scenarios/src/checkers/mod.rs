@@ -18,7 +18,7 @@ mod session_order;
 mod sums;
 pub mod timeline;
 
-pub use availability::{availability, AVAILABILITY};
+pub use availability::{availability, quorum_availability, AVAILABILITY, QUORUM_AVAILABILITY};
 pub use completeness::{mset_effects, replication_completeness, MSET_EFFECTS, REPLICATION_COMPLETENESS};
 pub use counters::{counters, COUNTERS};
 pub use latency::{request_latency_bound, REQUEST_LATENCY_BOUND};

@@ -11,6 +11,8 @@
 //!   than the run), GC removes `d`, `r:<m>` and whole hashes of deleted keys on each replica at its own
 //!   time, so only the metadata of live data is compared: `t`, the PN-counter fields, `a`/`xt`/`xa`
 //!   of a present key and `e:<m>` of a live element. Otherwise the hashes must be equal field by field.
+//!   A PN-counter total of 0 (`p:`, `n:`, `hp:`, `hn:` fields) equals no field (the merge takes the
+//!   maximum), so it is left out either way.
 //!
 //! A replica that cannot be read (no reply, an error reply to the family's read) fails the check.
 
@@ -184,17 +186,24 @@ fn pairs(frame: &Frame) -> Option<BTreeMap<Bytes, Bytes>> {
     }
 }
 
+/// True for a PN-counter total field (`p:`, `n:`, `hp:`, `hn:`) holding 0: the same as no field
+/// (merge takes the maximum), so replicas may differ in whether they wrote it.
+fn zero_counter_total(field: &[u8], value: &[u8]) -> bool {
+    value == b"0" && [&b"p:"[..], b"n:", b"hp:", b"hn:"].iter().any(|prefix| field.starts_with(prefix))
+}
+
 /// The metadata of `state` compared across replicas: all of it, or when GC may have run only the
-/// part that describes live data (see the module documentation).
+/// part that describes live data (see the module documentation); zero counter totals left out.
 pub fn comparable_meta(state: &ReplicaState, gc_possible: bool) -> BTreeMap<Bytes, Bytes> {
-    if !gc_possible {
-        return state.meta.clone();
-    }
     let present = state.data.is_present();
     state
         .meta
         .iter()
+        .filter(|(field, value)| !zero_counter_total(field, value))
         .filter(|(field, _)| {
+            if !gc_possible {
+                return true;
+            }
             let field = field.as_ref();
             let counter = [&b"p:"[..], b"n:", b"h:", b"hp:", b"hn:", b"hh:"]
                 .iter()

@@ -123,6 +123,10 @@ fn verdicts(
     let unaffected = unaffected_clients_history(scenario, plan, facts.history);
     vec![
         checkers::availability(&unaffected, scenario.thresholds.availability_min),
+        checkers::quorum_availability(
+            &coordinator_survived(&unaffected, facts),
+            scenario.thresholds.quorum_availability_min,
+        ),
         checkers::no_phantom_values(facts.history),
         checkers::quorum_honesty(facts.history, facts.shape),
         checkers::session_order(facts),
@@ -186,6 +190,33 @@ fn unaffected_clients_history(scenario: &Scenario, plan: &FaultPlan, history: &H
         .iter()
         .filter(|operation| every_datacenter || !affected.contains(&(operation.client / per_datacenter)))
         .filter(|operation| affected.is_empty() || operation.consistency != Consistency::DcEachSafeQuorum)
+        .cloned()
+        .collect();
+    History::new(operations)
+}
+
+/// The requests whose coordinator was not killed (node, rack or datacenter kill) while they were in
+/// flight: a request whose coordinator dies is lost with it whatever the replicas do (a Dyno client
+/// retries it elsewhere), so quorum availability judges the others.
+fn coordinator_survived(history: &History, facts: &Facts<'_>) -> History {
+    let shape = facts.shape;
+    let killed = |node: usize, from_ms: u64, to_ms: u64| {
+        facts.timeline.events().iter().any(|event| {
+            (from_ms..=to_ms).contains(&event.at_ms)
+                && match event.fault {
+                    Fault::KillNode { node: killed, .. } => killed == node,
+                    Fault::KillRack { datacenter, rack } => {
+                        shape.rack_nodes(datacenter, rack).contains(&node)
+                    }
+                    Fault::KillDatacenter { datacenter } => shape.datacenter_of(node) == datacenter,
+                    _ => false,
+                }
+        })
+    };
+    let operations = history
+        .operations
+        .iter()
+        .filter(|operation| !killed(operation.node, operation.invoked_ms, operation.completed_ms))
         .cloned()
         .collect();
     History::new(operations)

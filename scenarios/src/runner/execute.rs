@@ -13,6 +13,7 @@ use bytes::Bytes;
 use dynomite::node::Decision;
 use dynomite_chaos::{Fault, FaultPlan};
 use dynomite_core::command::Access;
+use dynomite_core::config::Consistency;
 use dynomite_core::mutants::Mutant;
 use dynomite_sim::{AntiEntropy, LatencyClasses, NodeHooks, RespClient, SimCluster, SimConfig};
 use rand::{Rng, SeedableRng};
@@ -27,7 +28,9 @@ use crate::checkers::{ReplicaState, ReplicaStates, ReplicaValues};
 use crate::history::{History, KeyFamily, Operation};
 use crate::placement::Owners;
 use crate::scenario::{Scenario, WorkloadSpec, CONVERGENCE_BOUND_MS, SETTLE_MS};
-use crate::workload::{all_keys, preference_order, run_client, ClientPlan, NodeChoice, RetryPolicy};
+use crate::workload::{
+    all_keys, preference_order, run_client, ClientPlan, Connection, NodeChoice, RetryPolicy,
+};
 
 /// Decisions recorded with the (true) time they were made and the deciding node.
 type DecisionLog = Arc<Mutex<Vec<(Instant, usize, Decision)>>>;
@@ -48,9 +51,9 @@ const REPAIR_INTERVAL_CHOICES_MS: [u64; 2] = [200, 500];
 /// `repair_full_interval` is drawn from this range (ms): it fires during the fault phase and again in
 /// the repair phase, whose bound is longer than the interval.
 const REPAIR_FULL_INTERVAL_MS: std::ops::RangeInclusive<u64> = 4_000..=12_000;
-/// One seed in this many (of scenarios where no replica loses data) runs without a scheduled full
-/// repair: change-log repair, read repair and hints must converge alone.
-const NO_FULL_REPAIR_ONE_IN: u64 = 6;
+/// One seed in this many runs the change-log repair alone, and one in this many no background repair
+/// (see [`anti_entropy`]).
+const REPAIR_MODE_ONE_IN: u64 = 6;
 /// One seed in this many collects tombstones after a short age (drawn from [`SHORT_GC_AGE_MS`]).
 const SHORT_GC_ONE_IN: u64 = 4;
 /// Short `tombstone_gc_age` values, in ms (shorter than the run, so GC runs during it).
@@ -66,6 +69,8 @@ const REPAIR_RATE: u64 = 1_000;
 const REPAIR_SLACK_MS: u64 = 3_000;
 /// Change-log sweeps the repair phase allows when no full repair is scheduled.
 const REPAIR_SWEEPS_MAX: u64 = 20;
+/// Bound on the read pass's connection and each of its replies.
+const READ_PASS_TIMEOUT_MS: u64 = 6_000;
 /// Pause between two convergence polls of the repair phase.
 const REPAIR_POLL_MS: u64 = 1_000;
 
@@ -98,23 +103,41 @@ pub(super) fn sim_config(scenario: &Scenario, seed: u64) -> SimConfig {
     config
 }
 
-/// The anti-entropy knobs of `scenario` at `seed` (every scenario runs in CRDT mode with read repair).
+/// The anti-entropy knobs of `scenario` at `seed`. Every scenario runs in CRDT mode with read repair.
+/// Most seeds schedule both background repairs (a small change log, so it overflows and the full
+/// range repair must cover the rest). In scenarios where no replica loses data, one seed in
+/// [`REPAIR_MODE_ONE_IN`] runs the change-log repair alone (a log large enough for every write), and,
+/// in one-datacenter scenarios, one in [`REPAIR_MODE_ONE_IN`] runs no background repair at all: the
+/// runner reads every key at DC_QUORUM after the heal and read repair alone must converge the replicas.
 pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ANTI_ENTROPY_SEED_SALT);
-    let no_full_repair = !scenario.data_loss_possible && rng.gen_range(0..NO_FULL_REPAIR_ONE_IN) == 0;
+    let mode = rng.gen_range(0..REPAIR_MODE_ONE_IN);
+    let change_log_only = !scenario.data_loss_possible && mode == 0;
+    let read_repair_only = !scenario.data_loss_possible && scenario.shape.datacenters == 1 && mode == 1;
     let repair_full_interval_ms = rng.gen_range(REPAIR_FULL_INTERVAL_MS);
     let changelog_max = CHANGELOG_MAX_CHOICES[rng.gen_range(0..CHANGELOG_MAX_CHOICES.len())];
     let tombstone_gc_age_ms =
         if rng.gen_range(0..SHORT_GC_ONE_IN) == 0 { rng.gen_range(SHORT_GC_AGE_MS) } else { LONG_GC_AGE_MS };
+    let repair_interval_ms = REPAIR_INTERVAL_CHOICES_MS[rng.gen_range(0..REPAIR_INTERVAL_CHOICES_MS.len())];
+    let hints_max = HINTS_MAX_CHOICES[rng.gen_range(0..HINTS_MAX_CHOICES.len())];
     AntiEntropy {
         read_repairs_enabled: true,
-        changelog_max: if no_full_repair { CHANGELOG_MAX_LARGE } else { changelog_max },
-        repair_interval_ms: REPAIR_INTERVAL_CHOICES_MS[rng.gen_range(0..REPAIR_INTERVAL_CHOICES_MS.len())],
-        repair_full_interval_ms: if no_full_repair { 0 } else { repair_full_interval_ms },
+        changelog_max: if change_log_only { CHANGELOG_MAX_LARGE } else { changelog_max },
+        repair_interval_ms: if read_repair_only { 0 } else { repair_interval_ms },
+        repair_full_interval_ms: if change_log_only || read_repair_only {
+            0
+        } else {
+            repair_full_interval_ms
+        },
         repair_rate: REPAIR_RATE,
         tombstone_gc_age_ms,
-        hints_max: HINTS_MAX_CHOICES[rng.gen_range(0..HINTS_MAX_CHOICES.len())],
+        hints_max,
     }
+}
+
+/// True when `knobs` schedule no background repair: the runner's read pass must converge the replicas.
+pub(super) fn read_pass_needed(knobs: &AntiEntropy) -> bool {
+    knobs.repair_interval_ms == 0 && knobs.repair_full_interval_ms == 0
 }
 
 /// How long the repair phase may last after settling: past the next full repair of every node, or
@@ -161,6 +184,10 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
     let reader = cluster.client_host("replica-reader", 0);
     let bound_ms = config.anti_entropy.as_ref().map_or(0, repair_bound_ms);
     let repair_started = Instant::now();
+    if config.anti_entropy.as_ref().is_some_and(read_pass_needed) {
+        let node = cluster.nodes()[0].client;
+        reader.spawn(read_pass(node, keys.clone())).await.expect("read pass finished");
+    }
     let states = reader
         .spawn(repair_phase(cluster.clone(), owners.clone(), bound_ms))
         .await
@@ -344,6 +371,24 @@ fn apply(cluster: &SimCluster, fault: &Fault) {
             (0..cluster.nodes().len()).for_each(|node| cluster.set_clock_offset(node, 0));
         }
     }
+}
+
+/// Reads every key once through the node at `address` at DC_QUORUM (one pipeline), so read repair
+/// writes the merge back to every stale replica of its datacenter.
+async fn read_pass(address: std::net::SocketAddr, keys: Vec<Bytes>) {
+    let Ok(mut connection) = Connection::open(address, Consistency::DcQuorum, READ_PASS_TIMEOUT_MS).await
+    else {
+        return;
+    };
+    let requests: Vec<Vec<Bytes>> = keys
+        .iter()
+        .map(|key| {
+            let family = KeyFamily::of(key).expect("workload keys have a family");
+            let [data, _, _] = read_requests(family, key);
+            data
+        })
+        .collect();
+    let _ = connection.pipeline(&requests).await;
 }
 
 /// The repair phase: reads every replica's state of every key; until they converge or `bound_ms` has
