@@ -25,7 +25,9 @@
 //! and each of its fragments is rewritten into its CRDT script's `EVALSHA` right before it is planned
 //! and enqueued, so the rewritten request follows exactly the path (and order) the write would have
 //! taken. A remote datacenter's entry node ([`forward`]) never rewrites: it relays the coordinator's
-//! `EVALSHA` and observes its timestamp. Quorum reads of one key go through read repair
+//! `EVALSHA` and observes its timestamp. A multi-key write's fragment becomes one script call that a
+//! remote entry executes whole, so with several datacenters its keys must share their owners in every
+//! datacenter, not only in the coordinator's (the split groups them so). Quorum reads of one key go through read repair
 //! ([`crate::read_repair`]) when it is switched on. KEYS, SCAN and RANDOMKEY hide the reserved `_dyn:`
 //! metadata keys (DBSIZE counts them).
 //!
