@@ -11,7 +11,10 @@
 //!   and sorted set afterwards.
 //! - Counters: INCR through three nodes at once sums right, on every replica.
 //! - `/read_repairs/disable` (C Dynomite's text) stops repairs; `/read_repairs/enable` resumes them.
-//! - The reserved `_dyn:` metadata keys are hidden from KEYS and SCAN.
+//! - The reserved `_dyn:` metadata keys are hidden from KEYS, SCAN and RANDOMKEY.
+//! - SCRIPT FLUSH on every Redis is survived (NOSCRIPT → EVAL); a pipelined mix of covered writes,
+//!   uncovered writes and repairing reads answers like one Redis; two datacenters; without CRDT mode
+//!   `/read_repairs/enable` is refused and nothing writes metadata.
 
 mod cluster;
 
@@ -392,4 +395,26 @@ fn pipelined_mix_answers_like_one_redis() {
             show(&expected[wrong[0]])
         );
     }
+}
+
+/// Without CRDT mode there is nothing to merge: `/read_repairs/enable` is refused (409) and says why;
+/// `/info` shows both switches off.
+#[test]
+fn read_repairs_need_crdt_mode() {
+    let cluster = Cluster::start(Shape::ONE_RACK, "dc_one");
+    let (status, body) = admin_get(&cluster, 0, "/read_repairs/enable");
+    assert!(status.contains("409"), "{status}");
+    assert!(body.contains("crdt_enabled: true"), "{body}");
+    let (status, body) = admin_get(&cluster, 0, "/read_repairs/disable");
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(body, "Read Repairs: DISABLED\r\n");
+    let (_, body) = admin_get(&cluster, 0, "/info");
+    let info: serde_json::Value = serde_json::from_str(&body).expect("info is JSON");
+    assert_eq!(
+        (info["crdt_enabled"].as_bool(), info["read_repairs_enabled"].as_bool()),
+        (Some(false), Some(false))
+    );
+    let mut client = cluster.client(0);
+    call(&mut client, &["SET", "plain", "v"]);
+    assert_eq!(show(&call(&mut cluster.redis(0), &["EXISTS", "_dyn:m:plain"])), ":0\\r\\n");
 }
