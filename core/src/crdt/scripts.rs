@@ -58,7 +58,8 @@
 //! - A write of another CRDT type than `t` (SET over a hash, INCR over a register) applies only when
 //!   newer than the key-level timestamp and first raises `d` to it; INCR over a live integer register
 //!   folds the register's value into its delta (SET k 5; INCR k → 6), HINCRBY likewise for a field.
-//! - Ops of no type (DEL, EXPIRE) on a key without metadata record `t` = the type K holds, else `string`.
+//! - Ops of no type (DEL, EXPIRE) on a key without metadata record `t` = the covered type K holds; on a
+//!   missing key (or one of an uncovered type) they record no `t` (M holds only `d`, `xt`, `xa`).
 //! - Counters are exact in Lua numbers up to 2^53 − 1: beyond, INCR-family scripts answer Redis's
 //!   overflow (or not-an-integer) error where Redis, with 64-bit integers, would still count.
 //! - Scripts touch only K, M and `_dyn:log`; M is derived from K inside the script, which is right for

@@ -19,7 +19,7 @@
 //!
 //! | field | meaning |
 //! |---|---|
-//! | `t` | CRDT type: `string`, `hash`, `set`, `zset`, `counter` |
+//! | `t` | CRDT type: `string`, `hash`, `set`, `zset`, `counter`; missing when M holds only `d`/`xt`/`xa` (DEL or an expiry op on a missing key: such a state takes no part in type decisions) |
 //! | `a` | register (string) add timestamp: timestamp of the value now in K |
 //! | `d` | key delete timestamp (DEL/UNLINK): everything added at or before it is gone |
 //! | `xt`, `xa` | expiry as an LWW register: timestamp of the last expiry-setting op, absolute deadline in Unix ms (`0` = no expiry) |
@@ -318,8 +318,9 @@ pub enum StateError {
         /// The value (lossy UTF-8).
         value: String,
     },
-    /// Metadata fields are present but `t` is not (every applied write sets `t`; the merge relies on it).
-    #[error("crdt metadata has fields but no \"t\" (type)")]
+    /// Typed metadata fields (`a`, elements, counters) are present but `t` is not (every typed write
+    /// sets `t`; the merge relies on it).
+    #[error("crdt metadata has typed fields but no \"t\" (type)")]
     MissingType,
     /// `t` names no CRDT type.
     #[error("crdt metadata field \"t\" holds {value:?}, expected string, hash, set, zset or counter")]
@@ -357,7 +358,7 @@ impl KeyState {
             Frame::Integer(pttl) => *pttl,
             _ => return Err(StateError::Shape { what: "pttl: an integer" }),
         };
-        if state.crdt_type.is_none() && !state.has_no_metadata() {
+        if state.crdt_type.is_none() && state.has_typed_metadata() {
             return Err(StateError::MissingType);
         }
         state.set_data(&items[2])?;
@@ -479,6 +480,15 @@ impl KeyState {
         self.has_no_metadata()
             && self.observed.data_type.as_ref() != b"none"
             && !self.observed.data_type.is_empty()
+    }
+
+    /// True when some metadata field belongs to a type (`a`, elements, counters): only `d`, `xt` and
+    /// `xa` may exist without `t` (ops of no type on a missing key).
+    fn has_typed_metadata(&self) -> bool {
+        self.add.is_some()
+            || self.elements.values().any(|element| element.add.is_some() || element.remove.is_some())
+            || !self.counters.is_empty()
+            || !self.field_counters.is_empty()
     }
 
     /// True when no metadata field was present.

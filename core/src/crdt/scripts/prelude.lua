@@ -513,10 +513,12 @@ local function claim(self, want, op_level)
   return true
 end
 
--- Default t for ops of no type (DEL, EXPIRE): the type K holds, else string.
+-- Default t for ops of no type (DEL, EXPIRE): the covered type K holds, else none (M then holds only
+-- d and the expiry, and such metadata takes no part in type decisions: the result does not depend on
+-- whether the op arrived before or after the key's first typed write).
 local function default_kind(rtype)
-  if rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
-  return 'string'
+  if rtype == 'string' or rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
+  return nil
 end
 
 -- Distinct elements of ARGV[first], ARGV[first + step], ... in first-appearance order, with the last
