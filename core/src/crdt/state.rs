@@ -73,12 +73,15 @@
 //! **Why this rule.** Applying an op is then a join with the op's own state (a passed expiry op carries
 //! its delete), so replicas that apply the same ops at the same `now` in any order hold the same state,
 //! and `settle(now)` of [`super::merge::merge`] of their states is what the `merge` script stores
-//! (`core/tests/crdt_expiry.rs`). H2's earlier alternatives were not convergent: raising `d` when a
-//! write's timestamp is beyond the deadline of the register found (a register a newer op may have
-//! replaced on another replica), or to the newest add when K was found gone (a local observation).
+//! (`core/tests/crdt_expiry.rs`). Rejected, because not convergent: raising `d` when a write's
+//! timestamp is beyond the deadline of the register found (another replica may already hold a newer
+//! register that replaced it), raising it to the newest add when K is found gone (a local
+//! observation), or letting the deadline alone kill (an EXPIRE with a past deadline would leave data
+//! written between the deadline and the EXPIRE visible until a script next touched the key).
 //! [`super::merge::merge`] itself stays a pure join (no `now`), so it stays associative;
 //! [`KeyState::kill`] evaluates a passed expiry on unsettled states, so answers do not depend on
-//! whether a script has settled the key yet.
+//! whether a script has settled the key yet. Everything is decided by timestamps and `now`; the
+//! scripts read `now` with `TIME`, which on the embedded engine is the injected clock.
 //!
 //! **Limits (weaker than Redis).** A bounded LWW register cannot tell whether an expiry was cancelled
 //! by a newer op the replica has not seen yet: an expiry op that reaches a replica after its deadline
