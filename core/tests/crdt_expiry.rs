@@ -415,3 +415,75 @@ fn expiry_rule_holds_on_redis() {
     }
     eprintln!("redis-server: {coverage:?}");
 }
+
+/// A register state: `a`, `d`, expiry (`xt`, `xa`), value `v` (0 = missing timestamp).
+fn register(add: u64, delete: u64, expiry: (u64, u64)) -> KeyState {
+    let at = |physical: u64| (physical > 0).then(|| Timestamp::new(physical, 0, 1));
+    let mut state = KeyState {
+        crdt_type: Some(dynomite_core::crdt::state::CrdtType::String),
+        add: at(add),
+        delete: at(delete),
+        value: Some(Bytes::from_static(b"v")),
+        ..KeyState::default()
+    };
+    state.expiry.set = at(expiry.0);
+    state.expiry.at_ms = expiry.1;
+    merge(&[state])
+}
+
+/// The rule as a table: (state, now, live value, TTL deadline, `d` after `settle(now)`, why). Timestamps
+/// are `(physical, 0, 1)`; `(100, 0, 0)` is the deadline 100 as a timestamp.
+#[test]
+fn expiry_rule_golden() {
+    type Case = (KeyState, u64, Option<&'static str>, Option<u64>, Option<Timestamp>, &'static str);
+    let t = |physical: u64| Some(Timestamp::new(physical, 0, 1));
+    let deadline = |ms: u64| Some(Timestamp::new(ms, 0, 0));
+    let cases: &[Case] = &[
+        (register(10, 0, (20, 100)), 99, Some("v"), Some(100), None, "deadline ahead: TTL, nothing settled"),
+        (
+            register(10, 0, (20, 100)),
+            100,
+            None,
+            None,
+            deadline(100),
+            "deadline reached: a delete at (100, 0, 0)",
+        ),
+        (
+            register(10, 0, (130, 100)),
+            50,
+            None,
+            None,
+            t(130),
+            "op after its own deadline: a delete at the op",
+        ),
+        (register(120, 0, (130, 100)), 200, None, None, t(130), "data before that op dies with it"),
+        (register(140, 0, (130, 100)), 200, Some("v"), None, t(130), "data after that op lives, without TTL"),
+        (register(101, 0, (20, 100)), 50, Some("v"), None, deadline(100), "data beyond the deadline: passed"),
+        (
+            register(10, 30, (20, 100)),
+            200,
+            None,
+            None,
+            t(30),
+            "DEL after the expiry op: the expiry is not live",
+        ),
+        (
+            register(40, 30, (20, 100)),
+            200,
+            Some("v"),
+            None,
+            t(30),
+            "not live: new data keeps no old deadline",
+        ),
+        (register(10, 0, (20, 0)), 1_000, Some("v"), None, None, "PERSIST (xa = 0)"),
+    ];
+    for (state, now, value, ttl, delete, why) in cases {
+        assert_eq!(state.live_string(*now), value.map(|v| Bytes::from(v.to_string())), "{why}");
+        assert_eq!(state.live_deadline_ms(*now), *ttl, "{why}");
+        let settled = state.settle(*now);
+        assert_eq!(settled.delete, *delete, "{why}: d after settle");
+        assert_eq!(settled.live_string(*now), state.live_string(*now), "{why}: settle keeps liveness");
+        assert_eq!(settled.live_deadline_ms(*now), *ttl, "{why}: settle keeps the TTL");
+        assert!(settled.settle(*now).same_as(&settled), "{why}: settle is idempotent");
+    }
+}
