@@ -39,6 +39,9 @@
 //!    write-backs need no order (they go on RESP2 connections). Fire-and-forget: what they miss,
 //!    background repair finds. Replicas that answered `[nil, reply]` are not written.
 //!
+//! The node's HLC observes the newest timestamps of every state it receives, so a write the client
+//! sends through this node after the read gets a newer timestamp than the value it read.
+//!
 //! Counters (INFO, `/info`): `read_repair_reads` (reads answered by a merge), `read_repairs` (of these,
 //! reads that found a stale replica), `read_repair_writes` (merges written back).
 //!
@@ -221,6 +224,7 @@ impl Repair {
             if group == 0 {
                 match parse_read_reply(&result, &self.args, protocol, self.node.clock.now_ms()) {
                     Some(Answered::State(state)) => {
+                        self.observe(&state);
                         group0_answered += 1;
                         acknowledgements.push(target);
                         first_state.get_or_insert_with(|| state.clone());
@@ -286,6 +290,20 @@ impl Repair {
             // Every result is in and nothing decided (e.g. fallback without quorum): no quorum.
             self.send_answer(coordinator::verdict_reply(no_quorum()));
             self.report(acknowledgements, false);
+        }
+    }
+
+    /// The node's clock takes note of the newest timestamps the replica's state holds, so a write this
+    /// node coordinates after the read is newer than what the read saw (HLC causality through reads).
+    fn observe(&self, state: &KeyState) {
+        if let Some(crdt) = &self.node.crdt {
+            let now_ms = self.node.clock.now_ms();
+            let removes = state.elements.values().map(|element| element.remove);
+            let newest =
+                [state.key_timestamp(), state.delete, state.expiry.set].into_iter().chain(removes).max();
+            if let Some(stamp) = newest.flatten() {
+                crdt.observe(stamp, now_ms);
+            }
         }
     }
 

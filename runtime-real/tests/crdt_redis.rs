@@ -6,7 +6,8 @@
 //!   metadata deleted there as if the write had never reached it); a DC_QUORUM read through the proxy
 //!   returns the newest value, and the stale Redis, read directly, holds it again (read repair wrote the
 //!   merge back). A value newer than everyone else's on one replica only (a partial write) spreads to
-//!   the other replicas through the same read (late replies are merged and written back too).
+//!   the other replicas through the same read (late replies are merged and written back too), and the
+//!   reading node's clock observed it: a write through that node afterwards wins.
 //! - Concurrent writers through different nodes converge: every Redis holds the same value, hash, set
 //!   and sorted set afterwards.
 //! - Counters: INCR through three nodes at once sums right, on every replica.
@@ -151,6 +152,11 @@ fn a_newer_value_on_one_replica_spreads_through_reads() {
     });
     assert!(spread, "the newer value did not reach every replica through quorum reads");
     assert_eq!(show(&call(&mut client, &["GET", key])), show(&bulk("new")));
+    // The read made node 0's clock observe the planted timestamp (an hour ahead), so a write through
+    // node 0 after it is newer and wins.
+    assert_eq!(show(&call(&mut client, &["SET", key, "after-read"])), "+OK\\r\\n");
+    assert_eq!(show(&call(&mut client, &["GET", key])), show(&bulk("after-read")));
+    assert_converges(&cluster, &["GET", key], &bulk("after-read"));
 }
 
 /// Writers on three nodes race on the same keys; afterwards every Redis holds identical data.
