@@ -29,7 +29,8 @@
 //! remote entry executes whole, so with several datacenters its keys must share their owners in every
 //! datacenter, not only in the coordinator's (the split groups them so). Quorum reads of one key go through read repair
 //! ([`crate::read_repair`]) when it is switched on. KEYS, SCAN and RANDOMKEY hide the reserved `_dyn:`
-//! metadata keys (DBSIZE counts them).
+//! metadata keys (RANDOMKEY asks a node again when it picks one, then walks that node with SCAN; DBSIZE
+//! counts them).
 //!
 //! **Pools above one connection** (`datastore_connections`, `local_peer_connections`,
 //! `remote_peer_connections` > 1). Every pool picks a request's connection by its first key's *order
@@ -83,6 +84,9 @@ use crate::peer::PeerRequest;
 const REMOTE_DATACENTER_TIMEOUT_FACTOR: u64 = 3;
 /// CRDT mode: how many times one node is asked RANDOMKEY again when it answers a reserved `_dyn:` key.
 const RANDOMKEY_RESERVED_RETRIES_MAX: usize = 8;
+/// CRDT mode: SCAN pages (of up to 1000 keys) RANDOMKEY walks on a node whose random picks were all
+/// reserved keys, looking for a visible one.
+const RANDOMKEY_SCAN_PAGES_MAX: usize = 64;
 
 /// A reply on its way to the client.
 pub enum Reply {
@@ -773,6 +777,12 @@ fn cluster_wide(
                                             start(&shared, target, Action::Execute, spec, &args, protocol, 0);
                                         continue;
                                     }
+                                    // Mostly metadata there (deleted keys keep theirs until GC): walk it.
+                                    match visible_key_by_scan(&shared, target, protocol, timeout_ms).await {
+                                        Ok(Some(key)) => return Reply::Frame(Frame::Bulk(key)),
+                                        Ok(None) => {}
+                                        Err(error) => last = error,
+                                    }
                                 }
                                 Ok(_) => return Reply::Raw(bytes),
                                 Err(error) => last = Frame::error(format!("ERR {error}")),
@@ -787,6 +797,41 @@ fn cluster_wide(
         }
         ClusterWideKind::Other => Routed::Local(node.datastore.call(&args, protocol, 0)),
     }
+}
+
+/// CRDT mode, RANDOMKEY on a node whose random picks keep landing on metadata: the first key of
+/// `target` that is not reserved, by a SCAN walk of at most [`RANDOMKEY_SCAN_PAGES_MAX`] pages (None
+/// when none is found: the node holds only metadata, as after deletes, or more than the walk covers).
+async fn visible_key_by_scan(
+    node: &Arc<NodeShared>,
+    target: NodeId,
+    protocol: Protocol,
+    timeout_ms: u64,
+) -> Result<Option<Bytes>, Frame> {
+    let Some(spec) = dynomite_core::command::lookup(b"SCAN") else { return Ok(None) };
+    let mut cursor = Bytes::from_static(b"0");
+    for _ in 0..RANDOMKEY_SCAN_PAGES_MAX {
+        let args =
+            [Bytes::from_static(b"SCAN"), cursor, Bytes::from_static(b"COUNT"), Bytes::from_static(b"1000")];
+        let call = start(node, target, Action::Execute, spec, &args, protocol, 0);
+        let page = match result_frame(call.result(node, protocol, timeout_ms).await) {
+            Frame::Array(page) => page,
+            error @ (Frame::Error(_) | Frame::BlobError(_)) => return Err(error),
+            _ => return Ok(None),
+        };
+        let [Frame::Bulk(next), Frame::Array(keys) | Frame::Set(keys)] = page.as_slice() else {
+            return Ok(None);
+        };
+        let visible = keys.iter().find_map(|key| match key {
+            Frame::Bulk(key) if !is_reserved_key_bytes(key) => Some(key.clone()),
+            _ => None,
+        });
+        if visible.is_some() || next.as_ref() == b"0" {
+            return Ok(visible);
+        }
+        cursor = next.clone();
+    }
+    Ok(None)
 }
 
 /// True for a KEYS/SCAN reply element that is a reserved CRDT metadata key (`_dyn:...`).
