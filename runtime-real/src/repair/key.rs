@@ -28,9 +28,11 @@ use super::crdt::{self, ReplicaState};
 use super::replica;
 use crate::node::NodeShared;
 
-/// How long an acknowledged tombstone is kept before it is collected (ms): longer than a write
-/// normally takes from its coordinator to a replica (see the module docs).
-pub const TOMBSTONE_ACK_GRACE_MS: u64 = 10_000;
+/// How long an acknowledged tombstone is kept before it is collected (ms): far longer than a write
+/// takes from its coordinator to a replica, and than hints usually wait for a restarted replica (see
+/// the module docs). With the default `tombstone_gc_age` (a day) a tombstone therefore lives at least
+/// a minute; a shorter `tombstone_gc_age` shortens this grace too.
+pub const TOMBSTONE_ACK_GRACE_MS: u64 = 60_000;
 
 /// What the repair of one key did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
