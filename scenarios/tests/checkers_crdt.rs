@@ -104,6 +104,7 @@ fn everywhere(key: &str, data: KeyData, meta: &[(&str, String)]) -> ReplicaState
         data,
         meta: meta.iter().map(|(field, value)| (bytes(field), bytes(value))).collect(),
         pttl_ms: -1,
+        now_ms: 1_000_000,
     };
     let copies: BTreeMap<usize, ReplicaState> = (0..3).map(|node| (node, state.clone())).collect();
     [(bytes(key), copies)].into_iter().collect()
@@ -269,4 +270,22 @@ fn convergence_fails_on_one_stale_replica() {
     stale.data = KeyData::Absent;
     let verdict = convergence(&states, true);
     assert!(verdict.fails_run() && verdict.detail.contains("data differs"), "{verdict:?}");
+}
+
+#[test]
+fn a_lost_delete_fails_whether_or_not_its_tombstone_was_collected() {
+    let level = Consistency::DcSafeQuorum;
+    let del = stamped(op(1, level, Command::Del(vec![bytes("s1")]), Frame::Integer(1), 10), ts(1_000));
+    let value = |added: Timestamp| everywhere("s1", KeyData::String(bytes("s1=0.0")), &[("a", hex(added))]);
+    assert!(judge(vec![del.clone()], &value(ts(900)), Vec::new(), no_lost_safe_writes).fails_run());
+    assert!(judge(vec![del.clone()], &value(ts(1_100)), Vec::new(), no_lost_safe_writes).passed);
+    assert!(
+        judge(vec![del], &everywhere("s1", KeyData::Absent, &[]), Vec::new(), no_lost_safe_writes).passed
+    );
+    let srem =
+        stamped(op(1, level, Command::Srem(bytes("z0"), bytes("m1")), Frame::Integer(1), 10), ts(1_000));
+    let member =
+        |added: Timestamp| everywhere("z0", KeyData::Set([bytes("m1")].into()), &[("e:m1", hex(added))]);
+    assert!(judge(vec![srem.clone()], &member(ts(900)), Vec::new(), no_lost_safe_writes).fails_run());
+    assert!(judge(vec![srem], &member(ts(1_001)), Vec::new(), no_lost_safe_writes).passed);
 }

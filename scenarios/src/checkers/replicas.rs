@@ -7,10 +7,14 @@
 //! - identical data (the same string, the same hash fields and values, the same set members, the same
 //!   sorted-set members and scores, or no key at all), except for a key whose TTL runs out within
 //!   [`EXPIRY_RACE_MS`] of the read on some replica (replicas are read one after another);
-//! - identical metadata modulo GC. When tombstone GC may have run in the seed (`tombstone_gc_age` shorter
-//!   than the run), GC removes `d`, `r:<m>` and whole hashes of deleted keys on each replica at its own
-//!   time, so only the metadata of live data is compared: `t`, the PN-counter fields, `a`/`xt`/`xa`
-//!   of a present key and `e:<m>` of a live element. Otherwise the hashes must be equal field by field.
+//! - identical metadata modulo GC and normal form. Each replica's hash is put in the data model's
+//!   normal form settled at the datastore clock (`KeyState::parse`, then `settle`: a passed expiry
+//!   folded into `d`, fields that can never matter again pruned), so a replica a script has not
+//!   touched since compares equal to one it has. Tombstone GC removes `d`, `r:<m>` and whole hashes of
+//!   deleted keys on each replica at its own time (once every replica acknowledged the delete, or by
+//!   age), so when GC may have run only the metadata of live data is compared: `t`, the PN-counter
+//!   fields, `a`/`xt`/`xa` of a present key and `e:<m>` of a live element. Otherwise the normal forms
+//!   must be equal field by field. A hash the product's parser rejects fails the check.
 //!   A PN-counter total of 0 (`p:`, `n:`, `hp:`, `hn:` fields) equals no field (the merge takes the
 //!   maximum), so it is left out either way.
 //!
@@ -20,6 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use dynomite_core::resp::Frame;
+
+use dynomite_core::crdt::state::KeyState;
 
 use crate::checkers::{show, Verdict, Violations};
 use crate::history::KeyFamily;
@@ -82,12 +88,19 @@ pub struct ReplicaState {
     pub meta: BTreeMap<Bytes, Bytes>,
     /// `PTTL key` at the read (-2 absent, -1 no expiry).
     pub pttl_ms: i64,
+    /// The datastore's clock (`TIME`, Unix ms) when it was read; 0 when unknown.
+    pub now_ms: u64,
 }
 
 impl ReplicaState {
     /// A replica that could not be read at all.
     pub fn unreadable(reason: &str) -> ReplicaState {
-        ReplicaState { data: KeyData::Unreadable(reason.to_string()), meta: BTreeMap::new(), pttl_ms: -2 }
+        ReplicaState {
+            data: KeyData::Unreadable(reason.to_string()),
+            meta: BTreeMap::new(),
+            pttl_ms: -2,
+            now_ms: 0,
+        }
     }
 
     /// The metadata field `field` as text, if present.
@@ -109,6 +122,7 @@ impl ReplicaState {
     /// The state from the replies to the requests of [`read_requests`] for a key of `family`.
     pub fn from_replies(family: KeyFamily, data: &Frame, meta: &Frame, pttl: &Frame) -> ReplicaState {
         ReplicaState {
+            now_ms: 0,
             data: parse_data(family, data),
             meta: pairs(meta).unwrap_or_default(),
             pttl_ms: match pttl {
@@ -186,6 +200,48 @@ fn pairs(frame: &Frame) -> Option<BTreeMap<Bytes, Bytes>> {
     }
 }
 
+/// The Unix ms of a `TIME` reply (`[seconds, microseconds]`), if it is one.
+pub fn time_ms(reply: &Frame) -> Option<u64> {
+    let Frame::Array(items) = reply else { return None };
+    let number = |frame: &Frame| match frame {
+        Frame::Bulk(text) => std::str::from_utf8(text).ok()?.parse::<u64>().ok(),
+        Frame::Integer(value) => u64::try_from(*value).ok(),
+        _ => None,
+    };
+    match items.as_slice() {
+        [seconds, micros] => Some(number(seconds)? * 1_000 + number(micros)? / 1_000),
+        _ => None,
+    }
+}
+
+/// The metadata of `state` in the data model's normal form, settled at `now_ms` (a passed expiry folded
+/// into `d`, fields that can never matter again pruned: `KeyState::parse` then `settle`), as field/value
+/// pairs. Replicas that hold the same CRDT state hold the same pairs, whether or not a script has
+/// pruned or settled their hash yet. `Err` when the product's own parser rejects the replica's state.
+pub fn normal_meta(state: &ReplicaState, now_ms: u64) -> Result<BTreeMap<Bytes, Bytes>, String> {
+    if state.meta.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let flat = |pairs: &mut dyn Iterator<Item = (&Bytes, &Bytes)>| {
+        Frame::Array(pairs.flat_map(|(k, v)| [Frame::Bulk(k.clone()), Frame::Bulk(v.clone())]).collect())
+    };
+    let (data_type, data) = match &state.data {
+        KeyData::String(value) => ("string", Frame::Bulk(value.clone())),
+        KeyData::Hash(fields) => ("hash", flat(&mut fields.iter())),
+        KeyData::Set(members) => ("set", Frame::Array(members.iter().cloned().map(Frame::Bulk).collect())),
+        KeyData::SortedSet(members) => ("zset", flat(&mut members.iter())),
+        KeyData::Absent | KeyData::Unreadable(_) => ("none", Frame::Array(Vec::new())),
+    };
+    let reply = Frame::Array(vec![
+        flat(&mut state.meta.iter()),
+        Frame::Bulk(Bytes::from_static(data_type.as_bytes())),
+        data,
+        Frame::Integer(state.pttl_ms),
+    ]);
+    let parsed = KeyState::parse(&reply).map_err(|error| error.to_string())?;
+    Ok(parsed.settle(now_ms).metadata_pairs().into_iter().collect())
+}
+
 /// True for a PN-counter total field (`p:`, `n:`, `hp:`, `hn:`) holding 0: the same as no field
 /// (merge takes the maximum), so replicas may differ in whether they wrote it.
 fn zero_counter_total(field: &[u8], value: &[u8]) -> bool {
@@ -194,10 +250,14 @@ fn zero_counter_total(field: &[u8], value: &[u8]) -> bool {
 
 /// The metadata of `state` compared across replicas: all of it, or when GC may have run only the
 /// part that describes live data (see the module documentation); zero counter totals left out.
-pub fn comparable_meta(state: &ReplicaState, gc_possible: bool) -> BTreeMap<Bytes, Bytes> {
+pub fn comparable_meta(
+    state: &ReplicaState,
+    now_ms: u64,
+    gc_possible: bool,
+) -> Result<BTreeMap<Bytes, Bytes>, String> {
     let present = state.data.is_present();
-    state
-        .meta
+    let normal = normal_meta(state, now_ms)?;
+    Ok(normal
         .iter()
         .filter(|(field, value)| !zero_counter_total(field, value))
         .filter(|(field, _)| {
@@ -215,7 +275,7 @@ pub fn comparable_meta(state: &ReplicaState, gc_possible: bool) -> BTreeMap<Byte
             }
         })
         .map(|(field, value)| (field.clone(), value.clone()))
-        .collect()
+        .collect())
 }
 
 /// Enforces the rule of this module's documentation over `states`; `gc_possible` says whether tombstone
@@ -243,8 +303,17 @@ pub fn convergence(states: &ReplicaStates, gc_possible: bool) -> Verdict {
             });
             continue;
         }
-        let metas: Vec<(usize, BTreeMap<Bytes, Bytes>)> =
-            copies.iter().map(|(node, state)| (*node, comparable_meta(state, gc_possible))).collect();
+        // One clock for every replica of the key: the latest datastore clock read.
+        let now_ms = copies.values().map(|state| state.now_ms).max().unwrap_or(0);
+        let mut metas: Vec<(usize, BTreeMap<Bytes, Bytes>)> = Vec::with_capacity(copies.len());
+        for (node, state) in copies {
+            match comparable_meta(state, now_ms, gc_possible) {
+                Ok(meta) => metas.push((*node, meta)),
+                Err(error) => {
+                    violations.push(|| format!("replica {node} of {}: metadata rejected: {error}", show(key)))
+                }
+            }
+        }
         if !all_equal(metas.iter().map(|(_, meta)| meta)) {
             violations
                 .push(|| format!("{}: metadata differs: {}", show(key), describe_meta_difference(&metas)));
@@ -350,37 +419,45 @@ mod tests {
         [(b("h0"), copies.into_iter().enumerate().collect())].into_iter().collect()
     }
 
-    fn hash(fields: &[(&str, &str)], meta: &[(&str, &str)]) -> ReplicaState {
+    fn ts(ms: u64) -> String {
+        dynomite_core::crdt::timestamp::Timestamp::new(ms, 0, 7).to_string()
+    }
+
+    fn hash(fields: &[(&str, &str)], meta: &[(&str, String)]) -> ReplicaState {
         ReplicaState {
             data: KeyData::Hash(fields.iter().map(|(f, v)| (b(f), b(v))).collect()),
             meta: meta.iter().map(|(f, v)| (b(f), b(v))).collect(),
             pttl_ms: -1,
+            now_ms: 1_000_000,
         }
     }
 
     #[test]
     fn differing_data_or_metadata_fails_and_gc_excuses_only_tombstones() {
-        let same = hash(&[("f", "1")], &[("t", "hash"), ("e:f", "x")]);
+        let same = hash(&[("f", "1")], &[("t", "hash".into()), ("e:f", ts(10))]);
         assert!(convergence(&states(vec![same.clone(), same.clone()]), false).passed);
-        let other_value = hash(&[("f", "2")], &[("t", "hash"), ("e:f", "x")]);
+        let other_value = hash(&[("f", "2")], &[("t", "hash".into()), ("e:f", ts(10))]);
         assert!(!convergence(&states(vec![same.clone(), other_value]), false).passed);
-        let tombstone = hash(&[("f", "1")], &[("t", "hash"), ("e:f", "x"), ("r:g", "y")]);
+        let tombstone = hash(&[("f", "1")], &[("t", "hash".into()), ("e:f", ts(10)), ("r:g", ts(20))]);
         let verdict = convergence(&states(vec![same.clone(), tombstone.clone()]), false);
         assert!(!verdict.passed && verdict.detail.contains("metadata differs"), "{}", verdict.detail);
         assert!(convergence(&states(vec![same.clone(), tombstone]), true).passed, "a collected tombstone");
-        let older_element = hash(&[("f", "1")], &[("t", "hash"), ("e:f", "w")]);
+        let older_element = hash(&[("f", "1")], &[("t", "hash".into()), ("e:f", ts(9))]);
         assert!(!convergence(&states(vec![same.clone(), older_element]), true).passed, "live metadata");
+        // A tombstone the normal form prunes (older than the element) compares equal to none.
+        let pruned = hash(&[("f", "1")], &[("t", "hash".into()), ("e:f", ts(10)), ("r:f", ts(5))]);
+        assert!(convergence(&states(vec![same.clone(), pruned]), false).passed, "normal form");
+        let bogus = hash(&[("f", "1")], &[("t", "hash".into()), ("e:f", "x".into())]);
+        let verdict = convergence(&states(vec![same.clone(), bogus]), true);
+        assert!(!verdict.passed && verdict.detail.contains("rejected"), "{}", verdict.detail);
         assert!(!convergence(&states(vec![same, ReplicaState::unreadable("down")]), true).passed);
     }
 
     #[test]
     fn a_ttl_ending_at_the_read_excuses_data_only() {
-        let mut expiring = ReplicaState {
-            data: KeyData::String(b("v")),
-            meta: [(b("xa"), b("9"))].into_iter().collect(),
-            pttl_ms: 300,
-        };
-        let gone = ReplicaState { data: KeyData::Absent, meta: expiring.meta.clone(), pttl_ms: -2 };
+        let mut expiring =
+            ReplicaState { data: KeyData::String(b("v")), meta: BTreeMap::new(), pttl_ms: 300, now_ms: 0 };
+        let gone = ReplicaState { data: KeyData::Absent, meta: BTreeMap::new(), pttl_ms: -2, now_ms: 0 };
         assert!(convergence(&states(vec![expiring.clone(), gone.clone()]), false).passed);
         expiring.pttl_ms = 5_000;
         assert!(!convergence(&states(vec![expiring, gone]), false).passed);

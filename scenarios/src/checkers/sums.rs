@@ -16,16 +16,19 @@
 //! DC_EACH_SAFE_QUORUM with a known timestamp `ts` (the earliest of its fragments), not lost with wipes,
 //! every replica's metadata of each key it wrote records `ts` or a later timestamp for what it wrote:
 //! - SET/MSET: `max(a, d) >= ts`, and when `a == ts` the data is the write's value (or the key expired);
-//! - DEL: `d >= ts`; HDEL/SREM/ZREM of `m`: `max(r:m, e:m, d) >= ts`;
+//! - DEL: nothing added at or before `ts` is live (the value's `a`, each live element's `e:<m>` is
+//!   later); HDEL/SREM/ZREM of `m`: `m` is not live with `e:m <= ts` (judged on the data, so a
+//!   collected tombstone does not matter);
 //! - HSET/SADD/ZADD (without NX/XX/GT/LT, which may leave a member as it was) of `m`:
 //!   `max(e:m, r:m, d) >= ts`, and when `e:m == ts` and the element is live, its value is the write's;
 //! - EXPIRE: `xt >= ts`; INCR/INCRBY/DECRBY: `h:<node> >= ts`; HINCRBY of `f`: `hh:<node>:<f> >= ts`,
 //!   where `<node>` is the coordinator id in `ts`.
 //!
 //! That is: the converged state reflects the write unless a later-timestamped write superseded it.
-//! When tombstone GC may have run, deletes (DEL, HDEL, SREM, ZREM) are skipped, and so is a record
-//! that is missing altogether (collected with a later delete's tombstone): only a record holding an
-//! older timestamp fails then. Counter records are never collected.
+//! When tombstone GC may have run (always in CRDT mode: a tombstone is collected once every replica
+//! acknowledged it), an add's record that is missing altogether (collected with a later delete's
+//! tombstone) is excused: only a record holding an older timestamp fails then. Counter records are
+//! never collected.
 
 use bytes::Bytes;
 use dynomite_core::config::Consistency;
@@ -211,8 +214,7 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
         };
         for key in write.command.keys() {
             let Some(expect) = expectation(&write.command, key) else { continue };
-            let deletes = matches!(expect, Expect::Delete | Expect::ElementRemoved(_));
-            if (deletes && facts.gc_possible) || facts.lost_with_wipes(write, key) {
+            if facts.lost_with_wipes(write, key) {
                 continue;
             }
             let Some(copies) = facts.states.get(key) else { continue };
@@ -239,6 +241,17 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
     violations.into_verdict(NO_LOST_SAFE_WRITES, checked)
 }
 
+/// The first live element of `elements` whose add timestamp is at or before `ts` (or unknown).
+fn older_element<'a>(
+    state: &ReplicaState,
+    mut elements: impl Iterator<Item = &'a Bytes>,
+    ts: Timestamp,
+) -> Option<String> {
+    elements
+        .find(|member| stamp(state, &element_field("e:", member)).is_none_or(|added| added <= ts))
+        .map(|member| format!("element {}", show(member)))
+}
+
 /// Why `state` does not reflect `write` of `key` at `ts`, if it does not.
 fn judge(expect: &Expect<'_>, ts: Timestamp, state: &ReplicaState, gc_possible: bool) -> Option<String> {
     let latest = |fields: &[Vec<u8>]| fields.iter().filter_map(|field| stamp(state, field)).max();
@@ -262,10 +275,26 @@ fn judge(expect: &Expect<'_>, ts: Timestamp, state: &ReplicaState, gc_possible: 
             None
         }
         Expect::Delete => {
-            let found = stamp(state, b"d");
-            older(found).then(|| format!("delete timestamp is {} (lost)", show_ts(found)))
+            // Everything added at or before the delete is gone (whether or not its tombstone is).
+            let survivor = match &state.data {
+                KeyData::String(_) => {
+                    stamp(state, b"a").is_none_or(|added| added <= ts).then(|| "the value".to_string())
+                }
+                KeyData::Hash(fields) => older_element(state, fields.keys(), ts),
+                KeyData::Set(members) => older_element(state, members.iter(), ts),
+                KeyData::SortedSet(members) => older_element(state, members.keys(), ts),
+                KeyData::Absent | KeyData::Unreadable(_) => None,
+            };
+            survivor.map(|survivor| format!("{survivor} added before the delete is live (delete lost)"))
         }
-        Expect::Element(member, _) | Expect::ElementRemoved(member) => {
+        Expect::ElementRemoved(member) => {
+            let live = state.data.has_element(member);
+            let added = stamp(state, &element_field("e:", member));
+            (live && added.is_none_or(|added| added <= ts)).then(|| {
+                format!("element {} added at {} is live (remove lost)", show(member), show_ts(added))
+            })
+        }
+        Expect::Element(member, _) => {
             let (added, removed) = (element_field("e:", member), element_field("r:", member));
             let found = latest(&[added.clone(), removed, b"d".to_vec()]);
             if older(found) {

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use super::attribution::{node_index_of, ObservedDecision};
 use super::evaluate::{LinkSample, RawRun};
 use super::RunOptions;
-use crate::checkers::replicas::read_requests;
+use crate::checkers::replicas::{read_requests, time_ms};
 use crate::checkers::{ReplicaState, ReplicaStates, ReplicaValues};
 use crate::history::{History, KeyFamily, Operation};
 use crate::placement::Owners;
@@ -419,8 +419,9 @@ async fn read_states(cluster: &SimCluster, owners: &Owners) -> ReplicaStates {
     for (node, keys) in per_node {
         let families: Vec<KeyFamily> =
             keys.iter().map(|key| KeyFamily::of(key).expect("workload keys have a family")).collect();
-        let requests: Vec<Vec<Bytes>> =
+        let mut requests: Vec<Vec<Bytes>> =
             keys.iter().zip(&families).flat_map(|(key, family)| read_requests(*family, key)).collect();
+        requests.push(vec![Bytes::from_static(b"TIME")]);
         let replies = match RespClient::connect(cluster.datastore_address(node)).await {
             Ok(mut client) => client.pipeline(&requests).await.map_err(|error| error.to_string()),
             Err(error) => Err(error.to_string()),
@@ -430,7 +431,8 @@ async fn read_states(cluster: &SimCluster, owners: &Owners) -> ReplicaStates {
                 Ok(replies) => {
                     let [data, meta, pttl] =
                         [&replies[3 * index], &replies[3 * index + 1], &replies[3 * index + 2]];
-                    ReplicaState::from_replies(family, data, meta, pttl)
+                    let now_ms = replies.last().and_then(time_ms).unwrap_or(0);
+                    ReplicaState { now_ms, ..ReplicaState::from_replies(family, data, meta, pttl) }
                 }
                 Err(error) => ReplicaState::unreadable(error),
             };
