@@ -135,6 +135,10 @@ fn lua_to_resp_conversions_match_redis() {
         &["EVAL", "return tostring(0.1)", "0"],
         &["EVAL", "return _VERSION", "0"],
         &["EVAL", "return type(coroutine.create)", "0"],
+        &["EVAL", "local co = coroutine.wrap(function(a) local b = coroutine.yield(a + 1) return b * 2 end) return {co(1), co(5)}", "0"],
+        &["EVAL", "local co = coroutine.create(function() error('in co') end) local ok, e = coroutine.resume(co) return {tostring(ok), e}", "0"],
+        &["EVAL", "local co = coroutine.create(function() return 1 end) coroutine.resume(co) return coroutine.status(co)", "0"],
+        &["EVAL", "local ok, e = xpcall(function() error({err='X tab'}) end, function(e) return e.err end) return e", "0"],
     ]);
 }
 

@@ -40,7 +40,6 @@
 //! - `SCRIPT DEBUG YES|SYNC` is refused (`NO` is accepted); `SCRIPT KILL` answers `NOTBUSY` (a script
 //!   cannot be running while a command is executed).
 //! - A library table is a proxy: `pairs(string)` sees nothing, `getmetatable(string)` is `false`.
-//! - A coroutine created by a script does not count towards [`LUA_INSTRUCTIONS_MAX`].
 //! - Commands run from a script follow the engine's support list: a command Redis knows but the
 //!   engine does not is an error reply `ERR <NAME> is not supported by the embedded datastore`.
 
@@ -502,9 +501,11 @@ math_table.randomseed = primitives.randomseed
 local function pack(...) return {n = select('#', ...), ...} end
 -- Redis 7's pcall: an error table with a string `err` becomes that string; errors raised by the
 -- engine's Rust functions become their message.
+local check_limit = primitives.check_limit
 local function redis_pcall(f, ...)
   local results = pack(pcall(f, ...))
   if not results[1] then
+    check_limit()
     local e = results[2]
     if type(e) == 'table' then
       local message = e.err
@@ -517,21 +518,55 @@ local function redis_pcall(f, ...)
   return unpack(results, 1, results.n)
 end
 
+-- xpcall and coroutine.resume catch errors too: past the instruction bound, they raise it again.
+local raw_xpcall, raw_resume = xpcall, coroutine.resume
+local function guarded_xpcall(f, handler)
+  local results = pack(raw_xpcall(f, handler))
+  if not results[1] then check_limit() end
+  return unpack(results, 1, results.n)
+end
+-- Coroutines are Lua threads: each gets the instruction-count hook.
+local coroutine_table = {}
+for name, value in pairs(coroutine) do coroutine_table[name] = value end
+local raw_create, hook_thread = coroutine.create, primitives.hook_thread
+function coroutine_table.create(f)
+  local co = raw_create(f)
+  hook_thread(co)
+  return co
+end
+function coroutine_table.resume(co, ...)
+  local results = pack(raw_resume(co, ...))
+  if not results[1] then check_limit() end
+  return unpack(results, 1, results.n)
+end
+function coroutine_table.wrap(f)
+  local co = coroutine_table.create(f)
+  return function(...)
+    local results = pack(raw_resume(co, ...))
+    if not results[1] then
+      check_limit()
+      error(results[2], 0)
+    end
+    return unpack(results, 2, results.n)
+  end
+end
+
 local function guarded_rawset(t, k, v)
   if readonly[t] or t == G then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
 end
 
-for _, name in pairs({'xpcall', 'tostring', 'getfenv', 'setmetatable', 'next', 'assert', 'tonumber',
+for _, name in pairs({'tostring', 'getfenv', 'setmetatable', 'next', 'assert', 'tonumber',
     'rawequal', 'collectgarbage', 'getmetatable', 'type', 'select', 'unpack', 'gcinfo', 'pairs',
     'rawget', 'loadstring', 'ipairs', '_VERSION', 'setfenv', 'load', 'error', 'newproxy'}) do
   backing[name] = G[name]
 end
 backing.pcall = redis_pcall
+backing.xpcall = guarded_xpcall
 backing.rawset = guarded_rawset
 backing.string = protect(string)
 backing.table = protect(table)
-backing.coroutine = protect(coroutine)
+backing.coroutine = protect(coroutine_table)
 backing.math = protect(math_table)
 backing.redis = protect(redis)
 backing._G = G
@@ -606,8 +641,30 @@ fn lua_int(lua: &Lua, value: &Value) -> i64 {
 }
 
 /// The Rust functions of the `redis` table and `math` that do not need the store.
-fn primitives(lua: &Lua, rand48: Arc<AtomicU64>, resp: Arc<AtomicU8>) -> mlua::Result<Table> {
+fn primitives(
+    lua: &Lua,
+    rand48: Arc<AtomicU64>,
+    resp: Arc<AtomicU8>,
+    instructions: Arc<AtomicU64>,
+) -> mlua::Result<Table> {
     let table = lua.create_table()?;
+    let counter = instructions.clone();
+    table.raw_set(
+        "hook_thread",
+        lua.create_function(move |_, thread: mlua::Thread| {
+            thread.set_hook(instruction_triggers(), instruction_hook(counter.clone()));
+            Ok(())
+        })?,
+    )?;
+    table.raw_set(
+        "check_limit",
+        lua.create_function(move |_, ()| {
+            if instructions.load(Ordering::Relaxed) >= LUA_INSTRUCTIONS_MAX {
+                return Err(mlua::Error::RuntimeError(INSTRUCTIONS_EXCEEDED.to_string()));
+            }
+            Ok(())
+        })?,
+    )?;
     table.raw_set(
         "setresp",
         lua.create_function(move |lua, args: MultiValue| {
@@ -740,6 +797,26 @@ fn primitives(lua: &Lua, rand48: Arc<AtomicU64>, resp: Arc<AtomicU8>) -> mlua::R
     Ok(table)
 }
 
+/// When the instruction-count hook fires.
+fn instruction_triggers() -> HookTriggers {
+    HookTriggers { every_nth_instruction: Some(LUA_HOOK_INSTRUCTIONS), ..HookTriggers::default() }
+}
+
+/// The instruction-count hook: adds to `counter` and fails once past [`LUA_INSTRUCTIONS_MAX`] (and
+/// at every later firing, so a script cannot catch it and go on).
+fn instruction_hook(
+    counter: Arc<AtomicU64>,
+) -> impl Fn(&Lua, mlua::Debug) -> mlua::Result<VmState> + Send + 'static {
+    move |_, _| {
+        let done = counter.fetch_add(u64::from(LUA_HOOK_INSTRUCTIONS), Ordering::Relaxed);
+        if done + u64::from(LUA_HOOK_INSTRUCTIONS) >= LUA_INSTRUCTIONS_MAX {
+            Err(mlua::Error::RuntimeError(INSTRUCTIONS_EXCEEDED.to_string()))
+        } else {
+            Ok(VmState::Continue)
+        }
+    }
+}
+
 /// The message of the innermost cause of an error raised inside Lua, when it is a message.
 fn root_message(error: &mlua::Error) -> Option<&str> {
     let mut cause = error;
@@ -768,21 +845,11 @@ impl Vm {
         let xpcall: Function = environment.get("xpcall")?;
         let resp = Arc::new(AtomicU8::new(2));
         let backing = lua.create_table()?;
-        let primitives = primitives(&lua, rand48, resp.clone())?;
+        let instructions = Arc::new(AtomicU64::new(0));
+        let primitives = primitives(&lua, rand48, resp.clone(), instructions.clone())?;
         let redis: Table = lua.load(PRELUDE).set_name(INTERNAL_CHUNK).call((primitives, backing.clone()))?;
         let handler = lua.create_function(error_handler)?;
-        let instructions = Arc::new(AtomicU64::new(0));
-        let counter = instructions.clone();
-        let triggers =
-            HookTriggers { every_nth_instruction: Some(LUA_HOOK_INSTRUCTIONS), ..HookTriggers::default() };
-        lua.set_hook(triggers, move |_, _| {
-            let done = counter.fetch_add(u64::from(LUA_HOOK_INSTRUCTIONS), Ordering::Relaxed);
-            if done + u64::from(LUA_HOOK_INSTRUCTIONS) > LUA_INSTRUCTIONS_MAX {
-                Err(mlua::Error::RuntimeError(INSTRUCTIONS_EXCEEDED.to_string()))
-            } else {
-                Ok(VmState::Continue)
-            }
-        });
+        lua.set_hook(instruction_triggers(), instruction_hook(instructions.clone()));
         let functions = lua.create_table()?;
         Ok(Vm { lua, xpcall, handler, redis, globals: backing, environment, functions, resp, instructions })
     }
@@ -1253,6 +1320,85 @@ mod tests {
         let state = rand48_next(RAND48_INITIAL);
         let r = ((state >> 17) % RAND48_MAX) as f64 / RAND48_MAX as f64;
         assert_eq!((r * 1000.0).floor() + 1.0, 397.0);
+    }
+
+    fn run(store: &mut Store, words: &[&str]) -> Frame {
+        let args: Vec<Bytes> = words.iter().map(|word| Bytes::copy_from_slice(word.as_bytes())).collect();
+        store.execute(&args, 1_700_000_000_000, Protocol::Resp2)
+    }
+
+    fn error_of(frame: Frame) -> String {
+        match frame {
+            Frame::Error(text) => String::from_utf8_lossy(&text).into_owned(),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn runaway_scripts_stop_at_the_instruction_bound() {
+        let mut store = Store::new();
+        let error = error_of(run(&mut store, &["EVAL", "while true do end", "0"]));
+        assert!(error.starts_with("ERR dynomite: script exceeded lua_instructions_max"), "{error}");
+        assert!(error.ends_with("on @user_script:1."), "{error}");
+        // pcall, xpcall and coroutines cannot swallow it.
+        for script in [
+            "while true do pcall(function() while true do end end) end",
+            "while true do xpcall(function() while true do end end, function(e) return e end) end",
+            "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+        ] {
+            let error = error_of(run(&mut store, &["EVAL", script, "0"]));
+            assert!(error.contains("lua_instructions_max"), "{script}: {error}");
+        }
+        // The state is still usable.
+        assert_eq!(run(&mut store, &["EVAL", "return 7", "0"]), Frame::Integer(7));
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let mut store = Store::new();
+        let script = "return #string.rep('x', 300 * 1024 * 1024)";
+        let error = error_of(run(&mut store, &["EVAL", script, "0"]));
+        assert!(error.contains("not enough memory") || error.contains("memory"), "{error}");
+        assert_eq!(run(&mut store, &["EVAL", "return 'alive'", "0"]), Frame::bulk("alive"));
+    }
+
+    #[test]
+    fn cache_drops_least_recently_used_scripts() {
+        let mut store = Store::new();
+        let first = sha1_hex(b"return 0");
+        run(&mut store, &["SCRIPT", "LOAD", "return 0"]);
+        for index in 1..=SCRIPTS_MAX {
+            let body = format!("return {index}");
+            run(&mut store, &["SCRIPT", "LOAD", &body]);
+        }
+        assert_eq!(store.scripting.scripts.len(), SCRIPTS_MAX);
+        assert_eq!(run(&mut store, &["EVALSHA", &first, "0"]), Frame::error(NOSCRIPT));
+        let last = sha1_hex(format!("return {SCRIPTS_MAX}").as_bytes());
+        assert_eq!(run(&mut store, &["EVALSHA", &last, "0"]), Frame::Integer(SCRIPTS_MAX as i64));
+    }
+
+    #[test]
+    fn clones_keep_scripts_and_random_state() {
+        let mut store = Store::new();
+        run(&mut store, &["SCRIPT", "LOAD", "return math.random(1000000)"]);
+        let sha = sha1_hex(b"return math.random(1000000)");
+        run(&mut store, &["EVALSHA", &sha, "0"]);
+        let mut copy = store.clone();
+        let original = run(&mut store, &["EVALSHA", &sha, "0"]);
+        assert_eq!(run(&mut copy, &["EVALSHA", &sha, "0"]), original);
+        assert!(format!("{copy:?}").contains("Scripting"));
+    }
+
+    #[test]
+    fn scripts_see_the_store_and_its_clock() {
+        let mut store = Store::new();
+        assert_eq!(
+            run(&mut store, &["EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"]),
+            Frame::ok()
+        );
+        assert_eq!(run(&mut store, &["GET", "k"]), Frame::bulk("v"));
+        let time = run(&mut store, &["EVAL", "return redis.call('time')[1]", "0"]);
+        assert_eq!(time, Frame::bulk("1700000000"));
     }
 
     #[test]
