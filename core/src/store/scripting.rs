@@ -43,11 +43,10 @@
 //! - Commands run from a script follow the engine's support list: a command Redis knows but the
 //!   engine does not is an error reply `ERR <NAME> is not supported by the embedded datastore`.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic, VmState};
@@ -437,8 +436,8 @@ struct Vm {
     xpcall: Function,
     /// The error handler that adds the script position (Redis's `__redis__err__handler`).
     handler: Function,
-    /// The real (unprotected) `redis` table: `call` and `pcall` are set here per run.
-    redis: Table,
+    /// Where `redis.call` finds the store during a run.
+    lent: Arc<Mutex<Lent>>,
     /// Backing table of the read-only globals (KEYS and ARGV are set here per run).
     globals: Table,
     /// The protected globals table user scripts run in.
@@ -452,9 +451,8 @@ struct Vm {
 }
 
 /// The engine's Lua code, run once per state: builds `redis`, `math.random`, `pcall` and the
-/// read-only globals. Arguments: primitives (Rust functions), globals backing table. Returns the
-/// real `redis` table. Every function a script calls that can fail is a Rust (C) function, so a
-/// tail call (`return redis.call(...)`) keeps the script's frame for the error position, as in Redis.
+/// read-only globals. Arguments: primitives (Rust functions), globals backing table. Every function a
+/// script calls that can fail is a Rust (C) function, so a tail call (`return redis.call(...)`) keeps the script's frame for the error position, as in Redis.
 const PRELUDE: &str = r#"
 local primitives, backing = ...
 local G = _G
@@ -471,6 +469,8 @@ end
 local wrong_type = 'ERR wrong number or type of arguments'
 
 local redis = {}
+redis.call = primitives.call
+redis.pcall = primitives.pcall
 redis.setresp = primitives.setresp
 redis.log = primitives.log
 redis.sha1hex = primitives.sha1hex
@@ -578,7 +578,6 @@ for name in pairs(G) do names[#names + 1] = name end
 for _, name in pairs(names) do rawset(G, name, nil) end
 setmetatable(G, {__index = backing, __newindex = modify_error, __metatable = false})
 readonly[G] = true
-return redis
 "#;
 
 /// Prefix of a Rust-raised error that stands for a Redis error table (`{err=<rest>}`).
@@ -847,11 +846,28 @@ impl Vm {
         let backing = lua.create_table()?;
         let instructions = Arc::new(AtomicU64::new(0));
         let primitives = primitives(&lua, rand48, resp.clone(), instructions.clone())?;
-        let redis: Table = lua.load(PRELUDE).set_name(INTERNAL_CHUNK).call((primitives, backing.clone()))?;
+        let lent = Arc::new(Mutex::new(Lent::default()));
+        let (slot, protocol) = (lent.clone(), resp.clone());
+        let call = lua.create_function(move |lua, args: MultiValue| {
+            match run_command(lua, &slot, &protocol, args)? {
+                Ok(value) => Ok(value),
+                Err(failure) => Err(table_error(&failure.buffer)),
+            }
+        })?;
+        let (slot, protocol) = (lent.clone(), resp.clone());
+        let pcall = lua.create_function(move |lua, args: MultiValue| {
+            match run_command(lua, &slot, &protocol, args)? {
+                Ok(value) => Ok(value),
+                Err(failure) => Ok(Value::Table(error_table(lua, &failure.buffer, failure.from_reply)?)),
+            }
+        })?;
+        primitives.raw_set("call", call)?;
+        primitives.raw_set("pcall", pcall)?;
+        lua.load(PRELUDE).set_name(INTERNAL_CHUNK).call::<()>((primitives, backing.clone()))?;
         let handler = lua.create_function(error_handler)?;
         lua.set_hook(instruction_triggers(), instruction_hook(instructions.clone()));
         let functions = lua.create_table()?;
-        Ok(Vm { lua, xpcall, handler, redis, globals: backing, environment, functions, resp, instructions })
+        Ok(Vm { lua, xpcall, handler, lent, globals: backing, environment, functions, resp, instructions })
     }
 
     /// Compiles `body` as script `sha` unless already compiled; the error reply is Redis's.
@@ -888,8 +904,6 @@ impl Vm {
             Err(error) => return error,
         };
         let outcome = self.run_function(store, run, now_ms, function);
-        let _ = self.redis.raw_set("call", Value::Nil);
-        let _ = self.redis.raw_set("pcall", Value::Nil);
         let _ = self.globals.raw_set("KEYS", Value::Nil);
         let _ = self.globals.raw_set("ARGV", Value::Nil);
         outcome.unwrap_or_else(|error| {
@@ -911,51 +925,75 @@ impl Vm {
             |items: &[Bytes]| items.iter().map(|item| lua.create_string(item)).collect::<Result<Vec<_>, _>>();
         self.globals.raw_set("KEYS", lua.create_sequence_from(strings(run.keys)?)?)?;
         self.globals.raw_set("ARGV", lua.create_sequence_from(strings(run.argv)?)?)?;
-        let store = RefCell::new(store);
-        let resp = &self.resp;
-        let read_only = run.read_only;
-        let command = |lua: &Lua, args: MultiValue| -> mlua::Result<Result<Value, CallFailure>> {
-            let words = match command_words(args) {
-                Ok(words) => words,
-                Err(message) => {
-                    return Ok(Err(CallFailure { buffer: message.into_bytes(), from_reply: false }))
-                }
-            };
-            if let Err(message) = allowed_from_script(&words, read_only) {
-                return Ok(Err(CallFailure { buffer: message.as_bytes().to_vec(), from_reply: false }));
-            }
-            let protocol = protocol_of(resp);
-            let reply = store.borrow_mut().execute(&words, now_ms, protocol);
-            match reply {
-                Frame::Error(text) | Frame::BlobError(text) => {
-                    let mut buffer = Vec::with_capacity(text.len() + 1);
-                    buffer.push(b'-');
-                    buffer.extend_from_slice(&text);
-                    Ok(Err(CallFailure { buffer, from_reply: true }))
-                }
-                reply => Ok(Ok(frame_to_lua(lua, &reply, protocol)?)),
-            }
+        {
+            let mut lent = lend(&self.lent);
+            lent.store = Some(std::mem::take(store));
+            lent.now_ms = now_ms;
+            lent.read_only = run.read_only;
+        }
+        let outcome = self.xpcall.call::<MultiValue>((function, self.handler.clone()));
+        if let Some(lent) = lend(&self.lent).store.take() {
+            *store = lent;
+        }
+        let mut results = outcome?.into_iter();
+        let ok = matches!(results.next(), Some(Value::Boolean(true)));
+        let value = results.next().unwrap_or(Value::Nil);
+        if ok {
+            Ok(lua_to_frame(&value, protocol_of(&self.resp) == Protocol::Resp3, 0))
+        } else {
+            Ok(failure_frame(lua, value, run.sha))
+        }
+    }
+}
+
+/// The store a script runs against, lent to the Lua state for one run: `redis.call` and
+/// `redis.pcall` are created once with the state and find the store here.
+#[derive(Default)]
+struct Lent {
+    /// The store, moved in for the run and moved back after it.
+    store: Option<Store>,
+    /// The run's clock.
+    now_ms: u64,
+    /// EVAL_RO / `no-writes`: write commands are refused.
+    read_only: bool,
+}
+
+fn lend(slot: &Mutex<Lent>) -> MutexGuard<'_, Lent> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `redis.call` / `redis.pcall`: runs a command on the lent store; the reply as a Lua value, or why
+/// it failed.
+fn run_command(
+    lua: &Lua,
+    slot: &Mutex<Lent>,
+    resp: &AtomicU8,
+    args: MultiValue,
+) -> mlua::Result<Result<Value, CallFailure>> {
+    let words = match command_words(args) {
+        Ok(words) => words,
+        Err(message) => return Ok(Err(CallFailure { buffer: message.into_bytes(), from_reply: false })),
+    };
+    let protocol = protocol_of(resp);
+    let reply = {
+        let mut lent = lend(slot);
+        let (now_ms, read_only) = (lent.now_ms, lent.read_only);
+        let Some(store) = lent.store.as_mut() else {
+            return Err(table_error(b"redis.call/pcall can only be called inside a script invocation"));
         };
-        lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| match command(lua, args)? {
-                Ok(value) => Ok(value),
-                Err(failure) => Err(table_error(&failure.buffer)),
-            })?;
-            let pcall = scope.create_function(|lua, args: MultiValue| match command(lua, args)? {
-                Ok(value) => Ok(value),
-                Err(failure) => Ok(Value::Table(error_table(lua, &failure.buffer, failure.from_reply)?)),
-            })?;
-            self.redis.raw_set("call", call)?;
-            self.redis.raw_set("pcall", pcall)?;
-            let mut results = self.xpcall.call::<MultiValue>((function, self.handler.clone()))?.into_iter();
-            let ok = matches!(results.next(), Some(Value::Boolean(true)));
-            let value = results.next().unwrap_or(Value::Nil);
-            if ok {
-                Ok(lua_to_frame(&value, protocol_of(resp) == Protocol::Resp3, 0))
-            } else {
-                Ok(failure_frame(lua, value, run.sha))
-            }
-        })
+        if let Err(message) = allowed_from_script(&words, read_only) {
+            return Ok(Err(CallFailure { buffer: message.as_bytes().to_vec(), from_reply: false }));
+        }
+        store.execute(&words, now_ms, protocol)
+    };
+    match reply {
+        Frame::Error(text) | Frame::BlobError(text) => {
+            let mut buffer = Vec::with_capacity(text.len() + 1);
+            buffer.push(b'-');
+            buffer.extend_from_slice(&text);
+            Ok(Err(CallFailure { buffer, from_reply: true }))
+        }
+        reply => Ok(Ok(frame_to_lua(lua, &reply, protocol)?)),
     }
 }
 
