@@ -15,7 +15,14 @@
 //!   only the keys of buckets that differ (or hold tombstones) are listed and merged key by key.
 //!
 //! Both collect tombstones ([`key`] explains the rule: acknowledged by every replica, or older than
-//! `tombstone_gc_age`). Progress is in [`status`], shown by `/info` and `/repair/status`.
+//! `tombstone_gc_age`). Progress is in [`status`], shown by `/info` (object `repair`) and
+//! `/repair/status`; `dynomite repair --admin HOST:PORT [--range FIRST:LAST] [--wait | --status]`
+//! ([`cli`]) drives it from the command line.
+//!
+//! Schedule: the first sweep runs `repair_interval` after the node starts, then one every
+//! `repair_interval` after the previous one ended; the first range repair runs `repair_full_interval`
+//! after the start, then `repair_full_interval` after the previous run ended. A request
+//! (`/repair/start[/<first>/<last>]`) starts one at once, or right after the running one.
 //!
 //! Everything runs in the simulator too: time is `tokio::time` and the node's clock, batches and
 //! queues are bounded, nothing iterates a hashed collection.
