@@ -460,3 +460,41 @@ fn range_repair_figures() {
         repair_status(&cluster, 0)["range"]
     );
 }
+
+/// Figures for the README (ignored, like [`range_repair_figures`]): `BENCH_WRITES` keys written while
+/// one replica's node is down (no hints, no range repair), then the time the change log takes to bring
+/// them all to that replica after its restart, at `repair_rate: 100000`.
+#[test]
+#[ignore]
+fn change_log_repair_figures() {
+    const BENCH_WRITES: usize = 5_000;
+    let mut cluster = Cluster::start_with(
+        Shape::THREE_RACKS,
+        "dc_quorum",
+        "  crdt_enabled: true\n  repair_interval: 100\n  repair_full_interval: 0\n  repair_rate: 100000\n  \
+         hints_max: 0\n",
+    );
+    cluster.kill(2);
+    let mut client = cluster.client(0);
+    for chunk in (0..BENCH_WRITES).collect::<Vec<_>>().chunks(500) {
+        for n in chunk {
+            client.send(&["SET", &format!("log-bench:{n}"), "value"]).unwrap();
+        }
+        for _ in chunk {
+            client.read_reply().unwrap();
+        }
+    }
+    let started = std::time::Instant::now();
+    cluster.restart(2);
+    let mut replica = cluster.redis(2);
+    let caught_up = poll_until(deadline_in(120_000), || {
+        Reply::parse(&call(&mut replica, &["DBSIZE"])).integer() >= 2 * BENCH_WRITES as i64
+    });
+    assert!(caught_up, "the replica never caught up");
+    let status: Vec<serde_json::Value> =
+        (0..2).map(|index| repair_status(&cluster, index)["changelog"].clone()).collect();
+    println!(
+        "change log: {BENCH_WRITES} keys written while a replica was down reached it {:.2} s after its restart; {status:?}",
+        started.elapsed().as_secs_f64()
+    );
+}
