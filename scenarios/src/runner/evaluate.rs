@@ -13,7 +13,7 @@ use super::coverage::Coverage;
 use super::RunOptions;
 pub use crate::checkers::LinkSample;
 use crate::checkers::{self, Facts, ReplicaStates, ReplicaValues, Timeline, Verdict};
-use crate::history::History;
+use crate::history::{Command, History};
 use crate::placement::Owners;
 use crate::report::{history_hash, OutcomeCounts, RunReport, TraceHasher};
 use crate::scenario::Scenario;
@@ -196,28 +196,51 @@ fn unaffected_clients_history(scenario: &Scenario, plan: &FaultPlan, history: &H
     History::new(operations)
 }
 
-/// The requests whose coordinator was not killed (node, rack or datacenter kill) while they were in
-/// flight: a request whose coordinator dies is lost with it whatever the replicas do (a Dyno client
-/// retries it elsewhere), so quorum availability judges the others.
+/// The requests whose coordinator was up (not killed, by a node, rack or datacenter kill) for their
+/// whole lifetime, without cluster SCAN pages: a request whose coordinator is down is lost with it
+/// whatever the replicas do (a Dyno client retries it elsewhere), and a cluster SCAN must visit every
+/// node of the rack. Quorum availability judges the others.
 fn coordinator_survived(history: &History, facts: &Facts<'_>) -> History {
     let shape = facts.shape;
-    let killed = |node: usize, from_ms: u64, to_ms: u64| {
-        facts.timeline.events().iter().any(|event| {
-            (from_ms..=to_ms).contains(&event.at_ms)
-                && match event.fault {
-                    Fault::KillNode { node: killed, .. } => killed == node,
-                    Fault::KillRack { datacenter, rack } => {
-                        shape.rack_nodes(datacenter, rack).contains(&node)
-                    }
-                    Fault::KillDatacenter { datacenter } => shape.datacenter_of(node) == datacenter,
-                    _ => false,
+    // Per node, the intervals it was down: (killed at, restarted at).
+    let mut down: Vec<Vec<(u64, u64)>> = vec![Vec::new(); shape.node_count()];
+    let mut killed_at: Vec<Option<u64>> = vec![None; shape.node_count()];
+    for event in facts.timeline.events() {
+        let (nodes, kill): (Vec<usize>, bool) = match event.fault {
+            Fault::KillNode { node, .. } => (vec![node], true),
+            Fault::RestartNode { node } => (vec![node], false),
+            Fault::KillRack { datacenter, rack } => (shape.rack_nodes(datacenter, rack).collect(), true),
+            Fault::RestartRack { datacenter, rack } => (shape.rack_nodes(datacenter, rack).collect(), false),
+            Fault::KillDatacenter { datacenter } => (shape.datacenter_nodes(datacenter).collect(), true),
+            Fault::RestartDatacenter { datacenter } => (shape.datacenter_nodes(datacenter).collect(), false),
+            _ => continue,
+        };
+        for node in nodes {
+            match (kill, killed_at[node]) {
+                (true, None) => killed_at[node] = Some(event.at_ms),
+                (false, Some(at_ms)) => {
+                    down[node].push((at_ms, event.at_ms));
+                    killed_at[node] = None;
                 }
+                _ => {}
+            }
+        }
+    }
+    for (node, at_ms) in killed_at.iter().enumerate() {
+        if let Some(at_ms) = at_ms {
+            down[node].push((*at_ms, u64::MAX));
+        }
+    }
+    let was_down = |node: usize, from_ms: u64, to_ms: u64| {
+        down.get(node).is_some_and(|intervals| {
+            intervals.iter().any(|(killed, restarted)| *killed <= to_ms && *restarted >= from_ms)
         })
     };
     let operations = history
         .operations
         .iter()
-        .filter(|operation| !killed(operation.node, operation.invoked_ms, operation.completed_ms))
+        .filter(|operation| !matches!(operation.command, Command::Scan { .. }))
+        .filter(|operation| !was_down(operation.node, operation.invoked_ms, operation.completed_ms))
         .cloned()
         .collect();
     History::new(operations)
