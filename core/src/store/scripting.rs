@@ -35,6 +35,8 @@
 //! - [`LUA_MEMORY_MAX`] bytes for the whole Lua state; past it the script fails with Lua's
 //!   `not enough memory`.
 //! - [`REPLY_DEPTH_MAX`] nesting levels when a script's return value is converted to a reply.
+//! - [`BYTECODE_CACHE_MAX`] scripts / [`BYTECODE_CACHE_BYTES_MAX`] bytes in the process-wide cache of
+//!   compiled scripts (shared by all stores; past it, scripts compile per Lua state).
 //!
 //! ## Deliberate differences from Redis
 //! - No `cjson`, `cmsgpack`, `struct` or `bit` library (reading them fails as a missing global).
@@ -44,13 +46,16 @@
 //! - Commands run from a script follow the engine's support list: a command Redis knows but the
 //!   engine does not is an error reply `ERR <NAME> is not supported by the embedded datastore`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use bytes::Bytes;
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic, VmState};
+use mlua::{
+    ChunkMode, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic, VmState,
+};
 
 use crate::command::Flag;
 use crate::resp::{format_double, Frame, Protocol};
@@ -70,6 +75,10 @@ pub const LUA_HOOK_INSTRUCTIONS: u32 = 10_000;
 pub const LUA_MEMORY_MAX: usize = 256 * 1024 * 1024;
 /// Nesting levels of a script's return value converted to a reply.
 pub const REPLY_DEPTH_MAX: usize = 1000;
+/// Scripts whose bytecode the process-wide compile cache keeps (see `bytecode_cache`).
+pub const BYTECODE_CACHE_MAX: usize = 256;
+/// Bytes of bytecode the process-wide compile cache keeps.
+pub const BYTECODE_CACHE_BYTES_MAX: usize = 32 * 1024 * 1024;
 
 /// Chunk name of user scripts (Redis's, so error positions read `user_script:1:`).
 const SCRIPT_CHUNK: &str = "@user_script";
@@ -458,6 +467,7 @@ const PRELUDE: &str = r#"
 local primitives, backing = ...
 local G = _G
 local error, type, select, unpack, tostring = error, type, select, unpack, tostring
+local sub = string.sub
 local rawset, setmetatable, pairs, pcall = rawset, setmetatable, pairs, pcall
 local readonly = setmetatable({}, {__mode = 'k'})
 
@@ -559,10 +569,29 @@ end
 
 for _, name in pairs({'tostring', 'getfenv', 'setmetatable', 'next', 'assert', 'tonumber',
     'rawequal', 'collectgarbage', 'getmetatable', 'type', 'select', 'unpack', 'gcinfo', 'pairs',
-    'rawget', 'loadstring', 'ipairs', '_VERSION', 'setfenv', 'load', 'error', 'newproxy'}) do
+    'rawget', 'ipairs', '_VERSION', 'setfenv', 'error', 'newproxy'}) do
   backing[name] = G[name]
 end
 backing.pcall = redis_pcall
+-- Text chunks only (Redis's Lua parses everything as text): a leading space makes the parser read a
+-- bytecode-looking string as text (same error as Redis: unexpected symbol near '<\27>').
+local raw_loadstring, raw_load = loadstring, load
+backing.loadstring = function(source, chunkname)
+  if type(source) == 'string' and sub(source, 1, 1) == '\27' then
+    return raw_loadstring(' ' .. source, chunkname or source)
+  end
+  return raw_loadstring(source, chunkname)
+end
+backing.load = function(reader, chunkname)
+  local first = true
+  return raw_load(function()
+    if first then
+      first = false
+      return ' '
+    end
+    return reader()
+  end, chunkname)
+end
 backing.xpcall = guarded_xpcall
 backing.rawset = guarded_rawset
 backing.string = protect(string)
@@ -876,10 +905,32 @@ impl Vm {
         if let Ok(Value::Function(function)) = self.functions.raw_get::<Value>(sha) {
             return Ok(function);
         }
+        if let Some(bytecode) = cached_bytecode(sha) {
+            let loaded = self
+                .lua
+                .load(&bytecode[..])
+                .set_name(SCRIPT_CHUNK)
+                .set_mode(ChunkMode::Binary)
+                .set_environment(self.environment.clone())
+                .into_function();
+            if let Ok(function) = loaded {
+                let _ = self.functions.raw_set(sha, function.clone());
+                return Ok(function);
+            }
+        }
+        // Text only, like Redis's Lua (whose parser never reads bytecode: crafted bytecode can corrupt
+        // memory). A leading space makes Lua parse a chunk that starts like bytecode as text, so it
+        // fails with Redis's syntax error instead of mlua's mode error.
+        let source = &body[flags.shebang_len..];
+        let source: Cow<'_, [u8]> = match source.first() {
+            Some(0x1b) => Cow::Owned([&b" "[..], source].concat()),
+            _ => Cow::Borrowed(source),
+        };
         let compiled = self
             .lua
-            .load(&body[flags.shebang_len..])
+            .load(&*source)
             .set_name(SCRIPT_CHUNK)
+            .set_mode(ChunkMode::Text)
             .set_environment(self.environment.clone())
             .into_function();
         let function = compiled.map_err(|error| {
@@ -889,6 +940,7 @@ impl Vm {
             };
             Frame::Error(sanitize(format!("ERR Error compiling script (new function): {message}").as_bytes()))
         })?;
+        cache_bytecode(sha, function.dump(false));
         let _ = self.functions.raw_set(sha, function.clone());
         Ok(function)
     }
@@ -944,6 +996,30 @@ impl Vm {
         } else {
             Ok(failure_frame(lua, value, run.sha))
         }
+    }
+}
+
+/// Compiled scripts shared by every Lua state of the process (stores of a simulation, stores
+/// re-created after SCRIPT FLUSH or a clone): SHA-1 → bytecode with debug info (error positions need
+/// the line numbers). Only bytecode this module dumped from script text it compiled goes in; scripts
+/// from clients are always compiled as text. Loading it skips the parser (the 16 CRDT scripts take
+/// ~10 ms to compile per Lua state).
+fn bytecode_cache() -> MutexGuard<'static, BTreeMap<String, Arc<[u8]>>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Arc<[u8]>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(BTreeMap::new())).lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn cached_bytecode(sha: &str) -> Option<Arc<[u8]>> {
+    bytecode_cache().get(sha).cloned()
+}
+
+/// Remembers the bytecode of `sha` while the cache holds fewer than [`BYTECODE_CACHE_MAX`] scripts
+/// and [`BYTECODE_CACHE_BYTES_MAX`] bytes (past either, scripts are compiled per Lua state).
+fn cache_bytecode(sha: &str, bytecode: Vec<u8>) {
+    let mut cache = bytecode_cache();
+    let bytes: usize = cache.values().map(|code| code.len()).sum();
+    if cache.len() < BYTECODE_CACHE_MAX && bytes + bytecode.len() <= BYTECODE_CACHE_BYTES_MAX {
+        cache.insert(sha.to_string(), bytecode.into());
     }
 }
 
