@@ -7,9 +7,10 @@
 -- 'GT' | 'LT')]. Reply: 1 when Redis would set (or remove) the timeout, else 0 (nothing recorded when
 -- a condition fails).
 write_args()
+local L = lib()
 local key, deadline, condition = KEYS[1], ARGV[3], ARGV[4]
-local self = open(key, nil)
-self.kind = default_kind(self.rtype)
+local self = L.open(key, nil)
+self.kind = L.default_kind(self.rtype)
 local current = -2
 if self.exists then current = redis.call('PEXPIRETIME', key) end
 local reply = 0
@@ -23,18 +24,18 @@ elseif self.exists then
   elseif condition == 'GT' then met = current > 0 and new > current
   elseif condition == 'LT' then met = current < 0 or new < current end
   if not met then
-    flush(self)
+    L.flush(self)
     return 0
   end
   reply = 1
 end
 -- A deadline already passed deletes at once (before the register, so K never gets a past TTL).
-local applied = expire_op(self, deadline)
-if newer(TS, mget(self, 'xt')) then
+local applied = L.expire_op(self, deadline)
+if newer(TS, L.mget(self, 'xt')) then
   applied = true
-  mset(self, 'xt', TS)
-  mset(self, 'xa', deadline)
-  settle_ttl(self)
+  L.mset(self, 'xt', TS)
+  L.mset(self, 'xa', deadline)
+  L.settle_ttl(self)
 end
-if applied then commit(self) else flush(self) end
+if applied then L.commit(self) else L.flush(self) end
 return reply

@@ -5,29 +5,30 @@
 -- delete d at or before it when nothing else in M is at or before d (normalized M keeps nothing else
 -- below d but the expiry, which goes with it when xt <= d).
 -- Reply: metadata fields removed.
+local L = lib()
 local key, horizon = KEYS[1], ARGV[1]
-local self = meta_open(key)
+local self = L.meta_open(key)
 if redis.call('EXISTS', self.m) == 0 then return 0 end
-local names = mload_all(self)
-local newest = key_level(self.cache, names)
-if mget(self, 'xt') > newest then newest = mget(self, 'xt') end
+local names = L.mload_all(self)
+local newest = L.key_level(self.cache, names)
+if L.mget(self, 'xt') > newest then newest = L.mget(self, 'xt') end
 if redis.call('EXISTS', key) == 0 and newest <= horizon then
   redis.call('DEL', self.m)
   return #names
 end
 for i = 1, #names do
   local name = names[i]
-  local removed = mget(self, name)
-  if starts(name, 'r:') and removed ~= '' and removed <= horizon and #field_components(self, string.sub(name, 3)) == 0 then
-    mset(self, name, '')
+  local removed = L.mget(self, name)
+  if L.starts(name, 'r:') and removed ~= '' and removed <= horizon and #L.field_components(self, string.sub(name, 3)) == 0 then
+    L.mset(self, name, '')
   end
 end
-local d = mget(self, 'd')
+local d = L.mget(self, 'd')
 if d ~= '' and d <= horizon then
-  mset(self, 'd', '')
-  if mget(self, 'xt') ~= '' and mget(self, 'xt') <= d then
-    mset(self, 'xt', '')
-    mset(self, 'xa', '')
+  L.mset(self, 'd', '')
+  if L.mget(self, 'xt') ~= '' and L.mget(self, 'xt') <= d then
+    L.mset(self, 'xt', '')
+    L.mset(self, 'xa', '')
   end
 end
-return flush(self)
+return L.flush(self)

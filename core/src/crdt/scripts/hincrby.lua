@@ -3,46 +3,47 @@
 -- delta and the value's add becomes the field's tombstone (r:<f>). K's field = Σ (hp − hn).
 -- KEYS = [K]; ARGV = [ts, changelog_max, field, delta]. Reply: the new value, Redis's errors otherwise.
 write_args()
+local L = lib()
 local key, field, delta = KEYS[1], ARGV[3], tonumber(ARGV[4])
-local self = open(key, 'hash')
+local self = L.open(key, 'hash')
 if self.exists and self.rtype ~= 'hash' then return redis.error_reply(WRONGTYPE) end
 local stored = false
 if self.exists then stored = redis.call('HGET', key, field) end
 local current = 0
 if stored then
-  current = parse_int(stored)
+  current = L.parse_int(stored)
   if current == nil then
-    flush(self)
+    L.flush(self)
     return redis.error_reply(HASH_NOT_INTEGER)
   end
 end
 local value = current + delta
 if value > COUNTER_MAX or value < -COUNTER_MAX then
-  flush(self)
+  L.flush(self)
   return redis.error_reply(OVERFLOW)
 end
-local suffix = ts_node(TS) .. ':' .. field
+local suffix = L.ts_node(TS) .. ':' .. field
 local positive, negative, last = 'hp:' .. suffix, 'hn:' .. suffix, 'hh:' .. suffix
 local e, r = 'e:' .. field, 'r:' .. field
-if claim(self, 'hash') and counter_fresh(TS, mget(self, last))
-  and newer(TS, maxts(mget(self, e), maxts(mget(self, r), mget(self, 'd')))) then
+if L.claim(self, 'hash') and counter_fresh(TS, L.mget(self, last))
+  and newer(TS, L.maxts(L.mget(self, e), L.maxts(L.mget(self, r), L.mget(self, 'd')))) then
   local fold = 0
-  local added = mget(self, e)
-  if stored and (added ~= '' or #field_components(self, field) == 0) then
+  local added = L.mget(self, e)
+  if stored and (added ~= '' or #L.field_components(self, field) == 0) then
     -- an HSET value (or a value written by an uncovered command) is folded in
     fold = current
   end
   if added ~= '' then
-    mset(self, r, maxts(mget(self, r), added))
-    mset(self, e, '')
+    L.mset(self, r, L.maxts(L.mget(self, r), added))
+    L.mset(self, e, '')
   end
-  counter_add(self, positive, negative, delta + fold)
-  mset(self, last, TS)
-  local sum = field_counter_sum(self, field)
-  redis.call('HSET', key, field, int2s(sum))
-  if not self.exists then settle_ttl(self) end
-  commit(self)
+  L.counter_add(self, positive, negative, delta + fold)
+  L.mset(self, last, TS)
+  local sum = L.field_counter_sum(self, field)
+  redis.call('HSET', key, field, L.int2s(sum))
+  if not self.exists then L.settle_ttl(self) end
+  L.commit(self)
 else
-  flush(self)
+  L.flush(self)
 end
 return value

@@ -4,34 +4,35 @@
 -- op folds the register's value into the delta (SET k 5; INCR k gives 6).
 -- KEYS = [K]; ARGV = [ts, changelog_max, delta]. Reply: the new value, Redis's errors otherwise.
 write_args()
+local L = lib()
 local key, delta = KEYS[1], tonumber(ARGV[3])
-local self = open(key, 'counter')
+local self = L.open(key, 'counter')
 if self.exists and self.rtype ~= 'string' then return redis.error_reply(WRONGTYPE) end
 local current = 0
 if self.exists then
-  current = parse_int(redis.call('GET', key))
+  current = L.parse_int(redis.call('GET', key))
   if current == nil then
-    flush(self)
+    L.flush(self)
     return redis.error_reply(NOT_INTEGER)
   end
 end
 local value = current + delta
 if value > COUNTER_MAX or value < -COUNTER_MAX then
-  flush(self)
+  L.flush(self)
   return redis.error_reply(OVERFLOW)
 end
-local node = ts_node(TS)
+local node = L.ts_node(TS)
 local positive, negative, last = 'p:' .. node, 'n:' .. node, 'h:' .. node
 local fold = 0
-if self.exists and mget(self, 't') ~= 'counter' then fold = current end
-if claim(self, 'counter') and counter_fresh(TS, mget(self, last)) and newer(TS, mget(self, 'd')) then
-  counter_add(self, positive, negative, delta + fold)
-  mset(self, last, TS)
-  local sum = counter_sum(self)
-  redis.call('SET', key, int2s(sum), 'KEEPTTL')
-  if not self.exists then settle_ttl(self) end
-  commit(self)
+if self.exists and L.mget(self, 't') ~= 'counter' then fold = current end
+if L.claim(self, 'counter') and counter_fresh(TS, L.mget(self, last)) and newer(TS, L.mget(self, 'd')) then
+  L.counter_add(self, positive, negative, delta + fold)
+  L.mset(self, last, TS)
+  local sum = L.counter_sum(self)
+  redis.call('SET', key, L.int2s(sum), 'KEEPTTL')
+  if not self.exists then L.settle_ttl(self) end
+  L.commit(self)
 else
-  flush(self)
+  L.flush(self)
 end
 return value

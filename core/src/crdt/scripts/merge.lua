@@ -10,6 +10,7 @@
 -- live expiry is folded into d (KeyState::settle at the datastore's clock). Then M is normalized and K
 -- rebuilt from the live part.
 -- Reply: metadata fields changed (0 = this replica already held the merge; K untouched).
+local L = lib()
 local key, itype, count = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local incoming, inames = {}, {}
 for i = 1, count do
@@ -23,23 +24,23 @@ elseif itype == 'hash' or itype == 'zset' then
   for i = first, #ARGV - 1, 2 do ivalues[ARGV[i]] = ARGV[i + 1] end
 end
 
-local self = open(key, nil)
-local lnames = mload_all(self)
-local ltype = mget(self, 't')
-local lvalue, lvalues = current_values(self)
-if ltype ~= 'string' or mget(self, 'a') == '' then lvalue = false end
+local self = L.open(key, nil)
+local lnames = L.mload_all(self)
+local ltype = L.mget(self, 't')
+local lvalue, lvalues = L.current_values(self)
+if ltype ~= 'string' or L.mget(self, 'a') == '' then lvalue = false end
 
 -- Present beats missing, then the larger bytes.
 local function pick(mine, theirs)
-  if theirs and (not mine or bytes_gt(theirs, mine)) then return theirs end
+  if theirs and (not mine or L.bytes_gt(theirs, mine)) then return theirs end
   return mine
 end
 
 -- Type, and the loser's key-level timestamp into d.
-local llevel, ilevel = key_level(self.cache, lnames), key_level(incoming, inames)
+local llevel, ilevel = L.key_level(self.cache, lnames), L.key_level(incoming, inames)
 local kind, loser_level = ltype, ''
 if itype ~= '' and itype ~= ltype then
-  if ltype == '' or ilevel > llevel or (ilevel == llevel and bytes_gt(itype, ltype)) then
+  if ltype == '' or ilevel > llevel or (ilevel == llevel and L.bytes_gt(itype, ltype)) then
     kind = itype
     if ltype ~= '' then loser_level = llevel end
     lvalue, lvalues = false, {}
@@ -47,10 +48,10 @@ if itype ~= '' and itype ~= ltype then
     loser_level = ilevel
   end
 end
-if kind ~= '' then mset(self, 't', kind) end
+if kind ~= '' then L.mset(self, 't', kind) end
 
 local function is_total(name)
-  return starts(name, 'p:') or starts(name, 'n:') or starts(name, 'hp:') or starts(name, 'hn:')
+  return L.starts(name, 'p:') or L.starts(name, 'n:') or L.starts(name, 'hp:') or L.starts(name, 'hn:')
 end
 
 for i = 1, #inames do
@@ -59,60 +60,60 @@ for i = 1, #inames do
   if name == 't' or name == 'xa' or is_total(name) then
     -- t is resolved above; xa follows xt; totals follow their h below.
   elseif name == 'xt' then
-    local mine = mget(self, 'xt')
+    local mine = L.mget(self, 'xt')
     local deadline = incoming['xa'] or ''
     if value > mine then
-      mset(self, 'xt', value)
-      mset(self, 'xa', deadline)
-    elseif value == mine and num(deadline) > num(mget(self, 'xa')) then
-      mset(self, 'xa', deadline)
+      L.mset(self, 'xt', value)
+      L.mset(self, 'xa', deadline)
+    elseif value == mine and L.num(deadline) > L.num(L.mget(self, 'xa')) then
+      L.mset(self, 'xa', deadline)
     end
-  elseif starts(name, 'h:') or starts(name, 'hh:') then
-    local mine = mget(self, name)
+  elseif L.starts(name, 'h:') or L.starts(name, 'hh:') then
+    local mine = L.mget(self, name)
     local prefix_p, prefix_n, suffix = 'p:', 'n:', string.sub(name, 3)
-    if starts(name, 'hh:') then prefix_p, prefix_n, suffix = 'hp:', 'hn:', string.sub(name, 4) end
+    if L.starts(name, 'hh:') then prefix_p, prefix_n, suffix = 'hp:', 'hn:', string.sub(name, 4) end
     local p, n = prefix_p .. suffix, prefix_n .. suffix
     if value > mine then
-      mset(self, name, value)
-      mset(self, p, incoming[p] or '')
-      mset(self, n, incoming[n] or '')
+      L.mset(self, name, value)
+      L.mset(self, p, incoming[p] or '')
+      L.mset(self, n, incoming[n] or '')
     elseif value == mine then
-      if num(incoming[p] or '') > num(mget(self, p)) then mset(self, p, incoming[p]) end
-      if num(incoming[n] or '') > num(mget(self, n)) then mset(self, n, incoming[n]) end
+      if L.num(incoming[p] or '') > L.num(L.mget(self, p)) then L.mset(self, p, incoming[p]) end
+      if L.num(incoming[n] or '') > L.num(L.mget(self, n)) then L.mset(self, n, incoming[n]) end
     end
   elseif name == 'a' then
-    local mine = mget(self, 'a')
+    local mine = L.mget(self, 'a')
     if value > mine then
-      mset(self, 'a', value)
+      L.mset(self, 'a', value)
       lvalue = ivalue
     elseif value == mine then
       lvalue = pick(lvalue, ivalue)
     end
-  elseif starts(name, 'e:') then
+  elseif L.starts(name, 'e:') then
     local element = string.sub(name, 3)
-    local mine = mget(self, name)
+    local mine = L.mget(self, name)
     if value > mine then
-      mset(self, name, value)
+      L.mset(self, name, value)
       lvalues[element] = ivalues[element]
     elseif value == mine then
       lvalues[element] = pick(lvalues[element], ivalues[element])
     end
   else
     -- d, r:<m>: timestamps, the max wins.
-    if value > mget(self, name) then mset(self, name, value) end
+    if value > L.mget(self, name) then L.mset(self, name, value) end
   end
 end
-if loser_level > mget(self, 'd') then mset(self, 'd', loser_level) end
+if loser_level > L.mget(self, 'd') then L.mset(self, 'd', loser_level) end
 -- A live expiry that has passed (by the datastore's clock, or the merged data is beyond its deadline)
 -- is folded into d, as every script does (KeyState::settle).
-if expiry_live(self) then
-  local level = key_level(self.cache, mload_all(self))
-  if deadline_passed(mget(self, 'xa'), mget(self, 'xt'), level) then
-    mset(self, 'd', maxts(mget(self, 'd'), maxts(deadline_ts_of(mget(self, 'xa')), mget(self, 'xt'))))
+if L.expiry_live(self) then
+  local level = L.key_level(self.cache, L.mload_all(self))
+  if L.deadline_passed(L.mget(self, 'xa'), L.mget(self, 'xt'), level) then
+    L.mset(self, 'd', L.maxts(L.mget(self, 'd'), L.maxts(L.deadline_ts_of(L.mget(self, 'xa')), L.mget(self, 'xt'))))
   end
 end
 
-normalize(self)
-local changed = flush(self)
-if changed > 0 then rebuild(self, lvalue, lvalues) end
+L.normalize(self)
+local changed = L.flush(self)
+if changed > 0 then L.rebuild(self, lvalue, lvalues) end
 return changed

@@ -2,26 +2,27 @@
 -- deadline too); a key given twice takes its last value, as in Redis.
 -- KEYS = [K1, ..., Kn]; ARGV = [ts, changelog_max, v1, ..., vn]. Reply: OK.
 write_args()
+local L = lib()
 
 local function write(key, value)
-  local self = open(key, 'string')
+  local self = L.open(key, 'string')
   local applied = false
-  if claim(self, 'string') and newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
+  if L.claim(self, 'string') and newer(TS, L.maxts(L.mget(self, 'a'), L.mget(self, 'd'))) then
     applied = true
-    mset(self, 'a', TS)
+    L.mset(self, 'a', TS)
     redis.call('SET', key, value)
   end
   -- The expiry half applies even when the value lost (as the merge keeps the newest xt).
-  if newer(TS, mget(self, 'xt')) then
+  if newer(TS, L.mget(self, 'xt')) then
     applied = true
-    mset(self, 'xt', TS)
-    mset(self, 'xa', '0')
+    L.mset(self, 'xt', TS)
+    L.mset(self, 'xa', '0')
   end
   if applied then
-    settle_ttl(self)
-    commit(self)
+    L.settle_ttl(self)
+    L.commit(self)
   else
-    flush(self)
+    L.flush(self)
   end
 end
 

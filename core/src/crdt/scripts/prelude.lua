@@ -21,6 +21,13 @@ local CHUNK = 1000
 local TS = ''
 local LOG_MAX = 0
 
+-- Cost model (Redis compiles a script once, but every run executes its top level): this top level
+-- defines only what the fast paths need (each `local function` is a closure created per run); the
+-- general path's helpers are created by lib() when a script needs them. Every redis.call costs about
+-- as much as the plain command it replaces (argument objects, reply conversion to Lua and back), so
+-- the fast paths read M with one HMGET and skip calls whose effect is known (PERSIST right after a
+-- SET, LTRIM while the change log is within its bound).
+
 -- True when a write at `ts` is newer than the stored timestamp `stored` ('' = none).
 local function newer(ts, stored)
   return ts > stored -- lww
@@ -31,494 +38,18 @@ local function counter_fresh(ts, stored)
   return ts > stored -- counter
 end
 
-local function maxts(a, b)
-  if a > b then return a end
-  return b
+-- Reads ARGV[1] (timestamp) and ARGV[2] (change-log bound) of a write script.
+local function write_args()
+  TS = ARGV[1]
+  LOG_MAX = tonumber(ARGV[2])
 end
 
--- Byte-wise comparison (tie-break of equal timestamps with different values; not locale collation).
-local function bytes_gt(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x > y end
-  end
-  return #a > #b
-end
-
--- A decimal metadata number ('' = 0).
-local function num(s)
-  if s == '' then return 0 end
-  return tonumber(s)
-end
-
-local function int2s(n)
-  return string.format('%.0f', n)
-end
-
--- Redis's string2ll: optional '-', no leading zeros, no spaces; nil when not an integer (or beyond
--- the exact range of a Lua number).
-local function parse_int(s)
-  if s == '0' then return 0 end
-  if not string.match(s, '^%-?[1-9]%d*$') or #s > 17 then return nil end
-  local n = tonumber(s)
-  if n > COUNTER_MAX or n < -COUNTER_MAX then return nil end
-  return n
-end
-
--- A score as ZADD reads it (Redis's strtod rules, NaN rejected); nil when not a valid float.
-local function parse_score(s)
-  local lower = string.lower(s)
-  if lower == 'inf' or lower == '+inf' or lower == 'infinity' or lower == '+infinity' then return math.huge end
-  if lower == '-inf' or lower == '-infinity' then return -math.huge end
-  if string.match(s, '^%s') or string.match(s, '%s$') then return nil end
-  local n = tonumber(s)
-  if n == nil or n ~= n then return nil end
-  return n
-end
-
-local function format_score(n)
-  if n == math.huge then return 'inf' end
-  if n == -math.huge then return '-inf' end
-  return string.format('%.17g', n)
-end
-
-local function chunked(command, key, list)
-  local i = 1
-  while i <= #list do
-    local j = math.min(i + CHUNK - 1, #list)
-    redis.call(command, key, unpack(list, i, j))
-    i = j + 1
-  end
-end
-
--- Metadata hash M of key K, read lazily and written back once by `flush` (in first-change order).
-local function meta_open(key)
-  return { key = key, m = META_PREFIX .. key, cache = {}, dirty = {}, order = {}, full = false }
-end
-
-local function mget(self, field)
-  local value = self.cache[field]
-  if value == nil then
-    if self.full then return '' end
-    value = redis.call('HGET', self.m, field) or ''
-    self.cache[field] = value
-  end
-  return value
-end
-
--- Sets a metadata field; '' removes it.
-local function mset(self, field, value)
-  if mget(self, field) ~= value then
-    self.cache[field] = value
-    if not self.dirty[field] then
-      self.dirty[field] = true
-      self.order[#self.order + 1] = field
-    end
-  end
-end
-
--- Loads every field of M into the cache (once); returns the field names (M's order, then new ones).
-local function mload_all(self)
-  if not self.names then
-    self.names, self.known = {}, {}
-    if not self.full then
-      local flat = redis.call('HGETALL', self.m)
-      for i = 1, #flat, 2 do
-        if self.cache[flat[i]] == nil then self.cache[flat[i]] = flat[i + 1] end
-        self.names[#self.names + 1] = flat[i]
-        self.known[flat[i]] = true
-      end
-      self.full = true
-    end
-  end
-  local names = {}
-  for i = 1, #self.names do names[#names + 1] = self.names[i] end
-  for i = 1, #self.order do
-    if not self.known[self.order[i]] then names[#names + 1] = self.order[i] end
-  end
-  return names
-end
-
--- Writes the changed fields back; returns how many changed.
-local function flush(self)
-  -- Metadata always names its type (the script's default when the key had none).
-  if #self.order > 0 and mget(self, 't') == '' and self.kind then mset(self, 't', self.kind) end
-  local sets, dels = {}, {}
-  for i = 1, #self.order do
-    local field = self.order[i]
-    local value = self.cache[field]
-    if value == '' then dels[#dels + 1] = field else
-      sets[#sets + 1] = field
-      sets[#sets + 1] = value
-    end
-  end
-  chunked('HSET', self.m, sets)
-  chunked('HDEL', self.m, dels)
-  local changed = #self.order
-  if self.names then
-    for i = 1, #self.order do
-      if not self.known[self.order[i]] then
-        self.names[#self.names + 1] = self.order[i]
-        self.known[self.order[i]] = true
-      end
-    end
-  end
-  self.dirty, self.order = {}, {}
-  return changed
-end
-
+-- Pushes K to the change log; trims it to LOG_MAX entries only when the push went beyond (the same
+-- list as trimming after every push, without a call per write).
 local function log_write(key)
-  if LOG_MAX > 0 then
-    redis.call('LPUSH', LOG_KEY, key)
+  if LOG_MAX > 0 and redis.call('LPUSH', LOG_KEY, key) > LOG_MAX then
     redis.call('LTRIM', LOG_KEY, 0, LOG_MAX - 1)
   end
-end
-
-local function starts(s, prefix)
-  return string.sub(s, 1, #prefix) == prefix
-end
-
--- Node id (8 hex) of a timestamp.
-local function ts_node(ts)
-  return string.sub(ts, 17, 24)
-end
-
--- The field of a per-field counter name 'hp:<n>:<f>' / 'hn:' / 'hh:' (prefix length 3 + 9).
-local function hfield_of(name)
-  return string.sub(name, 13)
-end
-
--- The key-level timestamp: the newest add or delete, max(a, d, e:*, r:*, h:*, hh:*) (not xt).
-local function key_level(fields, names)
-  local newest = ''
-  for i = 1, #names do
-    local name = names[i]
-    if name == 'a' or name == 'd' or starts(name, 'e:') or starts(name, 'r:') or starts(name, 'h:')
-      or starts(name, 'hh:') then
-      newest = maxts(newest, fields[name] or '')
-    end
-  end
-  return newest
-end
-
--- Suffixes '<n>:<f>' of hash field `field`'s counter components (loads M).
-local function field_components(self, field)
-  local names, found = mload_all(self), {}
-  for i = 1, #names do
-    local name = names[i]
-    if starts(name, 'hh:') and hfield_of(name) == field and mget(self, name) ~= '' then
-      found[#found + 1] = string.sub(name, 4)
-    end
-  end
-  return found
-end
-
-local function drop_component(self, prefix_p, prefix_n, prefix_h, suffix)
-  mset(self, prefix_p .. suffix, '')
-  mset(self, prefix_n .. suffix, '')
-  mset(self, prefix_h .. suffix, '')
-end
-
--- The normalized form of the data model (KeyState::normalize, same rules in the same order): drops
--- every field at or below a threshold that is kept. Loads M.
-local function normalize(self)
-  local names = mload_all(self)
-  local d = mget(self, 'd')
-  if mget(self, 'a') ~= '' and mget(self, 'a') <= d then mset(self, 'a', '') end
-  local fields, seen = {}, {}
-  for i = 1, #names do
-    local name = names[i]
-    local value = mget(self, name)
-    if value ~= '' then
-      if starts(name, 'h:') and value <= d then
-        drop_component(self, 'p:', 'n:', 'h:', string.sub(name, 3))
-      elseif starts(name, 'hh:') and not seen[hfield_of(name)] then
-        seen[hfield_of(name)] = true
-        fields[#fields + 1] = hfield_of(name)
-      end
-    end
-  end
-  for i = 1, #fields do
-    local field = fields[i]
-    local added = mget(self, 'e:' .. field)
-    local mask = maxts(added, maxts(mget(self, 'r:' .. field), d))
-    local left = false
-    local suffixes = field_components(self, field)
-    for j = 1, #suffixes do
-      if mget(self, 'hh:' .. suffixes[j]) <= mask then drop_component(self, 'hp:', 'hn:', 'hh:', suffixes[j])
-      else left = true end
-    end
-    if left and added ~= '' then
-      -- The counter is newer than the field's HSET value: masked for good, its timestamp a tombstone.
-      mset(self, 'r:' .. field, maxts(mget(self, 'r:' .. field), added))
-      mset(self, 'e:' .. field, '')
-    end
-  end
-  local elements = {}
-  seen = {}
-  names = mload_all(self)
-  for i = 1, #names do
-    local name = names[i]
-    if (starts(name, 'e:') or starts(name, 'r:')) and not seen[string.sub(name, 3)] then
-      seen[string.sub(name, 3)] = true
-      elements[#elements + 1] = string.sub(name, 3)
-    end
-  end
-  for i = 1, #elements do
-    local element = elements[i]
-    local added, removed = mget(self, 'e:' .. element), mget(self, 'r:' .. element)
-    if added ~= '' and added <= maxts(removed, d) then mset(self, 'e:' .. element, '') end
-    if removed ~= '' and (removed <= d or removed < added) then mset(self, 'r:' .. element, '') end
-  end
-end
-
--- Σ (p − n) over the components of a normalized M (all live: h:<n> > d); and whether there is one.
-local function counter_sum(self)
-  local names = mload_all(self)
-  local sum, any = 0, false
-  for i = 1, #names do
-    local name = names[i]
-    if starts(name, 'h:') and mget(self, name) ~= '' then
-      local node = string.sub(name, 3)
-      sum = sum + num(mget(self, 'p:' .. node)) - num(mget(self, 'n:' .. node))
-      any = true
-    end
-  end
-  return sum, any
-end
-
--- Σ (hp − hn) over field `field`'s components of a normalized M; and whether it has one.
-local function field_counter_sum(self, field)
-  local suffixes = field_components(self, field)
-  local sum = 0
-  for i = 1, #suffixes do
-    sum = sum + num(mget(self, 'hp:' .. suffixes[i])) - num(mget(self, 'hn:' .. suffixes[i]))
-  end
-  return sum, #suffixes > 0
-end
-
--- Adds `delta` to the PN-counter component named by its positive and negative fields.
-local function counter_add(self, positive, negative, delta)
-  if delta >= 0 then
-    mset(self, positive, int2s(num(mget(self, positive)) + delta))
-  else
-    mset(self, negative, int2s(num(mget(self, negative)) - delta))
-  end
-end
-
--- True when the expiry register still applies: xt > d and a deadline is set.
-local function expiry_live(self)
-  local deadline = mget(self, 'xa')
-  return deadline ~= '' and deadline ~= '0' and mget(self, 'xt') > mget(self, 'd')
-end
-
--- The datastore's clock in Unix ms (TIME, read once per script): the clock K's TTL runs on.
-local CLOCK_MS = nil
-local function now_ms()
-  if CLOCK_MS == nil then
-    local time = redis.call('TIME')
-    CLOCK_MS = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  end
-  return CLOCK_MS
-end
-
--- (deadline, 0, 0): the timestamp of a deadline (ms, decimal), as the kill rule uses it.
-local function deadline_ts_of(deadline)
-  return string.format('%012x', tonumber(deadline)) .. '000000000000'
-end
-
--- True when a deadline (ms, not '0') set at timestamp `set` has passed: it is at or before the
--- datastore's clock, or `set` or `newest` (a timestamp the key holds) is beyond it (state.rs).
-local function deadline_passed(deadline, set, newest)
-  return tonumber(deadline) <= now_ms() or maxts(set, newest) > deadline_ts_of(deadline)
-end
-
--- Gives K the TTL the metadata says: PEXPIREAT xa when the expiry is live, else none.
-local function settle_ttl(self)
-  if expiry_live(self) then
-    if redis.call('EXISTS', self.key) == 1 then redis.call('PEXPIREAT', self.key, mget(self, 'xa')) end
-  else
-    redis.call('PERSIST', self.key) -- a no-op (0) when K is gone or has no TTL
-  end
-end
-
--- Rebuilds K from the live part of a normalized M; `value` is the register value, `values` the hash
--- field values or zset scores by element (each live LWW element must have one).
-local function rebuild(self, value, values)
-  local key, kind = self.key, mget(self, 't')
-  local names = mload_all(self)
-  redis.call('DEL', key)
-  if kind == 'string' then
-    if mget(self, 'a') ~= '' and value then redis.call('SET', key, value) end
-  elseif kind == 'counter' then
-    local sum, any = counter_sum(self)
-    if any then redis.call('SET', key, int2s(sum)) end
-  elseif kind == 'hash' or kind == 'set' or kind == 'zset' then
-    local writes, seen = {}, {}
-    for i = 1, #names do
-      local name = names[i]
-      if mget(self, name) ~= '' then
-        if starts(name, 'e:') then
-          local element = string.sub(name, 3)
-          if kind == 'set' then writes[#writes + 1] = element
-          elseif values[element] then
-            if kind == 'hash' then
-              writes[#writes + 1] = element
-              writes[#writes + 1] = values[element]
-            else
-              writes[#writes + 1] = values[element]
-              writes[#writes + 1] = element
-            end
-          end
-        elseif kind == 'hash' and starts(name, 'hh:') and not seen[hfield_of(name)] then
-          local field = hfield_of(name)
-          seen[field] = true
-          writes[#writes + 1] = field
-          writes[#writes + 1] = int2s((field_counter_sum(self, field)))
-        end
-      end
-    end
-    if kind == 'hash' then chunked('HSET', key, writes)
-    elseif kind == 'set' then chunked('SADD', key, writes)
-    else chunked('ZADD', key, writes) end
-  end
-  settle_ttl(self)
-end
-
--- The values K holds now, as `rebuild` takes them.
-local function current_values(self)
-  local value, values = false, {}
-  if self.rtype == 'string' then value = redis.call('GET', self.key)
-  elseif self.rtype == 'hash' then
-    local flat = redis.call('HGETALL', self.key)
-    for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
-  elseif self.rtype == 'zset' then
-    local flat = redis.call('ZRANGE', self.key, 0, -1, 'WITHSCORES')
-    for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
-  end
-  return value, values
-end
-
--- Raises d to `at`, normalizes and rebuilds K from what stays live.
-local function delete_through(self, at)
-  if not (at > mget(self, 'd')) then return end
-  local value, values = current_values(self)
-  mset(self, 'd', at)
-  normalize(self)
-  if self.exists then
-    rebuild(self, value, values)
-    self.rtype = redis.call('TYPE', self.key).ok
-    self.exists = self.rtype ~= 'none'
-  end
-end
-
--- Gives data found without metadata the adopt timestamp, so merges keep it.
-local function adopt(self)
-  local rtype = self.rtype
-  if rtype == 'string' then
-    mset(self, 't', 'string')
-    mset(self, 'a', ADOPT_TS)
-  elseif rtype == 'hash' or rtype == 'set' or rtype == 'zset' then
-    mset(self, 't', rtype)
-    local elements
-    if rtype == 'hash' then elements = redis.call('HKEYS', self.key)
-    elseif rtype == 'set' then elements = redis.call('SMEMBERS', self.key)
-    else elements = redis.call('ZRANGE', self.key, 0, -1) end
-    for i = 1, #elements do mset(self, 'e:' .. elements[i], ADOPT_TS) end
-  end
-  local deadline = redis.call('PEXPIRETIME', self.key)
-  if deadline > 0 then
-    mset(self, 'xt', ADOPT_TS)
-    mset(self, 'xa', int2s(deadline))
-  end
-end
-
--- Notes K's Redis type again (after the script changed K).
-local function refresh(self)
-  self.rtype = redis.call('TYPE', self.key).ok
-  self.exists = self.rtype ~= 'none'
-end
-
--- The kill rule made explicit (state.rs, "Expiry"): when the live expiry has passed (its deadline is
--- at or before the datastore's clock, or its op or `newest` is beyond the deadline), d rises to
--- max((xa, 0, 0), xt): the expiry is no longer live, M is normalized and K rebuilt without a TTL.
-local function settle_expiry(self, newest)
-  if expiry_live(self) and deadline_passed(mget(self, 'xa'), mget(self, 'xt'), newest) then
-    refresh(self)
-    delete_through(self, maxts(deadline_ts_of(mget(self, 'xa')), mget(self, 'xt')))
-  end
-end
-
--- An expiry op at TS with deadline `deadline` (ms, '0' = none) that has passed on its own deletes at
--- max((deadline, 0, 0), TS), whether or not it wins the expiry register (state.rs, "Expiry"). True when
--- it raised d.
-local function expire_op(self, deadline)
-  if deadline == '0' or not deadline_passed(deadline, TS, '') then return false end
-  local at = maxts(deadline_ts_of(deadline), TS)
-  if not (at > mget(self, 'd')) then return false end
-  refresh(self)
-  delete_through(self, at)
-  return true
-end
-
--- Opens key K for a script of default CRDT type `kind` (written to t when M has none): notes K's Redis
--- type and adopts unmanaged data. A live expiry that has passed (by the datastore's clock, or because
--- its op was after its deadline) is folded into d first (settle_expiry), so K holds the live part.
-local function open(key, kind)
-  local self = meta_open(key)
-  self.kind = kind
-  self.rtype = redis.call('TYPE', key).ok
-  self.exists = self.rtype ~= 'none'
-  self.managed = redis.call('EXISTS', self.m) == 1
-  if self.managed then
-    -- One round for the key-level fields every script reads.
-    local common = { 't', 'a', 'd', 'xt', 'xa' }
-    local values = redis.call('HMGET', self.m, unpack(common))
-    for i = 1, #common do self.cache[common[i]] = values[i] or '' end
-  else
-    self.full = true -- M is empty: nothing to read
-  end
-  if self.exists and not self.managed then adopt(self) end
-  -- Every script leaves no timestamp beyond a live deadline, so the key-level timestamp need not be read.
-  if self.managed then settle_expiry(self, '') end
-  return self
-end
-
--- Makes `want` the key's CRDT type for a write at TS whose own key-level timestamp is `op_level`
--- (TS, or for a SET whose deadline passed the later of TS and that deadline). A write of another type
--- than t applies only when op_level is newer than the key-level timestamp: d first rises to it (the old
--- type's data is deleted, as SET deletes a hash in Redis). When it loses, d rises to op_level (as in a
--- merge, the losing type's key-level timestamp deletes what is older). False when the write lost.
-local function claim(self, want, op_level)
-  op_level = op_level or TS
-  local current = mget(self, 't')
-  if current == want then return true end
-  if current ~= '' then
-    local names = mload_all(self)
-    local level = key_level(self.cache, names)
-    if not newer(op_level, level) then
-      if op_level > mget(self, 'd') then
-        refresh(self)
-        delete_through(self, op_level)
-      end
-      return false
-    end
-    if level ~= '' then
-      mset(self, 'd', maxts(mget(self, 'd'), level))
-      normalize(self)
-    end
-  end
-  mset(self, 't', want)
-  return true
-end
-
--- Default t for ops of no type (DEL, EXPIRE): the covered type K holds, else none (M then holds only
--- d and the expiry, and such metadata takes no part in type decisions: the result does not depend on
--- whether the op arrived before or after the key's first typed write).
-local function default_kind(rtype)
-  if rtype == 'string' or rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
-  return nil
 end
 
 -- Distinct elements of ARGV[first], ARGV[first + step], ... in first-appearance order, with the last
@@ -531,33 +62,6 @@ local function distinct_args(first, step)
     if step == 2 then values[element] = ARGV[i + 1] else values[element] = true end
   end
   return elements, values
-end
-
--- Element add at TS: applies iff TS > max(e:<m>, r:<m>, d): e:<m> = TS (and r:<m>, now older, goes).
-local function apply_add(self, element)
-  local e, r = 'e:' .. element, 'r:' .. element
-  if not newer(TS, maxts(mget(self, e), maxts(mget(self, r), mget(self, 'd')))) then return false end
-  mset(self, e, TS)
-  mset(self, r, '')
-  return true
-end
-
--- Element remove at TS: applies iff TS > max(r:<m>, d) and TS > e:<m> (an older remove would be
--- pruned at once): r:<m> = TS and e:<m> goes. True when applied (the element leaves K).
-local function apply_remove(self, element)
-  local e, r = 'e:' .. element, 'r:' .. element
-  if not newer(TS, maxts(mget(self, r), mget(self, 'd'))) then return false end
-  if not (TS > mget(self, e)) then return false end
-  mset(self, r, TS)
-  mset(self, e, '')
-  return true
-end
-
--- Finishes a write that changed something: metadata, change log.
-local function commit(self)
-  settle_expiry(self, TS)
-  flush(self)
-  log_write(self.key)
 end
 
 -- The state of a key as the `state` and `read` scripts return it: {meta_flat, type, data, pttl}, or
@@ -582,8 +86,565 @@ local function too_large(size, limit)
   return string.format('ERR dynomite: crdt state of key holds %d elements, more than %d', size, limit)
 end
 
--- Reads ARGV[1] (timestamp) and ARGV[2] (change-log bound) of a write script.
-local function write_args()
-  TS = ARGV[1]
-  LOG_MAX = tonumber(ARGV[2])
+-- The general path: every helper below, created only when a script calls lib() (a script's fast path
+-- for the common case does not, so each call does not pay for creating ~50 closures). Returns them
+-- in one table, built once per script run.
+local LIB = nil
+local function lib()
+  if LIB then return LIB end
+  local function maxts(a, b)
+    if a > b then return a end
+    return b
+  end
+
+  -- Byte-wise comparison (tie-break of equal timestamps with different values; not locale collation).
+  local function bytes_gt(a, b)
+    local n = math.min(#a, #b)
+    for i = 1, n do
+      local x, y = string.byte(a, i), string.byte(b, i)
+      if x ~= y then return x > y end
+    end
+    return #a > #b
+  end
+
+  -- A decimal metadata number ('' = 0).
+  local function num(s)
+    if s == '' then return 0 end
+    return tonumber(s)
+  end
+
+  local function int2s(n)
+    return string.format('%.0f', n)
+  end
+
+  -- Redis's string2ll: optional '-', no leading zeros, no spaces; nil when not an integer (or beyond
+  -- the exact range of a Lua number).
+  local function parse_int(s)
+    if s == '0' then return 0 end
+    if not string.match(s, '^%-?[1-9]%d*$') or #s > 17 then return nil end
+    local n = tonumber(s)
+    if n > COUNTER_MAX or n < -COUNTER_MAX then return nil end
+    return n
+  end
+
+  -- A score as ZADD reads it (Redis's strtod rules, NaN rejected); nil when not a valid float.
+  local function parse_score(s)
+    local lower = string.lower(s)
+    if lower == 'inf' or lower == '+inf' or lower == 'infinity' or lower == '+infinity' then return math.huge end
+    if lower == '-inf' or lower == '-infinity' then return -math.huge end
+    if string.match(s, '^%s') or string.match(s, '%s$') then return nil end
+    local n = tonumber(s)
+    if n == nil or n ~= n then return nil end
+    return n
+  end
+
+  local function format_score(n)
+    if n == math.huge then return 'inf' end
+    if n == -math.huge then return '-inf' end
+    return string.format('%.17g', n)
+  end
+
+  local function chunked(command, key, list)
+    local i = 1
+    while i <= #list do
+      local j = math.min(i + CHUNK - 1, #list)
+      redis.call(command, key, unpack(list, i, j))
+      i = j + 1
+    end
+  end
+
+  -- Metadata hash M of key K, read lazily and written back once by `flush` (in first-change order).
+  local function meta_open(key)
+    return { key = key, m = META_PREFIX .. key, cache = {}, dirty = {}, order = {}, full = false }
+  end
+
+  local function mget(self, field)
+    local value = self.cache[field]
+    if value == nil then
+      if self.full then return '' end
+      value = redis.call('HGET', self.m, field) or ''
+      self.cache[field] = value
+    end
+    return value
+  end
+
+  -- Sets a metadata field; '' removes it.
+  local function mset(self, field, value)
+    if mget(self, field) ~= value then
+      self.cache[field] = value
+      if not self.dirty[field] then
+        self.dirty[field] = true
+        self.order[#self.order + 1] = field
+      end
+    end
+  end
+
+  -- Loads every field of M into the cache (once); returns the field names (M's order, then new ones).
+  local function mload_all(self)
+    if not self.names then
+      self.names, self.known = {}, {}
+      if not self.full then
+        local flat = redis.call('HGETALL', self.m)
+        for i = 1, #flat, 2 do
+          if self.cache[flat[i]] == nil then self.cache[flat[i]] = flat[i + 1] end
+          self.names[#self.names + 1] = flat[i]
+          self.known[flat[i]] = true
+        end
+        self.full = true
+      end
+    end
+    local names = {}
+    for i = 1, #self.names do names[#names + 1] = self.names[i] end
+    for i = 1, #self.order do
+      if not self.known[self.order[i]] then names[#names + 1] = self.order[i] end
+    end
+    return names
+  end
+
+  -- Writes the changed fields back; returns how many changed.
+  local function flush(self)
+    -- Metadata always names its type (the script's default when the key had none).
+    if #self.order > 0 and mget(self, 't') == '' and self.kind then mset(self, 't', self.kind) end
+    local sets, dels = {}, {}
+    for i = 1, #self.order do
+      local field = self.order[i]
+      local value = self.cache[field]
+      if value == '' then dels[#dels + 1] = field else
+        sets[#sets + 1] = field
+        sets[#sets + 1] = value
+      end
+    end
+    chunked('HSET', self.m, sets)
+    chunked('HDEL', self.m, dels)
+    local changed = #self.order
+    if self.names then
+      for i = 1, #self.order do
+        if not self.known[self.order[i]] then
+          self.names[#self.names + 1] = self.order[i]
+          self.known[self.order[i]] = true
+        end
+      end
+    end
+    self.dirty, self.order = {}, {}
+    return changed
+  end
+
+  local function starts(s, prefix)
+    return string.sub(s, 1, #prefix) == prefix
+  end
+
+  -- Node id (8 hex) of a timestamp.
+  local function ts_node(ts)
+    return string.sub(ts, 17, 24)
+  end
+
+  -- The field of a per-field counter name 'hp:<n>:<f>' / 'hn:' / 'hh:' (prefix length 3 + 9).
+  local function hfield_of(name)
+    return string.sub(name, 13)
+  end
+
+  -- The key-level timestamp: the newest add or delete, max(a, d, e:*, r:*, h:*, hh:*) (not xt).
+  local function key_level(fields, names)
+    local newest = ''
+    for i = 1, #names do
+      local name = names[i]
+      if name == 'a' or name == 'd' or starts(name, 'e:') or starts(name, 'r:') or starts(name, 'h:')
+        or starts(name, 'hh:') then
+        newest = maxts(newest, fields[name] or '')
+      end
+    end
+    return newest
+  end
+
+  -- Suffixes '<n>:<f>' of hash field `field`'s counter components (loads M).
+  local function field_components(self, field)
+    local names, found = mload_all(self), {}
+    for i = 1, #names do
+      local name = names[i]
+      if starts(name, 'hh:') and hfield_of(name) == field and mget(self, name) ~= '' then
+        found[#found + 1] = string.sub(name, 4)
+      end
+    end
+    return found
+  end
+
+  local function drop_component(self, prefix_p, prefix_n, prefix_h, suffix)
+    mset(self, prefix_p .. suffix, '')
+    mset(self, prefix_n .. suffix, '')
+    mset(self, prefix_h .. suffix, '')
+  end
+
+  -- The normalized form of the data model (KeyState::normalize, same rules in the same order): drops
+  -- every field at or below a threshold that is kept. Loads M.
+  local function normalize(self)
+    local names = mload_all(self)
+    local d = mget(self, 'd')
+    if mget(self, 'a') ~= '' and mget(self, 'a') <= d then mset(self, 'a', '') end
+    local fields, seen = {}, {}
+    for i = 1, #names do
+      local name = names[i]
+      local value = mget(self, name)
+      if value ~= '' then
+        if starts(name, 'h:') and value <= d then
+          drop_component(self, 'p:', 'n:', 'h:', string.sub(name, 3))
+        elseif starts(name, 'hh:') and not seen[hfield_of(name)] then
+          seen[hfield_of(name)] = true
+          fields[#fields + 1] = hfield_of(name)
+        end
+      end
+    end
+    for i = 1, #fields do
+      local field = fields[i]
+      local added = mget(self, 'e:' .. field)
+      local mask = maxts(added, maxts(mget(self, 'r:' .. field), d))
+      local left = false
+      local suffixes = field_components(self, field)
+      for j = 1, #suffixes do
+        if mget(self, 'hh:' .. suffixes[j]) <= mask then drop_component(self, 'hp:', 'hn:', 'hh:', suffixes[j])
+        else left = true end
+      end
+      if left and added ~= '' then
+        -- The counter is newer than the field's HSET value: masked for good, its timestamp a tombstone.
+        mset(self, 'r:' .. field, maxts(mget(self, 'r:' .. field), added))
+        mset(self, 'e:' .. field, '')
+      end
+    end
+    local elements = {}
+    seen = {}
+    names = mload_all(self)
+    for i = 1, #names do
+      local name = names[i]
+      if (starts(name, 'e:') or starts(name, 'r:')) and not seen[string.sub(name, 3)] then
+        seen[string.sub(name, 3)] = true
+        elements[#elements + 1] = string.sub(name, 3)
+      end
+    end
+    for i = 1, #elements do
+      local element = elements[i]
+      local added, removed = mget(self, 'e:' .. element), mget(self, 'r:' .. element)
+      if added ~= '' and added <= maxts(removed, d) then mset(self, 'e:' .. element, '') end
+      if removed ~= '' and (removed <= d or removed < added) then mset(self, 'r:' .. element, '') end
+    end
+  end
+
+  -- Σ (p − n) over the components of a normalized M (all live: h:<n> > d); and whether there is one.
+  local function counter_sum(self)
+    local names = mload_all(self)
+    local sum, any = 0, false
+    for i = 1, #names do
+      local name = names[i]
+      if starts(name, 'h:') and mget(self, name) ~= '' then
+        local node = string.sub(name, 3)
+        sum = sum + num(mget(self, 'p:' .. node)) - num(mget(self, 'n:' .. node))
+        any = true
+      end
+    end
+    return sum, any
+  end
+
+  -- Σ (hp − hn) over field `field`'s components of a normalized M; and whether it has one.
+  local function field_counter_sum(self, field)
+    local suffixes = field_components(self, field)
+    local sum = 0
+    for i = 1, #suffixes do
+      sum = sum + num(mget(self, 'hp:' .. suffixes[i])) - num(mget(self, 'hn:' .. suffixes[i]))
+    end
+    return sum, #suffixes > 0
+  end
+
+  -- Adds `delta` to the PN-counter component named by its positive and negative fields.
+  local function counter_add(self, positive, negative, delta)
+    if delta >= 0 then
+      mset(self, positive, int2s(num(mget(self, positive)) + delta))
+    else
+      mset(self, negative, int2s(num(mget(self, negative)) - delta))
+    end
+  end
+
+  -- True when the expiry register still applies: xt > d and a deadline is set.
+  local function expiry_live(self)
+    local deadline = mget(self, 'xa')
+    return deadline ~= '' and deadline ~= '0' and mget(self, 'xt') > mget(self, 'd')
+  end
+
+  -- The datastore's clock in Unix ms (TIME, read once per script): the clock K's TTL runs on.
+  local CLOCK_MS = nil
+
+  local function now_ms()
+    if CLOCK_MS == nil then
+      local time = redis.call('TIME')
+      CLOCK_MS = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    end
+    return CLOCK_MS
+  end
+
+  -- (deadline, 0, 0): the timestamp of a deadline (ms, decimal), as the kill rule uses it.
+  local function deadline_ts_of(deadline)
+    return string.format('%012x', tonumber(deadline)) .. '000000000000'
+  end
+
+  -- True when a deadline (ms, not '0') set at timestamp `set` has passed: it is at or before the
+  -- datastore's clock, or `set` or `newest` (a timestamp the key holds) is beyond it (state.rs).
+  local function deadline_passed(deadline, set, newest)
+    return tonumber(deadline) <= now_ms() or maxts(set, newest) > deadline_ts_of(deadline)
+  end
+
+  -- Gives K the TTL the metadata says: PEXPIREAT xa when the expiry is live, else none.
+  local function settle_ttl(self)
+    if expiry_live(self) then
+      if redis.call('EXISTS', self.key) == 1 then redis.call('PEXPIREAT', self.key, mget(self, 'xa')) end
+    else
+      redis.call('PERSIST', self.key) -- a no-op (0) when K is gone or has no TTL
+    end
+  end
+
+  -- Rebuilds K from the live part of a normalized M; `value` is the register value, `values` the hash
+  -- field values or zset scores by element (each live LWW element must have one).
+  local function rebuild(self, value, values)
+    local key, kind = self.key, mget(self, 't')
+    local names = mload_all(self)
+    redis.call('DEL', key)
+    if kind == 'string' then
+      if mget(self, 'a') ~= '' and value then redis.call('SET', key, value) end
+    elseif kind == 'counter' then
+      local sum, any = counter_sum(self)
+      if any then redis.call('SET', key, int2s(sum)) end
+    elseif kind == 'hash' or kind == 'set' or kind == 'zset' then
+      local writes, seen = {}, {}
+      for i = 1, #names do
+        local name = names[i]
+        if mget(self, name) ~= '' then
+          if starts(name, 'e:') then
+            local element = string.sub(name, 3)
+            if kind == 'set' then writes[#writes + 1] = element
+            elseif values[element] then
+              if kind == 'hash' then
+                writes[#writes + 1] = element
+                writes[#writes + 1] = values[element]
+              else
+                writes[#writes + 1] = values[element]
+                writes[#writes + 1] = element
+              end
+            end
+          elseif kind == 'hash' and starts(name, 'hh:') and not seen[hfield_of(name)] then
+            local field = hfield_of(name)
+            seen[field] = true
+            writes[#writes + 1] = field
+            writes[#writes + 1] = int2s((field_counter_sum(self, field)))
+          end
+        end
+      end
+      if kind == 'hash' then chunked('HSET', key, writes)
+      elseif kind == 'set' then chunked('SADD', key, writes)
+      else chunked('ZADD', key, writes) end
+    end
+    settle_ttl(self)
+  end
+
+  -- The values K holds now, as `rebuild` takes them.
+  local function current_values(self)
+    local value, values = false, {}
+    if self.rtype == 'string' then value = redis.call('GET', self.key)
+    elseif self.rtype == 'hash' then
+      local flat = redis.call('HGETALL', self.key)
+      for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
+    elseif self.rtype == 'zset' then
+      local flat = redis.call('ZRANGE', self.key, 0, -1, 'WITHSCORES')
+      for i = 1, #flat, 2 do values[flat[i]] = flat[i + 1] end
+    end
+    return value, values
+  end
+
+  -- Raises d to `at`, normalizes and rebuilds K from what stays live.
+  local function delete_through(self, at)
+    if not (at > mget(self, 'd')) then return end
+    local value, values = current_values(self)
+    mset(self, 'd', at)
+    normalize(self)
+    if self.exists then
+      rebuild(self, value, values)
+      self.rtype = redis.call('TYPE', self.key).ok
+      self.exists = self.rtype ~= 'none'
+    end
+  end
+
+  -- Gives data found without metadata the adopt timestamp, so merges keep it.
+  local function adopt(self)
+    local rtype = self.rtype
+    if rtype == 'string' then
+      mset(self, 't', 'string')
+      mset(self, 'a', ADOPT_TS)
+    elseif rtype == 'hash' or rtype == 'set' or rtype == 'zset' then
+      mset(self, 't', rtype)
+      local elements
+      if rtype == 'hash' then elements = redis.call('HKEYS', self.key)
+      elseif rtype == 'set' then elements = redis.call('SMEMBERS', self.key)
+      else elements = redis.call('ZRANGE', self.key, 0, -1) end
+      for i = 1, #elements do mset(self, 'e:' .. elements[i], ADOPT_TS) end
+    end
+    local deadline = redis.call('PEXPIRETIME', self.key)
+    if deadline > 0 then
+      mset(self, 'xt', ADOPT_TS)
+      mset(self, 'xa', int2s(deadline))
+    end
+  end
+
+  -- Notes K's Redis type again (after the script changed K).
+  local function refresh(self)
+    self.rtype = redis.call('TYPE', self.key).ok
+    self.exists = self.rtype ~= 'none'
+  end
+
+  -- The kill rule made explicit (state.rs, "Expiry"): when the live expiry has passed (its deadline is
+  -- at or before the datastore's clock, or its op or `newest` is beyond the deadline), d rises to
+  -- max((xa, 0, 0), xt): the expiry is no longer live, M is normalized and K rebuilt without a TTL.
+  local function settle_expiry(self, newest)
+    if expiry_live(self) and deadline_passed(mget(self, 'xa'), mget(self, 'xt'), newest) then
+      refresh(self)
+      delete_through(self, maxts(deadline_ts_of(mget(self, 'xa')), mget(self, 'xt')))
+    end
+  end
+
+  -- An expiry op at TS with deadline `deadline` (ms, '0' = none) that has passed on its own deletes at
+  -- max((deadline, 0, 0), TS), whether or not it wins the expiry register (state.rs, "Expiry"). True when
+  -- it raised d.
+  local function expire_op(self, deadline)
+    if deadline == '0' or not deadline_passed(deadline, TS, '') then return false end
+    local at = maxts(deadline_ts_of(deadline), TS)
+    if not (at > mget(self, 'd')) then return false end
+    refresh(self)
+    delete_through(self, at)
+    return true
+  end
+
+  -- Opens key K for a script of default CRDT type `kind` (written to t when M has none): notes K's Redis
+  -- type and adopts unmanaged data. A live expiry that has passed (by the datastore's clock, or because
+  -- its op was after its deadline) is folded into d first (settle_expiry), so K holds the live part.
+  local function open(key, kind)
+    local self = meta_open(key)
+    self.kind = kind
+    self.rtype = redis.call('TYPE', key).ok
+    self.exists = self.rtype ~= 'none'
+    self.managed = redis.call('EXISTS', self.m) == 1
+    if self.managed then
+      -- One round for the key-level fields every script reads.
+      local common = { 't', 'a', 'd', 'xt', 'xa' }
+      local values = redis.call('HMGET', self.m, unpack(common))
+      for i = 1, #common do self.cache[common[i]] = values[i] or '' end
+    else
+      self.full = true -- M is empty: nothing to read
+    end
+    if self.exists and not self.managed then adopt(self) end
+    -- Every script leaves no timestamp beyond a live deadline, so the key-level timestamp need not be read.
+    if self.managed then settle_expiry(self, '') end
+    return self
+  end
+
+  -- Makes `want` the key's CRDT type for a write at TS whose own key-level timestamp is `op_level`
+  -- (TS, or for a SET whose deadline passed the later of TS and that deadline). A write of another type
+  -- than t applies only when op_level is newer than the key-level timestamp: d first rises to it (the old
+  -- type's data is deleted, as SET deletes a hash in Redis). When it loses, d rises to op_level (as in a
+  -- merge, the losing type's key-level timestamp deletes what is older). False when the write lost.
+  local function claim(self, want, op_level)
+    op_level = op_level or TS
+    local current = mget(self, 't')
+    if current == want then return true end
+    if current ~= '' then
+      local names = mload_all(self)
+      local level = key_level(self.cache, names)
+      if not newer(op_level, level) then
+        if op_level > mget(self, 'd') then
+          refresh(self)
+          delete_through(self, op_level)
+        end
+        return false
+      end
+      if level ~= '' then
+        mset(self, 'd', maxts(mget(self, 'd'), level))
+        normalize(self)
+      end
+    end
+    mset(self, 't', want)
+    return true
+  end
+
+  -- Default t for ops of no type (DEL, EXPIRE): the covered type K holds, else none (M then holds only
+  -- d and the expiry, and such metadata takes no part in type decisions: the result does not depend on
+  -- whether the op arrived before or after the key's first typed write).
+  local function default_kind(rtype)
+    if rtype == 'string' or rtype == 'hash' or rtype == 'set' or rtype == 'zset' then return rtype end
+    return nil
+  end
+
+  -- Element add at TS: applies iff TS > max(e:<m>, r:<m>, d): e:<m> = TS (and r:<m>, now older, goes).
+  local function apply_add(self, element)
+    local e, r = 'e:' .. element, 'r:' .. element
+    if not newer(TS, maxts(mget(self, e), maxts(mget(self, r), mget(self, 'd')))) then return false end
+    mset(self, e, TS)
+    mset(self, r, '')
+    return true
+  end
+
+  -- Element remove at TS: applies iff TS > max(r:<m>, d) and TS > e:<m> (an older remove would be
+  -- pruned at once): r:<m> = TS and e:<m> goes. True when applied (the element leaves K).
+  local function apply_remove(self, element)
+    local e, r = 'e:' .. element, 'r:' .. element
+    if not newer(TS, maxts(mget(self, r), mget(self, 'd'))) then return false end
+    if not (TS > mget(self, e)) then return false end
+    mset(self, r, TS)
+    mset(self, e, '')
+    return true
+  end
+
+  -- Finishes a write that changed something: metadata, change log.
+  local function commit(self)
+    settle_expiry(self, TS)
+    flush(self)
+    log_write(self.key)
+  end
+
+  LIB = {
+    maxts = maxts,
+    bytes_gt = bytes_gt,
+    num = num,
+    int2s = int2s,
+    parse_int = parse_int,
+    parse_score = parse_score,
+    format_score = format_score,
+    chunked = chunked,
+    meta_open = meta_open,
+    mget = mget,
+    mset = mset,
+    mload_all = mload_all,
+    flush = flush,
+    starts = starts,
+    ts_node = ts_node,
+    hfield_of = hfield_of,
+    key_level = key_level,
+    field_components = field_components,
+    drop_component = drop_component,
+    normalize = normalize,
+    counter_sum = counter_sum,
+    field_counter_sum = field_counter_sum,
+    counter_add = counter_add,
+    expiry_live = expiry_live,
+    now_ms = now_ms,
+    deadline_ts_of = deadline_ts_of,
+    deadline_passed = deadline_passed,
+    settle_ttl = settle_ttl,
+    rebuild = rebuild,
+    current_values = current_values,
+    delete_through = delete_through,
+    adopt = adopt,
+    refresh = refresh,
+    settle_expiry = settle_expiry,
+    expire_op = expire_op,
+    open = open,
+    claim = claim,
+    default_kind = default_kind,
+    apply_add = apply_add,
+    apply_remove = apply_remove,
+    commit = commit,
+  }
+  return LIB
 end

@@ -5,8 +5,9 @@
 -- Without KEEPTTL also an expiry op (even when the value lost): iff ts > xt: xt = ts, xa = deadline;
 -- a deadline already passed deletes at max((deadline, 0, 0), ts), the value with it.
 write_args()
+local L = lib()
 local key, value, condition, keepttl, deadline, reply_kind = KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local self = open(key, 'string')
+local self = L.open(key, 'string')
 local reply = false
 if reply_kind == 'get' then
   if self.exists and self.rtype ~= 'string' then return redis.error_reply(WRONGTYPE) end
@@ -19,33 +20,33 @@ elseif reply_kind == 'ok' and met then
   reply = redis.status_reply('OK')
 end
 if not met then
-  flush(self)
+  L.flush(self)
   return reply
 end
 -- The op's key-level timestamp: a deadline already passed deletes (the value too) at its kill.
 local op_level = TS
-if keepttl ~= '1' and deadline ~= '0' and deadline_passed(deadline, TS, '') then
-  op_level = maxts(deadline_ts_of(deadline), TS)
+if keepttl ~= '1' and deadline ~= '0' and L.deadline_passed(deadline, TS, '') then
+  op_level = L.maxts(L.deadline_ts_of(deadline), TS)
 end
 local applied = false
-if claim(self, 'string', op_level) and newer(TS, maxts(mget(self, 'a'), mget(self, 'd'))) then
+if L.claim(self, 'string', op_level) and newer(TS, L.maxts(L.mget(self, 'a'), L.mget(self, 'd'))) then
   applied = true
-  mset(self, 'a', TS)
+  L.mset(self, 'a', TS)
   redis.call('SET', key, value)
 end
 if keepttl ~= '1' then
   -- The expiry half applies even when the value lost (as the merge keeps the newest xt).
-  if expire_op(self, deadline) then applied = true end
-  if newer(TS, mget(self, 'xt')) then
+  if L.expire_op(self, deadline) then applied = true end
+  if newer(TS, L.mget(self, 'xt')) then
     applied = true
-    mset(self, 'xt', TS)
-    mset(self, 'xa', deadline)
+    L.mset(self, 'xt', TS)
+    L.mset(self, 'xa', deadline)
   end
 end
 if applied then
-  settle_ttl(self)
-  commit(self)
+  L.settle_ttl(self)
+  L.commit(self)
 else
-  flush(self)
+  L.flush(self)
 end
 return reply

@@ -1,23 +1,24 @@
 -- srem: SREM as element removes: applies iff ts > max(r:<m>, d) and ts > e:<m>: r:<m> = ts, the
 -- member leaves K. KEYS = [K]; ARGV = [ts, changelog_max, m1, ...]. Reply: members removed from K.
 write_args()
+local L = lib()
 local key = KEYS[1]
-local self = open(key, 'set')
+local self = L.open(key, 'set')
 if self.exists and self.rtype ~= 'set' then return redis.error_reply(WRONGTYPE) end
 local members = distinct_args(3, 1)
 local count, removes = 0, {}
 for i = 1, #members do
   if redis.call('SISMEMBER', key, members[i]) == 1 then count = count + 1 end
 end
-if claim(self, 'set') then
+if L.claim(self, 'set') then
   for i = 1, #members do
-    if apply_remove(self, members[i]) then removes[#removes + 1] = members[i] end
+    if L.apply_remove(self, members[i]) then removes[#removes + 1] = members[i] end
   end
 end
 if #removes > 0 then
-  chunked('SREM', key, removes)
-  commit(self)
+  L.chunked('SREM', key, removes)
+  L.commit(self)
 else
-  flush(self)
+  L.flush(self)
 end
 return count

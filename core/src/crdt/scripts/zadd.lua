@@ -5,14 +5,15 @@
 -- ch ('0' | '1'), incr ('0' | '1'), score1, member1, ...].
 -- Reply: added (+ changed with CH); with INCR the new score, nil when a condition blocks it.
 write_args()
+local L = lib()
 local key, condition, compare, ch, incr = KEYS[1], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6] == '1'
-local self = open(key, 'zset')
+local self = L.open(key, 'zset')
 if self.exists and self.rtype ~= 'zset' then return redis.error_reply(WRONGTYPE) end
 local given = {}
 for i = 7, #ARGV, 2 do
-  local score = parse_score(ARGV[i])
+  local score = L.parse_score(ARGV[i])
   if score == nil then
-    flush(self)
+    L.flush(self)
     return redis.error_reply('ERR value is not a valid float')
   end
   given[#given + 1] = { score, ARGV[i + 1] }
@@ -25,7 +26,7 @@ for i = 1, #given do
   local current = scores[member]
   if current == nil then
     local stored = redis.call('ZSCORE', key, member)
-    if stored then current = parse_score(stored) else current = false end
+    if stored then current = L.parse_score(stored) else current = false end
   end
   incr_reply = false
   if not ((condition == 'NX' and current) or (condition == 'XX' and not current)) then
@@ -33,7 +34,7 @@ for i = 1, #given do
     if incr then
       new = (current or 0) + score
       if new ~= new then
-        flush(self)
+        L.flush(self)
         return redis.error_reply('ERR resulting score is not a number (NaN)')
       end
     end
@@ -56,28 +57,28 @@ for i = 1, #given do
   end
 end
 local writes, applied = {}, {}
-if #order > 0 and claim(self, 'zset') then
+if #order > 0 and L.claim(self, 'zset') then
   for i = 1, #order do
     local member = order[i]
-    if apply_add(self, member) then
-      writes[#writes + 1] = format_score(effect[member])
+    if L.apply_add(self, member) then
+      writes[#writes + 1] = L.format_score(effect[member])
       writes[#writes + 1] = member
       applied[member] = true
     end
   end
 end
 if #writes > 0 then
-  chunked('ZADD', key, writes)
-  if not self.exists then settle_ttl(self) end
-  commit(self)
+  L.chunked('ZADD', key, writes)
+  if not self.exists then L.settle_ttl(self) end
+  L.commit(self)
 else
-  flush(self)
+  L.flush(self)
 end
 if incr then
   if incr_reply == false then return false end
   local member = given[#given][2]
   if applied[member] then return redis.call('ZSCORE', key, member) end
-  return format_score(incr_reply)
+  return L.format_score(incr_reply)
 end
 if ch then return added + changed end
 return added
