@@ -2,9 +2,10 @@
 -- deadline too); a key given twice takes its last value, as in Redis.
 -- KEYS = [K1, ..., Kn]; ARGV = [ts, changelog_max, v1, ..., vn]. Reply: OK.
 write_args()
-local L = lib()
 
+-- The general path of one key (the fast path's fast_set declined).
 local function write(key, value)
+  local L = lib()
   local self = L.open(key, 'string')
   local applied = false
   if L.claim(self, 'string') and newer(TS, L.maxts(L.mget(self, 'a'), L.mget(self, 'd'))) then
@@ -29,6 +30,6 @@ end
 local last = {}
 for i = 1, #KEYS do last[KEYS[i]] = i end
 for i = 1, #KEYS do
-  if last[KEYS[i]] == i then write(KEYS[i], ARGV[i + 2]) end
+  if last[KEYS[i]] == i and not fast_set(KEYS[i], ARGV[i + 2]) then write(KEYS[i], ARGV[i + 2]) end
 end
 return redis.status_reply('OK')

@@ -38,6 +38,26 @@ local function counter_fresh(ts, stored)
   return ts > stored -- counter
 end
 
+-- A decimal metadata number ('' = 0).
+local function num(s)
+  if s == '' then return 0 end
+  return tonumber(s)
+end
+
+local function int2s(n)
+  return string.format('%.0f', n)
+end
+
+-- Redis's string2ll: optional '-', no leading zeros, no spaces; nil when not an integer (or beyond
+-- the exact range of a Lua number).
+local function parse_int(s)
+  if s == '0' then return 0 end
+  if not string.match(s, '^%-?[1-9]%d*$') or #s > 17 then return nil end
+  local n = tonumber(s)
+  if n > COUNTER_MAX or n < -COUNTER_MAX then return nil end
+  return n
+end
+
 -- Reads ARGV[1] (timestamp) and ARGV[2] (change-log bound) of a write script.
 local function write_args()
   TS = ARGV[1]
@@ -64,12 +84,72 @@ local function distinct_args(first, step)
   return elements, values
 end
 
--- The state of a key as the `state` and `read` scripts return it: {meta_flat, type, data, pttl}, or
--- nil and the element count when it holds more than `limit` elements.
-local function state_of(key, limit)
+-- M's fields t, a, d, xt, xa and then `...` with one HMGET ('' for a missing field); and whether M
+-- may exist (false only when none of them is there).
+local function meta_fields(m, ...)
+  local raw = redis.call('HMGET', m, 't', 'a', 'd', 'xt', 'xa', ...)
+  local values, any = {}, false
+  for i = 1, #raw do
+    if raw[i] then any = true end
+    values[i] = raw[i] or ''
+  end
+  return values, any
+end
+
+-- Fast path of a register write without options (SET, MSET) when the key holds a register or
+-- nothing, and no live expiry: exactly what the general path does there (`set.lua`), with one read
+-- of M and no TYPE/EXISTS/PERSIST. False (nothing done) when the general path is needed: a live
+-- expiry, a type change, unmanaged data.
+local function fast_set(key, value)
   local m = META_PREFIX .. key
-  local rtype = redis.call('TYPE', key).ok
-  local size = redis.call('HLEN', m)
+  local meta, any = meta_fields(m)
+  local t, a, d, xt, xa = meta[1], meta[2], meta[3], meta[4], meta[5]
+  if xa ~= '' and xa ~= '0' and xt > d then return false end
+  local writes, n = {}, 0
+  if t == '' then
+    -- Normalized M without a type holds only d, xt, xa; without M, K must be missing (else: adopt).
+    if not any and redis.call('EXISTS', key, m) > 0 then return false end
+    writes[1] = 't'
+    writes[2] = 'string'
+    n = 2
+  elseif t ~= 'string' then
+    return false
+  end
+  local applied = false
+  local level = a
+  if d > a then level = d end
+  if newer(TS, level) then
+    applied = true
+    writes[n + 1] = 'a'
+    writes[n + 2] = TS
+    n = n + 2
+    redis.call('SET', key, value)
+  end
+  if newer(TS, xt) then
+    writes[n + 1] = 'xt'
+    writes[n + 2] = TS
+    n = n + 2
+    if xa ~= '0' then
+      writes[n + 1] = 'xa'
+      writes[n + 2] = '0'
+      n = n + 2
+    end
+    if not applied then redis.call('PERSIST', key) end -- a SET just now left K without TTL
+    applied = true
+  end
+  if n > 0 then redis.call('HSET', m, unpack(writes)) end
+  if applied then log_write(key) end
+  return true
+end
+
+-- The state of a key as the `state` and `read` scripts return it: {meta_flat, type, data, pttl}, or
+-- nil and the element count when it holds more than `limit` elements. `rtype` (TYPE of K) and
+-- `fields` (HLEN of M) when the caller has them already.
+local function state_of(key, limit, rtype, fields)
+  local m = META_PREFIX .. key
+  rtype = rtype or redis.call('TYPE', key).ok
+  fields = fields or redis.call('HLEN', m)
+  local size = fields
   if rtype == 'hash' then size = math.max(size, redis.call('HLEN', key))
   elseif rtype == 'set' then size = math.max(size, redis.call('SCARD', key))
   elseif rtype == 'zset' then size = math.max(size, redis.call('ZCARD', key)) end
@@ -79,7 +159,9 @@ local function state_of(key, limit)
   elseif rtype == 'hash' then data = redis.call('HGETALL', key)
   elseif rtype == 'set' then data = redis.call('SMEMBERS', key)
   elseif rtype == 'zset' then data = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES') end
-  return { redis.call('HGETALL', m), rtype, data, redis.call('PTTL', key) }, size
+  local meta = {}
+  if fields > 0 then meta = redis.call('HGETALL', m) end
+  return { meta, rtype, data, redis.call('PTTL', key) }, size
 end
 
 local function too_large(size, limit)
@@ -107,25 +189,8 @@ local function lib()
     return #a > #b
   end
 
-  -- A decimal metadata number ('' = 0).
-  local function num(s)
-    if s == '' then return 0 end
-    return tonumber(s)
-  end
 
-  local function int2s(n)
-    return string.format('%.0f', n)
-  end
 
-  -- Redis's string2ll: optional '-', no leading zeros, no spaces; nil when not an integer (or beyond
-  -- the exact range of a Lua number).
-  local function parse_int(s)
-    if s == '0' then return 0 end
-    if not string.match(s, '^%-?[1-9]%d*$') or #s > 17 then return nil end
-    local n = tonumber(s)
-    if n > COUNTER_MAX or n < -COUNTER_MAX then return nil end
-    return n
-  end
 
   -- A score as ZADD reads it (Redis's strtod rules, NaN rejected); nil when not a valid float.
   local function parse_score(s)

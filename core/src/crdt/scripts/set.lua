@@ -5,8 +5,12 @@
 -- Without KEEPTTL also an expiry op (even when the value lost): iff ts > xt: xt = ts, xa = deadline;
 -- a deadline already passed deletes at max((deadline, 0, 0), ts), the value with it.
 write_args()
-local L = lib()
 local key, value, condition, keepttl, deadline, reply_kind = KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+-- Plain SET (no condition, no GET, no TTL, no KEEPTTL) on a register or a missing key: the fast path.
+if condition == '' and keepttl ~= '1' and deadline == '0' and reply_kind == 'ok' and fast_set(key, value) then
+  return redis.status_reply('OK')
+end
+local L = lib()
 local self = L.open(key, 'string')
 local reply = false
 if reply_kind == 'get' then
