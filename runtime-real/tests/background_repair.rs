@@ -107,11 +107,16 @@ fn the_change_log_repairs_a_replica_that_lost_a_write() {
         })
     });
     assert!(hash_converged, "the lost hash field never came back on replica 1");
-    // Whichever replicas' sweeps found the keys first wrote the two merges.
-    let writes: u64 = (0..cluster.len())
-        .map(|index| repair_status(&cluster, index)["changelog"]["writes"].as_u64().unwrap())
-        .sum();
-    assert!(writes >= 2, "change-log merges written: {writes}");
+    // Whichever replicas' sweeps found the keys first wrote the two merges (counted once their sweep
+    // step is done, a moment after the merges landed).
+    let mut writes = 0;
+    let counted = poll_until(deadline_in(REPAIR_TIMEOUT_MS), || {
+        writes = (0..cluster.len())
+            .map(|index| repair_status(&cluster, index)["changelog"]["writes"].as_u64().unwrap())
+            .sum::<u64>();
+        writes >= 2
+    });
+    assert!(counted, "change-log merges written: {writes}");
 
     // The repair's peer command is not a client command.
     let refused = show(&call(&mut client, &["DYNO_REPAIR", "DIGEST", "0", "100", "4"]));
