@@ -143,9 +143,9 @@ local function fast_set(key, value)
 end
 
 -- The state of a key as the `state` and `read` scripts return it: {meta_flat, type, data, pttl}, or
--- nil and the element count when it holds more than `limit` elements. `rtype` (TYPE of K) and
--- `fields` (HLEN of M) when the caller has them already.
-local function state_of(key, limit, rtype, fields)
+-- nil and the element count when it holds more than `limit` elements. `rtype` (TYPE of K), `fields`
+-- (HLEN of M) and `value` (GET of a string K) when the caller has them already.
+local function state_of(key, limit, rtype, fields, value)
   local m = META_PREFIX .. key
   rtype = rtype or redis.call('TYPE', key).ok
   fields = fields or redis.call('HLEN', m)
@@ -155,7 +155,7 @@ local function state_of(key, limit, rtype, fields)
   elseif rtype == 'zset' then size = math.max(size, redis.call('ZCARD', key)) end
   if size > limit then return nil, size end
   local data = {}
-  if rtype == 'string' then data = redis.call('GET', key)
+  if rtype == 'string' then data = value or redis.call('GET', key)
   elseif rtype == 'hash' then data = redis.call('HGETALL', key)
   elseif rtype == 'set' then data = redis.call('SMEMBERS', key)
   elseif rtype == 'zset' then data = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES') end
