@@ -6,7 +6,8 @@
 //!   rewritten by `crdt::rewrite` with a generated timestamp (out of order, from three nodes; one
 //!   write in eight is a retry) and sent as `EVALSHA` to both; every reply must be byte-equal, and
 //!   afterwards every key's `state` script reply (metadata, type, data; PTTL within 1 s; set members
-//!   compared as sets), the change log and the key list.
+//!   compared as sets), the change log, the key list, and the `gc` script's replies and states at a
+//!   horizon among the writes' timestamps. Half of the cases speak RESP3.
 //! - `rust_merge_equals_lua_merge` (proptest): two replicas per engine receive different subsets of the
 //!   writes; for every key the Rust `merge::merge` of the two parsed states is written to both replicas
 //!   with the `merge` script (`KeyState::merge_args`); then both replicas must hold a state `same_as` the
@@ -14,7 +15,11 @@
 //!
 //! Deadlines are far in the future (the two engines' clocks differ by milliseconds), so no key expires
 //! during a case. The embedded engine's clock is the wall clock here (test only). `CASES` cases per
-//! property (48); `CRDT_ENGINES_CASES=400 cargo test -p dynomite-core --test crdt_engines` runs more.
+//! property (48) from a fixed seed; `CRDT_ENGINES_CASES=400` runs more, `CRDT_ENGINES_SEED=<u64>` others.
+//!
+//! Known open issue (H1/H2): the Lua `merge` keeps a replica's value when its timestamp equals the
+//! merge's but the value differs (ZINCRBY applied on different earlier scores; adopted data), while the
+//! Rust merge takes the larger bytes; `rust_merge_equals_lua_merge` finds it with more cases.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,7 +33,7 @@ use dynomite_core::resp::{encode, parse_frame, Frame, Protocol};
 use dynomite_core::store::Store;
 use dynomite_testkit::{RedisServer, RespConn};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -48,6 +53,17 @@ fn cases() -> u32 {
     std::env::var("CRDT_ENGINES_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(CASES)
 }
 
+/// A proptest runner with a fixed seed (so CI runs the same cases every time); the environment
+/// variable `CRDT_ENGINES_SEED` (a u64) picks other cases.
+fn runner() -> TestRunner {
+    let config = Config { cases: cases(), failure_persistence: None, ..Config::default() };
+    let seed: u64 = std::env::var("CRDT_ENGINES_SEED").ok().and_then(|seed| seed.parse().ok()).unwrap_or(0);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    TestRunner::new_with_rng(config, rng)
+}
+
 fn wall_clock_ms() -> u64 {
     let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
     u64::try_from(elapsed.as_millis()).expect("ms fit u64")
@@ -65,14 +81,18 @@ fn show(args: &[Bytes]) -> String {
 struct Replica {
     store: Store,
     connection: RespConn,
+    protocol: Protocol,
 }
 
 impl Replica {
-    fn new(port: u16, db: usize) -> Replica {
+    fn new(port: u16, db: usize, protocol: Protocol) -> Replica {
         let mut connection = RespConn::connect(port).expect("connect to redis-server");
+        if protocol == Protocol::Resp3 {
+            connection.command(&["HELLO", "3"]).expect("HELLO 3");
+        }
         connection.command(&["SELECT", &db.to_string()]).expect("SELECT");
         connection.command(&["FLUSHDB"]).expect("FLUSHDB");
-        let mut replica = Replica { store: Store::new(), connection };
+        let mut replica = Replica { store: Store::new(), connection, protocol };
         for script in scripts::all() {
             let (redis, engine) = replica.both(&[
                 Bytes::from_static(b"SCRIPT"),
@@ -87,9 +107,9 @@ impl Replica {
     /// Runs `args` on both engines: (redis bytes, engine bytes, engine frame).
     fn both_frames(&mut self, args: &[Bytes]) -> (Vec<u8>, Vec<u8>, Frame) {
         let redis = self.connection.command(args).expect("redis reply");
-        let frame = self.store.execute(args, wall_clock_ms(), Protocol::Resp2);
+        let frame = self.store.execute(args, wall_clock_ms(), self.protocol);
         let mut engine = BytesMut::new();
-        encode(&frame, Protocol::Resp2, &mut engine);
+        encode(&frame, self.protocol, &mut engine);
         (redis, engine.to_vec(), frame)
     }
 
@@ -235,7 +255,7 @@ impl Writes {
 #[test]
 fn scripts_load_with_their_sha1() {
     let server = RedisServer::start();
-    let mut replica = Replica::new(server.port(), 0);
+    let mut replica = Replica::new(server.port(), 0, Protocol::Resp2);
     for script in scripts::all() {
         let args = [Bytes::from_static(b"SCRIPT"), Bytes::from_static(b"LOAD"), script.text.into()];
         let (redis, engine) = replica.both(&args);
@@ -248,12 +268,12 @@ fn scripts_load_with_their_sha1() {
 #[test]
 fn write_scripts_agree_with_redis() {
     let server = RedisServer::start();
-    let mut runner =
-        TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() });
+    let mut runner = runner();
     runner
         .run(&(any::<u64>(), 1usize..40), |(seed, count)| {
             let mut writes = Writes::new(seed);
-            let mut replica = Replica::new(server.port(), 0);
+            let protocol = if seed % 2 == 0 { Protocol::Resp2 } else { Protocol::Resp3 };
+            let mut replica = Replica::new(server.port(), 0, protocol);
             let mut history = Vec::new();
             for _ in 0..count {
                 let Some((write, evalsha)) = writes.next() else { continue };
@@ -275,6 +295,17 @@ fn write_scripts_agree_with_redis() {
             prop_assert_eq!(redis, engine, "change log differs");
             let (redis, engine) = replica.both(&words(&["KEYS", "*"]));
             prop_assert_eq!(sorted_lines(&redis), sorted_lines(&engine), "key lists differ");
+            // Tombstone GC at a horizon in the middle of the writes' timestamps.
+            let horizon = Timestamp::new(writes.base_ms + 6, 0, 0).to_bytes();
+            let gc = &scripts::get(ScriptName::Gc).sha1;
+            for key in KEYS {
+                let mut args = words(&["EVALSHA", gc, "1", key]);
+                args.push(horizon.clone());
+                let (redis, engine) = replica.both(&args);
+                prop_assert_eq!(redis, engine, "gc reply for {} differs", key);
+                let (from_redis, from_engine) = replica.state(key)?;
+                prop_assert!(from_redis.same_as(&from_engine), "{key}: parsed states differ after gc");
+            }
             Ok(())
         })
         .unwrap_or_else(|failure| panic!("{failure}"));
@@ -289,13 +320,13 @@ fn sorted_lines(reply: &[u8]) -> Vec<Vec<u8>> {
 #[test]
 fn rust_merge_equals_lua_merge() {
     let server = RedisServer::start();
-    let mut runner =
-        TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() });
+    let mut runner = runner();
     runner
         .run(&(any::<u64>(), 1usize..40), |(seed, count)| {
             let mut writes = Writes::new(seed);
             let mut targets_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7a);
-            let mut replicas = [Replica::new(server.port(), 0), Replica::new(server.port(), 1)];
+            let mut replicas =
+                [Replica::new(server.port(), 0, Protocol::Resp2), Replica::new(server.port(), 1, Protocol::Resp2)];
             let mut history = Vec::new();
             for _ in 0..count {
                 let Some((write, evalsha)) = writes.next() else { continue };
