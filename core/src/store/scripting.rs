@@ -39,7 +39,8 @@
 //!   compiled scripts (shared by all stores; past it, scripts compile per Lua state).
 //!
 //! ## Deliberate differences from Redis
-//! - No `cjson`, `cmsgpack`, `struct` or `bit` library (reading them fails as a missing global).
+//! - No `cjson`, `cmsgpack` or `struct` library (reading them fails as a missing global); `bit` (Lua
+//!   BitOp) is there.
 //! - `SCRIPT DEBUG YES|SYNC` is refused (`NO` is accepted); `SCRIPT KILL` answers `NOTBUSY` (a script
 //!   cannot be running while a command is executed).
 //! - A library table is a proxy: `pairs(string)` sees nothing, `getmetatable(string)` is `false`.
@@ -598,6 +599,7 @@ backing.string = protect(string)
 backing.table = protect(table)
 backing.coroutine = protect(coroutine_table)
 backing.math = protect(math_table)
+backing.bit = protect(primitives.bit)
 backing.redis = protect(redis)
 backing._G = G
 setmetatable(backing, {__index = function(_, name)
@@ -823,7 +825,77 @@ fn primitives(
             Ok(())
         })?,
     )?;
+    table.raw_set("bit", bit_library(lua)?)?;
     Ok(table)
+}
+
+/// Lua BitOp's `bit` library (Redis ships it): 32-bit operations on numbers.
+fn bit_library(lua: &Lua) -> mlua::Result<Table> {
+    let bit = lua.create_table()?;
+    type Fold = fn(u32, u32) -> u32;
+    let folds: [(&str, Fold); 3] = [("band", |a, b| a & b), ("bor", |a, b| a | b), ("bxor", |a, b| a ^ b)];
+    for (name, fold) in folds {
+        let function = lua.create_function(move |lua, args: Variadic<Value>| {
+            let mut result = bit_argument(lua, &args, 1)?;
+            for position in 2..=args.len() {
+                result = fold(result, bit_argument(lua, &args, position)?);
+            }
+            Ok(f64::from(result as i32))
+        })?;
+        bit.raw_set(name, function)?;
+    }
+    type Unary = fn(u32) -> u32;
+    let unary: [(&str, Unary); 3] = [("tobit", |a| a), ("bnot", |a| !a), ("bswap", u32::swap_bytes)];
+    for (name, operation) in unary {
+        let function = lua.create_function(move |lua, args: Variadic<Value>| {
+            Ok(f64::from(operation(bit_argument(lua, &args, 1)?) as i32))
+        })?;
+        bit.raw_set(name, function)?;
+    }
+    type Shift = fn(u32, u32) -> u32;
+    let shifts: [(&str, Shift); 5] = [
+        ("lshift", |a, n| a << n),
+        ("rshift", |a, n| a >> n),
+        ("arshift", |a, n| ((a as i32) >> n) as u32),
+        ("rol", u32::rotate_left),
+        ("ror", u32::rotate_right),
+    ];
+    for (name, shift) in shifts {
+        let function = lua.create_function(move |lua, args: Variadic<Value>| {
+            let value = bit_argument(lua, &args, 1)?;
+            let count = bit_argument(lua, &args, 2)? & 31;
+            Ok(f64::from(shift(value, count) as i32))
+        })?;
+        bit.raw_set(name, function)?;
+    }
+    let tohex = lua.create_function(|lua, args: Variadic<Value>| {
+        let value = bit_argument(lua, &args, 1)?;
+        let digits = if args.len() >= 2 { bit_argument(lua, &args, 2)? as i32 } else { 8 };
+        let (upper, digits) = if digits < 0 { (true, digits.unsigned_abs()) } else { (false, digits as u32) };
+        let digits = digits.min(8) as usize;
+        let text = if upper { format!("{value:08X}") } else { format!("{value:08x}") };
+        Ok(text[8 - digits..].to_string())
+    })?;
+    bit.raw_set("tohex", tohex)?;
+    Ok(bit)
+}
+
+/// BitOp's argument conversion: a number (or numeric string) rounded to an integer, modulo 2^32.
+fn bit_argument(lua: &Lua, args: &[Value], position: usize) -> mlua::Result<u32> {
+    let value = args.get(position - 1);
+    let number = match value {
+        Some(value) => lua.coerce_number(value.clone())?,
+        None => None,
+    };
+    let Some(number) = number else {
+        let got = value.map_or("no value", |value| match value {
+            Value::LightUserData(_) => "userdata",
+            other => other.type_name(),
+        });
+        return Err(argument_error(lua, position, &format!("number expected, got {got}")));
+    };
+    // BitOp adds 2^52 + 2^51 and keeps the low 32 bits of the double's representation.
+    Ok((number + 6_755_399_441_055_744.0).to_bits() as u32)
 }
 
 /// When the instruction-count hook fires.
