@@ -289,3 +289,14 @@ fn a_lost_delete_fails_whether_or_not_its_tombstone_was_collected() {
     assert!(judge(vec![srem.clone()], &member(ts(900)), Vec::new(), no_lost_safe_writes).fails_run());
     assert!(judge(vec![srem], &member(ts(1_001)), Vec::new(), no_lost_safe_writes).passed);
 }
+
+#[test]
+fn a_wipe_after_the_read_does_not_excuse_it() {
+    let states = ReplicaStates::new();
+    let history = vec![safe_set("s1", "s1=1.1", 10, ts(1_000)), safe_get("s1", None, 5_000)];
+    let later = FaultEvent { at_ms: 9_000, fault: Fault::KillNode { node: 1, wipe_data: true } };
+    let earlier = FaultEvent { at_ms: 1_000, fault: Fault::KillNode { node: 1, wipe_data: true } };
+    let check = |events| judge(history.clone(), &states, events, read_your_acknowledged_writes);
+    assert!(check(vec![earlier.clone(), later.clone()]).passed);
+    assert!(check(vec![later]).fails_run());
+}

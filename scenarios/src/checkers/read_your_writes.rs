@@ -174,10 +174,7 @@ fn lost_replica(facts: &Facts<'_>, write: &Operation, key: &Bytes, until_ms: u64
     let acknowledged = facts.acknowledged(write, key);
     let owners = facts.owners.replicas(key).unwrap_or_default();
     let holders: &[usize] = if acknowledged.is_empty() { owners } else { &acknowledged };
-    holders.iter().any(|node| {
-        facts.timeline.wiped_since(*node, write.invoked_ms)
-            && !facts.timeline.wiped_since(*node, until_ms + 1)
-    })
+    holders.iter().any(|node| facts.timeline.wiped_between(*node, write.invoked_ms, until_ms))
 }
 
 fn is_safe(consistency: Consistency) -> bool {

@@ -104,6 +104,11 @@ impl Timeline {
         self.wipes.iter().any(|(wiped, at_ms)| *wiped == node && *at_ms >= from_ms)
     }
 
+    /// True when node `node`'s datastore was wiped within `[from_ms, to_ms]`.
+    pub fn wiped_between(&self, node: usize, from_ms: u64, to_ms: u64) -> bool {
+        self.wipes.iter().any(|(wiped, at_ms)| *wiped == node && (from_ms..=to_ms).contains(at_ms))
+    }
+
     /// True when a connectivity event (not a clock change) touched `node` in `[from_ms, to_ms]`.
     pub fn touched(&self, node: usize, from_ms: u64, to_ms: u64) -> bool {
         self.events_in(from_ms, to_ms).any(|event| self.touches(&event.fault, node))

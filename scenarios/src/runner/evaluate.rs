@@ -10,7 +10,7 @@ use dynomite_sim::SimConfig;
 
 use super::attribution::{attribute, ObservedDecision};
 use super::coverage::Coverage;
-use super::RunOptions;
+use super::{repair_mode, RunOptions};
 pub use crate::checkers::LinkSample;
 use crate::checkers::{self, Facts, ReplicaStates, ReplicaValues, Timeline, Verdict};
 use crate::history::{Command, History};
@@ -97,7 +97,14 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
             config.datastore_connections,
             config.local_peer_connections,
             config.remote_peer_connections,
-            config.anti_entropy.map(|knobs| format!(" {}", knobs.describe())).unwrap_or_default(),
+            config
+                .anti_entropy
+                .map(|knobs| format!(
+                    " {} repair_mode={}",
+                    knobs.describe(),
+                    repair_mode(scenario, seed).name()
+                ))
+                .unwrap_or_default(),
         ),
         mutant: options.mutant.clone(),
         edit: options.edit.clone(),

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use super::attribution::{node_index_of, ObservedDecision};
 use super::evaluate::{LinkSample, RawRun};
-use super::RunOptions;
+use super::{repair_mode, RepairMode, RunOptions};
 use crate::checkers::replicas::{read_requests, time_ms};
 use crate::checkers::{ReplicaState, ReplicaStates, ReplicaValues};
 use crate::history::{History, KeyFamily, Operation};
@@ -51,17 +51,18 @@ const REPAIR_INTERVAL_CHOICES_MS: [u64; 2] = [200, 500];
 /// `repair_full_interval` is drawn from this range (ms): it fires during the fault phase and again in
 /// the repair phase, whose bound is longer than the interval.
 const REPAIR_FULL_INTERVAL_MS: std::ops::RangeInclusive<u64> = 4_000..=12_000;
-/// One seed in this many runs the change-log repair alone, and one in this many no background repair
-/// (see [`anti_entropy`]).
-const REPAIR_MODE_ONE_IN: u64 = 6;
-/// One seed in this many collects tombstones after a short age (drawn from [`SHORT_GC_AGE_MS`]).
+/// Seeds `≡ 3` modulo this collect tombstones after a short age (drawn from [`SHORT_GC_AGE_MS`]).
 const SHORT_GC_ONE_IN: u64 = 4;
+/// Seeds `≡ 2` modulo this run with [`HINTS_MAX_SMALL`] hints per peer.
+const SMALL_HINTS_ONE_IN: u64 = 5;
 /// Short `tombstone_gc_age` values, in ms (shorter than the run, so GC runs during it).
 const SHORT_GC_AGE_MS: std::ops::RangeInclusive<u64> = 2_000..=8_000;
 /// `tombstone_gc_age` of the other seeds: the default, a day (GC never runs in a run).
 const LONG_GC_AGE_MS: u64 = 86_400_000;
-/// `hints_max` values drawn (a small bound overflows during long partitions).
-const HINTS_MAX_CHOICES: [u64; 2] = [16, 10_000];
+/// A `hints_max` that overflows during long partitions (background repair covers the rest).
+const HINTS_MAX_SMALL: u64 = 16;
+/// A `hints_max` no run fills.
+const HINTS_MAX_LARGE: u64 = 10_000;
 /// `repair_rate` of every node (keys per second; the workload has about a hundred keys).
 const REPAIR_RATE: u64 = 1_000;
 /// Simulated time the repair phase adds to its bound (the full-repair interval or the change-log
@@ -103,41 +104,31 @@ pub(super) fn sim_config(scenario: &Scenario, seed: u64) -> SimConfig {
     config
 }
 
-/// The anti-entropy knobs of `scenario` at `seed`. Every scenario runs in CRDT mode with read repair.
-/// Most seeds schedule both background repairs (a small change log, so it overflows and the full
-/// range repair must cover the rest). In scenarios where no replica loses data, one seed in
-/// [`REPAIR_MODE_ONE_IN`] runs the change-log repair alone (a log large enough for every write), and,
-/// in one-datacenter scenarios, one in [`REPAIR_MODE_ONE_IN`] runs no background repair at all: the
-/// runner reads every key at DC_QUORUM after the heal and read repair alone must converge the replicas.
+/// The anti-entropy knobs of `scenario` at `seed` in its [`RepairMode`]. Every scenario runs in CRDT
+/// mode with read repair; `tombstone_gc_age` is short in one seed in [`SHORT_GC_ONE_IN`], and
+/// `hints_max` small (it overflows) in one seed in [`SMALL_HINTS_ONE_IN`].
 pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ANTI_ENTROPY_SEED_SALT);
-    let mode = rng.gen_range(0..REPAIR_MODE_ONE_IN);
-    let change_log_only = !scenario.data_loss_possible && mode == 0;
-    let read_repair_only = !scenario.data_loss_possible && scenario.shape.datacenters == 1 && mode == 1;
+    let mode = repair_mode(scenario, seed);
     let repair_full_interval_ms = rng.gen_range(REPAIR_FULL_INTERVAL_MS);
     let changelog_max = CHANGELOG_MAX_CHOICES[rng.gen_range(0..CHANGELOG_MAX_CHOICES.len())];
-    let tombstone_gc_age_ms =
-        if rng.gen_range(0..SHORT_GC_ONE_IN) == 0 { rng.gen_range(SHORT_GC_AGE_MS) } else { LONG_GC_AGE_MS };
+    let short_gc_age_ms = rng.gen_range(SHORT_GC_AGE_MS);
     let repair_interval_ms = REPAIR_INTERVAL_CHOICES_MS[rng.gen_range(0..REPAIR_INTERVAL_CHOICES_MS.len())];
-    let hints_max = HINTS_MAX_CHOICES[rng.gen_range(0..HINTS_MAX_CHOICES.len())];
+    let small_hints = seed % SMALL_HINTS_ONE_IN == 2;
+    let (repair_interval_ms, repair_full_interval_ms, changelog_max) = match mode {
+        RepairMode::Both => (repair_interval_ms, repair_full_interval_ms, changelog_max),
+        RepairMode::ChangeLogOnly => (repair_interval_ms, 0, CHANGELOG_MAX_LARGE),
+        RepairMode::ReadRepairOnly => (0, 0, changelog_max),
+    };
     AntiEntropy {
         read_repairs_enabled: true,
-        changelog_max: if change_log_only { CHANGELOG_MAX_LARGE } else { changelog_max },
-        repair_interval_ms: if read_repair_only { 0 } else { repair_interval_ms },
-        repair_full_interval_ms: if change_log_only || read_repair_only {
-            0
-        } else {
-            repair_full_interval_ms
-        },
+        changelog_max,
+        repair_interval_ms,
+        repair_full_interval_ms,
         repair_rate: REPAIR_RATE,
-        tombstone_gc_age_ms,
-        hints_max,
+        tombstone_gc_age_ms: if seed % SHORT_GC_ONE_IN == 3 { short_gc_age_ms } else { LONG_GC_AGE_MS },
+        hints_max: if small_hints { HINTS_MAX_SMALL } else { HINTS_MAX_LARGE },
     }
-}
-
-/// True when `knobs` schedule no background repair: the runner's read pass must converge the replicas.
-pub(super) fn read_pass_needed(knobs: &AntiEntropy) -> bool {
-    knobs.repair_interval_ms == 0 && knobs.repair_full_interval_ms == 0
 }
 
 /// How long the repair phase may last after settling: past the next full repair of every node, or
@@ -184,7 +175,7 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
     let reader = cluster.client_host("replica-reader", 0);
     let bound_ms = config.anti_entropy.as_ref().map_or(0, repair_bound_ms);
     let repair_started = Instant::now();
-    if config.anti_entropy.as_ref().is_some_and(read_pass_needed) {
+    if repair_mode(&scenario, config.seed) == RepairMode::ReadRepairOnly {
         let node = cluster.nodes()[0].client;
         reader.spawn(read_pass(node, keys.clone())).await.expect("read pass finished");
     }

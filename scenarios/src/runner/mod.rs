@@ -74,6 +74,45 @@ impl PlanEdit {
     }
 }
 
+/// Which repair paths a seed leaves on, so that each one is shown to converge the replicas on its own
+/// (the mutant gate's seeds 1..=6 of every scenario cover every mode). Read repair is on in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairMode {
+    /// Change-log sweeps and scheduled full range repairs (a small change log that overflows).
+    Both,
+    /// Change-log sweeps alone (a log large enough for every write): seeds `≡ 0 (mod 6)` of scenarios
+    /// where no replica loses data.
+    ChangeLogOnly,
+    /// No background repair: after the heal the runner reads every key once at DC_QUORUM through
+    /// node 0, and read repair's write-backs must converge the replicas. Seeds `≡ 1 (mod 6)` of
+    /// one-datacenter scenarios where no replica loses data.
+    ReadRepairOnly,
+}
+
+/// Seeds cycle through the repair modes modulo this.
+pub const REPAIR_MODE_CYCLE: u64 = 6;
+
+/// The repair mode of `scenario` at `seed`.
+pub fn repair_mode(scenario: &Scenario, seed: u64) -> RepairMode {
+    let keeps_data = !scenario.data_loss_possible;
+    match seed % REPAIR_MODE_CYCLE {
+        0 if keeps_data => RepairMode::ChangeLogOnly,
+        1 if keeps_data && scenario.shape.datacenters == 1 => RepairMode::ReadRepairOnly,
+        _ => RepairMode::Both,
+    }
+}
+
+impl RepairMode {
+    /// The name printed with the knobs.
+    pub fn name(self) -> &'static str {
+        match self {
+            RepairMode::Both => "both",
+            RepairMode::ChangeLogOnly => "change-log-only",
+            RepairMode::ReadRepairOnly => "read-repair-only",
+        }
+    }
+}
+
 /// How to run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunOptions {
