@@ -30,6 +30,6 @@ end
 local last = {}
 for i = 1, #KEYS do last[KEYS[i]] = i end
 for i = 1, #KEYS do
-  if last[KEYS[i]] == i and not fast_set(KEYS[i], ARGV[i + 2]) then write(KEYS[i], ARGV[i + 2]) end
+  if last[KEYS[i]] == i and not fast_set(KEYS[i], ARGV[i + 2], '0') then write(KEYS[i], ARGV[i + 2]) end
 end
 return redis.status_reply('OK')

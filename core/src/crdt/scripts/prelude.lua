@@ -96,15 +96,24 @@ local function meta_fields(m, ...)
   return values, any
 end
 
--- Fast path of a register write without options (SET, MSET) when the key holds a register or
--- nothing, and no live expiry: exactly what the general path does there (`set.lua`), with one read
--- of M and no TYPE/EXISTS/PERSIST. False (nothing done) when the general path is needed: a live
--- expiry, a type change, unmanaged data.
-local function fast_set(key, value)
+-- Fast path of a register write without condition or KEEPTTL (SET, SETEX & co., MSET) when the key
+-- holds a register or nothing, with no live expiry, and `deadline` ('0' = none) has not passed: exactly
+-- what the general path does there (`set.lua`), with one read of M and no TYPE/EXISTS/PERSIST. False
+-- (nothing done) when the general path is needed: a live expiry, a passed deadline, a type change,
+-- unmanaged data.
+local function fast_set(key, value, deadline)
   local m = META_PREFIX .. key
   local meta, any = meta_fields(m)
   local t, a, d, xt, xa = meta[1], meta[2], meta[3], meta[4], meta[5]
   if xa ~= '' and xa ~= '0' and xt > d then return false end
+  if deadline ~= '0' then
+    -- A deadline already passed (by the datastore's clock, or before TS) deletes: general path.
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    if tonumber(deadline) <= now or TS > string.format('%012x', tonumber(deadline)) .. '000000000000' then
+      return false
+    end
+  end
   local writes, n = {}, 0
   if t == '' then
     -- Normalized M without a type holds only d, xt, xa; without M, K must be missing (else: adopt).
@@ -115,30 +124,35 @@ local function fast_set(key, value)
   elseif t ~= 'string' then
     return false
   end
-  local applied = false
   local level = a
   if d > a then level = d end
-  if newer(TS, level) then
-    applied = true
+  local value_applied = newer(TS, level)
+  local expiry_applied = newer(TS, xt)
+  -- The expiry is live after this write iff it set a deadline and TS > d (K then expires at it).
+  local live = expiry_applied and deadline ~= '0' and TS > d
+  if value_applied then
     writes[n + 1] = 'a'
     writes[n + 2] = TS
     n = n + 2
-    redis.call('SET', key, value)
+    -- SET leaves K without TTL (what PERSIST would do), or with the deadline (PEXPIREAT).
+    if live then redis.call('SET', key, value, 'PXAT', deadline) else redis.call('SET', key, value) end
+  elseif live then
+    redis.call('PEXPIREAT', key, deadline) -- a no-op (0) when K is gone
+  elseif expiry_applied then
+    redis.call('PERSIST', key)
   end
-  if newer(TS, xt) then
+  if expiry_applied then
     writes[n + 1] = 'xt'
     writes[n + 2] = TS
     n = n + 2
-    if xa ~= '0' then
+    if xa ~= deadline then
       writes[n + 1] = 'xa'
-      writes[n + 2] = '0'
+      writes[n + 2] = deadline
       n = n + 2
     end
-    if not applied then redis.call('PERSIST', key) end -- a SET just now left K without TTL
-    applied = true
   end
   if n > 0 then redis.call('HSET', m, unpack(writes)) end
-  if applied then log_write(key) end
+  if value_applied or expiry_applied then log_write(key) end
   return true
 end
 

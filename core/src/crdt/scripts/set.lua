@@ -6,8 +6,8 @@
 -- a deadline already passed deletes at max((deadline, 0, 0), ts), the value with it.
 write_args()
 local key, value, condition, keepttl, deadline, reply_kind = KEYS[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
--- Plain SET (no condition, no GET, no TTL, no KEEPTTL) on a register or a missing key: the fast path.
-if condition == '' and keepttl ~= '1' and deadline == '0' and reply_kind == 'ok' and fast_set(key, value) then
+-- SET without condition, GET or KEEPTTL (a TTL allowed) on a register or a missing key: the fast path.
+if condition == '' and keepttl ~= '1' and reply_kind == 'ok' and fast_set(key, value, deadline) then
   return redis.status_reply('OK')
 end
 local L = lib()
