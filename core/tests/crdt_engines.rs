@@ -7,7 +7,8 @@
 //!   write in eight is a retry) and sent as `EVALSHA` to both; every reply must be byte-equal, and
 //!   afterwards every key's `state` script reply (metadata, type, data; PTTL within 1 s; set members
 //!   compared as sets), the change log, the key list, and the `gc` script's replies and states at a
-//!   horizon among the writes' timestamps. Half of the cases speak RESP3.
+//!   horizon among the writes' timestamps, and the `read` script's replies. One write in eight is an
+//!   uncovered (plain) write, so adoption of unmanaged data runs too. Half of the cases speak RESP3.
 //! - `rust_merge_equals_lua_merge` (proptest): two replicas per engine receive different subsets of the
 //!   writes; for every key the Rust `merge::merge` of the two parsed states is written to both replicas
 //!   with the `merge` script (`KeyState::merge_args`); then both replicas must hold a state `same_as` the
@@ -144,6 +145,27 @@ impl Replica {
     }
 }
 
+/// `read` replies `[state or nil, reply or nil]`: equal bytes, or the same parsed state (set members
+/// in another order) and the same reply.
+fn same_read_reply(redis: &[u8], engine: &Frame) -> bool {
+    let Ok(redis) = parse_frame(&Bytes::copy_from_slice(redis)) else { return false };
+    match (&redis, engine) {
+        (Frame::Array(left), Frame::Array(right)) if left.len() == 2 && right.len() == 2 => {
+            let state_equal = match (&left[0], &right[0]) {
+                (Frame::Array(_), Frame::Array(_)) => {
+                    match (KeyState::parse(&left[0]), KeyState::parse(&right[0])) {
+                        (Ok(left), Ok(right)) => left.same_as(&right),
+                        _ => false,
+                    }
+                }
+                (left, right) => left == right,
+            };
+            state_equal && left[1] == right[1]
+        }
+        (left, right) => left == right,
+    }
+}
+
 /// State replies end with `:<pttl>\r\n`; everything before must be equal, the PTTLs within 1 s.
 fn same_state_reply(redis: &[u8], engine: &[u8]) -> bool {
     if redis == engine {
@@ -224,6 +246,19 @@ struct Writes {
     base_ms: u64,
     sequence: u16,
     previous: Option<(String, Vec<Bytes>)>,
+    /// Also generate plain (uncovered) writes.
+    uncovered: bool,
+}
+
+/// Writes `rewrite` does not cover, sent as they are (the scripts adopt such data on their next touch).
+fn uncovered_write(rng: &mut ChaCha8Rng) -> Vec<String> {
+    let key = pick(rng, KEYS);
+    match pick(rng, &["append", "plain-set", "plain-sadd", "plain-hset"]).as_str() {
+        "append" => vec!["APPEND".into(), key, "+".into()],
+        "plain-set" => vec!["SET".into(), key, pick(rng, &["u1", "7"])],
+        "plain-sadd" => vec!["SADD".into(), key, pick(rng, MEMBERS)],
+        _ => vec!["HSET".into(), key, pick(rng, MEMBERS), "u".into()],
+    }
 }
 
 impl Writes {
@@ -233,7 +268,13 @@ impl Writes {
             base_ms: wall_clock_ms() - 60_000,
             sequence: 0,
             previous: None,
+            uncovered: false,
         }
+    }
+
+    /// Like [`Writes::new`], with one write in eight sent without a script (unmanaged data).
+    fn with_uncovered(seed: u64) -> Writes {
+        Writes { uncovered: true, ..Writes::new(seed) }
     }
 
     /// The next write (its client form for messages, its EVALSHA), or `None` when `rewrite` does not
@@ -241,6 +282,11 @@ impl Writes {
     fn next(&mut self) -> Option<(String, Vec<Bytes>)> {
         if let Some(previous) = self.previous.clone().filter(|_| self.rng.gen_range(0..8) == 0) {
             return Some((format!("{} (retry)", previous.0), previous.1));
+        }
+        if self.uncovered && self.rng.gen_range(0..8) == 0 {
+            let write = uncovered_write(&mut self.rng);
+            let args = write.iter().map(|word| Bytes::from(word.clone())).collect();
+            return Some((format!("{} (plain)", write.join(" ")), args));
         }
         let write = client_write(&mut self.rng);
         let args: Vec<Bytes> = write.iter().map(|word| Bytes::from(word.clone())).collect();
@@ -271,7 +317,7 @@ fn write_scripts_agree_with_redis() {
     let mut runner = runner();
     runner
         .run(&(any::<u64>(), 1usize..40), |(seed, count)| {
-            let mut writes = Writes::new(seed);
+            let mut writes = Writes::with_uncovered(seed);
             let protocol = if seed % 2 == 0 { Protocol::Resp2 } else { Protocol::Resp3 };
             let mut replica = Replica::new(server.port(), 0, protocol);
             let mut history = Vec::new();
@@ -287,9 +333,19 @@ fn write_scripts_agree_with_redis() {
                     history.join("\n")
                 );
             }
+            let read = &scripts::get(ScriptName::Read).sha1;
             for key in KEYS {
                 let (from_redis, from_engine) = replica.state(key)?;
                 prop_assert!(from_redis.same_as(&from_engine), "{key}: parsed states differ");
+                let (redis, engine, frame) =
+                    replica.both_frames(&words(&["EVALSHA", read, "1", key, STATE_ELEMENTS_MAX, "GET", key]));
+                prop_assert!(
+                    redis == engine || same_read_reply(&redis, &frame),
+                    "read of {key} differs\n  redis:  {}\n  engine: {}\nwrites:\n{}",
+                    redis.escape_ascii(),
+                    engine.escape_ascii(),
+                    history.join("\n")
+                );
             }
             let (redis, engine) = replica.both(&words(&["LRANGE", "_dyn:log", "0", "-1"]));
             prop_assert_eq!(redis, engine, "change log differs");
