@@ -97,20 +97,25 @@ local function meta_fields(m, ...)
 end
 
 -- Fast path of a register write without condition or KEEPTTL (SET, SETEX & co., MSET) when the key
--- holds a register or nothing, with no live expiry, and `deadline` ('0' = none) has not passed: exactly
--- what the general path does there (`set.lua`), with one read of M and no TYPE/EXISTS/PERSIST. False
--- (nothing done) when the general path is needed: a live expiry, a passed deadline, a type change,
--- unmanaged data.
+-- holds a register or nothing, no expiry has passed (M's live one, if any, and `deadline`, '0' =
+-- none): exactly what the general path does there (`set.lua`), with one read of M and no
+-- TYPE/EXISTS/PERSIST. False (nothing done) when the general path is needed: a passed expiry, a type
+-- change, unmanaged data.
 local function fast_set(key, value, deadline)
   local m = META_PREFIX .. key
   local meta, any = meta_fields(m)
   local t, a, d, xt, xa = meta[1], meta[2], meta[3], meta[4], meta[5]
-  if xa ~= '' and xa ~= '0' and xt > d then return false end
-  if deadline ~= '0' then
-    -- A deadline already passed (by the datastore's clock, or before TS) deletes: general path.
+  local was_live = xa ~= '' and xa ~= '0' and xt > d
+  if was_live or deadline ~= '0' then
+    -- A passed expiry (its deadline at or before the datastore's clock, or its op after it) deletes:
+    -- the general path.
     local time = redis.call('TIME')
     local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-    if tonumber(deadline) <= now or TS > string.format('%012x', tonumber(deadline)) .. '000000000000' then
+    if was_live and (tonumber(xa) <= now or xt > string.format('%012x', tonumber(xa)) .. '000000000000') then
+      return false
+    end
+    if deadline ~= '0'
+      and (tonumber(deadline) <= now or TS > string.format('%012x', tonumber(deadline)) .. '000000000000') then
       return false
     end
   end
@@ -128,16 +133,18 @@ local function fast_set(key, value, deadline)
   if d > a then level = d end
   local value_applied = newer(TS, level)
   local expiry_applied = newer(TS, xt)
-  -- The expiry is live after this write iff it set a deadline and TS > d (K then expires at it).
-  local live = expiry_applied and deadline ~= '0' and TS > d
+  -- The expiry after this write: the op's deadline when it wins the expiry register (live iff TS > d),
+  -- else the one found (TS <= xt then, so it stays unpassed).
+  local live, at = was_live, xa
+  if expiry_applied then live, at = deadline ~= '0' and TS > d, deadline end
   if value_applied then
     writes[n + 1] = 'a'
     writes[n + 2] = TS
     n = n + 2
     -- SET leaves K without TTL (what PERSIST would do), or with the deadline (PEXPIREAT).
-    if live then redis.call('SET', key, value, 'PXAT', deadline) else redis.call('SET', key, value) end
-  elseif live then
-    redis.call('PEXPIREAT', key, deadline) -- a no-op (0) when K is gone
+    if live then redis.call('SET', key, value, 'PXAT', at) else redis.call('SET', key, value) end
+  elseif live and expiry_applied then
+    redis.call('PEXPIREAT', key, at) -- a no-op (0) when K is gone
   elseif expiry_applied then
     redis.call('PERSIST', key)
   end
