@@ -1,5 +1,7 @@
 //! The CRDT merge is a join: commutative, associative and idempotent on generated states, and it only
-//! moves every timestamp and total up (a merge never forgets a newer write).
+//! moves every timestamp and total up (a merge never forgets a newer write). `siblings` generates two
+//! states with the same metadata and different values under the same timestamps (ZINCRBY on different
+//! earlier scores, adopted data): the larger value bytes win, and the join laws still hold.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ fn timestamp() -> impl Strategy<Value = Option<Timestamp>> {
 }
 
 fn value() -> impl Strategy<Value = Option<Bytes>> {
-    prop_oneof![1 => Just(None), 3 => prop::sample::select(vec!["x", "y", "1.5", "7"]).prop_map(|v| Some(Bytes::from(v)))]
+    prop_oneof![1 => Just(None), 3 => prop::sample::select(vec!["x", "y", "1.5", "7", "10", "9.5", ""]).prop_map(|v| Some(Bytes::from(v)))]
 }
 
 fn member() -> impl Strategy<Value = Bytes> {
@@ -75,7 +77,51 @@ prop_compose! {
     }
 }
 
+/// A state and a sibling: the same metadata (every timestamp equal), the register value and element
+/// values redrawn (present or missing), as two replicas that applied the same writes on different data.
+fn siblings() -> impl Strategy<Value = (KeyState, KeyState)> {
+    key_state()
+        .prop_flat_map(|state| {
+            let count = state.elements.len();
+            (Just(state), value(), prop::collection::vec(value(), count))
+        })
+        .prop_map(|(state, value, values)| {
+            let mut sibling = state.clone();
+            sibling.value = value;
+            for (element, value) in sibling.elements.values_mut().zip(values) {
+                element.value = value;
+            }
+            let sibling = merge(&[sibling]);
+            (state, sibling)
+        })
+}
+
 proptest! {
+    /// Equal timestamps with different values: the join laws hold, the larger bytes (present beats
+    /// missing) win, and `same_as` (and the digest) tell the two apart.
+    #[test]
+    fn equal_timestamps_different_values((a, b) in siblings(), c in key_state()) {
+        prop_assert_eq!(merge(&[b.clone(), b.clone()]), b.clone());
+        let ab = merge(&[a.clone(), b.clone()]);
+        prop_assert_eq!(&ab, &merge(&[b.clone(), a.clone()]));
+        let flat = merge(&[a.clone(), b.clone(), c.clone()]);
+        prop_assert_eq!(merge(&[ab.clone(), c.clone()]), flat.clone());
+        prop_assert_eq!(merge(&[a.clone(), merge(&[b.clone(), c.clone()])]), flat.clone());
+        prop_assert_eq!(merge(&[merge(&[c.clone(), a.clone()]), b.clone()]), flat);
+        // Same metadata, so the merge keeps it; each value is the larger of the two.
+        prop_assert_eq!(ab.metadata_pairs(), a.metadata_pairs());
+        prop_assert_eq!(&ab.value, &a.value.clone().max(b.value.clone()));
+        for (member, element) in &ab.elements {
+            let value = |state: &KeyState| state.elements.get(member).and_then(|element| element.value.clone());
+            prop_assert_eq!(&element.value, &value(&a).max(value(&b)));
+        }
+        prop_assert_eq!(a.same_as(&b), a == b);
+        prop_assert_eq!(ab.same_as(&a), ab == a);
+        if !a.same_as(&ab) {
+            prop_assert_ne!(key_digest(&a), key_digest(&ab));
+        }
+    }
+
     #[test]
     fn idempotent(a in key_state()) {
         prop_assert_eq!(merge(&[a.clone(), a.clone()]), a.clone());

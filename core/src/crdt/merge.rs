@@ -1,7 +1,8 @@
 //! [`merge`]: the join of several replicas' [`KeyState`]s, by the rules written in [`super::state`]:
 //! per-field maximum of every timestamp and counter total, values following their winning timestamp,
-//! `t` from the state with the newest key-level timestamp. The result is normalized like a parsed
-//! state, so `merged.same_as(replica)` tells whether a replica is stale.
+//! `t` from the state with the newest key-level timestamp; equal timestamps with different values: the
+//! larger value bytes win (`pick`). The result is normalized like a parsed state, so
+//! `merged.same_as(replica)` tells whether a replica is stale.
 //!
 //! The join is commutative, associative and idempotent (`core/tests/crdt_merge_props.rs`), so the
 //! coordinator may merge replies in any order and write the result back any number of times.
@@ -68,8 +69,11 @@ fn merged_expiry(states: &[KeyState]) -> Expiry {
 }
 
 /// The greatest timestamp and the value that follows it: among the candidates with the greatest
-/// timestamp, a present value beats a missing one and larger bytes win (equal timestamps are the same
-/// write, so values differ only when one replica lost its copy).
+/// timestamp, a present value beats a missing one and larger bytes win (the equal-timestamp rule of
+/// [`super::state`], section "Merge": ZINCRBY on different earlier scores, adopted data, uncovered
+/// writes leave different values under one timestamp). The maximum of `(timestamp, value)` pairs in
+/// their lexicographic order, a total order, so the merge stays a join; the `merge` script uses the
+/// same byte order (`bytes_gt`).
 fn pick<'a>(
     candidates: impl Iterator<Item = (Option<Timestamp>, Option<&'a Bytes>)>,
 ) -> (Option<Timestamp>, Option<Bytes>) {

@@ -135,8 +135,22 @@
 //!   `d` (the type change deletes it, as a write would have).
 //! - Every other timestamp field (`a`, `d`, `xt`, `e:*`, `r:*`) takes the maximum; values follow their
 //!   winning timestamp (`xa` follows `xt`, the register value follows `a`, an element's value follows
-//!   `e:<m>`); on equal timestamps — the same write — a present value beats a missing one, then the
-//!   larger bytes win.
+//!   `e:<m>`); on equal timestamps the tie-break below decides.
+//! - **Equal timestamps, different values.** A present value beats a missing one, then the **larger
+//!   bytes** win (unsigned byte-wise comparison, a prefix is smaller): for the register value, hash
+//!   field values and zset scores alike (scores as Redis formats them, so `"9.5"` beats `"10"`); `xa`
+//!   on equal `xt`: the larger deadline. One write carries one timestamp to every replica, yet replicas
+//!   can store different values under it: ZINCRBY / ZADD INCR add to the score each replica already
+//!   holds (different when one missed an earlier write), data adopted from before CRDT mode gets the
+//!   zero timestamp whatever each replica held, and an uncovered write (APPEND, a plain SET) changes K
+//!   without touching M. Neither value is more right than the other, so the rule only has to be
+//!   deterministic and a join: `(timestamp, value)` pairs are compared lexicographically, a total order,
+//!   so the merge stays commutative, associative and idempotent. Bytes rather than numbers for scores:
+//!   one comparison for every kind of value, the one Lua compares strings with (`bytes_gt`), and no
+//!   float parsing that Lua 5.1 and Rust could read differently (`inf` spellings, hex, rounding). The
+//!   `merge` script counts a value it takes on an equal timestamp as a change (it rebuilds K and
+//!   answers > 0) although M is unchanged, and [`KeyState::same_as`] compares values, so a replica that
+//!   holds the other value is stale until merged.
 //! - A counter component (`p`, `n`, `h`, or `hp`, `hn`, `hh`) follows its `h`: the component with the
 //!   newest last op wins whole; equal `h` take the per-field maximum of `p` and `n`.
 //! - Then the result is normalized, and K is rebuilt from the live part.
@@ -153,6 +167,9 @@
 //! - A passed deadline kills data by timestamp: a write whose timestamp's physical part is below a passed
 //!   deadline is treated as expired even if it reached the replica after the deadline (HLC skew); an
 //!   expiry op that reaches a replica after its deadline deletes even if superseded (section "Expiry").
+//! - ZINCRBY / ZADD INCR are LWW writes of the resulting score, not counters: replicas that applied
+//!   one on different earlier scores converge on the larger score bytes (section "Merge"), not on the
+//!   sum of the increments.
 //! - SET KEEPTTL over a key of another type loses the TTL (the type change deletes the expiry with the
 //!   data).
 //! - Lists, streams, bitmaps/bit ops, APPEND/SETRANGE, INCRBYFLOAT, HINCRBYFLOAT, RENAME and other
@@ -506,7 +523,8 @@ impl KeyState {
     }
 
     /// Equal CRDT state (metadata and data), ignoring [`Observed`]: a replica whose state is not
-    /// `same_as` the merge is stale.
+    /// `same_as` the merge is stale. Values count: equal timestamps with different values (module doc,
+    /// "Merge") are different states.
     pub fn same_as(&self, other: &KeyState) -> bool {
         let KeyState {
             crdt_type,

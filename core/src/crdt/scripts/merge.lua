@@ -6,10 +6,11 @@
 -- t: of the state with the greater (key-level timestamp, type name); a state whose t lost raises d to
 -- its key-level timestamp. a, d, xt, e:*, r:*: the max, values follow their timestamp (xa follows xt,
 -- the larger deadline on equal xt; on equal timestamps a present value beats a missing one, then the
--- larger bytes). Counter components follow their h (equal h: per-field max of the totals). A passed
--- live expiry is folded into d (KeyState::settle at the datastore's clock). Then M is normalized and K
--- rebuilt from the live part.
--- Reply: metadata fields changed (0 = this replica already held the merge; K untouched).
+-- larger bytes: state.rs "Equal timestamps"). Counter components follow their h (equal h: per-field
+-- max of the totals). A passed live expiry is folded into d (KeyState::settle at the datastore's
+-- clock). Then M is normalized and K rebuilt from the live part.
+-- Reply: metadata fields changed plus values taken on equal timestamps (0 = this replica already held
+-- the merge; K untouched).
 local L = lib()
 local key, itype, count = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local incoming, inames = {}, {}
@@ -30,9 +31,14 @@ local ltype = L.mget(self, 't')
 local lvalue, lvalues = L.current_values(self)
 if ltype ~= 'string' or L.mget(self, 'a') == '' then lvalue = false end
 
--- Present beats missing, then the larger bytes.
+-- Equal timestamps: present beats missing, then the larger bytes. A value taken here changes K
+-- without changing M, so it is counted (K is rebuilt and the reply says the replica was stale).
+local taken = 0
 local function pick(mine, theirs)
-  if theirs and (not mine or L.bytes_gt(theirs, mine)) then return theirs end
+  if theirs and (not mine or L.bytes_gt(theirs, mine)) then
+    taken = taken + 1
+    return theirs
+  end
   return mine
 end
 
@@ -114,6 +120,6 @@ if L.expiry_live(self) then
 end
 
 L.normalize(self)
-local changed = L.flush(self)
+local changed = L.flush(self) + taken
 if changed > 0 then L.rebuild(self, lvalue, lvalues) end
 return changed
