@@ -18,7 +18,7 @@ const PROGRESS_EVERY_RUNS: u64 = 200;
 /// Failures whose full report a sweep prints (later ones print only their repro line).
 const FAILURE_REPORTS_MAX: usize = 5;
 /// Default runs per mutant in the gate.
-pub const MUTANT_BUDGET_DEFAULT: u64 = 300;
+pub const MUTANT_BUDGET_DEFAULT: u64 = 48;
 
 /// Seeded chaos scenarios against the production dynomite node, under madsim.
 #[derive(Debug, clap::Parser)]
