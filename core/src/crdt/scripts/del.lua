@@ -5,13 +5,19 @@
 write_args()
 
 -- Fast path of one key: a register the delete kills (a <= ts), or a missing key with at most d/xt/xa
--- in M, without a live expiry: what the general path does there (d = ts, a pruned, K removed) with
+-- in M, without a passed expiry: what the general path does there (d = ts, a pruned, K removed) with
 -- one read of M. Nil (nothing done) when the general path is needed.
 local function fast(key)
   local m = META_PREFIX .. key
   local meta = meta_fields(m)
   local t, a, d, xt, xa = meta[1], meta[2], meta[3], meta[4], meta[5]
-  if xa ~= '' and xa ~= '0' and xt > d then return nil end
+  if xa ~= '' and xa ~= '0' and xt > d then
+    -- A live expiry that has passed (deadline at or before the datastore's clock, or its op after
+    -- it) is settled first: the general path. One that has not stays as it is (or ends: xt <= ts).
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    if tonumber(xa) <= now or xt > string.format('%012x', tonumber(xa)) .. '000000000000' then return nil end
+  end
   if t == 'string' then
     if not newer(TS, d) then return redis.call('EXISTS', key) end
     if not (TS > d) or a > TS then return nil end

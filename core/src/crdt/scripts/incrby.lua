@@ -6,7 +6,7 @@
 write_args()
 local key, delta = KEYS[1], tonumber(ARGV[3])
 
--- Fast path: a counter (or a missing key, or M holding only d/xt/xa) without a live expiry, K an
+-- Fast path: a counter (or a missing key, or M holding only d/xt/xa) without a passed expiry, K an
 -- integer register or missing: what the general path does there, with one HGETALL of M (the sum
 -- needs every component) and no TYPE/EXISTS. Nil (nothing done) when the general path is needed.
 local function fast()
@@ -15,7 +15,16 @@ local function fast()
   local fields = {}
   for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
   local t, d, xt, xa = fields['t'] or '', fields['d'] or '', fields['xt'] or '', fields['xa'] or ''
-  if (xa ~= '' and xa ~= '0' and xt > d) or (t ~= 'counter' and t ~= '') then return nil end
+  if t ~= 'counter' and t ~= '' then return nil end
+  local live = xa ~= '' and xa ~= '0' and xt > d
+  if live then
+    -- A live expiry that has passed, or that this op (TS beyond its deadline) makes pass, is settled
+    -- by the general path; one that has not keeps K's TTL (SET ... KEEPTTL below).
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    local at = string.format('%012x', tonumber(xa)) .. '000000000000'
+    if tonumber(xa) <= now or xt > at or TS > at then return nil end
+  end
   local raw = redis.pcall('GET', key)
   if type(raw) == 'table' then return nil end -- K of another type: WRONGTYPE
   if raw and #flat == 0 then return nil end -- unmanaged data: adopted first
@@ -67,6 +76,7 @@ local function fast()
     end
     if fields[last] == nil then add_component(last) end
     redis.call('SET', key, int2s(sum), 'KEEPTTL')
+    if live and not raw then redis.call('PEXPIREAT', key, xa) end -- K was created: it gets the TTL
     if n > 0 then redis.call('HSET', m, unpack(writes)) end
     log_write(key)
   elseif n > 0 then
