@@ -463,6 +463,47 @@ fn same_as_finds_stale_replicas() {
     assert!(!merged.same_as(&evicted), "metadata equal but the value is missing: repair it");
 }
 
+/// Equal timestamps with different values (ZINCRBY on different earlier scores, adopted data): the
+/// larger bytes win, whichever order; the replica holding the other value is stale.
+#[test]
+fn equal_timestamps_larger_bytes_win() {
+    let zset = |score: &str| parse(&[("t", "zset".into()), ("e:c", hex(10))], "zset", flat(&["c", score]));
+    for (smaller, larger, why) in [
+        ("0.5", "1.5", "byte order agrees with numbers here"),
+        ("10", "9.5", "bytes, not numbers: '9' > '1'"),
+        ("1", "1.5", "a prefix is smaller"),
+    ] {
+        let (low, high) = (zset(smaller), zset(larger));
+        for merged in [merge(&[low.clone(), high.clone()]), merge(&[high.clone(), low.clone()])] {
+            assert_eq!(merged.live_scored(0), vec![(s("c"), s(larger))], "{why}");
+            assert!(merged.same_as(&high) && !merged.same_as(&low), "{why}");
+        }
+    }
+    let adopted =
+        |value: &str| parse(&[("t", "string".into()), ("a", "0".repeat(24))], "string", bulk(value));
+    let merged = merge(&[adopted("b"), adopted("a")]);
+    assert_eq!(merged.live_string(0), Some(s("b")), "the zero timestamp is newer than a missing d");
+    assert!(!merged.same_as(&adopted("a")));
+}
+
+/// Data of another Redis type than `t` (an uncovered write over a deleted key) is not the CRDT's data.
+#[test]
+fn data_of_another_type_is_ignored() {
+    let state = parse(&[("t", "zset".into()), ("e:c", hex(10))], "hash", flat(&["c", "u"]));
+    assert_eq!(state.elements[&s("c")].value, None);
+    let state = parse(
+        &[
+            ("t", "counter".into()),
+            ("p:00000001", "3".into()),
+            ("n:00000001", "0".into()),
+            ("h:00000001", hex(4)),
+        ],
+        "string",
+        bulk("3"),
+    );
+    assert_eq!(state.live_string(0), Some(s("3")));
+}
+
 mod answers {
     use super::*;
     use dynomite_core::crdt::answer::answer;

@@ -41,7 +41,8 @@
 //! - **Hash field counter** (HINCRBY) component `<n>` of field `<f>`: live iff `hh:<n>:<f> > max(e:<f>,
 //!   r:<f>, kill)`. A field with a live component is live, its value is `Σ (hp − hn)` over them.
 //! - **Type**: `t` decides which data K holds; metadata of another type may remain in M until pruned but
-//!   is never data.
+//!   is never data. K of another Redis type than `t` (left by an uncovered write, e.g. HINCRBYFLOAT
+//!   over a deleted zset) holds no CRDT data: [`KeyState::parse`] and the `merge` script ignore it.
 //! - **TTL**: when the expiry is live and has not passed at `now`, K expires at `xa` (`PEXPIREAT K
 //!   xa`); otherwise K has no TTL.
 //!
@@ -427,8 +428,17 @@ impl KeyState {
         self.elements.entry(Bytes::copy_from_slice(member)).or_default()
     }
 
-    /// Reads the data part according to `TYPE K`.
+    /// Reads the data part according to `TYPE K`. Data of another Redis type than `t` says (left by an
+    /// uncovered write, e.g. HINCRBYFLOAT on a deleted zset) is not the CRDT's data and is ignored, as
+    /// the `merge` script ignores it.
     fn set_data(&mut self, data: &Frame) -> Result<(), StateError> {
+        if let Some(crdt_type) = self.crdt_type {
+            let redis_type: &[u8] =
+                if crdt_type.is_string() { b"string" } else { crdt_type.name().as_bytes() };
+            if self.observed.data_type.as_ref() != redis_type {
+                return Ok(());
+            }
+        }
         match self.observed.data_type.as_ref() {
             b"string" => match data {
                 Frame::Bulk(value) => self.value = Some(value.clone()),

@@ -29,6 +29,10 @@ local self = L.open(key, nil)
 local lnames = L.mload_all(self)
 local ltype = L.mget(self, 't')
 local lvalue, lvalues = L.current_values(self)
+-- K of another Redis type than t (left by an uncovered write) holds no CRDT data (KeyState::parse).
+local rtype_of_t = ltype
+if ltype == 'counter' then rtype_of_t = 'string' end
+if self.rtype ~= rtype_of_t then lvalue, lvalues = false, {} end
 if ltype ~= 'string' or L.mget(self, 'a') == '' then lvalue = false end
 
 -- Equal timestamps: present beats missing, then the larger bytes. A value taken here changes K
