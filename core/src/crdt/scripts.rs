@@ -72,15 +72,18 @@
 //! - The prelude's top level defines only what the fast paths need; the general path's ~50 helpers
 //!   (metadata cache, normalize, rebuild, adopt, expiry settling, type changes) are created by `lib()`
 //!   only when a script takes the general path.
-//! - Fast paths, each doing exactly what the general path does in its case (a differential test of
-//!   both on Redis compares replies, every key and M's field order): `set` without options and `mset`
-//!   on a register or missing key; `del` of a register its timestamp kills or of a missing key; `hset`
-//!   and `sadd` on a hash/set or missing key (fields without HINCRBY components); `incrby` on a counter
-//!   or missing key; all only when M has no live expiry (xa set, xt > d) and no type change is
-//!   involved, and never for unmanaged data (K without M: adopted first). They read M with one HMGET
-//!   (HGETALL for counters, whose sum needs every component), use WRONGTYPE errors of `redis.pcall`
-//!   instead of TYPE, and skip calls whose effect is known (PERSIST right after a SET; PERSIST on a
-//!   key just created). Everything else goes to the general path unchanged.
+//! - Fast paths, each doing exactly what the general path does in its case (M's field order
+//!   included; checked when written by a differential fuzz of the old and new scripts on Redis, and by
+//!   the `crdt_*` tests against the Rust merge): `set` without condition, GET or KEEPTTL (a TTL
+//!   allowed) and `mset` on a register or missing key; `del` of a register its timestamp kills or of
+//!   a missing key; `hset` and `sadd` on a hash/set or missing key (fields without HINCRBY
+//!   components); `incrby` on a counter or missing key; all only when no expiry has passed or would
+//!   pass by this op (a live one, xa set and xt > d, costs one TIME to check; K created under it gets
+//!   PEXPIREAT xa), no type change is involved, and never for unmanaged data (K without M: adopted
+//!   first). They read M with one HMGET (HGETALL for counters, whose sum needs every component), use
+//!   WRONGTYPE errors of `redis.pcall` instead of TYPE, and skip calls whose effect is known (PERSIST
+//!   right after a SET; PERSIST on a key just created). Everything else goes to the general path
+//!   unchanged. They rely on M being in normalized form (every script and `merge` leave it so).
 //! - The change log is trimmed only when LPUSH answers a length beyond the bound (same list).
 //! - `read` of a GET probes K with GET (the type and the data in one call), and `read`/`state` decide
 //!   "unmanaged" from HLEN of M (no EXISTS) and skip HGETALL of a missing M.

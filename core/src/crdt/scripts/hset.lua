@@ -6,7 +6,7 @@ write_args()
 local key, mode = KEYS[1], ARGV[3]
 local fields, values = distinct_args(4, 2)
 
--- Fast path: a hash (or a missing key) without a live expiry whose given fields have no counter
+-- Fast path: a hash (or a missing key) without a passed expiry whose given fields have no counter
 -- components (HINCRBY): what the general path does there, with one HMGET of M (t, a, d, xt, xa,
 -- e:<f>, r:<f>) and no TYPE. Nil (nothing done) when the general path is needed.
 local function fast()
@@ -19,7 +19,16 @@ local function fast()
   end
   local meta, any = meta_fields(m, unpack(names))
   local t, d, xt, xa = meta[1], meta[3], meta[4], meta[5]
-  if (xa ~= '' and xa ~= '0' and xt > d) or (t ~= 'hash' and t ~= '') then return nil end
+  if t ~= 'hash' and t ~= '' then return nil end
+  local live = xa ~= '' and xa ~= '0' and xt > d
+  if live then
+    -- A live expiry that has passed, or that this op (TS beyond its deadline) makes pass, is settled
+    -- by the general path; one that has not gives K its deadline if this write creates K.
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    local at = string.format('%012x', tonumber(xa)) .. '000000000000'
+    if tonumber(xa) <= now or xt > at or TS > at then return nil end
+  end
   local present, added = {}, 0
   if not any then
     if redis.call('EXISTS', key, m) > 0 then return nil end -- unmanaged data: adopted first
@@ -63,7 +72,9 @@ local function fast()
     end
   end
   if #data > 0 then
+    local created = live and added == #fields and redis.call('EXISTS', key) == 0
     redis.call('HSET', key, unpack(data))
+    if created then redis.call('PEXPIREAT', key, xa) end
     if n > 0 then redis.call('HSET', m, unpack(writes)) end
     if #removes > 0 then redis.call('HDEL', m, unpack(removes)) end
     log_write(key)
