@@ -204,7 +204,7 @@ fn unaffected_clients_history(scenario: &Scenario, plan: &FaultPlan, history: &H
 }
 
 /// The requests whose coordinator was up (not killed, by a node, rack or datacenter kill) for their
-/// whole lifetime, without cluster SCAN pages: a request whose coordinator is down is lost with it
+/// whole lifetime and their connection's (from its first request), without cluster SCAN pages: a request whose coordinator is down is lost with it
 /// whatever the replicas do (a Dyno client retries it elsewhere), and a cluster SCAN must visit every
 /// node of the rack. Quorum availability judges the others.
 fn coordinator_survived(history: &History, facts: &Facts<'_>) -> History {
@@ -243,11 +243,21 @@ fn coordinator_survived(history: &History, facts: &Facts<'_>) -> History {
             intervals.iter().any(|(killed, restarted)| *killed <= to_ms && *restarted >= from_ms)
         })
     };
+    // A connection opened before its coordinator was killed dies with it, even when the request was
+    // sent after the restart (on the old connection): judged from the connection's first request.
+    let mut opened_ms: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
+    for operation in &history.operations {
+        let first = opened_ms.entry(operation.connection).or_insert(operation.invoked_ms);
+        *first = (*first).min(operation.invoked_ms);
+    }
     let operations = history
         .operations
         .iter()
         .filter(|operation| !matches!(operation.command, Command::Scan { .. }))
-        .filter(|operation| !was_down(operation.node, operation.invoked_ms, operation.completed_ms))
+        .filter(|operation| {
+            let opened = opened_ms.get(&operation.connection).copied().unwrap_or(operation.invoked_ms);
+            !was_down(operation.node, opened, operation.completed_ms)
+        })
         .cloned()
         .collect();
     History::new(operations)
