@@ -101,6 +101,11 @@ pub enum Command {
         /// Shrink each mutant's first failure.
         #[arg(long)]
         shrink: bool,
+        /// A mutant the checkers are known not to catch yet (repeatable): it still runs and is reported
+        /// as a known survivor, but does not fail the gate. Every name must be in the catalog, and a
+        /// known survivor that gets caught fails the gate (the allowance is stale).
+        #[arg(long = "known-survivor")]
+        known_survivors: Vec<String>,
     },
 }
 
@@ -138,8 +143,8 @@ pub fn execute(command: Command) -> ExitCode {
             };
             exit_code(sweep(scenario, first_seed, seeds, &options))
         }
-        Command::Mutants { budget, only, list, first_seed, jobs, shrink } => {
-            exit_code(mutants(budget, only.as_deref(), list, first_seed, jobs, shrink))
+        Command::Mutants { budget, only, list, first_seed, jobs, shrink, known_survivors } => {
+            exit_code(mutants(budget, only.as_deref(), list, first_seed, jobs, shrink, &known_survivors))
         }
     }
 }
@@ -373,8 +378,14 @@ fn mutants(
     first_seed: u64,
     jobs: usize,
     shrink_failures: bool,
+    known_survivors: &[String],
 ) -> bool {
     let catalog = mutant_catalog();
+    if let Some(unknown) = known_survivors.iter().find(|known| !catalog.iter().any(|(name, _)| name == known))
+    {
+        eprintln!("{}", RunnerError::UnknownMutant(unknown.clone()));
+        return false;
+    }
     if catalog.is_empty() {
         eprintln!("{}", RunnerError::NotSimulationBuild);
         return false;
@@ -449,6 +460,12 @@ fn mutants(
                 caught.checkers.join(", "),
                 report.run_command()
             ),
+            None if known_survivors.iter().any(|known| known == name) => {
+                println!(
+                    "  {name}: SURVIVED {} runs (known survivor: no checker catches it yet)",
+                    caught.runs
+                )
+            }
             None => println!("  {name}: SURVIVED {} runs", caught.runs),
         }
         if let (true, Some(report)) = (shrink_failures, &caught.report) {
@@ -458,14 +475,24 @@ fn mutants(
         rows.push((*name, *breaks, caught));
     }
     print_table(&rows);
+    let is_known = |name: &str| known_survivors.iter().any(|known| known == name);
     let survivors = rows.iter().filter(|(_, _, caught)| caught.report.is_none()).count();
+    let known = rows.iter().filter(|(name, _, caught)| caught.report.is_none() && is_known(name)).count();
+    let stale: Vec<&str> = rows
+        .iter()
+        .filter(|(name, _, caught)| caught.report.is_some() && is_known(name))
+        .map(|row| row.0)
+        .collect();
     println!(
-        "mutant gate: {} of {} caught, {survivors} survived, {:.0} s",
+        "mutant gate: {} of {} caught, {survivors} survived ({known} of them known survivors), {:.0} s",
         rows.len() - survivors,
         rows.len(),
         started.elapsed().as_secs_f64()
     );
-    survivors == 0
+    if !stale.is_empty() {
+        println!("mutant gate: known survivors now caught (drop the allowance): {}", stale.join(", "));
+    }
+    survivors == known && stale.is_empty()
 }
 
 fn report_kind(report: &RunReport) -> dynomite_chaos::PlanKind {
