@@ -1,7 +1,9 @@
 -- hincrby: HINCRBY as a per-field PN-counter (hp:<n>:<f>, hn:<n>:<f>, hh:<n>:<f>): applies iff
 -- ts > max(hh:<n>:<f>, e:<f>, r:<f>, d); on a field holding an HSET value it folds that value into the
 -- delta and the value's add becomes the field's tombstone (r:<f>). K's field = Σ (hp − hn).
--- KEYS = [K]; ARGV = [ts, changelog_max, field, delta]. Reply: the new value, Redis's errors otherwise.
+-- KEYS = [K]; ARGV = [ts, changelog_max, field, delta]. Reply: the new value (the current one when the
+-- op is not applied: a duplicate already counted, or an op a newer delete voids), Redis's errors
+-- otherwise.
 write_args()
 local L = lib()
 local key, field, delta = KEYS[1], ARGV[3], tonumber(ARGV[4])
@@ -43,7 +45,7 @@ if L.claim(self, 'hash') and counter_fresh(TS, L.mget(self, last))
   redis.call('HSET', key, field, L.int2s(sum))
   if not self.exists then L.settle_ttl(self) end
   L.commit(self)
-else
-  L.flush(self)
+  return value
 end
-return value
+L.flush(self)
+return current -- a duplicate (retry, replayed hint) or an op a newer delete voids: counted once

@@ -2,7 +2,8 @@
 -- ts > h:<n> and ts > d, so a duplicate or retry never counts twice: delta goes to p:<n> (positive) or
 -- n:<n> (negative), h:<n> = ts, K = Σ (p − n). On a live integer register it is a type change whose
 -- op folds the register's value into the delta (SET k 5; INCR k gives 6).
--- KEYS = [K]; ARGV = [ts, changelog_max, delta]. Reply: the new value, Redis's errors otherwise.
+-- KEYS = [K]; ARGV = [ts, changelog_max, delta]. Reply: the new value (the current one when the op is
+-- not applied: a duplicate already counted, or an op a newer delete voids), Redis's errors otherwise.
 write_args()
 local key, delta = KEYS[1], tonumber(ARGV[3])
 
@@ -44,7 +45,8 @@ local function fast()
   end
   local node = string.sub(TS, 17, 24)
   local last = 'h:' .. node
-  if counter_fresh(TS, fields[last] or '') and newer(TS, d) then
+  local applied = counter_fresh(TS, fields[last] or '') and newer(TS, d)
+  if applied then
     local add, total, old, new = delta + fold, 'p:' .. node, nil, nil
     if add >= 0 then
       old = fields[total] or ''
@@ -82,7 +84,8 @@ local function fast()
   elseif n > 0 then
     redis.call('HSET', m, unpack(writes))
   end
-  return value
+  if applied then return value end
+  return current -- a duplicate (retry, replayed hint) or an op a newer delete voids: counted once
 end
 
 local result = fast()
@@ -114,7 +117,7 @@ if L.claim(self, 'counter') and counter_fresh(TS, L.mget(self, last)) and newer(
   redis.call('SET', key, L.int2s(sum), 'KEEPTTL')
   if not self.exists then L.settle_ttl(self) end
   L.commit(self)
-else
-  L.flush(self)
+  return value
 end
-return value
+L.flush(self)
+return current -- a duplicate (retry, replayed hint) or an op a newer delete voids: counted once
