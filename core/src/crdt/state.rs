@@ -85,10 +85,12 @@
 //! scripts read `now` with `TIME`, which on the embedded engine is the injected clock.
 //!
 //! **Limits (weaker than Redis).** A bounded LWW register cannot tell whether an expiry was cancelled
-//! by a newer op the replica has not seen yet: an expiry op that reaches a replica after its deadline
-//! (a hint replayed late, a partition) deletes at its deadline even when a PERSIST, EXPIRE, SET or DEL
-//! issued before that deadline superseded it elsewhere, and a merge spreads that delete ("expiry
-//! wins"). A write whose timestamp is beyond a live deadline (HLC ahead of the datastore's clock)
+//! by a newer op the replica has not seen yet: a replica that holds an expiry when its deadline
+//! passes (or an expiry op that reaches a replica after its deadline: a hint replayed late, a
+//! partition) deletes at the deadline even when a PERSIST, EXPIRE, SET or DEL issued before that
+//! deadline superseded it on other replicas but has not reached this one, and a merge spreads that
+//! delete ("expiry wins": a SET sent within an earlier EXPIRE's TTL can be lost when some replica
+//! misses it until the deadline). A write whose timestamp is beyond a live deadline (HLC ahead of the datastore's clock)
 //! settles the key early.
 //!
 //! # Normalized form (pruning)

@@ -12,7 +12,8 @@
 //!   not acknowledged [`DELIVERY_MARGIN_MS`] before `W` was sent (concurrent, later, failed or
 //!   indeterminate, or still travelling to another datacenter), or of one that did not reach `X`
 //!   intact (a copy on a connection that broke may land late), or (CRDT mode) of one whose HLC
-//!   timestamp is at least `W`'s (last-writer-wins by timestamp, not by real time);
+//!   timestamp is at least `W`'s (last-writer-wins by timestamp, not by real time), or nil after an
+//!   EXPIRE whose deadline `W` was sent before ("expiry wins", [`expiry_may_win`]);
 //! - growing counters: `X`'s count is at least the sum of the `Ok` increments that reached it, and at
 //!   most the sum of the increments sent;
 //! - append logs: `X`'s log holds the token of every `Ok` APPEND that reached it.
@@ -81,6 +82,17 @@ fn register_effect(facts: &Facts<'_>, write: &Operation, key: &Bytes, read_ms: u
         return (due <= read_ms).then_some(None);
     }
     write.command.register_write(key).map(|value| value.cloned())
+}
+
+/// True when `expire` (an EXPIRE) may delete the effect of `write` under the documented "expiry wins"
+/// limit of CRDT mode (`core/src/crdt/state.rs`, section "Expiry"): a replica that holds the expiry
+/// but not yet a write that superseded it (a SET without KEEPTTL) deletes the key at the deadline, and
+/// the merge spreads that delete, so any write sent before the deadline (bounded by the EXPIRE's answer
+/// plus its TTL, the clock skew and [`EXPIRY_SLACK_MS`]) may be lost to it.
+pub(crate) fn expiry_may_win(facts: &Facts<'_>, expire: &Operation, write: &Operation) -> bool {
+    let Command::Expire(_, seconds) = expire.command else { return false };
+    let deadline_max = expire.completed_ms + seconds * 1000 + facts.timeline.skew_max_ms() + EXPIRY_SLACK_MS;
+    expire.invoked_ms <= write.completed_ms && write.invoked_ms <= deadline_max
 }
 
 /// Judges every readable replica value; returns how many were judged.
@@ -164,6 +176,7 @@ impl Replica<'_, '_> {
         let later_timestamp = |other: &Operation| matches!((other.timestamp_max(), last.timestamp_min()), (Some(other), Some(last)) if other >= last);
         let explained = writes.iter().any(|other| {
             (later_timestamp(other)
+                || expiry_may_win(self.facts, other, last)
                 || !(other.is_ok()
                     && other.completed_ms + DELIVERY_MARGIN_MS < last.invoked_ms
                     && self.facts.reached(other, self.key, self.node)))

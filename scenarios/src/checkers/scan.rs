@@ -8,13 +8,16 @@
 //! scan: its creating write (SET or MSET for registers, INCR, APPEND, HSET, SADD) ended `Ok` at least
 //! [`SETTLED_MS`] before the scan began, and no request that could delete it (DEL, EXPIRE, SREM) was
 //! sent before the scan ended without having been answered more than the delivery margin before
-//! that write was sent (a delete's copies to other datacenters land up to that much later).
+//! that write was sent (a delete's copies to other datacenters land up to that much later), and no
+//! EXPIRE whose deadline came after that write was sent ("expiry wins" in CRDT mode,
+//! [`expiry_may_win`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use dynomite_core::resp::Frame;
 
+use crate::checkers::completeness::expiry_may_win;
 use crate::checkers::timeline::DELIVERY_MARGIN_MS;
 use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
 use crate::history::{Command, Operation};
@@ -158,7 +161,8 @@ fn existed_throughout<'a>(
     let deleted = writes.iter().any(|write| {
         deletes(&write.command)
             && write.invoked_ms <= last.completed_ms
-            && !(write.is_ok() && write.completed_ms + DELIVERY_MARGIN_MS < creator.invoked_ms)
+            && (!(write.is_ok() && write.completed_ms + DELIVERY_MARGIN_MS < creator.invoked_ms)
+                || expiry_may_win(facts, write, creator))
     });
     (!deleted).then_some(creator)
 }

@@ -427,6 +427,9 @@ async fn read_states(cluster: &SimCluster, owners: &Owners) -> ReplicaStates {
                 }
                 Err(error) => ReplicaState::unreadable(error),
             };
+            if std::env::var_os("SIM_DEBUG_KEY").is_some_and(|debug| debug.as_encoded_bytes() == key.as_ref()) {
+                eprintln!("node {node} {key:?}: {state:?}");
+            }
             states.entry(key).or_default().insert(node, state);
         }
     }
