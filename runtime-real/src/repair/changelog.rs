@@ -5,11 +5,15 @@
 //! <count>`), at most [`SWEEP_BATCHES_MAX`] batches, and repairs each distinct key on all its replicas
 //! ([`super::key::repair`]), [`KEYS_IN_FLIGHT_MAX`] at once, paced by `repair_rate`. A key whose
 //! replicas could not all be reached is pushed back at the end of the sweep (so the next sweep retries
-//! it, not this one, and meanwhile the replicas that answered are already merged). Failures while a
-//! replica's peer link is down or disconnected (a known outage) do not count; other failures count, and
-//! after [`RETRIES_MAX`] of them the key is dropped and counted, and the range repair covers it. The
-//! log's own bound (`changelog_max`, trimmed by every write) and `repair_rate` bound what an outage
-//! costs.
+//! it, not this one, and meanwhile the replicas that answered are already merged). A replica that
+//! cannot be reached (link down or disconnected, or no answer in time: a partition looks like that) is
+//! an outage, not a failure of the key: such a key is retried for [`OUTAGE_RETRY_MS`] after its first
+//! failure (a partition or a dead datacenter usually heals sooner, and hints may have overflowed, so
+//! nothing else would carry the write there when the range repair is off). Other failures (error or
+//! unreadable replies) count, and after [`RETRIES_MAX`] of them the key is dropped. A dropped key is
+//! counted (`changelog.dropped`), and the range repair covers it. The log's own bound
+//! (`changelog_max`, trimmed by every write), [`RETRY_KEYS_MAX`] and `repair_rate` bound what an
+//! outage costs.
 //!
 //! Every replica of a key logs it, so each of them repairs it once; the repair writes only to replicas
 //! whose state differs, so the extra comparisons cost reads, not writes.
@@ -37,19 +41,24 @@ pub const KEYS_IN_FLIGHT_MAX: usize = 32;
 pub const RETRIES_MAX: u32 = 20;
 /// Keys whose retries are counted at once; past it, failed keys are dropped at once.
 pub const RETRY_KEYS_MAX: usize = 10_000;
+/// How long a key some replica of which cannot be reached is retried after its first failure (ms).
+pub const OUTAGE_RETRY_MS: u64 = 10 * 60 * 1000;
 
-/// Retry counts of the keys pushed back to the log.
+/// Retry counts (and the first failure's time, ms) of the keys pushed back to the log.
 #[derive(Debug, Default)]
 pub struct Retries {
-    counts: BTreeMap<Bytes, u32>,
+    counts: BTreeMap<Bytes, (u32, u64)>,
 }
 
 impl Retries {
-    /// Records one more failure of `key`; true when it should go back to the log.
-    fn failed(&mut self, key: &Bytes) -> bool {
-        if let Some(count) = self.counts.get_mut(key) {
-            *count += 1;
-            if *count > RETRIES_MAX {
+    /// Records one more failure of `key` at `now_ms`, an outage (a replica unreachable) or not; true
+    /// when it should go back to the log.
+    fn failed(&mut self, key: &Bytes, outage: bool, now_ms: u64) -> bool {
+        if let Some((count, first_ms)) = self.counts.get_mut(key) {
+            if !outage {
+                *count += 1;
+            }
+            if *count > RETRIES_MAX || now_ms.saturating_sub(*first_ms) > OUTAGE_RETRY_MS {
                 self.counts.remove(key);
                 return false;
             }
@@ -58,7 +67,7 @@ impl Retries {
         if self.counts.len() >= RETRY_KEYS_MAX {
             return false;
         }
-        self.counts.insert(key.clone(), 1);
+        self.counts.insert(key.clone(), (u32::from(!outage), now_ms));
         true
     }
 
@@ -102,8 +111,9 @@ pub async fn sweep(node: &NodeShared, repair: &Repair, retries: &mut Retries) {
                 async move { key::repair(node, key, &replicas).await }
             }))
             .await;
+            let now_ms = node.clock.now_ms();
             for (key, report) in chunk.iter().zip(reports) {
-                account(repair, retries, key, report, &mut requeue);
+                account(repair, retries, key, report, now_ms, &mut requeue);
             }
         }
         if entries < BATCH_MAX as usize {
@@ -121,15 +131,19 @@ pub async fn sweep(node: &NodeShared, repair: &Repair, retries: &mut Retries) {
 }
 
 /// Counts one key's repair and decides whether it goes back to the log.
-fn account(repair: &Repair, retries: &mut Retries, key: &Bytes, report: KeyReport, requeue: &mut Vec<Bytes>) {
+fn account(
+    repair: &Repair,
+    retries: &mut Retries,
+    key: &Bytes,
+    report: KeyReport,
+    now_ms: u64,
+    requeue: &mut Vec<Bytes>,
+) {
     let again = if report.complete {
         retries.succeeded(key);
         false
-    } else if report.peer_down {
-        requeue.push(key.clone());
-        true
     } else {
-        let again = retries.failed(key);
+        let again = retries.failed(key, report.peer_down, now_ms);
         if again {
             requeue.push(key.clone());
         }
@@ -170,11 +184,17 @@ mod tests {
         let mut retries = Retries::default();
         let key = Bytes::from_static(b"k");
         for _ in 0..RETRIES_MAX {
-            assert!(retries.failed(&key));
+            assert!(retries.failed(&key, false, 0));
         }
-        assert!(!retries.failed(&key), "dropped after RETRIES_MAX pushes back");
-        assert!(retries.failed(&key), "a new failure starts a new count");
+        assert!(!retries.failed(&key, false, 0), "dropped after RETRIES_MAX pushes back");
+        assert!(retries.failed(&key, false, 0), "a new failure starts a new count");
         retries.succeeded(&key);
         assert!(retries.counts.is_empty());
+        // An outage does not count, but it is retried only for OUTAGE_RETRY_MS.
+        for attempt in 0..(RETRIES_MAX as u64 * 2) {
+            assert!(retries.failed(&key, true, attempt * 1_000));
+        }
+        assert!(retries.failed(&key, true, OUTAGE_RETRY_MS));
+        assert!(!retries.failed(&key, true, OUTAGE_RETRY_MS + 1), "dropped after the outage window");
     }
 }

@@ -45,8 +45,8 @@ pub struct KeyReport {
     pub collected: u32,
     /// The key could not be compared (a state too large or malformed).
     pub skipped: bool,
-    /// Some replica was not reached because its peer link is down or not connected (a known outage,
-    /// as opposed to a failure of this key).
+    /// Some replica could not be reached (link down or not connected, no answer in time): an outage,
+    /// as opposed to a failure of this key (an error or unreadable reply).
     pub peer_down: bool,
 }
 
@@ -73,8 +73,7 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
             Err(error) => {
                 tracing::debug!(%error, "repair cannot reach a replica");
                 unreachable += 1;
-                report.peer_down |=
-                    node.peer(id).is_some_and(|link| link.is_down() || !link.health().is_connected());
+                report.peer_down |= matches!(error, replica::ReplicaError::Unreachable { .. });
             }
         }
     }

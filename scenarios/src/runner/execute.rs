@@ -14,6 +14,7 @@ use dynomite::node::Decision;
 use dynomite_chaos::{Fault, FaultPlan};
 use dynomite_core::command::Access;
 use dynomite_core::config::Consistency;
+use dynomite_core::config::keys::SERVER_RETRY_TIMEOUT_DEFAULT_MS;
 use dynomite_core::mutants::Mutant;
 use dynomite_sim::{AntiEntropy, LatencyClasses, NodeHooks, RespClient, SimCluster, SimConfig};
 use rand::{Rng, SeedableRng};
@@ -132,13 +133,15 @@ pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
 }
 
 /// How long the repair phase may last after settling: past the next full repair of every node, or
-/// [`REPAIR_SWEEPS_MAX`] change-log sweeps when no full repair is scheduled.
+/// [`REPAIR_SWEEPS_MAX`] change-log sweeps when no full repair is scheduled, plus
+/// `server_retry_timeout` (a peer ejected just before the heal is not contacted again before it ends,
+/// so repairs toward it wait that long) and the repair's own round trips.
 pub(super) fn repair_bound_ms(knobs: &AntiEntropy) -> u64 {
     let waited = match knobs.repair_full_interval_ms {
         0 => REPAIR_SWEEPS_MAX * knobs.repair_interval_ms,
         full => full + 2 * knobs.repair_interval_ms,
     };
-    waited + REPAIR_SLACK_MS
+    waited + SERVER_RETRY_TIMEOUT_DEFAULT_MS + REPAIR_SLACK_MS
 }
 
 async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun {
