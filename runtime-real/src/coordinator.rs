@@ -343,11 +343,14 @@ fn start_local(
     protocol: Protocol,
     token: u32,
 ) -> DatastoreReply {
+    let reply = node.datastore.call(args, protocol, token);
     counter_applied_twice(node, spec, args, protocol, token);
-    node.datastore.call(args, protocol, token)
+    reply
 }
 
 /// Mutant CounterAppliedTwice: INCR/INCRBY/DECR/DECRBY also run a second time on this node's replica.
+/// In CRDT mode the second run carries a newer timestamp (a retry stamped anew, which the scripts
+/// cannot tell from another increment); a second run with the same timestamp would be absorbed.
 fn counter_applied_twice(
     node: &NodeShared,
     spec: &'static CommandSpec,
@@ -358,7 +361,18 @@ fn counter_applied_twice(
     if dynomite_core::mutant!(CounterAppliedTwice)
         && matches!(spec.name, "INCR" | "INCRBY" | "DECR" | "DECRBY")
     {
-        drop(node.datastore.call(args, protocol, token));
+        let mut again = args.to_vec();
+        if let Some(stamp) = crate::crdt::timestamp_of(args) {
+            let newer = dynomite_core::crdt::timestamp::Timestamp::new(
+                stamp.physical_ms,
+                stamp.logical.saturating_add(1),
+                stamp.node,
+            );
+            if let Some(at) = again.iter().position(|arg| *arg == stamp.to_bytes()) {
+                again[at] = newer.to_bytes();
+            }
+        }
+        drop(node.datastore.call(&again, protocol, token));
     }
 }
 

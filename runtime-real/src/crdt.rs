@@ -126,6 +126,11 @@ pub fn script_set(config: &Config) -> ScriptSet {
     ScriptSet::new(contract::scripts())
 }
 
+/// The timestamp carried by `args` when they are a CRDT write script's `EVALSHA`.
+pub fn timestamp_of(args: &[Bytes]) -> Option<Timestamp> {
+    contract::timestamp_of(args)
+}
+
 /// The reserved key prefix of CRDT metadata (`_dyn:m:<key>`, `_dyn:log`): hidden from KEYS, SCAN and
 /// RANDOMKEY replies in CRDT mode.
 pub const RESERVED_PREFIX: &[u8] = b"_dyn:";

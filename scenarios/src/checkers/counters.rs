@@ -8,6 +8,13 @@
 //! - Session order: at DC_ONE, a GET after the connection's own `Ok` INCR that returned `r` (both
 //!   answered by the owner in the coordinator's rack) returns at least `r`, unless that replica lost
 //!   its data meanwhile.
+//! - Safe-quorum monotonicity: an `Ok` INCR or GET at DC_SAFE_QUORUM or DC_EACH_SAFE_QUORUM sent
+//!   after an `Ok` increment at those levels that returned `r` was answered, coordinated in the same
+//!   datacenter (or anywhere when that increment was at DC_EACH_SAFE_QUORUM), returns at least `r`
+//!   (an INCR: at least `r` plus its own delta), unless a replica that acknowledged the increment lost
+//!   its data meanwhile. The two quorums share a replica, which counted `r` then; counts only grow, a
+//!   safe-quorum increment answers what a quorum of replicas answered identically, and a GET answers
+//!   the merge of its quorum's counters (read repair).
 //!
 //! Results of INCRs answered by different replicas may repeat: replicas that missed increments during
 //! a fault stay behind (Dynomite does not reconcile counters), so uniqueness is per replica.
@@ -18,6 +25,7 @@ use bytes::Bytes;
 use dynomite_core::config::Consistency;
 use dynomite_core::resp::Frame;
 
+use crate::checkers::read_your_writes::{covers, is_safe, lost_replica};
 use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
 use crate::history::{by_connection, Command, KeyFamily, Operation};
 
@@ -40,6 +48,7 @@ pub fn counters(facts: &Facts<'_>) -> Verdict {
         results += bounded_by_invocations(key, operations, &mut violations);
         unique_per_replica(facts, key, operations, &mut violations);
         session(facts, key, operations, &mut violations);
+        safe_quorum_monotonic(facts, key, operations, &mut violations);
     }
     violations.into_verdict(COUNTERS, format!("{results} counter results over {} counters", by_key.len()))
 }
@@ -109,6 +118,44 @@ fn unique_per_replica(
                     show(key)
                 )
             });
+        }
+    }
+}
+
+fn safe_quorum_monotonic(
+    facts: &Facts<'_>,
+    key: &Bytes,
+    operations: &[&Operation],
+    violations: &mut Violations,
+) {
+    let increments: Vec<(&Operation, i64)> = operations
+        .iter()
+        .copied()
+        .filter(|operation| is_safe(operation.consistency) && operation.command.counter_delta(key).is_some())
+        .filter_map(|operation| Some((operation, number(operation)?)))
+        .collect();
+    for operation in operations.iter().copied().filter(|operation| is_safe(operation.consistency)) {
+        let Some(value) = number(operation) else { continue };
+        let own = operation.command.counter_delta(key).unwrap_or(0);
+        let floor = increments
+            .iter()
+            .filter(|(earlier, _)| {
+                earlier.completed_ms < operation.invoked_ms
+                    && covers(facts.shape, earlier, operation)
+                    && !lost_replica(facts, earlier, key, operation.completed_ms)
+            })
+            .max_by_key(|(_, result)| *result);
+        if let Some((earlier, result)) = floor {
+            if value < result + own {
+                violations.push(|| {
+                    format!(
+                        "{} of {} returned {value} but {} had returned {result} before it was sent",
+                        show_operation(operation),
+                        show(key),
+                        show_operation(earlier)
+                    )
+                });
+            }
         }
     }
 }

@@ -170,18 +170,18 @@ fn newer_value_written(
 
 /// True when a replica that acknowledged `write` of `key` (any owner when unknown) lost its data
 /// between the write's invocation and `until_ms`.
-fn lost_replica(facts: &Facts<'_>, write: &Operation, key: &Bytes, until_ms: u64) -> bool {
+pub(crate) fn lost_replica(facts: &Facts<'_>, write: &Operation, key: &Bytes, until_ms: u64) -> bool {
     let acknowledged = facts.acknowledged(write, key);
     let owners = facts.owners.replicas(key).unwrap_or_default();
     let holders: &[usize] = if acknowledged.is_empty() { owners } else { &acknowledged };
     holders.iter().any(|node| facts.timeline.wiped_between(*node, write.invoked_ms, until_ms))
 }
 
-fn is_safe(consistency: Consistency) -> bool {
+pub(crate) fn is_safe(consistency: Consistency) -> bool {
     matches!(consistency, Consistency::DcSafeQuorum | Consistency::DcEachSafeQuorum)
 }
 
-fn covers(shape: &Shape, write: &Operation, read: &Operation) -> bool {
+pub(crate) fn covers(shape: &Shape, write: &Operation, read: &Operation) -> bool {
     write.consistency == Consistency::DcEachSafeQuorum
         || shape.datacenter_of(write.node) == shape.datacenter_of(read.node)
 }
