@@ -10,7 +10,7 @@
 //!   its data meanwhile.
 //! - Safe-quorum monotonicity: an `Ok` INCR or GET at DC_SAFE_QUORUM or DC_EACH_SAFE_QUORUM sent
 //!   after an `Ok` increment at those levels that returned `r` was answered, coordinated in the same
-//!   datacenter (or anywhere when that increment was at DC_EACH_SAFE_QUORUM), returns at least `r`
+//!   datacenter (`r` is that datacenter's count, even at DC_EACH_SAFE_QUORUM), returns at least `r`
 //!   (an INCR: at least `r` plus its own delta), unless a replica that acknowledged the increment lost
 //!   its data meanwhile. The two quorums share a replica, which counted `r` then; counts only grow, a
 //!   safe-quorum increment answers what a quorum of replicas answered identically, and a GET answers
@@ -25,7 +25,7 @@ use bytes::Bytes;
 use dynomite_core::config::Consistency;
 use dynomite_core::resp::Frame;
 
-use crate::checkers::read_your_writes::{covers, is_safe, lost_replica};
+use crate::checkers::read_your_writes::{is_safe, lost_replica};
 use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
 use crate::history::{by_connection, Command, KeyFamily, Operation};
 
@@ -141,7 +141,7 @@ fn safe_quorum_monotonic(
             .iter()
             .filter(|(earlier, _)| {
                 earlier.completed_ms < operation.invoked_ms
-                    && covers(facts.shape, earlier, operation)
+                    && facts.shape.datacenter_of(earlier.node) == facts.shape.datacenter_of(operation.node)
                     && !lost_replica(facts, earlier, key, operation.completed_ms)
             })
             .max_by_key(|(_, result)| *result);

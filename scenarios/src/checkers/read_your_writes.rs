@@ -181,7 +181,7 @@ pub(crate) fn is_safe(consistency: Consistency) -> bool {
     matches!(consistency, Consistency::DcSafeQuorum | Consistency::DcEachSafeQuorum)
 }
 
-pub(crate) fn covers(shape: &Shape, write: &Operation, read: &Operation) -> bool {
+fn covers(shape: &Shape, write: &Operation, read: &Operation) -> bool {
     write.consistency == Consistency::DcEachSafeQuorum
         || shape.datacenter_of(write.node) == shape.datacenter_of(read.node)
 }
