@@ -41,7 +41,7 @@ const REQUEST_TIMEOUT_MS: u64 = 10_000;
 const HEARTBEAT_TIMEOUT_MS: u64 = 300;
 /// Attempts at binding a node on the chosen ports.
 const START_ATTEMPTS: usize = 20;
-/// How long a replay may take to land in a cluster node's Redis (reconnect backoff is ≤ 2 s).
+/// How long a replay may take to land in a cluster node's Redis (peer reconnect backoff is ≤ 250 ms).
 const REPLAY_DEADLINE_MS: u64 = 30_000;
 /// Bytes one held `RPUSH list <4 digits>` is charged: 64 per request, 16 per argument plus its bytes
 /// (the link's accounting, `hints_bytes`).

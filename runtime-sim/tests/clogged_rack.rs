@@ -31,8 +31,8 @@ const KEYS: usize = 64;
 const WARMUP_MS: u64 = 2_000;
 /// How long the rack stays silent (simulated).
 const CLOG_MS: u64 = 10_000;
-/// After the heal, every request started this long after it must succeed: reconnect backoff (at most
-/// 2 s) plus slack.
+/// After the heal, every request started this long after it must succeed: reconnect backoff (peer
+/// links at most 250 ms, datastore connections 2 s) plus slack.
 const RECOVERY_MS: u64 = 3_000;
 /// Traffic after the heal (simulated).
 const AFTER_HEAL_MS: u64 = 4_000;

@@ -17,7 +17,7 @@ use dynomite_testkit::{free_port, RedisServer, RespConn};
 
 /// How long a started node gets to answer PING.
 const NODE_STARTUP_TIMEOUT_MS: u64 = 15_000;
-/// How long the probe writes get to reach every replica (peer links reconnect with backoff ≤ 2 s).
+/// How long the probe writes get to reach every replica (peer links reconnect with backoff ≤ 250 ms).
 const LINKS_UP_TIMEOUT_MS: u64 = 30_000;
 /// How long a probe that reached a quorum gets to reach the remaining replicas before it is rewritten.
 const REPLICATION_GRACE_MS: u64 = 500;

@@ -13,8 +13,8 @@ use bytes::Bytes;
 use dynomite::node::Decision;
 use dynomite_chaos::{Fault, FaultPlan};
 use dynomite_core::command::Access;
-use dynomite_core::config::Consistency;
 use dynomite_core::config::keys::SERVER_RETRY_TIMEOUT_DEFAULT_MS;
+use dynomite_core::config::Consistency;
 use dynomite_core::mutants::Mutant;
 use dynomite_sim::{AntiEntropy, LatencyClasses, NodeHooks, RespClient, SimCluster, SimConfig};
 use rand::{Rng, SeedableRng};
@@ -430,7 +430,8 @@ async fn read_states(cluster: &SimCluster, owners: &Owners) -> ReplicaStates {
                 }
                 Err(error) => ReplicaState::unreadable(error),
             };
-            if std::env::var_os("SIM_DEBUG_KEY").is_some_and(|debug| debug.as_encoded_bytes() == key.as_ref()) {
+            if std::env::var_os("SIM_DEBUG_KEY").is_some_and(|debug| debug.as_encoded_bytes() == key.as_ref())
+            {
                 eprintln!("node {node} {key:?}: {state:?}");
             }
             states.entry(key).or_default().insert(node, state);
