@@ -3,7 +3,8 @@
 //! Every CRDT write script pushes its key to the list `_dyn:log` of the replica it runs on (bounded by
 //! `changelog_max`). A sweep pops up to [`BATCH_MAX`] keys at a time, oldest first (`RPOP _dyn:log
 //! <count>`), at most [`SWEEP_BATCHES_MAX`] batches, and repairs each distinct key on all its replicas
-//! ([`super::key::repair`]), [`KEYS_IN_FLIGHT_MAX`] at once, paced by `repair_rate`. A key whose
+//! ([`super::key::repair`]), up to [`KEYS_IN_FLIGHT_MAX`] at once (a key that waits out a timeout holds
+//! up no other), paced by `repair_rate`. A key whose
 //! replicas could not all be reached is pushed back at the end of the sweep (so the next sweep retries
 //! it, not this one, and meanwhile the replicas that answered are already merged). A replica that
 //! cannot be reached (link down or disconnected, or no answer in time: a partition looks like that) is
@@ -22,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use dynomite_core::resp::Frame;
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 
 use super::key::{self, KeyReport};
 use super::ranges::replicas_of;
@@ -104,17 +105,18 @@ pub async fn sweep(node: &NodeShared, repair: &Repair, retries: &mut Retries) {
         }
         let mut seen = BTreeSet::new();
         let keys: Vec<Bytes> = popped.into_iter().filter(|key| seen.insert(key.clone())).collect();
-        for chunk in keys.chunks(KEYS_IN_FLIGHT_MAX) {
-            repair.pace_keys(chunk.len() as u32).await;
-            let reports = join_all(chunk.iter().map(|key| {
-                let replicas = replicas_of(&node.topology, node.token_of(key));
-                async move { key::repair(node, key, &replicas).await }
-            }))
-            .await;
-            let now_ms = node.clock.now_ms();
-            for (key, report) in chunk.iter().zip(reports) {
-                account(repair, retries, key, report, now_ms, &mut requeue);
-            }
+        // At most KEYS_IN_FLIGHT_MAX keys at once, each started as soon as one finishes: a key whose
+        // replica makes it wait out the timeout holds up no other.
+        let mut reports = stream::iter(keys)
+            .map(|key: Bytes| async move {
+                repair.pace_keys(1).await;
+                let replicas = replicas_of(&node.topology, node.token_of(&key));
+                let report = key::repair(node, &key, &replicas).await;
+                (key, report)
+            })
+            .buffer_unordered(KEYS_IN_FLIGHT_MAX);
+        while let Some((key, report)) = reports.next().await {
+            account(repair, retries, &key, report, node.clock.now_ms(), &mut requeue);
         }
         if entries < BATCH_MAX as usize {
             break;
