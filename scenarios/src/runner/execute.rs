@@ -116,10 +116,13 @@ pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
     let short_gc_age_ms = rng.gen_range(SHORT_GC_AGE_MS);
     let repair_interval_ms = REPAIR_INTERVAL_CHOICES_MS[rng.gen_range(0..REPAIR_INTERVAL_CHOICES_MS.len())];
     let small_hints = seed % SMALL_HINTS_ONE_IN == 2;
-    let (repair_interval_ms, repair_full_interval_ms, changelog_max) = match mode {
-        RepairMode::Both => (repair_interval_ms, repair_full_interval_ms, changelog_max),
-        RepairMode::ChangeLogOnly => (repair_interval_ms, 0, CHANGELOG_MAX_LARGE),
-        RepairMode::ReadRepairOnly => (0, 0, changelog_max),
+    let hints_max = if small_hints { HINTS_MAX_SMALL } else { HINTS_MAX_LARGE };
+    let (repair_interval_ms, repair_full_interval_ms, changelog_max, hints_max) = match mode {
+        RepairMode::Both => (repair_interval_ms, repair_full_interval_ms, changelog_max, hints_max),
+        // Hinted handoff off: a write that misses a replica reaches it through the change log (or
+        // read repair, for a key read again at quorum), so a change log that never repairs is caught.
+        RepairMode::ChangeLogOnly => (repair_interval_ms, 0, CHANGELOG_MAX_LARGE, 0),
+        RepairMode::ReadRepairOnly => (0, 0, changelog_max, hints_max),
     };
     AntiEntropy {
         read_repairs_enabled: true,
@@ -128,7 +131,7 @@ pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
         repair_full_interval_ms,
         repair_rate: REPAIR_RATE,
         tombstone_gc_age_ms: if seed % SHORT_GC_ONE_IN == 3 { short_gc_age_ms } else { LONG_GC_AGE_MS },
-        hints_max: if small_hints { HINTS_MAX_SMALL } else { HINTS_MAX_LARGE },
+        hints_max,
     }
 }
 

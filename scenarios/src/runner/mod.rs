@@ -80,8 +80,9 @@ impl PlanEdit {
 pub enum RepairMode {
     /// Change-log sweeps and scheduled full range repairs (a small change log that overflows).
     Both,
-    /// Change-log sweeps alone (a log large enough for every write): seeds `≡ 0 (mod 6)` of scenarios
-    /// where no replica loses data.
+    /// Change-log sweeps alone (a log large enough for every write) and hinted handoff off, so that a
+    /// write missing a replica is carried there by the change log or by read repair of a later quorum
+    /// read: seeds `≡ 0 (mod 6)` of scenarios where no replica loses data.
     ChangeLogOnly,
     /// No background repair: after the heal the runner reads every key once at DC_QUORUM through
     /// node 0, and read repair's write-backs must converge the replicas. Seeds `≡ 1 (mod 6)` of
