@@ -5,8 +5,8 @@ use bytes::{Bytes, BytesMut};
 use dynomite_core::config::Consistency;
 use dynomite_core::peer::{
     check_encodable, decode, encode, encoded_len, FailureKind, GossipEntry, MalformedReason, MessageKind,
-    NodeIdentity, NodeState, PeerMessage, PeerProtocolError, PEER_ARGS_MAX, PEER_FRAME_BYTES_MAX,
-    PEER_HEADER_BYTES, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
+    NodeIdentity, NodeState, PeerMessage, PeerProtocolError, PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX,
+    PEER_HEADER_BYTES, PEER_PROTOCOL_VERSION, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
 };
 use dynomite_core::resp::Protocol;
 
@@ -54,7 +54,15 @@ fn one_of_each_kind() -> Vec<(&'static str, PeerMessage)> {
         GossipEntry { address: "10.0.0.3:8101".into(), generation: 1, heartbeat: 0, state: NodeState::Down },
     ];
     vec![
-        ("hello", PeerMessage::Hello { version: 1, node }),
+        (
+            "hello",
+            PeerMessage::Hello {
+                version: 2,
+                node,
+                nonce: Bytes::from_static(&[0x11; 32]),
+                proof: Bytes::from_static(&[0x22; 32]),
+            },
+        ),
         (
             "request",
             PeerMessage::Request { request_id: 1, protocol: Protocol::Resp2, args: args(&["SET", "k", "v"]) },
@@ -80,6 +88,8 @@ fn one_of_each_kind() -> Vec<(&'static str, PeerMessage)> {
         ("gossip", PeerMessage::Gossip { sender: "10.0.0.1:8101".into(), entries }),
         ("ping", PeerMessage::Ping { nonce: 0x0123_4567_89ab_cdef }),
         ("pong", PeerMessage::Pong { nonce: 0x0123_4567_89ab_cdef }),
+        ("challenge", PeerMessage::Challenge { nonce: Bytes::from_static(&[0x33; 32]) }),
+        ("welcome", PeerMessage::Welcome { proof: Bytes::from_static(&[0x44; 32]) }),
     ]
 }
 
@@ -152,10 +162,11 @@ fn foreign_traffic_is_refused_as_soon_as_a_magic_byte_is_wrong() {
 
 #[test]
 fn another_version_or_an_unknown_kind_is_refused_before_the_length_arrives() {
-    let mut buffer = BytesMut::from(&b"DYN\x02"[..]);
-    assert_eq!(decode(&mut buffer), Err(PeerProtocolError::UnsupportedVersion { version: 2, supported: 1 }));
-    for code in [0, 9, 255] {
-        let mut buffer = BytesMut::from(&[b'D', b'Y', b'N', 1, code][..]);
+    // Version 1 (before the authenticated handshake) is refused like any other.
+    let mut buffer = BytesMut::from(&b"DYN\x01"[..]);
+    assert_eq!(decode(&mut buffer), Err(PeerProtocolError::UnsupportedVersion { version: 1, supported: 2 }));
+    for code in [0, 11, 255] {
+        let mut buffer = BytesMut::from(&[b'D', b'Y', b'N', 2, code][..]);
         assert_eq!(decode(&mut buffer), Err(PeerProtocolError::UnknownKind { code }));
     }
 }
@@ -163,7 +174,7 @@ fn another_version_or_an_unknown_kind_is_refused_before_the_length_arrives() {
 #[test]
 fn a_frame_declaring_four_gibibytes_is_refused_without_allocating() {
     let mut buffer = BytesMut::with_capacity(64);
-    buffer.extend_from_slice(b"DYN\x01\x04\xff\xff\xff\xff");
+    buffer.extend_from_slice(b"DYN\x02\x04\xff\xff\xff\xff");
     let capacity_before = buffer.capacity();
     let expected = PeerProtocolError::FrameTooLarge {
         frame_bytes: u64::from(u32::MAX) + PEER_HEADER_BYTES as u64,
@@ -177,17 +188,17 @@ fn a_frame_declaring_four_gibibytes_is_refused_without_allocating() {
 #[test]
 fn the_largest_allowed_frame_is_accepted_and_one_byte_more_is_not() {
     let body_bytes = (PEER_FRAME_BYTES_MAX - PEER_HEADER_BYTES) as u32;
-    let mut buffer = BytesMut::from(&b"DYN\x01\x04"[..]);
+    let mut buffer = BytesMut::from(&b"DYN\x02\x04"[..]);
     buffer.extend_from_slice(&body_bytes.to_be_bytes());
     assert_eq!(decode(&mut buffer), Ok(None), "waits for the body");
-    let mut buffer = BytesMut::from(&b"DYN\x01\x04"[..]);
+    let mut buffer = BytesMut::from(&b"DYN\x02\x04"[..]);
     buffer.extend_from_slice(&(body_bytes + 1).to_be_bytes());
     assert!(matches!(decode(&mut buffer), Err(PeerProtocolError::FrameTooLarge { .. })));
 }
 
 /// A frame of `kind` (code) with `body` as is.
 fn raw_frame(kind: u8, body: &[u8]) -> BytesMut {
-    let mut frame = BytesMut::from(&[b'D', b'Y', b'N', 1, kind][..]);
+    let mut frame = BytesMut::from(&[b'D', b'Y', b'N', PEER_PROTOCOL_VERSION, kind][..]);
     frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
     frame.extend_from_slice(body);
     frame
@@ -257,11 +268,17 @@ fn declared_counts_are_checked_before_anything_is_reserved_for_them() {
 #[test]
 fn senders_can_check_bounds_before_framing() {
     let node = NodeIdentity { tokens: vec![1; PEER_TOKENS_MAX + 1], ..NodeIdentity::default() };
-    let hello = PeerMessage::Hello { version: 1, node };
+    let hello = PeerMessage::Hello { version: 2, node, nonce: Bytes::new(), proof: Bytes::new() };
     let reason = MalformedReason::TooMany { count: PEER_TOKENS_MAX as u64 + 1, limit: PEER_TOKENS_MAX };
     assert_eq!(check_encodable(&hello), Err(malformed(MessageKind::Hello, "tokens", reason.clone())));
     // Framed anyway, the receiver refuses it the same way.
     assert_eq!(decode(&mut frame_of(&hello)), Err(malformed(MessageKind::Hello, "tokens", reason)));
+
+    let challenge = PeerMessage::Challenge { nonce: Bytes::from(vec![0; PEER_AUTH_BYTES_MAX + 1]) };
+    let reason =
+        MalformedReason::TooLong { length_bytes: PEER_AUTH_BYTES_MAX as u64 + 1, limit_bytes: PEER_AUTH_BYTES_MAX };
+    assert_eq!(check_encodable(&challenge), Err(malformed(MessageKind::Challenge, "nonce", reason.clone())));
+    assert_eq!(decode(&mut frame_of(&challenge)), Err(malformed(MessageKind::Challenge, "nonce", reason)));
 
     let failure = PeerMessage::Failure {
         request_id: 1,

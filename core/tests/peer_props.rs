@@ -6,7 +6,7 @@ use bytes::{Bytes, BytesMut};
 use dynomite_core::config::Consistency;
 use dynomite_core::peer::{
     check_encodable, decode, encode, encoded_len, FailureKind, GossipEntry, MessageKind, NodeIdentity,
-    NodeState, PeerMessage, PEER_HEADER_BYTES, PEER_PROTOCOL_VERSION,
+    NodeState, PeerMessage, PEER_AUTH_BYTES_MAX, PEER_HEADER_BYTES, PEER_PROTOCOL_VERSION,
 };
 use dynomite_core::resp::Protocol;
 use proptest::prelude::*;
@@ -39,9 +39,17 @@ fn gossip_entry() -> impl Strategy<Value = GossipEntry> {
     )
 }
 
+/// A nonce or proof: up to the limit.
+fn auth_bytes() -> impl Strategy<Value = Bytes> {
+    prop::collection::vec(any::<u8>(), 0..=PEER_AUTH_BYTES_MAX).prop_map(Bytes::from)
+}
+
 fn message() -> impl Strategy<Value = PeerMessage> {
     prop_oneof![
-        (any::<u8>(), identity()).prop_map(|(version, node)| PeerMessage::Hello { version, node }),
+        (any::<u8>(), identity(), auth_bytes(), auth_bytes())
+            .prop_map(|(version, node, nonce, proof)| PeerMessage::Hello { version, node, nonce, proof }),
+        auth_bytes().prop_map(|nonce| PeerMessage::Challenge { nonce }),
+        auth_bytes().prop_map(|proof| PeerMessage::Welcome { proof }),
         (any::<u64>(), protocol(), arguments())
             .prop_map(|(request_id, protocol, args)| PeerMessage::Request { request_id, protocol, args }),
         (any::<u64>(), protocol(), select(Consistency::ALL.to_vec()), arguments()).prop_map(

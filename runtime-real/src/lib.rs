@@ -27,6 +27,7 @@
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster.
 
 pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod clock;

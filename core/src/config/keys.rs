@@ -4,7 +4,7 @@
 //! Keeping the names in one list lets the loader reject unknown keys and suggest the closest known one.
 
 /// Every key a pool accepts, in the order C Dynomite's `conf_commands` table lists them, followed by
-/// the keys this implementation adds (`requirepass`, `read_repairs_enabled`, `pem_cert_file`,
+/// the keys this implementation adds (`requirepass`, `peer_secret`, `admin_token`, `read_repairs_enabled`, `pem_cert_file`,
 /// `ca_file`, `peer_heartbeat_timeout`, and the anti-entropy keys from `crdt_enabled` on).
 pub const KNOWN_KEYS: &[&str] = &[
     "listen",
@@ -23,6 +23,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "servers",
     "redis_requirepass",
     "requirepass",
+    "peer_secret",
+    "admin_token",
     "dyn_read_timeout",
     "dyn_write_timeout",
     "dyn_listen",
@@ -175,6 +177,8 @@ pub const MESSAGES_MAX: usize = 1_000_000;
 pub const TOKENS_MAX: usize = 256;
 /// Most entries in `dyn_seeds`.
 pub const SEEDS_MAX: usize = 1_024;
+/// Shortest `peer_secret`, in bytes (a cluster secret shorter than this is guessable).
+pub const PEER_SECRET_MIN_BYTES: usize = 16;
 /// Longest accepted text value (host, rack, datacenter, file path, password).
 pub const TEXT_LENGTH_MAX_BYTES: usize = 1_024;
 /// Largest configuration text accepted by `parse_config`.

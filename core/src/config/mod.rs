@@ -13,7 +13,10 @@
 //!   `1` (memcached) is rejected as not supported yet;
 //! - `hash` accepts only `murmur`; C Dynomite's other hash names are rejected as not supported yet;
 //! - `secure_server_option` with an unknown value is an error (C Dynomite logs and continues);
-//! - `requirepass` and `redis_requirepass` are both accepted (newer and older C Dynomite names);
+//! - `requirepass` is C Dynomite's later meaning (Netflix/dynomite PR #748): clients must `AUTH` with
+//!   it, and the node authenticates to the datastore with it; `redis_requirepass` (the older name) is
+//!   the datastore's own password only, and wins over `requirepass` for the datastore when both are set;
+//! - `peer_secret` (cluster secret for peer links) and `admin_token` (mutating admin endpoints) are ours;
 //! - `pem_cert_file` and `ca_file` are ours, for peer TLS;
 //! - `read_repairs_enabled` is a key here (C Dynomite only has the admin endpoint); it needs CRDT
 //!   mode, so it implies `crdt_enabled` unless that is explicitly `false` (then it is an error);
@@ -66,8 +69,18 @@ pub struct Config {
     pub data_store: DataStore,
     /// `servers`: the one datastore this node proxies. `None` only with the embedded datastore.
     pub server: Option<ServerAddress>,
-    /// `requirepass` or `redis_requirepass`: password sent with AUTH to the datastore.
+    /// `requirepass`: the password clients must give with `AUTH` (or `HELLO ... AUTH`) before any
+    /// other command. None: clients need no password.
+    pub client_password: Option<String>,
+    /// `redis_requirepass`, else `requirepass`: password sent with AUTH to the datastore.
     pub datastore_password: Option<String>,
+    /// `peer_secret`: the cluster secret a peer link proves it knows (HMAC over nonces) before
+    /// anything it sends is read. None: links prove nothing (warned at startup unless the peer port is
+    /// loopback-only or every link is mutual TLS).
+    pub peer_secret: Option<String>,
+    /// `admin_token`: required (`Authorization: Bearer <token>` or `?token=`) by the admin endpoints
+    /// that change the node. None: they are open to whoever reaches `stats_listen`.
+    pub admin_token: Option<String>,
     /// `datastore_connections`: connections to the datastore. Default 1.
     pub datastore_connections: usize,
     /// `preconnect`: connect to the datastore and peers at startup. Default true.

@@ -16,6 +16,12 @@ fn valid(extra: &str) -> Config {
     }
 }
 
+/// The warnings about keys that have no effect (not the open-port one every loopback-less file gets).
+fn no_effect_lines(config: &Config) -> Vec<String> {
+    let open_port = |warning: &&ConfigWarning| matches!(warning, ConfigWarning::Exposed { .. });
+    config.warnings().iter().filter(|warning| !open_port(warning)).map(ToString::to_string).collect()
+}
+
 fn error(extra: &str) -> String {
     match parse_with(extra) {
         Ok(config) => panic!("expected an error for {extra:?}, got {config:?}"),
@@ -67,7 +73,8 @@ fn defaults_match_c_dynomite() {
     assert_eq!(config.peer_heartbeat_timeout_ms, 1_500);
     assert_eq!(config.peer_heartbeat_interval_ms(), 500);
     assert!(config.deprecated_keys.is_empty());
-    assert!(config.warnings().is_empty(), "a minimal file warns about nothing: {:?}", config.warnings());
+    assert_eq!(config.warnings().len(), 1, "a minimal file warns only that the peer port is open: {:?}", config.warnings());
+    assert_eq!(config.warnings()[0].key(), "peer_secret");
 }
 
 #[test]
@@ -126,10 +133,31 @@ fn servers() {
 }
 
 #[test]
-fn datastore_password() {
-    assert_eq!(valid("  requirepass: hello\n").datastore_password.as_deref(), Some("hello"));
-    assert_eq!(valid("  redis_requirepass: old\n").datastore_password.as_deref(), Some("old"));
-    assert!(error("  requirepass: a\n  redis_requirepass: b\n").contains("both set the datastore password"));
+fn passwords_map_like_c_dynomite() {
+    // requirepass (Netflix/dynomite PR #748): clients AUTH with it, and the datastore gets it too.
+    let config = valid("  requirepass: hello\n");
+    assert_eq!((config.client_password.as_deref(), config.datastore_password.as_deref()), (Some("hello"), Some("hello")));
+    // redis_requirepass: the datastore's own password only.
+    let config = valid("  redis_requirepass: old\n");
+    assert_eq!((config.client_password.as_deref(), config.datastore_password.as_deref()), (None, Some("old")));
+    // Both: clients use requirepass, the datastore redis_requirepass.
+    let config = valid("  requirepass: a\n  redis_requirepass: b\n");
+    assert_eq!((config.client_password.as_deref(), config.datastore_password.as_deref()), (Some("a"), Some("b")));
+    assert_eq!(valid("").client_password, None);
+}
+
+#[test]
+fn peer_secret_and_admin_token() {
+    let config = valid("  peer_secret: 0123456789abcdef\n  admin_token: t0k\n");
+    assert_eq!(config.peer_secret.as_deref(), Some("0123456789abcdef"));
+    assert_eq!(config.admin_token.as_deref(), Some("t0k"));
+    let short = error("  peer_secret: short\n");
+    assert!(short.contains("peer_secret") && short.contains("at least 16 bytes") && !short.contains("short'"), "{short}");
+    // The default dyn_listen (0.0.0.0) without a secret: a startup warning naming peer_secret.
+    let exposed = |config: &Config| config.warnings().iter().any(|warning| warning.key() == "peer_secret");
+    assert!(exposed(&valid("")));
+    assert!(!exposed(&valid("  peer_secret: 0123456789abcdef\n")));
+    assert!(!exposed(&valid("  dyn_listen: 127.0.0.1:8101\n")));
 }
 
 #[test]
@@ -199,7 +227,7 @@ fn keys_without_effect_warn_once_each() {
         "  mbuf_size: 512\n  max_msgs: 100000\n  dyn_read_timeout: 5\n  enable_gossip: false\n  \
          read_repairs_enabled: true\n  pem_key_file: k.pem\n",
     );
-    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    let lines = no_effect_lines(&config);
     assert_eq!(
         lines,
         [
@@ -315,7 +343,7 @@ fn security() {
 fn deprecated_keys_are_accepted_and_reported() {
     let config = valid("  distribution: vnode\n  server_connections: 1\n");
     assert_eq!(config.deprecated_keys, vec!["distribution".to_string(), "server_connections".to_string()]);
-    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    let lines = no_effect_lines(&config);
     assert_eq!(
         lines,
         [
@@ -412,7 +440,7 @@ fn anti_entropy_counts_and_durations() {
     assert_eq!((config.repair_interval_ms, config.repair_full_interval_ms), (0, 0));
     assert_eq!((config.repair_rate, config.changelog_max), (5, 10));
     assert_eq!((config.tombstone_gc_age_ms, config.crdt_state_elements_max), (60_000, 100));
-    assert!(config.warnings().is_empty(), "{:?}", config.warnings());
+    assert!(no_effect_lines(&config).is_empty(), "{:?}", config.warnings());
     assert!(error("  repair_rate: 0\n").contains("repair_rate: 0 is out of range; allowed: 1..=1000000"));
     assert!(error("  changelog_max: 0\n").contains("out of range"));
     assert!(error("  crdt_state_elements_max: 0\n").contains("out of range"));
@@ -424,7 +452,7 @@ fn anti_entropy_counts_and_durations() {
 #[test]
 fn crdt_only_keys_warn_when_crdt_is_off() {
     let config = valid("  repair_rate: 5\n  hints_max: 5\n");
-    let lines: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    let lines = no_effect_lines(&config);
     assert_eq!(
         lines,
         ["repair_rate has no effect in dynomite-rs: crdt_enabled is false, so there is no CRDT metadata to \

@@ -8,7 +8,7 @@ use super::raw::RawPool;
 use super::scalar::Field;
 use super::values::*;
 use super::warnings::warnings_for;
-use super::Config;
+use super::{Config, ConfigWarning};
 
 /// The pool being validated: its name and raw values.
 struct Validator<'a> {
@@ -86,6 +86,17 @@ impl RawPool {
             config.crdt_enabled,
             config.secure_server_option,
         );
+        if config.peer_secret.is_none()
+            && !config.dyn_listen.is_loopback()
+            && config.secure_server_option != SecureServerOption::All
+        {
+            config.warnings.push(ConfigWarning::Exposed {
+                key: "peer_secret",
+                why: "the peer port (dyn_listen) is not loopback-only and links are not all mutual TLS, \
+                      so any host that reaches it can run commands on this node's datastore; set \
+                      peer_secret (the same on every node) or secure_server_option: all",
+            });
+        }
         Ok(config)
     }
 }
@@ -111,7 +122,13 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
         )?,
         data_store,
         server: server(validator, data_store)?,
-        datastore_password: datastore_password(validator)?,
+        client_password: password(validator, "requirepass", &raw.requirepass)?,
+        datastore_password: match password(validator, "redis_requirepass", &raw.redis_requirepass)? {
+            Some(password) => Some(password),
+            None => password(validator, "requirepass", &raw.requirepass)?,
+        },
+        peer_secret: peer_secret(validator)?,
+        admin_token: password(validator, "admin_token", &raw.admin_token)?,
         datastore_connections: connections(validator, "datastore_connections", &raw.datastore_connections)?,
         preconnect: validator.boolean("preconnect", &raw.preconnect, true)?,
         auto_eject_hosts: validator.boolean("auto_eject_hosts", &raw.auto_eject_hosts, true)?,
@@ -365,18 +382,26 @@ fn strip_brackets(host: &str) -> &str {
     host.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).unwrap_or(host)
 }
 
-/// `requirepass` (newer C Dynomite) or `redis_requirepass` (older): the datastore's AUTH password.
-fn datastore_password(validator: &Validator<'_>) -> Result<Option<String>, ConfigError> {
-    let current = validator.text("requirepass", &validator.raw.requirepass)?;
-    let legacy = validator.text("redis_requirepass", &validator.raw.redis_requirepass)?;
-    match (current, legacy) {
-        (Some(_), Some(_)) => Err(ConfigError::Conflict {
-            pool: validator.pool.to_string(),
-            first_key: "requirepass",
-            second_key: "redis_requirepass",
-            reason: "both set the datastore password; keep one".to_string(),
-        }),
-        (current, legacy) => Ok(current.or(legacy)),
+/// A password-like text: non-empty (an empty password would read as "no password").
+fn password(
+    validator: &Validator<'_>,
+    key: &'static str,
+    node: &Option<Node>,
+) -> Result<Option<String>, ConfigError> {
+    match validator.text(key, node)? {
+        Some(text) if text.is_empty() => Err(validator.field(key).invalid(&text, "a non-empty password")),
+        other => Ok(other),
+    }
+}
+
+/// `peer_secret`: at least [`PEER_SECRET_MIN_BYTES`] bytes.
+fn peer_secret(validator: &Validator<'_>) -> Result<Option<String>, ConfigError> {
+    match validator.text("peer_secret", &validator.raw.peer_secret)? {
+        Some(secret) if secret.len() < PEER_SECRET_MIN_BYTES => {
+            let expected = format!("a secret of at least {PEER_SECRET_MIN_BYTES} bytes, the same on every node");
+            Err(validator.field("peer_secret").invalid(&format!("({} bytes)", secret.len()), &expected))
+        }
+        other => Ok(other),
     }
 }
 

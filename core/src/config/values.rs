@@ -18,6 +18,14 @@ impl Endpoint {
     pub fn new(host: impl Into<String>, port: u16) -> Endpoint {
         Endpoint { host: host.into(), port }
     }
+
+    /// True when only this host can connect: a loopback IP address (127.0.0.0/8, ::1) or `localhost`.
+    pub fn is_loopback(&self) -> bool {
+        match self.host.parse::<std::net::IpAddr>() {
+            Ok(address) => address.is_loopback(),
+            Err(_) => self.host.eq_ignore_ascii_case("localhost"),
+        }
+    }
 }
 
 impl fmt::Display for Endpoint {

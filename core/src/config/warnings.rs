@@ -16,6 +16,13 @@ pub enum ConfigWarning {
         /// The key as written.
         key: &'static str,
     },
+    /// A setting (or its absence) that leaves a port open to strangers.
+    Exposed {
+        /// The key that would close it.
+        key: &'static str,
+        /// What is open, and how to close it.
+        why: &'static str,
+    },
     /// Accepted for compatibility, ignored.
     NoEffect {
         /// The key as written.
@@ -29,7 +36,9 @@ impl ConfigWarning {
     /// The key the warning is about.
     pub fn key(&self) -> &'static str {
         match self {
-            ConfigWarning::Deprecated { key } | ConfigWarning::NoEffect { key, .. } => key,
+            ConfigWarning::Deprecated { key }
+            | ConfigWarning::NoEffect { key, .. }
+            | ConfigWarning::Exposed { key, .. } => key,
         }
     }
 }
@@ -43,6 +52,7 @@ impl fmt::Display for ConfigWarning {
             ConfigWarning::NoEffect { key, why } => {
                 write!(formatter, "{key} has no effect in dynomite-rs: {why}")
             }
+            ConfigWarning::Exposed { key, why } => write!(formatter, "{key} is not set: {why}"),
         }
     }
 }

@@ -35,6 +35,8 @@ impl WireCode for MessageKind {
             MessageKind::Gossip => 6,
             MessageKind::Ping => 7,
             MessageKind::Pong => 8,
+            MessageKind::Challenge => 9,
+            MessageKind::Welcome => 10,
         }
     }
 }

@@ -4,11 +4,11 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::codes::WireCode;
-use super::error::PeerProtocolError;
+use super::error::{MalformedReason, PeerProtocolError};
 use super::message::{GossipEntry, MessageKind, NodeIdentity, PeerMessage};
 use super::reader::BodyReader;
 use super::{
-    PEER_ARGS_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES, PEER_MAGIC,
+    PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES, PEER_MAGIC,
     PEER_PROTOCOL_VERSION, PEER_TOKENS_MAX,
 };
 
@@ -66,9 +66,14 @@ fn check_header(received: &[u8]) -> Result<Option<(MessageKind, usize)>, PeerPro
 fn decode_body(kind: MessageKind, body: Bytes) -> Result<PeerMessage, PeerProtocolError> {
     let mut reader = BodyReader::new(kind, body);
     let message = match kind {
-        MessageKind::Hello => {
-            PeerMessage::Hello { version: reader.u8("version")?, node: identity(&mut reader)? }
-        }
+        MessageKind::Hello => PeerMessage::Hello {
+            version: reader.u8("version")?,
+            node: identity(&mut reader)?,
+            nonce: auth_field(&mut reader, "nonce")?,
+            proof: auth_field(&mut reader, "proof")?,
+        },
+        MessageKind::Challenge => PeerMessage::Challenge { nonce: auth_field(&mut reader, "nonce")? },
+        MessageKind::Welcome => PeerMessage::Welcome { proof: auth_field(&mut reader, "proof")? },
         MessageKind::Request => PeerMessage::Request {
             request_id: reader.u64("request_id")?,
             protocol: reader.code("protocol")?,
@@ -94,6 +99,17 @@ fn decode_body(kind: MessageKind, body: Bytes) -> Result<PeerMessage, PeerProtoc
     };
     reader.finish()?;
     Ok(message)
+}
+
+/// A nonce or proof: bytes of at most [`PEER_AUTH_BYTES_MAX`].
+fn auth_field(reader: &mut BodyReader, field: &'static str) -> Result<Bytes, PeerProtocolError> {
+    let bytes = reader.bytes(field)?;
+    if bytes.len() > PEER_AUTH_BYTES_MAX {
+        let reason =
+            MalformedReason::TooLong { length_bytes: bytes.len() as u64, limit_bytes: PEER_AUTH_BYTES_MAX };
+        return Err(reader.malformed(field, reason));
+    }
+    Ok(bytes)
 }
 
 /// The fields of a [`NodeIdentity`].

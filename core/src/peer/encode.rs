@@ -9,7 +9,7 @@ use super::codes::WireCode;
 use super::error::{MalformedReason, PeerProtocolError};
 use super::message::{GossipEntry, NodeIdentity, PeerMessage};
 use super::{
-    PEER_ARGS_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES, PEER_MAGIC,
+    PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES, PEER_MAGIC,
     PEER_PROTOCOL_VERSION, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
 };
 
@@ -44,7 +44,10 @@ pub fn encode(message: &PeerMessage, out: &mut BytesMut) {
 /// The size of the frame [`encode`] writes for `message` (header included), when it fits the limit.
 pub fn encoded_len(message: &PeerMessage) -> u64 {
     let body_bytes = match message {
-        PeerMessage::Hello { node, .. } => 1 + identity_len(node),
+        PeerMessage::Hello { node, nonce, proof, .. } => {
+            (1 + identity_len(node)).saturating_add(bytes_len(nonce)).saturating_add(bytes_len(proof))
+        }
+        PeerMessage::Challenge { nonce: field } | PeerMessage::Welcome { proof: field } => bytes_len(field),
         PeerMessage::Request { args, .. } => U64_BYTES + 1 + args_len(args),
         PeerMessage::ForwardToDatacenter { args, .. } => U64_BYTES + 2 + args_len(args),
         PeerMessage::Response { reply, .. } => U64_BYTES + bytes_len(reply),
@@ -80,8 +83,21 @@ pub fn check_encodable(message: &PeerMessage) -> Result<(), PeerProtocolError> {
             Ok(())
         }
     };
+    let auth_field = |field, bytes: &Bytes| {
+        let reason =
+            MalformedReason::TooLong { length_bytes: bytes.len() as u64, limit_bytes: PEER_AUTH_BYTES_MAX };
+        if bytes.len() > PEER_AUTH_BYTES_MAX {
+            Err(malformed(field, reason))
+        } else {
+            Ok(())
+        }
+    };
     match message {
-        PeerMessage::Hello { node, .. } => {
+        PeerMessage::Challenge { nonce } => auth_field("nonce", nonce)?,
+        PeerMessage::Welcome { proof } => auth_field("proof", proof)?,
+        PeerMessage::Hello { node, nonce, proof, .. } => {
+            auth_field("nonce", nonce)?;
+            auth_field("proof", proof)?;
             too_long("datacenter", &node.datacenter)?;
             too_long("rack", &node.rack)?;
             too_long("address", &node.address)?;
@@ -130,9 +146,14 @@ fn entry_len(entry: &GossipEntry) -> u64 {
 /// Writes the body fields of `message`, in the order of the layout table in the module doc.
 fn write_body(message: &PeerMessage, out: &mut BytesMut) {
     match message {
-        PeerMessage::Hello { version, node } => {
+        PeerMessage::Hello { version, node, nonce, proof } => {
             out.put_u8(*version);
             write_identity(node, out);
+            write_bytes(nonce, out);
+            write_bytes(proof, out);
+        }
+        PeerMessage::Challenge { nonce: field } | PeerMessage::Welcome { proof: field } => {
+            write_bytes(field, out)
         }
         PeerMessage::Request { request_id, protocol, args } => {
             out.put_u64(*request_id);

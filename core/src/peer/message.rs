@@ -120,11 +120,15 @@ pub enum MessageKind {
     Ping,
     /// [`PeerMessage::Pong`].
     Pong,
+    /// [`PeerMessage::Challenge`].
+    Challenge,
+    /// [`PeerMessage::Welcome`].
+    Welcome,
 }
 
 impl MessageKind {
     /// Every kind, in wire-code order.
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::Hello,
         MessageKind::Request,
         MessageKind::ForwardToDatacenter,
@@ -133,6 +137,8 @@ impl MessageKind {
         MessageKind::Gossip,
         MessageKind::Ping,
         MessageKind::Pong,
+        MessageKind::Challenge,
+        MessageKind::Welcome,
     ];
 
     /// The variant name, for error messages and logs.
@@ -146,6 +152,8 @@ impl MessageKind {
             MessageKind::Gossip => "Gossip",
             MessageKind::Ping => "Ping",
             MessageKind::Pong => "Pong",
+            MessageKind::Challenge => "Challenge",
+            MessageKind::Welcome => "Welcome",
         }
     }
 }
@@ -160,12 +168,30 @@ impl std::fmt::Display for MessageKind {
 /// sender of the request and unique among its pending requests on that link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PeerMessage {
-    /// First message on a link, both directions: who is talking, which protocol version.
+    /// The opening side's answer to [`PeerMessage::Challenge`]: who is talking, which protocol
+    /// version, and its proof of the cluster secret.
     Hello {
         /// The highest peer protocol version the sender speaks.
         version: u8,
         /// The sender's place in the cluster.
         node: NodeIdentity,
+        /// The sender's own nonce, which the [`PeerMessage::Welcome`] proof covers (≤
+        /// [`PEER_AUTH_BYTES_MAX`](super::PEER_AUTH_BYTES_MAX) bytes).
+        nonce: Bytes,
+        /// HMAC-SHA256 under the cluster secret over the challenge, this nonce and the identity; empty
+        /// when the cluster has no secret (≤ [`PEER_AUTH_BYTES_MAX`](super::PEER_AUTH_BYTES_MAX)).
+        proof: Bytes,
+    },
+    /// First message on a link, sent by the accepting side before it reads anything: a fresh nonce
+    /// the opening side must prove the cluster secret over.
+    Challenge {
+        /// Random bytes (≤ [`PEER_AUTH_BYTES_MAX`](super::PEER_AUTH_BYTES_MAX)).
+        nonce: Bytes,
+    },
+    /// The accepting side's answer to a valid [`PeerMessage::Hello`]: its own proof of the secret.
+    Welcome {
+        /// HMAC-SHA256 under the cluster secret over both nonces; empty without a secret.
+        proof: Bytes,
     },
     /// Execute on your local datastore and reply (one replica of a key).
     Request {
@@ -235,6 +261,8 @@ impl PeerMessage {
             PeerMessage::Gossip { .. } => MessageKind::Gossip,
             PeerMessage::Ping { .. } => MessageKind::Ping,
             PeerMessage::Pong { .. } => MessageKind::Pong,
+            PeerMessage::Challenge { .. } => MessageKind::Challenge,
+            PeerMessage::Welcome { .. } => MessageKind::Welcome,
         }
     }
 }

@@ -31,7 +31,7 @@
 //!
 //! | kind | code | body |
 //! |---|---|---|
-//! | Hello | 1 | version u8, datacenter text, rack text, address text, tokens `list<u32>` (≤ [`PEER_TOKENS_MAX`]) |
+//! | Hello | 1 | version u8, datacenter text, rack text, address text, tokens `list<u32>` (≤ [`PEER_TOKENS_MAX`]), nonce bytes, proof bytes (each ≤ [`PEER_AUTH_BYTES_MAX`]) |
 //! | Request | 2 | request_id u64, protocol u8 (2 or 3), args `list<bytes>` (≤ [`PEER_ARGS_MAX`]) |
 //! | ForwardToDatacenter | 3 | request_id u64, protocol u8, consistency u8, args `list<bytes>` |
 //! | Response | 4 | request_id u64, reply bytes |
@@ -39,6 +39,18 @@
 //! | Gossip | 6 | sender text, entries `list<(address text, generation u64, heartbeat u64, state u8)>` (≤ [`PEER_GOSSIP_ENTRIES_MAX`]) |
 //! | Ping | 7 | nonce u64 |
 //! | Pong | 8 | nonce u64 |
+//! | Challenge | 9 | nonce bytes (≤ [`PEER_AUTH_BYTES_MAX`]) |
+//! | Welcome | 10 | proof bytes (≤ [`PEER_AUTH_BYTES_MAX`]) |
+//!
+//! ## Handshake (version 2)
+//! The accepting side speaks first: `Challenge { nonce }` with fresh random bytes. The opening side
+//! answers `Hello { version, node, nonce, proof }`, where `proof` is HMAC-SHA256 under the cluster
+//! secret (`peer_secret`) over the challenge, its own nonce and its identity; the accepting side
+//! reads nothing else before it has checked that proof, and closes the link on a wrong one. It then
+//! answers `Welcome { proof }` (HMAC over both nonces), which the opening side checks before it sends
+//! any request: both ends prove the secret, neither sends it, and a recorded handshake cannot be
+//! replayed (the nonces differ every time). Without a secret the proofs are empty (the cluster
+//! then relies on the network or on mutual TLS). The runtime computes and checks the proofs.
 //!
 //! ## Versioning
 //! Each frame carries the version byte, so a node refuses a frame it cannot read before looking at its
@@ -69,8 +81,11 @@ pub use error::{MalformedReason, PeerProtocolError};
 pub use liveness::{Liveness, LivenessAction};
 pub use message::{FailureKind, GossipEntry, MessageKind, NodeIdentity, NodeState, PeerMessage};
 
-/// The peer protocol version this node speaks and writes in every frame header.
-pub const PEER_PROTOCOL_VERSION: u8 = 1;
+/// The peer protocol version this node speaks and writes in every frame header (2: the
+/// Challenge/Hello/Welcome handshake with proofs of the cluster secret).
+pub const PEER_PROTOCOL_VERSION: u8 = 2;
+/// Longest nonce or proof in a handshake message (HMAC-SHA256 proofs are 32 bytes, nonces 32).
+pub const PEER_AUTH_BYTES_MAX: usize = 64;
 /// Largest frame, header included: one maximal bulk string (Redis's 512 MiB `proto-max-bulk-len`)
 /// plus headroom for the command, the other arguments and the framing.
 pub const PEER_FRAME_BYTES_MAX: usize = 512 * 1024 * 1024 + 64 * 1024;
