@@ -5,8 +5,8 @@ use bytes::{Bytes, BytesMut};
 use dynomite_core::config::Consistency;
 use dynomite_core::peer::{
     check_encodable, decode, encode, encoded_len, FailureKind, GossipEntry, MalformedReason, MessageKind,
-    NodeIdentity, NodeState, PeerMessage, PeerProtocolError, PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX,
-    PEER_HEADER_BYTES, PEER_PROTOCOL_VERSION, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
+    NodeIdentity, NodeState, PeerMessage, PeerProtocolError, PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX,
+    PEER_FRAME_BYTES_MAX, PEER_HEADER_BYTES, PEER_PROTOCOL_VERSION, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
 };
 use dynomite_core::resp::Protocol;
 
@@ -275,8 +275,10 @@ fn senders_can_check_bounds_before_framing() {
     assert_eq!(decode(&mut frame_of(&hello)), Err(malformed(MessageKind::Hello, "tokens", reason)));
 
     let challenge = PeerMessage::Challenge { nonce: Bytes::from(vec![0; PEER_AUTH_BYTES_MAX + 1]) };
-    let reason =
-        MalformedReason::TooLong { length_bytes: PEER_AUTH_BYTES_MAX as u64 + 1, limit_bytes: PEER_AUTH_BYTES_MAX };
+    let reason = MalformedReason::TooLong {
+        length_bytes: PEER_AUTH_BYTES_MAX as u64 + 1,
+        limit_bytes: PEER_AUTH_BYTES_MAX,
+    };
     assert_eq!(check_encodable(&challenge), Err(malformed(MessageKind::Challenge, "nonce", reason.clone())));
     assert_eq!(decode(&mut frame_of(&challenge)), Err(malformed(MessageKind::Challenge, "nonce", reason)));
 

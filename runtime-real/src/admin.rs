@@ -100,6 +100,7 @@ async fn serve_connection(stream: TcpStream, node: Arc<NodeShared>, _permit: Own
 /// Routes and answers one request.
 fn handle(node: &NodeShared, request: &Request<Incoming>) -> Response<Full<Bytes>> {
     let outcome = route(request.method().as_str(), request.uri().path())
+        .and_then(|endpoint| authorize(node, request, endpoint))
         .and_then(|endpoint| respond::respond(node, endpoint));
     match outcome {
         Ok(answer) => response(StatusCode::OK, answer.kind, answer.body),
@@ -117,6 +118,24 @@ fn handle(node: &NodeShared, request: &Request<Incoming>) -> Response<Full<Bytes
             }
             response
         }
+    }
+}
+
+/// With `admin_token` set, an endpoint that changes the node needs it (compared in constant time).
+fn authorize(
+    node: &NodeShared,
+    request: &Request<Incoming>,
+    endpoint: Endpoint,
+) -> Result<Endpoint, AdminError> {
+    let Some(expected) = &node.admin_token else { return Ok(endpoint) };
+    if !endpoint.changes_node() {
+        return Ok(endpoint);
+    }
+    let authorization =
+        request.headers().get(hyper::header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    match route::request_token(authorization, request.uri().query()) {
+        Some(token) if expected.matches(token.as_bytes()) => Ok(endpoint),
+        _ => Err(AdminError::Unauthorized { path: request.uri().path().to_string() }),
     }
 }
 

@@ -38,8 +38,14 @@ pub trait Random: Send + Sync + 'static {
 pub type SharedRandom = Arc<dyn Random>;
 
 /// The operating system's generator (through `ring`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct OsRandom(ring::rand::SystemRandom);
+
+impl Default for OsRandom {
+    fn default() -> OsRandom {
+        OsRandom::new()
+    }
+}
 
 impl OsRandom {
     /// The OS generator.
@@ -163,8 +169,13 @@ fn push_field(message: &mut Vec<u8>, field: &[u8]) {
 
 fn hello_message(challenge: &[u8], nonce: &[u8], identity: &NodeIdentity) -> Vec<u8> {
     let mut message = b"dynomite-rs peer hello v2".to_vec();
-    for field in [challenge, nonce, identity.datacenter.as_bytes(), identity.rack.as_bytes(), identity.address.as_bytes()]
-    {
+    for field in [
+        challenge,
+        nonce,
+        identity.datacenter.as_bytes(),
+        identity.rack.as_bytes(),
+        identity.address.as_bytes(),
+    ] {
         push_field(&mut message, field);
     }
     let tokens: Vec<u8> = identity.tokens.iter().flat_map(|token| token.to_be_bytes()).collect();
@@ -184,7 +195,12 @@ mod tests {
     use super::*;
 
     fn identity() -> NodeIdentity {
-        NodeIdentity { datacenter: "dc1".into(), rack: "r1".into(), address: "127.0.0.1:8101".into(), tokens: vec![7] }
+        NodeIdentity {
+            datacenter: "dc1".into(),
+            rack: "r1".into(),
+            address: "127.0.0.1:8101".into(),
+            tokens: vec![7],
+        }
     }
 
     #[test]
@@ -209,7 +225,12 @@ mod tests {
         let other = NodeIdentity { rack: "r2".into(), ..identity() };
         assert!(!secret.hello_proof_is_valid(&challenge, &nonce, &other, &proof));
         let stranger = PeerSecret::new(Some("fedcba9876543210"));
-        assert!(!secret.hello_proof_is_valid(&challenge, &nonce, &identity(), &stranger.hello_proof(&challenge, &nonce, &identity())));
+        assert!(!secret.hello_proof_is_valid(
+            &challenge,
+            &nonce,
+            &identity(),
+            &stranger.hello_proof(&challenge, &nonce, &identity())
+        ));
         assert!(!secret.hello_proof_is_valid(&challenge, &nonce, &identity(), b""));
         // The welcome proof is a different message: a hello proof does not pass for one.
         let welcome = secret.welcome_proof(&challenge, &nonce);

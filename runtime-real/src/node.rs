@@ -21,6 +21,7 @@ use crate::peer::hints::HintLimits;
 use crate::peer::link::{LinkSettings, PeerLink};
 use crate::peer::stream::{self, Acceptor};
 
+use crate::auth::{OsRandom, Password, PeerSecret, SharedRandom};
 use crate::clock::SharedClock;
 use crate::datastore::{Datastore, EmbeddedStore, RedisPool, RedisTarget};
 
@@ -56,6 +57,10 @@ pub struct Stats {
     pub read_repairs: AtomicU64,
     /// Merges written back to stale replicas by read repair.
     pub read_repair_writes: AtomicU64,
+    /// Client `AUTH` (or `HELLO ... AUTH`) attempts with a wrong password.
+    pub auth_failures: AtomicU64,
+    /// Peer connections closed in the handshake (wrong proof of `peer_secret`, not a peer, too slow).
+    pub peer_connections_refused: AtomicU64,
 }
 
 impl Stats {
@@ -66,6 +71,14 @@ impl Stats {
     /// One more request refused.
     pub fn count_rejected(&self) {
         self.requests_rejected.fetch_add(1, Ordering::Relaxed);
+    }
+    /// One more wrong client password.
+    pub fn count_auth_failure(&self) {
+        self.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+    /// One more peer connection refused in the handshake.
+    pub fn count_peer_refused(&self) {
+        self.peer_connections_refused.fetch_add(1, Ordering::Relaxed);
     }
     /// One more connection closed on malformed input.
     pub fn count_protocol_error(&self) {
@@ -118,6 +131,14 @@ pub struct NodeShared {
     pub crdt: Option<Crdt>,
     /// Read repair switch: `read_repairs_enabled`, changed at runtime by `/read_repairs/...`.
     read_repairs: AtomicBool,
+    /// `requirepass`: what clients must `AUTH` with; None = no password.
+    pub client_password: Option<Password>,
+    /// `admin_token`: what the mutating admin endpoints require; None = open.
+    pub admin_token: Option<Password>,
+    /// `peer_secret`: what peer links prove in the handshake.
+    pub peer_secret: PeerSecret,
+    /// Random source (handshake nonces).
+    pub random: SharedRandom,
     started_ms: u64,
     next_client_id: AtomicU64,
 }
@@ -233,12 +254,14 @@ pub struct NodeOptions {
     pub peer_stream_wrapper: Option<PeerStreamWrappers>,
     /// Told about every replicated request's decision (simulator checkers); None in production.
     pub observer: Option<DecisionObserver>,
+    /// Its random source: the operating system's in production, a seeded one in the simulator.
+    pub random: SharedRandom,
 }
 
 impl NodeOptions {
-    /// Production options: this clock, no hooks.
+    /// Production options: this clock, the OS random source, no hooks.
     pub fn new(clock: SharedClock) -> NodeOptions {
-        NodeOptions { clock, peer_stream_wrapper: None, observer: None }
+        NodeOptions { clock, peer_stream_wrapper: None, observer: None, random: Arc::new(OsRandom::new()) }
     }
 }
 
@@ -290,7 +313,7 @@ impl Node {
 
     /// [`Node::bind`] with the simulator's hooks.
     pub async fn bind_with(config: Config, options: NodeOptions) -> std::io::Result<Node> {
-        let NodeOptions { clock, peer_stream_wrapper, observer } = options;
+        let NodeOptions { clock, peer_stream_wrapper, observer, random } = options;
         let topology = Topology::from_config(&config)
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string()))?;
         let client_listener = bind_listener(&config.listen.to_string(), config.backlog).await?;
@@ -322,12 +345,17 @@ impl Node {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
         };
         let peer_acceptor = stream::acceptor(&config).map_err(tls_error)?;
-        let peers = start_peer_links(&config, &topology, peer_stream_wrapper.as_ref()).map_err(tls_error)?;
+        let peer_secret = PeerSecret::new(config.peer_secret.as_deref());
+        let links = LinkAuth { secret: peer_secret.clone(), random: random.clone() };
+        let peers =
+            start_peer_links(&config, &topology, peer_stream_wrapper.as_ref(), &links).map_err(tls_error)?;
         let consistency =
             RwLock::new(Levels { read: config.read_consistency, write: config.write_consistency });
         let crdt = Crdt::for_config(&config);
         let read_repairs = AtomicBool::new(config.read_repairs_enabled);
         let repair = Arc::new(crate::repair::Repair::new(config.crdt_enabled, config.repair_rate));
+        let client_password = config.client_password.as_deref().map(Password::new);
+        let admin_token = config.admin_token.as_deref().map(Password::new);
         let shared = Arc::new(NodeShared {
             config,
             topology,
@@ -340,6 +368,10 @@ impl Node {
             repair,
             crdt,
             read_repairs,
+            client_password,
+            admin_token,
+            peer_secret,
+            random,
             started_ms,
             next_client_id: AtomicU64::new(0),
         });
@@ -467,6 +499,7 @@ fn start_peer_links(
     config: &Config,
     topology: &Topology,
     wrappers: Option<&PeerStreamWrappers>,
+    auth: &LinkAuth,
 ) -> Result<Vec<Option<PeerLink>>, stream::TlsSetupError> {
     let local = topology.local();
     let identity = NodeIdentity {
@@ -501,11 +534,19 @@ fn start_peer_links(
                     failure_limit: config.server_failure_limit,
                     retry_timeout_ms: config.server_retry_timeout_ms,
                     heartbeat_timeout_ms: config.peer_heartbeat_timeout_ms,
+                    secret: auth.secret.clone(),
+                    random: auth.random.clone(),
                 },
                 hint_limits(config),
             )))
         })
         .collect()
+}
+
+/// What every outgoing link proves with, and draws its nonces from.
+struct LinkAuth {
+    secret: PeerSecret,
+    random: SharedRandom,
 }
 
 /// Hinted handoff's bounds per peer: `hints_max` and `hints_bytes_max` in CRDT mode, none otherwise.

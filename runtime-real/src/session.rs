@@ -15,6 +15,7 @@ use dynomite_core::config::Consistency;
 use dynomite_core::request::{Kind, Request};
 use dynomite_core::resp::{self, Frame, Protocol};
 
+use crate::auth::Password;
 use crate::coordinator::{self, Levels, Reply, ReplyFuture, RequestTag, Routed};
 use crate::datastore::{DatastoreError, DatastoreReply};
 use crate::node::NodeShared;
@@ -23,6 +24,15 @@ use crate::node::NodeShared;
 const CONN_CONSISTENCY_COMMAND: &[u8] = b"DYNO_CONFIG:CONN_CONSISTENCY";
 /// The Redis version the proxy reports in `HELLO` (the command set it implements).
 pub const REDIS_COMPATIBLE_VERSION: &str = "7.0.0";
+/// Redis's reply to a command sent before `AUTH` when a password is required.
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// Redis's reply to `HELLO` without `AUTH` on a connection that has not authenticated.
+const HELLO_NOAUTH: &str =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+     HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP \
+     protocol version at the same time";
+/// Redis's reply to a wrong password or an unknown user.
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 /// Longest client name or library name/version accepted, in bytes.
 const CLIENT_NAME_BYTES_MAX: usize = 512;
 
@@ -72,6 +82,8 @@ pub struct Session {
     pub consistency: Option<Consistency>,
     /// Requests parsed on this connection so far (the [`RequestTag`] sequence; RESET keeps it).
     pub requests_parsed: u64,
+    /// True once the client gave the right password (`requirepass`); RESET clears it, as in Redis.
+    pub authenticated: bool,
 }
 
 impl Session {
@@ -86,6 +98,7 @@ impl Session {
             library_version: None,
             consistency: None,
             requests_parsed: 0,
+            authenticated: false,
         }
     }
 
@@ -95,6 +108,10 @@ impl Session {
     pub fn dispatch(&mut self, args: Vec<Bytes>, node: &Arc<NodeShared>) -> Outcome {
         node.stats.count_request();
         self.requests_parsed += 1;
+        if node.client_password.is_some() && !self.authenticated && !allowed_before_auth(&args[0]) {
+            node.stats.count_rejected();
+            return Outcome::reply(Frame::error(NOAUTH), self.protocol);
+        }
         if args[0].eq_ignore_ascii_case(CONN_CONSISTENCY_COMMAND) {
             return Outcome::reply(self.set_connection_consistency(&args), self.protocol);
         }
@@ -139,6 +156,7 @@ impl Session {
 
     fn answer(&mut self, spec: &CommandSpec, args: &[Bytes], node: &Arc<NodeShared>) -> Outcome {
         let protocol = self.protocol;
+        let password = node.client_password.as_ref();
         let frame = match spec.name {
             "PING" => match args.get(1) {
                 Some(message) => Frame::Bulk(message.clone()),
@@ -153,8 +171,16 @@ impl Session {
                 Frame::simple("RESET")
             }
             "SELECT" => select(&args[1]),
-            "HELLO" => return Outcome::reply(self.hello(args), self.protocol),
-            "AUTH" => auth(args),
+            "HELLO" => {
+                let reply = self.hello(args, password);
+                count_wrong_password(&reply, node);
+                return Outcome::reply(reply, self.protocol);
+            }
+            "AUTH" => {
+                let reply = self.auth(args, password);
+                count_wrong_password(&reply, node);
+                reply
+            }
             "COMMAND" | "COMMAND|COUNT" | "COMMAND|INFO" | "COMMAND|DOCS" | "COMMAND|LIST"
             | "COMMAND|GETKEYS" => command::command_reply(args),
             "INFO" => return self.info(args, node),
@@ -165,7 +191,7 @@ impl Session {
     }
 
     /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`, as Redis 7 parses it.
-    fn hello(&mut self, args: &[Bytes]) -> Frame {
+    fn hello(&mut self, args: &[Bytes], password: Option<&Password>) -> Frame {
         let mut protocol = self.protocol;
         if let Some(version) = args.get(1) {
             protocol = match parse_integer(version) {
@@ -182,11 +208,9 @@ impl Session {
             let remaining = args.len() - index - 1;
             match option.as_slice() {
                 b"AUTH" if remaining >= 2 => {
-                    let reply = auth(&[
-                        Bytes::from_static(b"AUTH"),
-                        args[index + 1].clone(),
-                        args[index + 2].clone(),
-                    ]);
+                    let auth =
+                        [Bytes::from_static(b"AUTH"), args[index + 1].clone(), args[index + 2].clone()];
+                    let reply = self.auth(&auth, password);
                     if reply.is_error() {
                         return reply;
                     }
@@ -207,6 +231,9 @@ impl Session {
                 }
             }
         }
+        if password.is_some() && !self.authenticated {
+            return Frame::error(HELLO_NOAUTH);
+        }
         self.protocol = protocol;
         if name.is_some() {
             self.name = name;
@@ -221,6 +248,31 @@ impl Session {
             (Frame::bulk("modules"), Frame::Array(Vec::new())),
             (Frame::bulk("proxy"), Frame::bulk(format!("dynomite-rs {}", env!("CARGO_PKG_VERSION")))),
         ])
+    }
+
+    /// `AUTH [username] password`. Without `requirepass` the proxy answers as a Redis whose default
+    /// user is `nopass`; with it, the password (compared in constant time) and the user `default`
+    /// authenticate the connection. A wrong attempt leaves an earlier authentication in place, as in
+    /// Redis.
+    fn auth(&mut self, args: &[Bytes], password: Option<&Password>) -> Frame {
+        let (user, candidate) = match args {
+            [_, candidate] => (None, candidate),
+            [_, user, candidate] => (Some(user), candidate),
+            _ => return Frame::error("ERR syntax error"),
+        };
+        let default_user = user.map_or(true, |user| user.as_ref() == b"default");
+        match password {
+            None if user.is_none() => Frame::error(
+                "ERR AUTH <password> called without any password configured for the default user. \
+                 Are you sure your configuration is correct?",
+            ),
+            None if default_user => Frame::ok(),
+            Some(password) if password.matches(candidate) && default_user => {
+                self.authenticated = true;
+                Frame::ok()
+            }
+            _ => Frame::error(WRONGPASS),
+        }
     }
 
     fn client(&mut self, name: &str, args: &[Bytes]) -> Frame {
@@ -334,17 +386,15 @@ fn select(index: &Bytes) -> Frame {
     }
 }
 
-/// `AUTH [username] password`. The proxy has no password of its own (like a Redis whose default user
-/// is `nopass`), so it answers exactly as such a Redis does.
-fn auth(args: &[Bytes]) -> Frame {
-    match args.len() {
-        2 => Frame::error(
-            "ERR AUTH <password> called without any password configured for the default user. \
-             Are you sure your configuration is correct?",
-        ),
-        3 if args[1].eq_ignore_ascii_case(b"default") => Frame::ok(),
-        3 => Frame::error("WRONGPASS invalid username-password pair or user is disabled."),
-        _ => Frame::error("ERR syntax error"),
+/// Whether `command` may run before the client authenticated: Redis's `no_auth` commands.
+fn allowed_before_auth(command: &[u8]) -> bool {
+    ["AUTH", "HELLO", "QUIT", "RESET"].iter().any(|name| command.eq_ignore_ascii_case(name.as_bytes()))
+}
+
+/// Counts a wrong password in the node's stats.
+fn count_wrong_password(reply: &Frame, node: &NodeShared) {
+    if matches!(reply, Frame::Error(text) if text.starts_with(b"WRONGPASS")) {
+        node.stats.count_auth_failure();
     }
 }
 
@@ -371,11 +421,11 @@ mod tests {
     #[test]
     fn hello_switches_protocol_and_sets_the_name() {
         let mut session = Session::new(7, None);
-        let reply = session.hello(&args(&["HELLO", "3", "SETNAME", "app"]));
+        let reply = session.hello(&args(&["HELLO", "3", "SETNAME", "app"]), None);
         assert!(matches!(reply, Frame::Map(_)), "{reply:?}");
         assert_eq!(session.protocol, Protocol::Resp3);
         assert_eq!(session.name.as_deref(), Some(&b"app"[..]));
-        let reply = session.hello(&args(&["HELLO", "2"]));
+        let reply = session.hello(&args(&["HELLO", "2"]), None);
         assert!(matches!(reply, Frame::Map(_)));
         assert_eq!(session.protocol, Protocol::Resp2);
     }
@@ -394,10 +444,49 @@ mod tests {
             ),
         ];
         for (request, expected) in cases {
-            assert_eq!(session.hello(&args(request)), Frame::error(expected), "{request:?}");
+            assert_eq!(session.hello(&args(request), None), Frame::error(expected), "{request:?}");
             assert_eq!(session.protocol, Protocol::Resp2, "{request:?} must not switch the protocol");
         }
-        assert!(matches!(session.hello(&args(&["HELLO", "3", "AUTH", "default", "x"])), Frame::Map(_)));
+        assert!(matches!(session.hello(&args(&["HELLO", "3", "AUTH", "default", "x"]), None), Frame::Map(_)));
+    }
+
+    #[test]
+    fn with_requirepass_auth_and_hello_authenticate_like_redis() {
+        let password = Password::new("pw");
+        let mut session = Session::new(1, None);
+        assert_eq!(session.auth(&args(&["AUTH", "nope"]), Some(&password)), Frame::error(WRONGPASS));
+        assert_eq!(session.auth(&args(&["AUTH", "bob", "pw"]), Some(&password)), Frame::error(WRONGPASS));
+        assert!(!session.authenticated);
+        assert_eq!(session.hello(&args(&["HELLO", "3"]), Some(&password)), Frame::error(HELLO_NOAUTH));
+        assert_eq!(session.protocol, Protocol::Resp2, "a refused HELLO switches nothing");
+        assert_eq!(session.auth(&args(&["AUTH", "default", "pw"]), Some(&password)), Frame::ok());
+        assert!(session.authenticated);
+        // A later wrong attempt does not undo it (Redis keeps the connection's user).
+        assert_eq!(session.auth(&args(&["AUTH", "x"]), Some(&password)), Frame::error(WRONGPASS));
+        assert!(session.authenticated);
+        let mut fresh = Session::new(2, None);
+        assert!(matches!(
+            fresh.hello(&args(&["HELLO", "3", "AUTH", "default", "pw"]), Some(&password)),
+            Frame::Map(_)
+        ));
+        assert!(fresh.authenticated);
+        assert_eq!(fresh.protocol, Protocol::Resp3);
+        assert_eq!(
+            Session::new(3, None).auth(&args(&["AUTH", "a", "b", "c"]), Some(&password)),
+            Frame::error("ERR syntax error")
+        );
+    }
+
+    #[test]
+    fn only_redis_no_auth_commands_pass_before_auth() {
+        for allowed in ["AUTH", "auth", "HELLO", "QUIT", "reset"] {
+            assert!(allowed_before_auth(allowed.as_bytes()), "{allowed}");
+        }
+        for refused in
+            ["GET", "PING", "INFO", "CLIENT", "COMMAND", "DYNO_CONFIG:CONN_CONSISTENCY", "FLUSHALL", "NOSUCH"]
+        {
+            assert!(!allowed_before_auth(refused.as_bytes()), "{refused}");
+        }
     }
 
     #[test]

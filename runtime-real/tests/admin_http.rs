@@ -31,8 +31,13 @@ const START_ATTEMPTS: usize = 5;
 
 impl AdminNode {
     fn start() -> AdminNode {
+        AdminNode::start_with("")
+    }
+
+    /// A node whose config also has `extra` (lines of `  key: value`).
+    fn start_with(extra: &str) -> AdminNode {
         for _ in 0..START_ATTEMPTS {
-            if let Some(node) = AdminNode::try_start() {
+            if let Some(node) = AdminNode::try_start(extra) {
                 return node;
             }
         }
@@ -40,14 +45,14 @@ impl AdminNode {
     }
 
     /// Starts a node on fresh ports; None when it exited during startup (a port was taken meanwhile).
-    fn try_start() -> Option<AdminNode> {
+    fn try_start(extra: &str) -> Option<AdminNode> {
         let (client_port, peer_port, admin_port, seed_port) =
             (free_port(), free_port(), free_port(), free_port());
         let config = format!(
             "dyn_o_mite:\n  datacenter: dc1\n  rack: rack1\n  listen: 127.0.0.1:{client_port}\n  \
              dyn_listen: 127.0.0.1:{peer_port}\n  stats_listen: 127.0.0.1:{admin_port}\n  \
              data_store: embedded\n  tokens: '0'\n  timeout: 2000\n  auto_eject_hosts: false\n  dyn_seeds:\n  \
-             - 127.0.0.1:{seed_port}:rack1:dc2:0\n"
+             - 127.0.0.1:{seed_port}:rack1:dc2:0\n{extra}"
         );
         let config_path =
             std::env::temp_dir().join(format!("dynomite-admin-{admin_port}-{}.yml", std::process::id()));
@@ -328,4 +333,76 @@ fn malformed_requests_get_400_and_the_server_keeps_serving() {
     let _silent = TcpStream::connect(("127.0.0.1", node.admin_port)).unwrap();
     assert_eq!(node.get("/ping").body, "OK\r\n");
     assert_eq!(node.get("/info").json()["service"], "dynomite");
+}
+
+#[test]
+fn with_admin_token_only_the_endpoints_that_change_the_node_need_it() {
+    let node = AdminNode::start_with("  admin_token: s3cret-token\n");
+    for path in
+        ["/set_consistency/read/dc_quorum", "/peer/down/all", "/read_repairs/disable", "/repair/start"]
+    {
+        let refused = node.get(path);
+        assert_eq!(refused.status, 401, "{path} without the token: {refused:?}");
+        assert!(refused.body.contains("admin_token"), "{}", refused.body);
+        let wrong = node
+            .raw(format!("GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n\r\n").as_bytes());
+        assert_eq!(wrong.status, 401, "{path} with a wrong token");
+    }
+    let bearer = node.raw(b"GET /set_consistency/read/dc_quorum HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret-token\r\n\r\n");
+    assert_eq!(bearer.status, 200, "{bearer:?}");
+    assert_eq!(node.get("/set_consistency/write/dc_quorum?token=s3cret-token").status, 200);
+    let levels = node.get("/get_consistency");
+    assert_eq!(levels.status, 200, "reading needs no token");
+    assert!(levels.body.to_ascii_lowercase().contains("dc_quorum"), "{}", levels.body);
+    for path in ["/info", "/cluster_describe", "/ping", "/help", "/repair/status"] {
+        assert_eq!(node.get(path).status, 200, "{path} reads only");
+    }
+}
+
+#[test]
+fn with_requirepass_clients_must_authenticate_like_redis() {
+    let node = AdminNode::start_with("  requirepass: pw\n");
+    let mut client = node.client();
+    let noauth = "-NOAUTH Authentication required.\r\n";
+    for command in [
+        &["GET", "k"][..],
+        &["PING"],
+        &["INFO"],
+        &["CLIENT", "ID"],
+        &["COMMAND", "COUNT"],
+        &["DYNO_CONFIG:CONN_CONSISTENCY", "dc_one"],
+        &["FLUSHALL"],
+    ] {
+        assert_eq!(String::from_utf8_lossy(&client.command(command).unwrap()), noauth, "{command:?}");
+    }
+    let wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+    assert_eq!(String::from_utf8_lossy(&client.command(&["AUTH", "nope"]).unwrap()), wrongpass);
+    assert_eq!(String::from_utf8_lossy(&client.command(&["AUTH", "alice", "pw"]).unwrap()), wrongpass);
+    assert_eq!(String::from_utf8_lossy(&client.command(&["GET", "k"]).unwrap()), noauth, "still locked");
+    assert_eq!(client.command(&["AUTH", "pw"]).unwrap(), b"+OK\r\n");
+    assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), b"+OK\r\n");
+    assert_eq!(client.command(&["GET", "k"]).unwrap(), b"$1\r\nv\r\n");
+    // RESET deauthenticates, as in Redis.
+    assert_eq!(client.command(&["RESET"]).unwrap(), b"+RESET\r\n");
+    assert_eq!(String::from_utf8_lossy(&client.command(&["GET", "k"]).unwrap()), noauth);
+    // HELLO 3 AUTH default <password> authenticates and switches protocol in one step.
+    let hello = client.command(&["HELLO", "3", "AUTH", "default", "pw"]).unwrap();
+    assert!(hello.starts_with(b"%"), "a RESP3 map: {}", String::from_utf8_lossy(&hello));
+    assert_eq!(client.command(&["GET", "k"]).unwrap(), b"$1\r\nv\r\n");
+    // QUIT is allowed before AUTH.
+    let mut fresh = node.client();
+    assert_eq!(fresh.command(&["QUIT"]).unwrap(), b"+OK\r\n");
+    // redis-cli, as a user would run it.
+    let redis_cli = |args: &[&str]| {
+        let port = node.client_port.to_string();
+        let output =
+            Command::new("redis-cli").args(["-p", &port]).args(args).output().expect("redis-cli runs");
+        String::from_utf8_lossy(&output.stdout).trim().to_string() + &String::from_utf8_lossy(&output.stderr)
+    };
+    assert!(redis_cli(&["get", "k"]).contains("NOAUTH Authentication required."));
+    assert_eq!(redis_cli(&["--no-auth-warning", "-a", "pw", "get", "k"]), "v");
+    assert!(
+        redis_cli(&["--no-auth-warning", "-a", "wrong", "get", "k"]).contains("WRONGPASS")
+            || redis_cli(&["--no-auth-warning", "-a", "wrong", "get", "k"]).contains("AUTH failed")
+    );
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cluster::{bulk, call, deadline_in, poll_until, show, Cluster, Shape};
+use dynomite::auth::{OsRandom, PeerSecret};
 use dynomite::clock::SystemClock;
 use dynomite::node::Node;
 use dynomite::peer::hints::{HintLimits, HintStats};
@@ -69,6 +70,8 @@ fn settings(address: SocketAddr) -> LinkSettings {
         failure_limit: 3,
         retry_timeout_ms: 60_000,
         heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
+        secret: PeerSecret::new(None),
+        random: Arc::new(OsRandom::new()),
     }
 }
 

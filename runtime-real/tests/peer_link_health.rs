@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use dynomite::auth::{OsRandom, PeerSecret};
 use dynomite::clock::SystemClock;
 use dynomite::node::Node;
+use dynomite::peer::handshake;
 use dynomite::peer::link::{LinkSettings, PeerLink};
 use dynomite::peer::stream::Connector;
 use dynomite::peer::PeerRequest;
@@ -55,16 +57,22 @@ fn settings(address: SocketAddr, heartbeat_timeout_ms: u64) -> LinkSettings {
         failure_limit: 3,
         retry_timeout_ms: 60_000,
         heartbeat_timeout_ms,
+        secret: PeerSecret::new(None),
+        random: Arc::new(OsRandom::new()),
     }
 }
 
-/// A peer that accepts every connection, reads whatever arrives and never writes a byte.
+/// A peer that accepts every connection, completes the handshake, then reads whatever arrives and
+/// never writes another byte.
 async fn silent_peer() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             tokio::spawn(async move {
+                if handshake::accept(&mut stream, &PeerSecret::new(None), &OsRandom::new()).await.is_err() {
+                    return;
+                }
                 let mut sink = vec![0u8; 64 * 1024];
                 while matches!(stream.read(&mut sink).await, Ok(read) if read > 0) {}
             });

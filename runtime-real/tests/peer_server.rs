@@ -10,11 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use dynomite::auth::{OsRandom, PeerSecret};
 use dynomite::clock::SystemClock;
 use dynomite::node::Node;
+use dynomite::peer::handshake::{self, HandshakeError};
 use dynomite::peer::server::FORWARDS_IN_FLIGHT_MAX;
 use dynomite_core::config::{Config, Consistency, Endpoint};
-use dynomite_core::peer::{self, FailureKind, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION};
+use dynomite_core::peer::{self, FailureKind, NodeIdentity, PeerMessage};
 use dynomite_core::resp::Protocol;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -52,24 +54,33 @@ async fn start_node_with(adjust: impl Fn(&mut Config)) -> SocketAddr {
     panic!("no node bound after {START_ATTEMPTS} attempts");
 }
 
-/// A peer connection that has said `Hello`.
+/// A peer connection that has been through the handshake.
 struct PeerConnection {
     stream: TcpStream,
     input: BytesMut,
 }
 
+fn identity() -> NodeIdentity {
+    NodeIdentity {
+        datacenter: "localdc".to_string(),
+        rack: "otherrack".to_string(),
+        address: "127.0.0.1:1".to_string(),
+        tokens: vec![7],
+    }
+}
+
 impl PeerConnection {
+    /// Opens a link to a node without `peer_secret`.
     async fn open(address: SocketAddr) -> PeerConnection {
-        let stream = TcpStream::connect(address).await.expect("connect to dyn_listen");
-        let mut connection = PeerConnection { stream, input: BytesMut::new() };
-        let node = NodeIdentity {
-            datacenter: "localdc".to_string(),
-            rack: "otherrack".to_string(),
-            address: "127.0.0.1:1".to_string(),
-            tokens: vec![7],
-        };
-        connection.send(&[PeerMessage::Hello { version: PEER_PROTOCOL_VERSION, node }]).await;
-        connection
+        PeerConnection::open_with(address, None).await.expect("handshake")
+    }
+
+    /// Opens a link proving `secret` (none: empty proofs).
+    async fn open_with(address: SocketAddr, secret: Option<&str>) -> Result<PeerConnection, HandshakeError> {
+        let mut stream = TcpStream::connect(address).await.expect("connect to dyn_listen");
+        let input =
+            handshake::open(&mut stream, &PeerSecret::new(secret), &OsRandom::new(), &identity()).await?;
+        Ok(PeerConnection { stream, input })
     }
 
     async fn send(&mut self, messages: &[PeerMessage]) {
@@ -243,4 +254,120 @@ fn a_long_pipeline_of_forwards_is_served_in_bounded_batches() {
             PeerMessage::Response { request_id: 1, reply: Bytes::from(expected) }
         );
     });
+}
+
+/// The cluster secret of the tests below (16+ bytes).
+const SECRET: &str = "peer-secret-0123456789";
+
+/// A node in front of a real redis-server (started here) with `peer_secret`; returns its peer
+/// address and the server (kept alive by the caller, and read directly to see what ran).
+async fn start_secured_node(redis: &dynomite_testkit::RedisServer) -> SocketAddr {
+    let port = redis.port();
+    start_node_with(move |config| {
+        config.data_store = dynomite_core::config::DataStore::Redis;
+        config.server =
+            Some(dynomite_core::config::ServerAddress { host: "127.0.0.1".to_string(), port, weight: 1 });
+        config.peer_secret = Some(SECRET.to_string());
+    })
+    .await
+}
+
+/// What redis-server itself holds at `key` (RESP bytes of GET).
+fn redis_get(redis: &dynomite_testkit::RedisServer, key: &str) -> String {
+    let mut connection = dynomite_testkit::RespConn::connect(redis.port()).expect("connect to redis-server");
+    String::from_utf8_lossy(&connection.command(&["GET", key]).expect("GET")).into_owned()
+}
+
+/// Reads until the server closes the connection (or the bound passes); the frames it sent.
+async fn frames_until_closed(stream: &mut TcpStream) -> Vec<PeerMessage> {
+    let mut input = BytesMut::new();
+    let mut frames = Vec::new();
+    loop {
+        while let Ok(Some(message)) = peer::decode(&mut input) {
+            frames.push(message);
+        }
+        match tokio::time::timeout(Duration::from_secs(10), stream.read_buf(&mut input)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return frames,
+            Ok(Ok(_)) => {}
+            Err(_) => panic!("the peer server kept a stranger's connection open: {frames:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_strangers_well_formed_request_frame_runs_nothing() {
+    let redis = dynomite_testkit::RedisServer::start();
+    run(async {
+        let address = start_secured_node(&redis).await;
+        // No handshake at all: a Request frame straight away, then a forward.
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let mut frames = BytesMut::new();
+        peer::encode(&request(1, &["SET", "stranger", "ran"]), &mut frames);
+        let forward = PeerMessage::ForwardToDatacenter {
+            request_id: 2,
+            protocol: Protocol::Resp2,
+            consistency: Consistency::DcOne,
+            args: args(&["FLUSHALL"]),
+        };
+        peer::encode(&forward, &mut frames);
+        stream.write_all(&frames).await.unwrap();
+        let answered = frames_until_closed(&mut stream).await;
+        assert!(
+            answered.iter().all(|frame| matches!(frame, PeerMessage::Challenge { .. })),
+            "only the challenge, never an answer: {answered:?}"
+        );
+    });
+    assert_eq!(redis_get(&redis, "stranger"), "$-1\r\n", "the stranger's SET never reached redis-server");
+}
+
+#[test]
+fn a_hello_with_the_wrong_secret_is_refused_before_any_request_is_read() {
+    let redis = dynomite_testkit::RedisServer::start();
+    let mut marker = dynomite_testkit::RespConn::connect(redis.port()).unwrap();
+    marker.command(&["SET", "kept", "yes"]).unwrap();
+    run(async {
+        let address = start_secured_node(&redis).await;
+        // Wrong secret: the node closes after the Hello; the opening side sees no Welcome.
+        let refused = PeerConnection::open_with(address, Some("not-the-cluster-secret")).await;
+        assert!(refused.is_err(), "a wrong proof is refused");
+        // No secret (empty proof), then requests pipelined right behind the Hello.
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let mut input = BytesMut::new();
+        let challenge = loop {
+            stream.read_buf(&mut input).await.unwrap();
+            if let Some(PeerMessage::Challenge { nonce }) = peer::decode(&mut input).unwrap() {
+                break nonce;
+            }
+        };
+        let forged_proof =
+            PeerSecret::new(Some("guessed-secret-0000")).hello_proof(&challenge, &[9; 32], &identity());
+        let mut frames = BytesMut::new();
+        let hello = PeerMessage::Hello {
+            version: dynomite_core::peer::PEER_PROTOCOL_VERSION,
+            node: identity(),
+            nonce: Bytes::from_static(&[9; 32]),
+            proof: forged_proof,
+        };
+        peer::encode(&hello, &mut frames);
+        peer::encode(&request(1, &["FLUSHALL"]), &mut frames);
+        peer::encode(&request(2, &["SET", "stranger", "ran"]), &mut frames);
+        stream.write_all(&frames).await.unwrap();
+        let answered = frames_until_closed(&mut stream).await;
+        assert!(answered.is_empty(), "no Welcome, no answer: {answered:?}");
+    });
+    assert_eq!(redis_get(&redis, "stranger"), "$-1\r\n", "nothing the stranger sent ran");
+    assert_eq!(redis_get(&redis, "kept"), "$3\r\nyes\r\n", "FLUSHALL never ran");
+}
+
+#[test]
+fn a_member_with_the_secret_is_served() {
+    let redis = dynomite_testkit::RedisServer::start();
+    run(async {
+        let address = start_secured_node(&redis).await;
+        let mut member =
+            PeerConnection::open_with(address, Some(SECRET)).await.expect("the secret opens the link");
+        member.send(&[request(1, &["SET", "member", "ran"])]).await;
+        assert!(matches!(member.receive().await, PeerMessage::Response { request_id: 1, .. }));
+    });
+    assert_eq!(redis_get(&redis, "member"), "$3\r\nran\r\n");
 }

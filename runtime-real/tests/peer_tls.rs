@@ -7,7 +7,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use dynomite::peer::stream::{
     acceptor, connector_for, placement_link_is_encrypted, Acceptor, Connector, PeerStream, Transport,
 };
@@ -109,7 +109,12 @@ fn hello() -> PeerMessage {
         address: "127.0.0.1:8101".to_string(),
         tokens: vec![7],
     };
-    PeerMessage::Hello { version: PEER_PROTOCOL_VERSION, node }
+    PeerMessage::Hello {
+        version: PEER_PROTOCOL_VERSION,
+        node,
+        nonce: Bytes::from_static(&[1; 32]),
+        proof: Bytes::new(),
+    }
 }
 
 async fn read_message(stream: &mut PeerStream) -> std::io::Result<PeerMessage> {

@@ -73,7 +73,12 @@ fn defaults_match_c_dynomite() {
     assert_eq!(config.peer_heartbeat_timeout_ms, 1_500);
     assert_eq!(config.peer_heartbeat_interval_ms(), 500);
     assert!(config.deprecated_keys.is_empty());
-    assert_eq!(config.warnings().len(), 1, "a minimal file warns only that the peer port is open: {:?}", config.warnings());
+    assert_eq!(
+        config.warnings().len(),
+        1,
+        "a minimal file warns only that the peer port is open: {:?}",
+        config.warnings()
+    );
     assert_eq!(config.warnings()[0].key(), "peer_secret");
 }
 
@@ -136,13 +141,22 @@ fn servers() {
 fn passwords_map_like_c_dynomite() {
     // requirepass (Netflix/dynomite PR #748): clients AUTH with it, and the datastore gets it too.
     let config = valid("  requirepass: hello\n");
-    assert_eq!((config.client_password.as_deref(), config.datastore_password.as_deref()), (Some("hello"), Some("hello")));
+    assert_eq!(
+        (config.client_password.as_deref(), config.datastore_password.as_deref()),
+        (Some("hello"), Some("hello"))
+    );
     // redis_requirepass: the datastore's own password only.
     let config = valid("  redis_requirepass: old\n");
-    assert_eq!((config.client_password.as_deref(), config.datastore_password.as_deref()), (None, Some("old")));
+    assert_eq!(
+        (config.client_password.as_deref(), config.datastore_password.as_deref()),
+        (None, Some("old"))
+    );
     // Both: clients use requirepass, the datastore redis_requirepass.
     let config = valid("  requirepass: a\n  redis_requirepass: b\n");
-    assert_eq!((config.client_password.as_deref(), config.datastore_password.as_deref()), (Some("a"), Some("b")));
+    assert_eq!(
+        (config.client_password.as_deref(), config.datastore_password.as_deref()),
+        (Some("a"), Some("b"))
+    );
     assert_eq!(valid("").client_password, None);
 }
 
@@ -152,7 +166,10 @@ fn peer_secret_and_admin_token() {
     assert_eq!(config.peer_secret.as_deref(), Some("0123456789abcdef"));
     assert_eq!(config.admin_token.as_deref(), Some("t0k"));
     let short = error("  peer_secret: short\n");
-    assert!(short.contains("peer_secret") && short.contains("at least 16 bytes") && !short.contains("short'"), "{short}");
+    assert!(
+        short.contains("peer_secret") && short.contains("at least 16 bytes") && !short.contains("short'"),
+        "{short}"
+    );
     // The default dyn_listen (0.0.0.0) without a secret: a startup warning naming peer_secret.
     let exposed = |config: &Config| config.warnings().iter().any(|warning| warning.key() == "peer_secret");
     assert!(exposed(&valid("")));

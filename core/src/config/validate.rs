@@ -398,7 +398,8 @@ fn password(
 fn peer_secret(validator: &Validator<'_>) -> Result<Option<String>, ConfigError> {
     match validator.text("peer_secret", &validator.raw.peer_secret)? {
         Some(secret) if secret.len() < PEER_SECRET_MIN_BYTES => {
-            let expected = format!("a secret of at least {PEER_SECRET_MIN_BYTES} bytes, the same on every node");
+            let expected =
+                format!("a secret of at least {PEER_SECRET_MIN_BYTES} bytes, the same on every node");
             Err(validator.field("peer_secret").invalid(&format!("({} bytes)", secret.len()), &expected))
         }
         other => Ok(other),

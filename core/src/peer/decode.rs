@@ -8,8 +8,8 @@ use super::error::{MalformedReason, PeerProtocolError};
 use super::message::{GossipEntry, MessageKind, NodeIdentity, PeerMessage};
 use super::reader::BodyReader;
 use super::{
-    PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES, PEER_MAGIC,
-    PEER_PROTOCOL_VERSION, PEER_TOKENS_MAX,
+    PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES,
+    PEER_MAGIC, PEER_PROTOCOL_VERSION, PEER_TOKENS_MAX,
 };
 
 /// Smallest encoded argument or text: its length prefix.

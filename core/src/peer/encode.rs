@@ -9,8 +9,8 @@ use super::codes::WireCode;
 use super::error::{MalformedReason, PeerProtocolError};
 use super::message::{GossipEntry, NodeIdentity, PeerMessage};
 use super::{
-    PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES, PEER_MAGIC,
-    PEER_PROTOCOL_VERSION, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
+    PEER_ARGS_MAX, PEER_AUTH_BYTES_MAX, PEER_FRAME_BYTES_MAX, PEER_GOSSIP_ENTRIES_MAX, PEER_HEADER_BYTES,
+    PEER_MAGIC, PEER_PROTOCOL_VERSION, PEER_TEXT_BYTES_MAX, PEER_TOKENS_MAX,
 };
 
 /// Bytes of a `u32` length or count prefix.

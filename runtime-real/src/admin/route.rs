@@ -54,6 +54,29 @@ pub enum Endpoint {
     Help,
 }
 
+impl Endpoint {
+    /// True for the endpoints that change the node (levels, peer marks, read repair, repairs): with
+    /// `admin_token` set they need it; the others only read.
+    pub fn changes_node(&self) -> bool {
+        matches!(
+            self,
+            Endpoint::SetConsistency { .. }
+                | Endpoint::Peer { .. }
+                | Endpoint::ReadRepairs { .. }
+                | Endpoint::RepairStart { .. }
+        )
+    }
+}
+
+/// The token a request carries: `Authorization: Bearer <token>`, else the `token` query parameter.
+pub fn request_token<'a>(authorization: Option<&'a str>, query: Option<&'a str>) -> Option<&'a str> {
+    let bearer = authorization.and_then(|value| {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    bearer.or_else(|| query?.split('&').find_map(|pair| pair.strip_prefix("token=")))
+}
+
 /// Which of the node's two consistency levels a `/set_consistency` changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsistencyTarget {
@@ -86,6 +109,12 @@ pub enum PeerTarget {
 /// Why an admin request got no normal answer; [`AdminError::status`] is its HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AdminError {
+    /// An endpoint that changes the node, without the `admin_token`.
+    #[error("'{path}' changes the node and needs admin_token: send 'Authorization: Bearer <admin_token>' (or ?token=<admin_token>)")]
+    Unauthorized {
+        /// The path as sent.
+        path: String,
+    },
     /// A method other than GET, HEAD or POST.
     #[error("method {method} is not allowed; use GET, HEAD or POST")]
     MethodNotAllowed {
@@ -161,6 +190,7 @@ impl AdminError {
     /// The HTTP status code of this error.
     pub fn status(&self) -> u16 {
         match self {
+            AdminError::Unauthorized { .. } => 401,
             AdminError::MethodNotAllowed { .. } => 405,
             AdminError::UnknownPath { .. } => 404,
             AdminError::NotSupported { .. } => 501,

@@ -41,16 +41,16 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
-use dynomite_core::peer::{
-    self, FailureKind, Liveness, LivenessAction, NodeIdentity, PeerMessage, PEER_PROTOCOL_VERSION,
-};
+use dynomite_core::peer::{self, FailureKind, Liveness, LivenessAction, NodeIdentity, PeerMessage};
 use futures_util::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
+use super::handshake::{self, HandshakeError};
 use super::hints::{HintLimits, HintQueues, HintStats};
 use super::stream::{Connector, PeerStream};
 use super::PeerRequest;
+use crate::auth::{PeerSecret, SharedRandom};
 use crate::retry::{fail_requests_for, Backoff};
 
 /// Requests queued per connection before callers fail fast.
@@ -94,6 +94,10 @@ pub struct LinkSettings {
     pub retry_timeout_ms: u64,
     /// `peer_heartbeat_timeout`: silence after which a connection is dead (pings after a third of it).
     pub heartbeat_timeout_ms: u64,
+    /// `peer_secret`: what the handshake proves.
+    pub secret: PeerSecret,
+    /// Where handshake nonces come from.
+    pub random: SharedRandom,
 }
 
 /// Health of a peer as seen by this node, shared by its connection tasks.
@@ -503,13 +507,13 @@ impl Connection {
         let mut backoff = Backoff::new(RECONNECT_BACKOFF_MIN_MS, RECONNECT_BACKOFF_MAX_MS);
         loop {
             match self.connect().await {
-                Ok(stream) => {
+                Ok((stream, leftover)) => {
                     backoff.reset();
                     self.health.record_connected();
                     let held = self.mark_up();
                     tracing::info!(peer = %self.settings.address, held, "peer link up");
                     let mut pending = BTreeMap::new();
-                    let keep_running = self.multiplex(stream, &mut requests, &mut pending).await;
+                    let keep_running = self.multiplex(stream, leftover, &mut requests, &mut pending).await;
                     self.health.connected.fetch_sub(1, Ordering::Relaxed);
                     self.mark_down(&mut requests, pending);
                     self.health.connections_lost.fetch_add(1, Ordering::Relaxed);
@@ -609,16 +613,20 @@ impl Connection {
         self.epoch.elapsed().as_millis() as u64
     }
 
-    async fn connect(&self) -> std::io::Result<PeerStream> {
+    /// Connects and runs the handshake; returns the stream and any bytes read past the `Welcome`.
+    async fn connect(&self) -> std::io::Result<(PeerStream, BytesMut)> {
         let connecting = async {
             let mut stream = self.settings.connector.connect(&self.settings.address).await?;
-            let mut hello = BytesMut::new();
-            let message =
-                PeerMessage::Hello { version: PEER_PROTOCOL_VERSION, node: self.settings.identity.clone() };
-            peer::encode(&message, &mut hello);
-            stream.write_all(&hello).await?;
-            stream.flush().await?;
-            Ok(stream)
+            let settings = &self.settings;
+            let leftover = handshake::open(&mut stream, &settings.secret, &*settings.random, &settings.identity)
+                .await
+                .map_err(|error| {
+                    if matches!(error, HandshakeError::WrongProof) {
+                        tracing::warn!(peer = %settings.address, %error, "peer refused: it cannot prove peer_secret");
+                    }
+                    std::io::Error::new(std::io::ErrorKind::PermissionDenied, error.to_string())
+                })?;
+            Ok((stream, leftover))
         };
         match tokio::time::timeout(Duration::from_millis(CONNECT_TIMEOUT_MS), connecting).await {
             Ok(result) => result,
@@ -635,12 +643,13 @@ impl Connection {
     async fn multiplex(
         &self,
         mut stream: PeerStream,
+        mut read_buffer: BytesMut,
         requests: &mut mpsc::Receiver<LinkRequest>,
         pending: &mut BTreeMap<u64, Pending>,
     ) -> bool {
         let mut next_request_id: u64 = 1;
         let mut replays_in_flight: usize = 0;
-        let mut read_buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
+        read_buffer.reserve(READ_CHUNK_BYTES);
         let mut write_buffer = BytesMut::with_capacity(16 * 1024);
         let mut liveness = Liveness::new(self.now_ms(), self.settings.heartbeat_timeout_ms);
         let stall_ms = liveness.timeout_ms();

@@ -1,8 +1,10 @@
 //! Node-to-node traffic: outgoing links to each peer ([`link`], with hinted handoff's per-peer store in
 //! [`hints`]), the peer listener that executes replicas' requests and coordinates for remote
 //! datacenters ([`server`]), and the byte streams they run on, plain TCP or TLS ([`stream`], with
-//! certificates and the per-link policy in [`tls`]).
+//! certificates and the per-link policy in [`tls`]). Every link starts with the authenticated
+//! [`handshake`].
 
+pub mod handshake;
 pub mod hints;
 pub mod link;
 pub mod server;

@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
-use dynomite_core::peer::{self, FailureKind, PeerMessage, PEER_PROTOCOL_VERSION};
+use dynomite_core::peer::{self, FailureKind, PeerMessage};
 use dynomite_core::request::{KeyHasher, Kind, Request};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
@@ -49,6 +49,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
+use super::handshake;
 use super::stream::{placement_link_is_encrypted, Acceptor, PeerStream, Transport};
 use crate::coordinator::{datastore_result, forward, ResultFuture};
 use crate::node::NodeShared;
@@ -110,13 +111,34 @@ pub async fn serve(
     }
 }
 
-async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<NodeShared>) {
+async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Arc<NodeShared>) {
+    // Nothing but the handshake is read before the peer has proven the cluster secret.
+    let (identity, mut buffer) = match handshake::accept(&mut stream, &node.peer_secret, &*node.random).await
+    {
+        Ok(accepted) => accepted,
+        Err(error) => {
+            node.stats.count_peer_refused();
+            tracing::warn!(%error, "peer handshake failed; connection closed before any request was read");
+            return;
+        }
+    };
+    let peer_name = format!("{} ({}/{})", identity.address, identity.datacenter, identity.rack);
+    let must_encrypt = placement_link_is_encrypted(
+        node.config.secure_server_option,
+        &node.config.datacenter,
+        &node.config.rack,
+        &identity.datacenter,
+        &identity.rack,
+    );
+    if must_encrypt && transport == Transport::Plain {
+        tracing::warn!(peer = %peer_name, "plain link where secure_server_option needs TLS; closing");
+        return;
+    }
     let (mut read_half, write_half) = tokio::io::split(stream);
     let (queue, outgoing) = mpsc::channel(PEER_PIPELINE_DEPTH_MAX);
     let writer = tokio::spawn(write_results(write_half, outgoing));
     let forwards = Arc::new(Semaphore::new(FORWARDS_IN_FLIGHT_MAX));
-    let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
-    let mut peer_name = String::from("unidentified peer");
+    buffer.reserve(READ_CHUNK_BYTES);
     // A sender writes at least every third of its heartbeat timeout (requests or pings): a connection
     // silent for the whole timeout has been abandoned or cut off. Closing it discards what its sender
     // wrote before giving up and is still on its way, which must never run late.
@@ -132,24 +154,9 @@ async fn serve_connection(stream: PeerStream, transport: Transport, node: Arc<No
                 }
             };
             let item = match message {
-                PeerMessage::Hello { version, node: identity } => {
-                    if version != PEER_PROTOCOL_VERSION {
-                        tracing::warn!(peer = %identity.address, version, "peer speaks another protocol version");
-                        break 'connection;
-                    }
-                    peer_name = format!("{} ({}/{})", identity.address, identity.datacenter, identity.rack);
-                    let must_encrypt = placement_link_is_encrypted(
-                        node.config.secure_server_option,
-                        &node.config.datacenter,
-                        &node.config.rack,
-                        &identity.datacenter,
-                        &identity.rack,
-                    );
-                    if must_encrypt && transport == Transport::Plain {
-                        tracing::warn!(peer = %peer_name, "plain link where secure_server_option needs TLS; closing");
-                        break 'connection;
-                    }
-                    continue;
+                PeerMessage::Hello { .. } | PeerMessage::Challenge { .. } | PeerMessage::Welcome { .. } => {
+                    tracing::warn!(peer = %peer_name, "handshake message after the handshake; closing");
+                    break 'connection;
                 }
                 PeerMessage::Request { request_id, protocol, args } if is_repair_command(&args) => {
                     // The range repair's internal command: a digest or key listing of this node's data,

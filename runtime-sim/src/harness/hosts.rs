@@ -86,6 +86,18 @@ fn datastore_init(clock: Arc<SkewClock>) -> impl Fn() -> HostFuture + Send + Syn
     }
 }
 
+/// Handshake nonces from madsim's seeded generator, so a seed replays exactly (the OS generator of
+/// production would not).
+struct SimRandom;
+
+impl dynomite::auth::Random for SimRandom {
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), dynomite::auth::RandomUnavailable> {
+        use madsim::rand::RngCore;
+        madsim::rand::thread_rng().fill_bytes(bytes);
+        Ok(())
+    }
+}
+
 fn node_init(
     index: usize,
     config: Config,
@@ -96,6 +108,7 @@ fn node_init(
 ) -> impl Fn() -> HostFuture + Send + Sync + 'static {
     move || {
         let mut options = NodeOptions::new(clock.clone());
+        options.random = Arc::new(SimRandom);
         options.peer_stream_wrapper = Some(latency.clone());
         options.observer = hooks.observer.clone().map(|observer| -> dynomite::node::DecisionObserver {
             Arc::new(move |decision: Decision| observer(index, decision))
