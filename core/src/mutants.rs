@@ -147,6 +147,9 @@ mod switch {
         RangeRepairSkipsBuckets = "range-repair-skips-buckets", "range repair: differing digest buckets are never shipped";
         /// Tombstones are collected at once, before every replica acknowledged the delete.
         TombstoneCollectedEarly = "tombstone-collected-early", "tombstone GC: a delete is forgotten before every replica saw it, so the value returns";
+        // --- security: the peer handshake (runtime-real/src/auth.rs) ---
+        /// Any proof of the cluster secret is accepted.
+        PeerProofIgnored = "peer-proof-ignored", "peer handshake: a stranger's wrong proof of peer_secret is accepted, so its requests run";
     }
 
     /// Switches `mutant` on for every node of this process (None: the correct product).

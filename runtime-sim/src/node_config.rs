@@ -7,6 +7,10 @@ use dynomite_core::config::{parse_config, Config, ConfigError};
 
 use crate::model::{Placement, SimConfig, CLIENT_PORT, PEER_PORT, STATS_PORT};
 
+/// The simulated cluster's `peer_secret`: every link runs the production handshake with proofs (the
+/// scenarios' stranger guesses another).
+pub const SIM_PEER_SECRET: &str = "simulated-cluster-secret";
+
 /// Node `index`'s configuration within `placements`.
 pub fn node_config(
     simulation: &SimConfig,
@@ -37,7 +41,8 @@ pub fn node_yaml(simulation: &SimConfig, placements: &[Placement], index: usize)
         "dyn_o_mite:\n  listen: 0.0.0.0:{CLIENT_PORT}\n  dyn_listen: 0.0.0.0:{PEER_PORT}\n  \
          stats_listen: 0.0.0.0:{STATS_PORT}\n  datacenter: {}\n  rack: {}\n  tokens: '{}'\n  \
          data_store: 0\n  servers:\n  - {}:1\n{seeds}  read_consistency: {}\n  write_consistency: {}\n  \
-         datastore_connections: {}\n  local_peer_connections: {}\n  remote_peer_connections: {}\n{}",
+         datastore_connections: {}\n  local_peer_connections: {}\n  remote_peer_connections: {}\n  \
+         peer_secret: {SIM_PEER_SECRET}\n{}",
         me.address.datacenter,
         me.address.rack,
         join_tokens(&me.address.tokens),

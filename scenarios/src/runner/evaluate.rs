@@ -10,6 +10,7 @@ use dynomite_sim::SimConfig;
 
 use super::attribution::{attribute, ObservedDecision};
 use super::coverage::Coverage;
+use super::stranger;
 use super::{repair_mode, RunOptions};
 pub use crate::checkers::LinkSample;
 use crate::checkers::{self, Facts, ReplicaStates, ReplicaValues, Timeline, Verdict};
@@ -48,6 +49,8 @@ pub struct RawRun {
     pub owners: Owners,
     /// Peer link health, sampled.
     pub links: Vec<LinkSample>,
+    /// Nodes whose datastore holds the stranger's canary after the run (each should hold none).
+    pub canaries: Vec<String>,
 }
 
 /// The report of `raw`.
@@ -65,6 +68,7 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         replicas_read_ms,
         owners,
         links,
+        canaries,
     } = raw;
     // Tombstone GC collects a delete once every replica acknowledged it (and by age): in CRDT mode a
     // tombstone may be gone at any time after the delete reached every replica.
@@ -83,10 +87,13 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         replicas_read_ms,
         clients_per_datacenter: scenario.workload.clients_per_datacenter,
     };
-    let verdicts = verdicts(scenario, &plan, &facts, &reconnect, repaired);
+    let mut verdicts = verdicts(scenario, &plan, &facts, &reconnect, repaired);
+    verdicts.push(stranger::verdict(&canaries, true));
     let mut hasher = TraceHasher::default();
     hasher.feed(&history_hash(&history).to_le_bytes());
-    hasher.feed(format!("{decisions:?}{faults_applied:?}{reconnect:?}{states:?}{repaired:?}").as_bytes());
+    hasher.feed(
+        format!("{decisions:?}{faults_applied:?}{reconnect:?}{states:?}{repaired:?}{canaries:?}").as_bytes(),
+    );
     let episodes = plan.episodes().len();
     RunReport {
         scenario: scenario.name().to_string(),

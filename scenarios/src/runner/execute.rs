@@ -23,6 +23,7 @@ use tokio::time::Instant;
 
 use super::attribution::{node_index_of, ObservedDecision};
 use super::evaluate::{LinkSample, RawRun};
+use super::stranger;
 use super::{repair_mode, RepairMode, RunOptions};
 use crate::checkers::replicas::{read_requests, time_ms};
 use crate::checkers::{ReplicaState, ReplicaStates, ReplicaValues};
@@ -160,11 +161,21 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
     let sampling = Arc::new(AtomicBool::new(true));
     let sampler = tokio::spawn(sample_links(cluster.clone(), start, sampling.clone()));
     let clients = spawn_clients(&cluster, &scenario, &plan, start);
+    // A stranger tries the peer port of one node during the fault phase (issue 10.2).
+    let (attempt_ms, target) = stranger::draw(config.seed, cluster.nodes().len());
+    let client_address = cluster.nodes()[target].client;
+    let target_address = std::net::SocketAddr::new(client_address.ip(), dynomite_sim::model::PEER_PORT);
+    let seed = config.seed;
+    let intruder = cluster.client_host("stranger", 0).spawn(async move {
+        tokio::time::sleep(Duration::from_millis(attempt_ms)).await;
+        stranger::intrude(target_address, seed).await;
+    });
     let faults_applied = replay(&cluster, &plan, start).await;
     let mut operations = Vec::new();
     for client in clients {
         operations.extend(client.await.expect("a workload client finished"));
     }
+    intruder.await.expect("the stranger finished");
     let healed = Instant::now();
     let reconnect = cluster
         .wait_until_connected()
@@ -190,6 +201,7 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
         .await
         .expect("replica reads finished");
     let repaired = (repair_started.elapsed().as_millis() as u64, bound_ms);
+    let canaries = reader.spawn(stranger::canaries(cluster.clone())).await.expect("canary reads finished");
     let replicas_read_ms = start.elapsed().as_millis() as u64;
     sampling.store(false, Ordering::Relaxed);
     let links = sampler.await.expect("link sampler finished");
@@ -208,6 +220,7 @@ async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun
         replicas_read_ms,
         owners,
         links,
+        canaries,
     }
 }
 

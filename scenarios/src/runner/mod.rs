@@ -10,6 +10,7 @@ pub mod evaluate;
 #[cfg(madsim)]
 mod execute;
 pub mod shrink;
+pub mod stranger;
 
 use dynomite_chaos::FaultPlan;
 
