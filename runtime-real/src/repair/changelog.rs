@@ -1,8 +1,9 @@
 //! The change-log sweep: recently written keys compared across their replicas.
 //!
 //! Every CRDT write script pushes its key to the list `_dyn:log` of the replica it runs on (bounded by
-//! `changelog_max`). A sweep pops up to [`BATCH_MAX`] keys at a time, oldest first (`RPOP _dyn:log
-//! <count>`), at most [`SWEEP_BATCHES_MAX`] batches, and repairs each distinct key on all its replicas
+//! `changelog_max`). A sweep claims up to [`BATCH_MAX`] keys at a time, oldest first, by moving them
+//! to the list `_dyn:log:claimed` (`RPOPLPUSH`, one atomic move per key, pipelined), at most
+//! [`SWEEP_BATCHES_MAX`] batches, and repairs each distinct key on all its replicas
 //! ([`super::key::repair`]), up to [`KEYS_IN_FLIGHT_MAX`] at once (a key that waits out a timeout holds
 //! up no other), paced by `repair_rate`. A key whose
 //! replicas could not all be reached is pushed back at the end of the sweep (so the next sweep retries
@@ -15,6 +16,11 @@
 //! counted (`changelog.dropped`), and the range repair covers it. The log's own bound
 //! (`changelog_max`, trimmed by every write), [`RETRY_KEYS_MAX`] and `repair_rate` bound what an
 //! outage costs.
+//!
+//! Claimed keys leave `_dyn:log:claimed` only when the sweep ends (after the ones to retry are back in
+//! the log), so a node that stops mid-sweep (killed, restarted) loses none of them: its next sweep
+//! repairs what it finds claimed first. (An earlier version popped keys with `RPOP`: a node killed
+//! mid-sweep lost them for good; the simulator found it, kong seed 138 with hinted handoff off.)
 //!
 //! Every replica of a key logs it, so each of them repairs it once; the repair writes only to replicas
 //! whose state differs, so the extra comparisons cost reads, not writes.
@@ -32,6 +38,8 @@ use crate::node::NodeShared;
 
 /// The change log's key in the datastore.
 pub const LOG_KEY: &[u8] = b"_dyn:log";
+/// The keys the current (or an interrupted) sweep took from the log and has not finished.
+pub const CLAIMED_KEY: &[u8] = b"_dyn:log:claimed";
 /// Keys popped from the log at once.
 pub const BATCH_MAX: u32 = 256;
 /// Batches per sweep (a sweep handles at most `BATCH_MAX × SWEEP_BATCHES_MAX` log entries).
@@ -82,18 +90,30 @@ impl Retries {
 pub async fn sweep(node: &NodeShared, repair: &Repair, retries: &mut Retries) {
     let log_token = node.token_of(LOG_KEY);
     let mut requeue: Vec<Bytes> = Vec::new();
+    // Keys an interrupted sweep had claimed (the node stopped before it finished): repaired first.
+    let range = vec![
+        Bytes::from_static(b"LRANGE"),
+        Bytes::from_static(CLAIMED_KEY),
+        Bytes::from_static(b"0"),
+        Bytes::from_static(b"-1"),
+    ];
+    let mut leftovers = match replica::local(node, range, log_token).await {
+        Ok(frame) => popped_keys(frame),
+        Err(error) => {
+            tracing::debug!(%error, "change-log sweep cannot read its claimed keys");
+            return;
+        }
+    };
     for _ in 0..SWEEP_BATCHES_MAX {
-        let pop = vec![
-            Bytes::from_static(b"RPOP"),
-            Bytes::from_static(LOG_KEY),
-            Bytes::from(BATCH_MAX.to_string()),
-        ];
-        let popped = match replica::local(node, pop, log_token).await {
-            Ok(frame) => popped_keys(frame),
-            Err(error) => {
-                tracing::debug!(%error, "change-log sweep cannot read the log");
-                break;
-            }
+        let popped = match std::mem::take(&mut leftovers) {
+            leftovers if !leftovers.is_empty() => leftovers,
+            _ => match claim(node, log_token).await {
+                Ok(keys) => keys,
+                Err(error) => {
+                    tracing::debug!(%error, "change-log sweep cannot read the log");
+                    break;
+                }
+            },
         };
         let entries = popped.len();
         if dynomite_core::mutant!(ChangeLogRepairSkipped) {
@@ -126,8 +146,15 @@ pub async fn sweep(node: &NodeShared, repair: &Repair, retries: &mut Retries) {
         let mut push = vec![Bytes::from_static(b"LPUSH"), Bytes::from_static(LOG_KEY)];
         push.extend(requeue);
         if let Err(error) = replica::local(node, push, log_token).await {
+            // The claimed list still holds them: the next sweep repairs them first.
             tracing::debug!(%error, "change-log sweep cannot push keys back");
+            return;
         }
+    }
+    // Only now: a crash before this leaves the claimed keys for the next sweep (some twice, harmless).
+    let release = vec![Bytes::from_static(b"DEL"), Bytes::from_static(CLAIMED_KEY)];
+    if let Err(error) = replica::local(node, release, log_token).await {
+        tracing::debug!(%error, "change-log sweep cannot release its claimed keys");
     }
     repair.update(|status| status.changelog.sweeps += 1);
 }
@@ -165,7 +192,34 @@ fn account(
     });
 }
 
-/// The keys of an `RPOP <key> <count>` reply (none for a nil reply or an error).
+/// Moves up to [`BATCH_MAX`] of the oldest logged keys to the claimed list, one atomic
+/// `RPOPLPUSH` each (Redis 1.2+; the moves are pipelined on the log's datastore connection), and
+/// returns them.
+async fn claim(node: &NodeShared, token: u32) -> Result<Vec<Bytes>, replica::ReplicaError> {
+    let length =
+        replica::local(node, vec![Bytes::from_static(b"LLEN"), Bytes::from_static(LOG_KEY)], token).await?;
+    let count = match length {
+        Frame::Integer(length) => length.clamp(0, i64::from(BATCH_MAX)) as usize,
+        _ => 0,
+    };
+    let moves = (0..count).map(|_| {
+        let args = vec![
+            Bytes::from_static(b"RPOPLPUSH"),
+            Bytes::from_static(LOG_KEY),
+            Bytes::from_static(CLAIMED_KEY),
+        ];
+        replica::local(node, args, token)
+    });
+    let mut keys = Vec::with_capacity(count);
+    for moved in futures_util::future::join_all(moves).await {
+        if let Frame::Bulk(key) = moved? {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// The keys of an `LRANGE` reply (none for a nil reply or an error).
 fn popped_keys(frame: Frame) -> Vec<Bytes> {
     match frame {
         Frame::Array(items) => items
