@@ -72,7 +72,6 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("datastore_connections_zero", "  datastore_connections: 0\n"),
         ("remote_peer_connections_too_many", "  remote_peer_connections: 1000\n"),
         ("dyn_connections_zero", "  dyn_connections: 0\n"),
-        ("both_passwords", "  requirepass: a\n  redis_requirepass: b\n"),
         ("rack_with_colon", "  rack: 'rack:1'\n"),
         ("enable_gossip_not_boolean", "  enable_gossip: on\n"),
         ("dyn_seed_provider_dns", "  dyn_seed_provider: dns_provider\n"),
@@ -89,6 +88,7 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("changelog_max_zero", "  changelog_max: 0\n"),
         ("tombstone_gc_age_zero", "  tombstone_gc_age: 0\n"),
         ("crdt_state_elements_max_zero", "  crdt_state_elements_max: 0\n"),
+        ("peer_secret_too_short", "  peer_secret: tooshort\n"),
     ]
 }
 

@@ -5,7 +5,9 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+
+use dynomite_core::cluster::LocalState;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -139,6 +141,8 @@ pub struct NodeShared {
     pub peer_secret: PeerSecret,
     /// Random source (handshake nonces).
     pub random: SharedRandom,
+    /// [`LocalState`] code: what this node serves (admin `/state/...`); NORMAL at start.
+    local_state: AtomicU8,
     started_ms: u64,
     next_client_id: AtomicU64,
 }
@@ -182,6 +186,16 @@ impl NodeShared {
     /// Changes the node's write consistency (admin `/set_consistency/write/...`).
     pub fn set_write_consistency(&self, level: Consistency) {
         self.consistency.write().unwrap_or_else(|poisoned| poisoned.into_inner()).write = level;
+    }
+
+    /// What this node serves (`/state/...`).
+    pub fn local_state(&self) -> LocalState {
+        LocalState::from_code(self.local_state.load(Ordering::Relaxed))
+    }
+
+    /// Changes what this node serves (admin `/state/<state>`).
+    pub fn set_local_state(&self, state: LocalState) {
+        self.local_state.store(state.code(), Ordering::Relaxed);
     }
 
     /// True when quorum reads repair replicas (read repair switched on, and CRDT mode).
@@ -372,6 +386,7 @@ impl Node {
             admin_token,
             peer_secret,
             random,
+            local_state: AtomicU8::new(LocalState::Normal.code()),
             started_ms,
             next_client_id: AtomicU64::new(0),
         });

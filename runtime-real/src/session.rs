@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use dynomite_core::cluster::STATE_REJECTED_TEXT;
 use dynomite_core::command::{self, CommandSpec};
 use dynomite_core::config::Consistency;
 use dynomite_core::request::{Kind, Request};
@@ -124,6 +125,10 @@ impl Session {
         };
         if request.kind == Kind::Proxy {
             return self.answer(request.spec, &request.args, node);
+        }
+        if !node.local_state().admits(request.access) {
+            node.stats.count_rejected();
+            return Outcome::reply(Frame::error(STATE_REJECTED_TEXT), self.protocol);
         }
         let levels = match self.consistency {
             Some(level) => Levels { read: level, write: level },

@@ -309,9 +309,39 @@ fn unknown_paths_are_404_and_unimplemented_c_endpoints_501() {
     let answer = node.get("/nope?x=1");
     assert_eq!(answer.status, 404, "{answer:?}");
     assert!(answer.body.contains("'/nope'") && answer.body.contains("/cluster_describe"), "{answer:?}");
-    let answer = node.get("/state/standby");
+    let answer = node.get("/get_timeout_factor");
     assert_eq!(answer.status, 501, "{answer:?}");
-    assert!(answer.body.contains("node states"), "{answer:?}");
+    assert!(answer.body.contains("timeout factor"), "{answer:?}");
+}
+
+#[test]
+fn node_states_refuse_what_c_dynomite_refuses() {
+    let node = AdminNode::start();
+    let mut client = node.client();
+    assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), b"+OK\r\n");
+    let refused = "-ERR Dynomite: Dynomite's current state does not allow this request\r\n";
+    let text = |reply: Vec<u8>| String::from_utf8_lossy(&reply).into_owned();
+    assert_eq!(node.get("/state/get_state").body, "State: NORMAL\n");
+    // STANDBY: nothing (reads, writes, admin commands) but what the node answers itself.
+    assert_eq!(node.get("/state/standby").status, 200);
+    assert_eq!(node.get("/state/get_state").body, "State: STANDBY\n");
+    assert_eq!(text(client.command(&["GET", "k"]).unwrap()), refused);
+    assert_eq!(text(client.command(&["SET", "k", "w"]).unwrap()), refused);
+    assert_eq!(text(client.command(&["DBSIZE"]).unwrap()), refused);
+    assert_eq!(client.command(&["PING"]).unwrap(), b"+PONG\r\n");
+    assert!(node.get("/info").body.contains("\"state\":\"STANDBY\""));
+    // WRITES_ONLY and RESUMING: writes pass, reads are refused.
+    for state in ["writes_only", "resuming"] {
+        assert_eq!(node.get(&format!("/state/{state}")).status, 200);
+        assert_eq!(node.get("/state/get_state").body, format!("State: {}\n", state.to_ascii_uppercase()));
+        assert_eq!(client.command(&["SET", "k", state]).unwrap(), b"+OK\r\n", "{state}");
+        assert_eq!(text(client.command(&["GET", "k"]).unwrap()), refused, "{state}");
+    }
+    // NORMAL again: the writes made meanwhile are there.
+    assert_eq!(node.get("/state/normal").status, 200);
+    assert_eq!(client.command(&["GET", "k"]).unwrap(), b"$8\r\nresuming\r\n");
+    let answer = node.get("/state/sleepy");
+    assert_eq!(answer.status, 400, "{answer:?}");
 }
 
 #[test]

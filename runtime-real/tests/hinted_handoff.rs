@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use cluster::{bulk, call, deadline_in, poll_until, show, Cluster, Shape};
 use dynomite::auth::{OsRandom, PeerSecret};
 use dynomite::clock::SystemClock;
@@ -29,9 +29,9 @@ use dynomite::peer::stream::Connector;
 use dynomite::peer::PeerRequest;
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
 use dynomite_core::config::{Config, Endpoint};
-use dynomite_core::peer::NodeIdentity;
+use dynomite_core::peer::{self, NodeIdentity};
 use dynomite_core::resp::Protocol;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Hang guard for one link-level test.
@@ -247,8 +247,24 @@ fn over_hints_bytes_max_the_oldest_are_dropped_and_counted() {
     });
 }
 
-/// A proxy in front of `target`: it swallows its first connection (reads, never answers: the link
-/// declares it dead after the heartbeat bound with its writes unanswered) and forwards every later one.
+/// Relays one whole peer frame from `from` to `to`; false when either side failed first.
+async fn relay_one_frame(from: &mut TcpStream, to: &mut TcpStream) -> bool {
+    let mut buffer = BytesMut::new();
+    loop {
+        if let Ok(Some(message)) = peer::decode(&mut buffer) {
+            let mut frame = BytesMut::new();
+            peer::encode(&message, &mut frame);
+            return to.write_all(&frame).await.is_ok();
+        }
+        if from.read_buf(&mut buffer).await.map_or(true, |read| read == 0) {
+            return false;
+        }
+    }
+}
+
+/// A proxy in front of `target`: on its first connection it relays the handshake (Challenge, Hello,
+/// Welcome) and then swallows everything (reads, never answers: the link declares it dead after the
+/// heartbeat bound with its writes unanswered); it forwards every later connection.
 async fn swallow_first_connection_proxy(target: SocketAddr) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -257,6 +273,13 @@ async fn swallow_first_connection_proxy(target: SocketAddr) -> SocketAddr {
         while let Ok((mut inbound, _)) = listener.accept().await {
             if std::mem::take(&mut first) {
                 tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else { return };
+                    let handshake = relay_one_frame(&mut outbound, &mut inbound).await
+                        && relay_one_frame(&mut inbound, &mut outbound).await
+                        && relay_one_frame(&mut outbound, &mut inbound).await;
+                    if !handshake {
+                        return;
+                    }
                     let mut sink = vec![0u8; 64 * 1024];
                     while matches!(inbound.read(&mut sink).await, Ok(read) if read > 0) {}
                 });

@@ -15,6 +15,7 @@
 mod canonical;
 mod cursor;
 mod fragment;
+mod local_state;
 mod outcome;
 pub mod plan;
 mod quorum;
@@ -23,6 +24,7 @@ mod tally;
 pub use canonical::{canonical_reply, PAIR_REPLY_COMMANDS};
 pub use cursor::{ClusterCursor, CursorError, NODE_CURSOR_BITS, NODE_CURSOR_MAX, RACK_NODES_MAX_COUNT};
 pub use fragment::{merge_multi_key, split_multi_key, Fragment, SplitError, MULTI_KEY_KEYS_MAX_COUNT};
+pub use local_state::{LocalState, STATE_REJECTED_TEXT};
 pub use outcome::{ReplicaFailure, ReplicaResult, Verdict, DATASTORE_REFUSED_TEXT, NO_QUORUM_TEXT};
 pub use quorum::{decide_all, QuorumCollector, GROUPS_MAX_COUNT};
 pub use tally::{quorum_size, GROUP_REPLICAS_MAX_COUNT};

@@ -86,6 +86,12 @@ pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminErr
             Ok(Answer::text(OK_TEXT))
         }
         Endpoint::RepairStatus => Ok(Answer::json(node.repair.status().to_json().to_string() + "\n")),
+        Endpoint::SetState { state } => {
+            node.set_local_state(state);
+            tracing::info!(state = state.name(), "node state changed by the admin port");
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::GetState => Ok(Answer::text(format!("State: {}\n", node.local_state().name()))),
         Endpoint::Ping => Ok(Answer::text(OK_TEXT)),
         Endpoint::Help => Ok(Answer::text(ENDPOINTS_HELP)),
     }
@@ -125,6 +131,7 @@ fn info(node: &NodeShared) -> Value {
             "address": config.server.as_ref().map(|server| format!("{}:{}", server.host, server.port)),
         }),
     );
+    document.insert("state".into(), json!(node.local_state().name()));
     document.insert("crdt_enabled".into(), json!(node.crdt.is_some()));
     document.insert("read_repairs_enabled".into(), json!(node.read_repairs_enabled()));
     document.insert(config.pool_name.clone(), pool_counters(node));

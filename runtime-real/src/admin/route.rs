@@ -5,12 +5,13 @@
 //! Dynomite's (`src/dyn_stats.c`, `parse_request`); where C answers `OK` to anything it does not know,
 //! we answer 404 with the list of endpoints.
 
+use dynomite_core::cluster::LocalState;
 use dynomite_core::config::{Consistency, UnknownConsistency};
 
 /// The endpoint list served by `/help` and appended to 404 replies.
 pub const ENDPOINTS_HELP: &str = "/info\n/cluster_describe\n/get_consistency\n\
 /set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>\n\
-/peer/<up|down|reset>/<host:port|host|all>\n/read_repairs/<enable|disable>\n/repair/start[/<first token>/<last token>]\n/repair/status\n/ping\n/help\n";
+/peer/<up|down|reset>/<host:port|host|all>\n/state/<get_state|normal|standby|writes_only|resuming>\n/read_repairs/<enable|disable>\n/repair/start[/<first token>/<last token>]\n/repair/status\n/ping\n/help\n";
 
 /// One admin request, decided from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,13 @@ pub enum Endpoint {
     },
     /// `/repair/status`: the background repair's progress as JSON.
     RepairStatus,
+    /// `/state/{normal|standby|writes_only|resuming}`: changes what this node serves.
+    SetState {
+        /// The new state.
+        state: LocalState,
+    },
+    /// `/state/get_state`: C's `State: <NAME>`.
+    GetState,
     /// `/ping`: a liveness check answered with C's `OK`.
     Ping,
     /// `/help`: the endpoint list.
@@ -61,6 +69,7 @@ impl Endpoint {
         matches!(
             self,
             Endpoint::SetConsistency { .. }
+                | Endpoint::SetState { .. }
                 | Endpoint::Peer { .. }
                 | Endpoint::ReadRepairs { .. }
                 | Endpoint::RepairStart { .. }
@@ -158,6 +167,12 @@ pub enum AdminError {
         /// The action as sent.
         value: String,
     },
+    /// `/state/<state>` with an unknown state.
+    #[error("'{value}' is not a node state; allowed: get_state, normal, standby, writes_only, resuming")]
+    BadState {
+        /// The state as sent.
+        value: String,
+    },
     /// `/read_repairs/<op>` with an op other than enable or disable.
     #[error("'{value}' is not a read repair switch; allowed: enable, disable")]
     BadReadRepairs {
@@ -200,6 +215,7 @@ impl AdminError {
             | AdminError::BadConsistencyLevel(_)
             | AdminError::BadPeerAction { .. }
             | AdminError::BadReadRepairs { .. }
+            | AdminError::BadState { .. }
             | AdminError::BadRepairRange { .. }
             | AdminError::UnknownPeer { .. } => 400,
             AdminError::ReadRepairsNeedCrdt => 409,
@@ -210,6 +226,8 @@ impl AdminError {
 /// Usage of `/set_consistency`, for [`AdminError::Incomplete`].
 const SET_CONSISTENCY_USAGE: &str =
     "/set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>";
+/// Usage of `/state`, for [`AdminError::Incomplete`].
+const STATE_USAGE: &str = "/state/<get_state|normal|standby|writes_only|resuming>";
 /// Usage of `/read_repairs`, for [`AdminError::Incomplete`].
 const READ_REPAIRS_USAGE: &str = "/read_repairs/<enable|disable>";
 /// Usage of `/peer`, for [`AdminError::Incomplete`].
@@ -231,6 +249,12 @@ pub fn route(method: &str, path: &str) -> Result<Endpoint, AdminError> {
         ["repair", "start"] => Ok(Endpoint::RepairStart { range: None }),
         ["repair", "start", first, last] => repair_range(first, last),
         ["repair", "status"] => Ok(Endpoint::RepairStatus),
+        ["state", "get_state"] => Ok(Endpoint::GetState),
+        ["state", name] => match LocalState::from_path(name) {
+            Some(state) => Ok(Endpoint::SetState { state }),
+            None => Err(AdminError::BadState { value: name.to_string() }),
+        },
+        ["state"] => Err(AdminError::Incomplete { path: path.to_string(), usage: STATE_USAGE }),
         ["ping"] => Ok(Endpoint::Ping),
         ["help"] => Ok(Endpoint::Help),
         [name, ..] => match not_supported_feature(name) {
@@ -298,7 +322,6 @@ fn repair_range(first: &str, last: &str) -> Result<Endpoint, AdminError> {
 /// C Dynomite endpoints we know of but do not implement, with what they would change.
 fn not_supported_feature(first_part: &str) -> Option<&'static str> {
     match first_part {
-        "state" | "standby" | "writes_only" => Some("node states"),
         "get_timeout_factor" | "set_timeout_factor" => Some("the timeout factor"),
         "loglevelup" | "logleveldown" | "setloglevel" => Some("changing the log level at runtime"),
         "historeset" | "describe" => Some("latency histograms"),
@@ -386,12 +409,46 @@ mod tests {
     }
 
     #[test]
+    fn tokens_come_from_the_bearer_header_or_the_query() {
+        assert_eq!(request_token(Some("Bearer abc"), None), Some("abc"));
+        assert_eq!(request_token(Some("bearer  abc "), Some("token=zzz")), Some("abc"));
+        assert_eq!(request_token(Some("Basic abc"), Some("x=1&token=t")), Some("t"));
+        assert_eq!(request_token(None, Some("token=")), Some(""));
+        assert_eq!(request_token(None, None), None);
+        let changing = [
+            "/set_consistency/read/dc_one",
+            "/peer/down/all",
+            "/read_repairs/enable",
+            "/repair/start",
+            "/state/standby",
+        ];
+        for path in changing {
+            assert!(route("GET", path).unwrap().changes_node(), "{path}");
+        }
+        for path in [
+            "/info",
+            "/cluster_describe",
+            "/get_consistency",
+            "/repair/status",
+            "/state/get_state",
+            "/ping",
+            "/help",
+        ] {
+            assert!(!route("GET", path).unwrap().changes_node(), "{path}");
+        }
+    }
+
+    #[test]
     fn unknown_and_unsupported_paths() {
         let error = route("GET", "/nope").unwrap_err();
         assert_eq!(error.status(), 404);
         assert!(error.to_string().contains("/cluster_describe"), "{error}");
         assert_eq!(route("GET", "/info/extra").unwrap_err().status(), 404);
-        assert_eq!(route("GET", "/state/standby").unwrap_err().status(), 501);
+        assert_eq!(route("GET", "/get_timeout_factor").unwrap_err().status(), 501);
+        assert_eq!(route("GET", "/state/standby"), Ok(Endpoint::SetState { state: LocalState::Standby }));
+        assert_eq!(route("GET", "/state/get_state"), Ok(Endpoint::GetState));
+        assert_eq!(route("GET", "/state/sleepy").unwrap_err().status(), 400);
+        assert!(matches!(route("GET", "/state").unwrap_err(), AdminError::Incomplete { .. }));
         assert_eq!(route("DELETE", "/info").unwrap_err().status(), 405);
     }
 }

@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use dynomite_core::cluster::{ReplicaFailure, ReplicaResult};
+use dynomite_core::cluster::{ReplicaFailure, ReplicaResult, STATE_REJECTED_TEXT};
 use dynomite_core::peer::{self, FailureKind, PeerMessage};
 use dynomite_core::request::{KeyHasher, Kind, Request};
 use futures_util::stream::FuturesUnordered;
@@ -74,7 +74,7 @@ enum Outgoing {
     /// one of the connection's [`FORWARDS_IN_FLIGHT_MAX`] permits until then.
     Forward(u64, ResultFuture, OwnedSemaphorePermit),
     /// A request refused by [`admit`], with the error text.
-    Refused(u64, String),
+    Refused(u64, FailureKind, String),
     /// A heartbeat answer.
     Pong(u64),
 }
@@ -168,7 +168,7 @@ async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Ar
                             };
                             Outgoing::Forward(request_id, future, permit)
                         }
-                        Err(refusal) => Outgoing::Refused(request_id, refusal),
+                        Err(refusal) => Outgoing::Refused(request_id, FailureKind::InvalidRequest, refusal),
                     }
                 }
                 PeerMessage::Request { request_id, protocol, args } => match admit(&node, args) {
@@ -182,7 +182,7 @@ async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Ar
                             Box::pin(datastore_result(reply, protocol, node.timeout_ms()));
                         Outgoing::Result(request_id, future)
                     }
-                    Err(refusal) => Outgoing::Refused(request_id, refusal),
+                    Err((kind, refusal)) => Outgoing::Refused(request_id, kind, refusal),
                 },
                 PeerMessage::ForwardToDatacenter { request_id, protocol, consistency, args } => {
                     match admit(&node, args) {
@@ -195,7 +195,7 @@ async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Ar
                             let future = forward(&node, request.args, protocol, consistency);
                             Outgoing::Forward(request_id, future, permit)
                         }
-                        Err(refusal) => Outgoing::Refused(request_id, refusal),
+                        Err((kind, refusal)) => Outgoing::Refused(request_id, kind, refusal),
                     }
                 }
                 PeerMessage::Ping { nonce } => Outgoing::Pong(nonce),
@@ -232,11 +232,11 @@ async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Ar
 /// MULTI/EXEC, Pub/Sub, MONITOR, ...) and what only the proxy answers (`Routing::Proxy`: CLIENT,
 /// HELLO, AUTH, SELECT, QUIT, RESET, ...), which would change the state of a shared datastore
 /// connection.
-fn admit(node: &NodeShared, args: Vec<Bytes>) -> Result<Request, String> {
+fn admit(node: &NodeShared, args: Vec<Bytes>) -> Result<Request, (FailureKind, String)> {
     let hasher = KeyHasher { algorithm: node.config.hash, tag: node.config.hash_tag };
     let refused = |text: String| {
         node.stats.count_rejected();
-        text
+        (FailureKind::InvalidRequest, text)
     };
     let request = Request::resolve(args, &hasher)
         .map_err(|error| refused(String::from_utf8_lossy(&error.message()).into_owned()))?;
@@ -245,6 +245,12 @@ fn admit(node: &NodeShared, args: Vec<Bytes>) -> Result<Request, String> {
             "ERR '{}' is answered by each node's proxy and is never sent to a peer",
             request.spec.name.replace('|', " ").to_ascii_lowercase()
         )));
+    }
+    if !node.local_state().admits(request.access) {
+        // C Dynomite refuses peers' requests as it does clients' (STANDBY: all; WRITES_ONLY,
+        // RESUMING: reads).
+        node.stats.count_rejected();
+        return Err((FailureKind::StateRejected, STATE_REJECTED_TEXT.to_string()));
     }
     Ok(request)
 }
@@ -325,10 +331,9 @@ impl Answers {
                 drop(permit);
                 (request_id, result)
             })),
-            Outgoing::Refused(request_id, message) => peer::encode(
-                &PeerMessage::Failure { request_id, kind: FailureKind::InvalidRequest, message },
-                out,
-            ),
+            Outgoing::Refused(request_id, kind, message) => {
+                peer::encode(&PeerMessage::Failure { request_id, kind, message }, out)
+            }
             Outgoing::Pong(nonce) => peer::encode(&PeerMessage::Pong { nonce }, out),
         }
     }
