@@ -265,7 +265,7 @@ impl Session {
             [_, user, candidate] => (Some(user), candidate),
             _ => return Frame::error("ERR syntax error"),
         };
-        let default_user = user.map_or(true, |user| user.as_ref() == b"default");
+        let default_user = !matches!(user, Some(user) if user.as_ref() != b"default");
         match password {
             None if user.is_none() => Frame::error(
                 "ERR AUTH <password> called without any password configured for the default user. \

@@ -400,7 +400,7 @@ fn peer_secret(validator: &Validator<'_>) -> Result<Option<String>, ConfigError>
         Some(secret) if secret.len() < PEER_SECRET_MIN_BYTES => {
             let expected =
                 format!("a secret of at least {PEER_SECRET_MIN_BYTES} bytes, the same on every node");
-            Err(validator.field("peer_secret").invalid(&format!("({} bytes)", secret.len()), &expected))
+            Err(validator.field("peer_secret").invalid(format!("({} bytes)", secret.len()), expected))
         }
         other => Ok(other),
     }
