@@ -93,6 +93,7 @@ struct SimRandom;
 impl dynomite::auth::Random for SimRandom {
     fn fill(&self, bytes: &mut [u8]) -> Result<(), dynomite::auth::RandomUnavailable> {
         use madsim::rand::RngCore;
+        // tidy: allow os-random because madsim's generator is the simulation's seeded one, not the OS's
         madsim::rand::thread_rng().fill_bytes(bytes);
         Ok(())
     }
