@@ -123,7 +123,12 @@ pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
         // Hinted handoff off: a write that misses a replica reaches it through the change log (or
         // read repair, for a key read again at quorum), so a change log that never repairs is caught.
         RepairMode::ChangeLogOnly => (repair_interval_ms, 0, CHANGELOG_MAX_LARGE, 0),
-        RepairMode::ReadRepairOnly => (0, 0, changelog_max, hints_max),
+        // Hinted handoff off here too, so read repair's write-backs alone must converge the replicas;
+        // except under a quorum-availability floor (monkey's 0.995), which assumes hints.
+        RepairMode::ReadRepairOnly if scenario.thresholds.quorum_availability_min > 0.0 => {
+            (0, 0, changelog_max, hints_max)
+        }
+        RepairMode::ReadRepairOnly => (0, 0, changelog_max, 0),
     };
     AntiEntropy {
         read_repairs_enabled: true,

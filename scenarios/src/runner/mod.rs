@@ -85,8 +85,9 @@ pub enum RepairMode {
     /// write missing a replica is carried there by the change log or by read repair of a later quorum
     /// read: seeds `≡ 0 (mod 6)` of scenarios where no replica loses data.
     ChangeLogOnly,
-    /// No background repair: after the heal the runner reads every key once at DC_QUORUM through
-    /// node 0, and read repair's write-backs must converge the replicas. Seeds `≡ 1 (mod 6)` of
+    /// No background repair and hinted handoff off (kept on under monkey's quorum-availability floor,
+    /// which assumes it): after the heal the runner reads every key once at DC_QUORUM through node 0,
+    /// and read repair's write-backs must converge the replicas. Seeds `≡ 1 (mod 6)` of
     /// one-datacenter scenarios where no replica loses data.
     ReadRepairOnly,
 }
