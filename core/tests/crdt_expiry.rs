@@ -330,7 +330,8 @@ fn check_sequence(
     let now = now_ms();
     for key in KEYS {
         let (state_a, state_b) = (state(a.as_mut(), key), state(b.as_mut(), key));
-        let merged = merge(&[state_a.clone(), state_b.clone()]).settle(now);
+        let merged =
+            dynomite_core::crdt::merge::merge_settled(&[state_a.clone(), state_b.clone()], now).settle(now);
         if !merged.has_no_metadata() {
             merge_into(a.as_mut(), key, &merged, now);
             merge_into(b.as_mut(), key, &merged, now);
@@ -486,4 +487,46 @@ fn expiry_rule_golden() {
         assert_eq!(settled.live_deadline_ms(*now), *ttl, "{why}: settle keeps the TTL");
         assert!(settled.settle(*now).same_as(&settled), "{why}: settle is idempotent");
     }
+}
+
+/// "Expiry wins" across replicas (flap seeds 43 and 48 of the simulator): replica `r` held an expiry
+/// (op at 20, deadline 100) when the deadline passed; the other replicas got a SET at 50 that cleared
+/// the TTL. `r`'s `merge` script settles its own state before it joins, so the coordinator must settle
+/// every state before merging too: otherwise it answers the SET's value, writes it back to the others,
+/// and `r` keeps the delete at the deadline, diverged for good.
+#[test]
+fn a_passed_expiry_on_one_replica_wins_over_a_ttl_clearing_set_on_the_others() {
+    let expiring = register(10, 0, (20, 100));
+    let cleared = register(50, 0, (50, 0));
+    let now = 200;
+    let merged = dynomite_core::crdt::merge::merge_settled(&[expiring.clone(), cleared.clone()], now);
+    assert_eq!(
+        merged.delete,
+        Some(Timestamp::new(100, 0, 0)),
+        "the passed expiry is a delete at its deadline"
+    );
+    assert_eq!(merged.live_string(now), None, "the key is dead after the merge");
+    assert_eq!(
+        merge(&[expiring.clone(), cleared.clone()]).live_string(now),
+        Some(Bytes::from_static(b"v")),
+        "unsettled, the newer expiry op hides the passed deadline (the bug this guards)"
+    );
+
+    // The Lua side agrees: `r` (the embedded engine) holds the expiry, sees its deadline pass, and gets
+    // the other replicas' state through the `merge` script; the result is the coordinator's merge.
+    let mut replica = Embedded { store: Store::new(), now_ms: 50 };
+    load_scripts(&mut replica);
+    merge_into(&mut replica, STRING, &expiring, 50);
+    replica.now_ms = now;
+    merge_into(&mut replica, STRING, &cleared, now);
+    let after = state(&mut replica, STRING);
+    assert!(after.same_as(&merged.settle(now)), "Lua {after:?}\nRust {merged:?}");
+    let cleared_replica_after = {
+        let mut other = Embedded { store: Store::new(), now_ms: now };
+        load_scripts(&mut other);
+        merge_into(&mut other, STRING, &cleared, now);
+        merge_into(&mut other, STRING, &merged, now);
+        state(&mut other, STRING)
+    };
+    assert!(cleared_replica_after.same_as(&after), "both replicas converge on the delete");
 }

@@ -228,9 +228,11 @@ impl Repair {
                         group0_answered += 1;
                         acknowledgements.push(target);
                         first_state.get_or_insert_with(|| state.clone());
+                        // Settled as the replicas' merge scripts settle (a passed expiry is a delete).
+                        let now_ms = self.node.clock.now_ms();
                         merged = Some(match merged.take() {
-                            Some(previous) => contract::merge(&[previous, state.clone()]),
-                            None => state.clone(),
+                            Some(previous) => contract::merge_settled(&[previous, state.clone()], now_ms),
+                            None => state.settle(now_ms),
                         });
                         replicas.push(Replica { node: target, known: state.clone() });
                         results.push((group, target, Ok(Answered::State(state))));
@@ -508,7 +510,7 @@ mod contract {
     use dynomite_core::crdt::scripts::{self, ScriptName};
 
     pub use dynomite_core::crdt::answer::answer;
-    pub use dynomite_core::crdt::merge::merge;
+    pub use dynomite_core::crdt::merge::merge_settled;
     pub use dynomite_core::crdt::state::KeyState;
 
     /// The `read` script's SHA1.

@@ -44,6 +44,18 @@ pub fn merge(states: &[KeyState]) -> KeyState {
     merged
 }
 
+/// The merge of `states` as the `merge` script computes it at `now_ms`: each state settled first (a
+/// passed expiry becomes the delete at its deadline, [`KeyState::settle`]), then joined. Merging
+/// unsettled states would let a newer expiry-register op (a SET that cleared the TTL on the other
+/// replicas) hide a replica's passed expiry, while that replica's own `merge` script settles before it
+/// joins: the coordinator would answer and write back the value everywhere else and the replica would
+/// keep the delete, diverged ("expiry wins", module doc of [`super::state`]). The coordinators of read
+/// repair and background repair use this.
+pub fn merge_settled(states: &[KeyState], now_ms: u64) -> KeyState {
+    let settled: Vec<KeyState> = states.iter().map(|state| state.settle(now_ms)).collect();
+    merge(&settled)
+}
+
 /// `t` of the state with the greatest (key-level timestamp, type); states without `t` do not vote.
 fn merged_type(states: &[KeyState]) -> Option<CrdtType> {
     states

@@ -600,7 +600,7 @@ impl KeyState {
 
     /// This state as a script leaves it at `now_ms` (module doc, "Expiry"): a passed expiry folded into
     /// `d` (`d = kill(now)`, so the expiry is no longer live), then normalized. Liveness is unchanged;
-    /// compare a replica with `merge(states).settle(now)` when deadlines may have passed.
+    /// compare a replica with `merge_settled(states, now).settle(now)` when deadlines may have passed.
     pub fn settle(&self, now_ms: u64) -> KeyState {
         let mut settled = self.clone();
         if self.expiry_passed(now_ms) {

@@ -68,10 +68,10 @@ pub fn parse_state(frame: &Frame, now_ms: u64) -> Result<ReplicaState, StateErro
     Ok(ReplicaState { state, tombstoned })
 }
 
-/// The merge of every replica's state.
-pub fn merge_all(states: &[ReplicaState]) -> KeyState {
+/// The merge of every replica's state at `now_ms` (each settled first, as the `merge` script does).
+pub fn merge_all(states: &[ReplicaState], now_ms: u64) -> KeyState {
     let states: Vec<KeyState> = states.iter().map(|replica| replica.state.clone()).collect();
-    merge::merge(&states)
+    merge::merge_settled(&states, now_ms)
 }
 
 /// Whether `replica` already holds everything `merged` holds (no write needed).

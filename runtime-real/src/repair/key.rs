@@ -81,7 +81,7 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
         return report;
     }
     let states: Vec<ReplicaState> = reached.iter().map(|(_, state)| state.clone()).collect();
-    let merged = crdt::merge_all(&states);
+    let merged = crdt::merge_all(&states, now_ms);
     if merged.has_no_metadata() {
         // Absent everywhere, or data no CRDT write manages: nothing to merge.
         report.complete = unreachable == 0;
