@@ -21,8 +21,13 @@
 //!   collected tombstone does not matter);
 //! - HSET/SADD/ZADD (without NX/XX/GT/LT, which may leave a member as it was) of `m`:
 //!   `max(e:m, r:m, d) >= ts`, and when `e:m == ts` and the element is live, its value is the write's;
-//! - EXPIRE: `xt >= ts`; INCR/INCRBY/DECRBY: `h:<node> >= ts`; HINCRBY of `f`: `hh:<node>:<f> >= ts`,
+//! - EXPIRE: `max(xt, d) >= ts`; INCR/INCRBY/DECRBY: `h:<node> >= ts`; HINCRBY of `f`: `hh:<node>:<f> >= ts`,
 //!   where `<node>` is the coordinator id in `ts`.
+//!
+//! Metadata is judged settled at the replica's datastore clock (`normal_meta`: a passed expiry is the
+//! delete at its deadline, as every script and merge settles it), so a write superseded by an expiry
+//! that passed after it is not lost: that is the documented "expiry wins" rule (`crdt::state`), which
+//! the repair coordinators apply too. EXPIRE: a later delete (`d >= ts`) also supersedes it.
 //!
 //! That is: the converged state reflects the write unless a later-timestamped write superseded it.
 //! When tombstone GC may have run (always in CRDT mode: a tombstone is collected once every replica
@@ -34,7 +39,7 @@ use bytes::Bytes;
 use dynomite_core::config::Consistency;
 use dynomite_core::crdt::timestamp::Timestamp;
 
-use crate::checkers::replicas::{KeyData, ReplicaState};
+use crate::checkers::replicas::{normal_meta, KeyData, ReplicaState};
 use crate::checkers::{show, show_operation, Facts, Verdict, Violations};
 use crate::history::{Command, KeyFamily};
 
@@ -223,7 +228,8 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
                     continue;
                 }
                 judged += 1;
-                if let Some(problem) = judge(&expect, ts, state, facts.gc_possible) {
+                let settled = settled(state);
+                if let Some(problem) = judge(&expect, ts, &settled, facts.gc_possible) {
                     violations.push(|| {
                         format!(
                             "replica {node} of {}: {} at {ts}: {problem}",
@@ -239,6 +245,13 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
         "{judged} replica records of acknowledged safe writes ({without_timestamp} without a timestamp)"
     );
     violations.into_verdict(NO_LOST_SAFE_WRITES, checked)
+}
+
+/// `state` with its metadata settled at its own clock ([`normal_meta`]); as read when the product's
+/// parser rejects it (the convergence checker reports that).
+fn settled(state: &ReplicaState) -> ReplicaState {
+    let meta = normal_meta(state, state.now_ms).unwrap_or_else(|_| state.meta.clone());
+    ReplicaState { meta, ..state.clone() }
 }
 
 /// The first live element of `elements` whose add timestamp is at or before `ts` (or unknown).
@@ -314,8 +327,8 @@ fn judge(expect: &Expect<'_>, ts: Timestamp, state: &ReplicaState, gc_possible: 
             None
         }
         Expect::Expiry => {
-            let found = stamp(state, b"xt");
-            older(found).then(|| format!("expiry timestamp is {} (lost)", show_ts(found)))
+            let found = latest(&[b"xt".to_vec(), b"d".to_vec()]);
+            older(found).then(|| format!("expiry and delete timestamps are {} (lost)", show_ts(found)))
         }
         Expect::Counter(field) => {
             let older = |found: Option<Timestamp>| found.is_none_or(|found| found < ts);
