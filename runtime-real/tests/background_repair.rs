@@ -14,9 +14,6 @@ use dynomite_testkit::RespConn;
 
 /// How long a repair gets before a test gives up.
 const REPAIR_TIMEOUT_MS: u64 = 30_000;
-/// How long an acknowledged tombstone waits before it may be collected here: `tombstone_gc_age` (1 s in
-/// these tests) but at least the settle horizon plus `timeout` (3 × 1000 + 1000 ms), plus slack.
-const TOMBSTONE_ACK_WAIT_MS: u64 = 4_200;
 /// Keys written for the range repair test.
 const RANGE_KEYS: usize = 200;
 /// Of those, removed from one replica by hand.
@@ -153,7 +150,7 @@ fn a_requested_range_repair_ships_the_differing_keys_and_collects_acknowledged_t
         let key = format!("range:{n}");
         call(&mut lost, &["DEL", &key, &format!("_dyn:m:{key}")]);
     }
-    std::thread::sleep(std::time::Duration::from_millis(TOMBSTONE_ACK_WAIT_MS));
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
 
     let admin = format!("127.0.0.1:{}", cluster.spec(0).stats_port);
     let output = Command::new(env!("CARGO_BIN_EXE_dynomite"))
@@ -406,7 +403,7 @@ mod embedded {
             for n in 0..5 {
                 exec(&nodes[1], &["DEL", &format!("e:r{n}"), &format!("_dyn:m:e:r{n}")]);
             }
-            tokio::time::sleep(Duration::from_millis(super::TOMBSTONE_ACK_WAIT_MS)).await;
+            tokio::time::sleep(Duration::from_millis(1_200)).await;
             nodes[0].repair.request_range_repair(Some(TokenRange::ALL)).expect("CRDT mode");
             assert!(
                 eventually(|| nodes[0].repair.status().range.runs == 1).await,

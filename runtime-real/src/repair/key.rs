@@ -6,9 +6,7 @@
 //! 4. Tombstones:
 //!    - every replica answered and now holds the merge: the delete is acknowledged everywhere, so
 //!      the tombstones older than [`TOMBSTONE_ACK_GRACE_MS`] (or `tombstone_gc_age` when that is
-//!      shorter, but never less than the settle horizon plus `timeout`: a merge captured before the
-//!      delete may be written back that late, see `crate::crdt::settle_delay_ms`) are collected on
-//!      every replica (`gc`);
+//!      shorter) are collected on every replica (`gc`);
 //!    - some replica could not be reached: only tombstones older than `tombstone_gc_age` are
 //!      collected, on the replicas that answered (the bounded-age rule). A replica cut off for longer
 //!      than that age still holds values deleted before it was cut off, and the next repair spreads
@@ -118,10 +116,7 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
     } else if !tombstoned {
         None
     } else if report.complete && !hints_pending(node, replicas) {
-        // At least the settle horizon plus a timeout: a merge captured before the delete may be written
-        // back that much later (crate::crdt::settle_delay_ms) and must still meet the tombstone.
-        let in_flight_ms = crate::crdt::settle_horizon_ms(timeout_ms).saturating_add(timeout_ms);
-        let grace_ms = TOMBSTONE_ACK_GRACE_MS.min(node.config.tombstone_gc_age_ms).max(in_flight_ms);
+        let grace_ms = TOMBSTONE_ACK_GRACE_MS.min(node.config.tombstone_gc_age_ms);
         Some(latest(now_ms.saturating_sub(grace_ms)))
     } else {
         Some(latest(now_ms.saturating_sub(node.config.tombstone_gc_age_ms)))
