@@ -35,7 +35,7 @@ def node_yaml(me, nodes, redis_port):
   servers:
   - 127.0.0.1:{redis_port}:1
   data_store: 0
-  timeout: 1000
+  timeout: 5000
   read_consistency: dc_quorum
   write_consistency: dc_quorum
   crdt_enabled: true

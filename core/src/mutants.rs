@@ -137,8 +137,6 @@ mod switch {
         NoReadRepairWriteBack = "no-read-repair-write-back", "read repair: stale replicas are never written back";
         /// Read repair answers with the first replica's state instead of the merge.
         ReadRepairAnswersFirst = "read-repair-answers-first", "read repair: the answer is the first reply, not the merged state";
-        /// Repair writes a merge back at once, even when it carries a write younger than the settle horizon.
-        RepairIgnoresSettleHorizon = "repair-ignores-settle-horizon", "repair: a fresh write is propagated out of band, ahead of a pipelined read issued before it";
         // --- anti-entropy: hinted handoff (runtime-real/src/peer) ---
         /// Hints are stored but never replayed when the replica returns.
         HintsNeverReplayed = "hints-never-replayed", "hinted handoff: a write missed by a down replica is never replayed";

@@ -81,7 +81,7 @@ use crate::peer::PeerRequest;
 
 /// A remote datacenter's coordinator waits for its own replicas, so its forward gets this many times
 /// the local `timeout`.
-pub const REMOTE_DATACENTER_TIMEOUT_FACTOR: u64 = 3;
+const REMOTE_DATACENTER_TIMEOUT_FACTOR: u64 = 3;
 /// CRDT mode: how many times one node is asked RANDOMKEY again when it answers a reserved `_dyn:` key.
 const RANDOMKEY_RESERVED_RETRIES_MAX: usize = 8;
 /// CRDT mode: SCAN pages (of up to 1000 keys) RANDOMKEY walks on a node whose random picks were all

@@ -24,9 +24,6 @@ use dynomite_core::config::Config;
 use dynomite_core::crdt::hlc::Hlc;
 use dynomite_core::crdt::timestamp::{self, Timestamp};
 
-use dynomite_core::crdt::state::KeyState;
-
-use crate::coordinator::REMOTE_DATACENTER_TIMEOUT_FACTOR;
 use crate::datastore::ScriptSet;
 
 /// The node's CRDT state: its clock and id, and the bounds the scripts are given.
@@ -175,34 +172,6 @@ mod contract {
     }
 }
 
-/// The settle horizon (ms): how long after its timestamp a write may still have client requests ahead
-/// of it in flight to some replica, namely the longest a coordinator waits for a replica's reply
-/// (`timeout`, times [`REMOTE_DATACENTER_TIMEOUT_FACTOR`] for a remote datacenter's forward). After
-/// it, every request a connection sent before the write has been answered or has failed.
-pub fn settle_horizon_ms(timeout_ms: u64) -> u64 {
-    timeout_ms.saturating_mul(REMOTE_DATACENTER_TIMEOUT_FACTOR)
-}
-
-/// How long repair must wait (ms) before it may write `merged` to a replica out of band: until the
-/// newest write it carries is older than the settle horizon ([`settle_horizon_ms`]), at most the
-/// horizon itself (a timestamp ahead of this node's clock was still issued before now).
-///
-/// Why: a replica's requests arrive in the order their coordinator sent them, but a merge written by
-/// another node (background repair, another read's write-back) is not ordered with them. Written at
-/// once, it could deliver a connection's write W to a replica before a read the same connection
-/// pipelined ahead of W, and that read would see its own future (the simulator found it: partition
-/// seed 135, a pipelined DC_QUORUM GET answered with the MSET sent five requests later). After the
-/// horizon that read has been decided, so the merge cannot reach it.
-pub fn settle_delay_ms(merged: &KeyState, now_ms: u64, timeout_ms: u64) -> u64 {
-    if dynomite_core::mutant!(RepairIgnoresSettleHorizon) {
-        return 0; // Mutant RepairIgnoresSettleHorizon: fresh writes are propagated at once.
-    }
-    let horizon = settle_horizon_ms(timeout_ms);
-    merged
-        .newest()
-        .map_or(0, |newest| newest.physical_ms.saturating_add(horizon).saturating_sub(now_ms).min(horizon))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,18 +220,6 @@ mod tests {
         let mut unused = Stamp::new(&crdt, 1_003);
         unused.rewrite(args(&["LPUSH", "l", "x"]));
         assert_eq!(unused.timestamp(), None);
-    }
-
-    #[test]
-    fn merges_wait_out_the_settle_horizon_of_their_newest_write() {
-        let mut state = KeyState::default();
-        assert_eq!(settle_delay_ms(&state, 10_000, 100), 0, "nothing written: no wait");
-        state.add = Some(Timestamp::new(9_900, 0, 1));
-        assert_eq!(settle_horizon_ms(100), 300);
-        assert_eq!(settle_delay_ms(&state, 10_000, 100), 200, "written 100 ms ago: 200 ms to go");
-        assert_eq!(settle_delay_ms(&state, 10_300, 100), 0, "older than the horizon: at once");
-        state.expiry.set = Some(Timestamp::new(20_000, 0, 1));
-        assert_eq!(settle_delay_ms(&state, 10_000, 100), 300, "ahead of this clock: the horizon, no more");
     }
 
     #[test]

@@ -370,25 +370,18 @@ impl Repair {
                 Bytes::from_static(b"1"),
                 self.key.clone(),
             ];
-            let now_ms = self.node.clock.now_ms();
-            args.extend(merged.merge_args(now_ms));
-            let (node, target, spec, token) = (self.node.clone(), replica.node, self.origin.spec, self.token);
-            let send = move || {
-                let call =
-                    coordinator::start(&node, target, Action::Execute, spec, &args, Protocol::Resp2, token);
-                drop(call); // enqueued; the result is not awaited
-                node.stats.read_repair_writes.fetch_add(1, Ordering::Relaxed);
-            };
-            // A merge carrying a fresh write waits out the settle horizon (crate::crdt::settle_delay_ms).
-            match crate::crdt::settle_delay_ms(merged, now_ms, self.node.timeout_ms()) {
-                0 => send(),
-                delay_ms => {
-                    tokio::spawn(async move {
-                        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
-                        send();
-                    });
-                }
-            }
+            args.extend(merged.merge_args(self.node.clock.now_ms()));
+            let call = coordinator::start(
+                &self.node,
+                replica.node,
+                Action::Execute,
+                self.origin.spec,
+                &args,
+                Protocol::Resp2,
+                self.token,
+            );
+            drop(call); // enqueued; the result is not awaited
+            self.node.stats.read_repair_writes.fetch_add(1, Ordering::Relaxed);
         }
         if stale {
             self.node.stats.read_repairs.fetch_add(1, Ordering::Relaxed);

@@ -81,7 +81,7 @@ fn the_change_log_repairs_a_replica_that_lost_a_write() {
     let cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 100\n  repair_full_interval: 0\n",
+        "  crdt_enabled: true\n  repair_interval: 100\n  repair_full_interval: 0\n",
     );
     let mut client = cluster.client(0);
     assert_eq!(show(&call(&mut client, &["SET", "log:string", "v1"])), "+OK\\r\\n");
@@ -130,7 +130,7 @@ fn a_requested_range_repair_ships_the_differing_keys_and_collects_acknowledged_t
     let cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 0\n  repair_full_interval: 0\n  tombstone_gc_age: 1000\n",
+        "  crdt_enabled: true\n  repair_interval: 0\n  repair_full_interval: 0\n  tombstone_gc_age: 1000\n",
     );
     let mut client = cluster.client(0);
     for n in 0..RANGE_KEYS {
@@ -196,7 +196,7 @@ fn keys_written_while_a_replica_is_down_wait_in_the_change_log_until_it_is_back(
     let mut cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 100\n  repair_full_interval: 0\n  hints_max: 0\n",
+        "  crdt_enabled: true\n  repair_interval: 100\n  repair_full_interval: 0\n  hints_max: 0\n",
     );
     cluster.kill(2);
     let mut client = cluster.client(0);
@@ -225,7 +225,7 @@ fn counters_repaired_after_an_outage_count_every_increment_once() {
     let mut cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 100\n  repair_full_interval: 0\n  hints_max: 0\n",
+        "  crdt_enabled: true\n  repair_interval: 100\n  repair_full_interval: 0\n  hints_max: 0\n",
     );
     let mut client = cluster.client(0);
     assert_eq!(show(&call(&mut client, &["INCRBY", "count:c", "5"])), ":5\\r\\n");
@@ -267,7 +267,7 @@ fn with_a_replica_unreachable_tombstones_wait_for_tombstone_gc_age() {
     let cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 0\n  repair_full_interval: 0\n  tombstone_gc_age: 3000\n",
+        "  crdt_enabled: true\n  repair_interval: 0\n  repair_full_interval: 0\n  tombstone_gc_age: 3000\n",
     );
     let mut client = cluster.client(0);
     assert_eq!(show(&call(&mut client, &["SET", "age:gone", "x"])), "+OK\\r\\n");
@@ -318,7 +318,7 @@ mod embedded {
         format!(
             "dyn_o_mite:\n  listen: 127.0.0.1:{client}\n  dyn_listen: 127.0.0.1:{peer}\n  stats_listen: 127.0.0.1:{stats}\n  \
              datacenter: dc1\n  rack: rack{index}\n  tokens: '1'\n  data_store: embedded\n  dyn_seeds:{seeds}\n  \
-             read_consistency: dc_quorum\n  write_consistency: dc_quorum\n  timeout: 1000\n  crdt_enabled: true\n  \
+             read_consistency: dc_quorum\n  write_consistency: dc_quorum\n  crdt_enabled: true\n  \
              repair_interval: 100\n  repair_full_interval: 0\n  tombstone_gc_age: 1000\n"
         )
     }
@@ -436,7 +436,7 @@ fn range_repair_figures() {
     let cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 0\n  repair_full_interval: 0\n  repair_rate: 100000\n",
+        "  crdt_enabled: true\n  repair_interval: 0\n  repair_full_interval: 0\n  repair_rate: 100000\n",
     );
     let mut client = cluster.client(0);
     for chunk in (0..BENCH_KEYS).collect::<Vec<_>>().chunks(500) {
@@ -480,7 +480,7 @@ fn change_log_repair_figures() {
     let mut cluster = Cluster::start_with(
         Shape::THREE_RACKS,
         "dc_quorum",
-        "  crdt_enabled: true\n  timeout: 1000\n  repair_interval: 100\n  repair_full_interval: 0\n  repair_rate: 100000\n  \
+        "  crdt_enabled: true\n  repair_interval: 100\n  repair_full_interval: 0\n  repair_rate: 100000\n  \
          hints_max: 0\n",
     );
     cluster.kill(2);

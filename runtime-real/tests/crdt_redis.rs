@@ -5,8 +5,7 @@
 //!   older value with an older metadata timestamp written straight into its Redis, or the key and its
 //!   metadata deleted there as if the write had never reached it); a DC_QUORUM read through the proxy
 //!   returns the newest value, and the stale Redis, read directly, holds it again (read repair wrote the
-//!   merge back, once the fresh write it carries is older than the settle horizon, 3 × `timeout`). A
-//!   value newer than everyone else's on one replica only (a partial write) spreads to
+//!   merge back). A value newer than everyone else's on one replica only (a partial write) spreads to
 //!   the other replicas through the same read (late replies are merged and written back too), and the
 //!   reading node's clock observed it: a write through that node afterwards wins.
 //! - Concurrent writers through different nodes converge: every Redis holds the same value, hash, set
@@ -32,17 +31,12 @@ const CONVERGE_TIMEOUT_MS: u64 = 10_000;
 const INCREMENTS_PER_WRITER: i64 = 200;
 /// Writes each concurrent writer sends.
 const WRITES_PER_WRITER: usize = 200;
-/// The nodes' request `timeout` here: read repair writes a merge carrying a fresh write back only
-/// after the settle horizon (3 × `timeout`, runtime-real's `crdt::settle_horizon_ms`), so a short
-/// timeout keeps the demonstration quick.
-const TIMEOUT_MS: u64 = 1_000;
-/// How long a disabled read repair gets to (wrongly) repair before the stale value is checked: past
-/// the settle horizon, or a delayed write-back could still be on its way.
-const NO_REPAIR_WAIT_MS: u64 = 3 * TIMEOUT_MS + 500;
+/// How long a disabled read repair gets to (wrongly) repair before the stale value is checked.
+const NO_REPAIR_WAIT_MS: u64 = 500;
 
 /// Settings every node of these tests gets: background repair off, so only read repair repairs.
-const CRDT_YAML: &str = "  crdt_enabled: true\n  read_repairs_enabled: true\n  repair_interval: 0\n  \
-                         repair_full_interval: 0\n  timeout: 1000\n";
+const CRDT_YAML: &str =
+    "  crdt_enabled: true\n  read_repairs_enabled: true\n  repair_interval: 0\n  repair_full_interval: 0\n";
 
 fn start() -> Cluster {
     Cluster::start_with(Shape::THREE_RACKS, "dc_quorum", CRDT_YAML)

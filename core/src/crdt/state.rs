@@ -570,13 +570,6 @@ impl KeyState {
         elements.chain(counters).chain(field_counters).fold(self.add.max(self.delete), Option::max)
     }
 
-    /// The newest timestamp of any kind in this state: the key-level timestamp or the expiry op's `xt`.
-    /// Repair uses it to tell whether a state may carry a write some client request issued before it
-    /// is still in flight to (`repair_settle`, runtime-real's `crdt::settle_delay_ms`).
-    pub fn newest(&self) -> Option<Timestamp> {
-        self.key_timestamp().max(self.expiry.set)
-    }
-
     /// `kill(now)`: the delete timestamp including a passed expiry (module doc, "Expiry"):
     /// `max(d, (xa, 0, 0), xt)` when the live expiry has passed at `now_ms`, else `d`.
     pub fn kill(&self, now_ms: u64) -> Option<Timestamp> {

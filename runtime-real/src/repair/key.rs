@@ -92,13 +92,7 @@ pub async fn repair(node: &NodeShared, key: &Bytes, replicas: &[NodeId]) -> KeyR
         .filter(|(_, state)| !crdt::is_current(&state.state, &merged))
         .map(|(id, _)| *id)
         .collect();
-    // A merge carrying a fresh write waits out the settle horizon (crate::crdt::settle_delay_ms); the
-    // sweep repairs other keys meanwhile (up to its keys in flight).
-    let delay_ms = crate::crdt::settle_delay_ms(&merged, now_ms, timeout_ms);
-    if delay_ms > 0 && !stale.is_empty() {
-        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
-    }
-    let merge_args = crdt::merge_args(key, &merged, node.clock.now_ms());
+    let merge_args = crdt::merge_args(key, &merged, now_ms);
     let writes =
         join_all(stale.iter().map(|&id| replica::call(node, id, merge_args.clone(), token, timeout_ms)))
             .await;

@@ -92,8 +92,7 @@ impl Cluster {
         Cluster::start_with(shape, consistency, "")
     }
 
-    /// Like [`Cluster::start`], with `extra_yaml` (lines of `  key: value`, each ending in a newline; a
-    /// `  timeout:` line replaces the default request timeout)
+    /// Like [`Cluster::start`], with `extra_yaml` (lines of `  key: value`, each ending in a newline)
     /// appended to every node's YAML, e.g. `  datastore_connections: 4\n`.
     pub fn start_with(shape: Shape, consistency: &str, extra_yaml: &str) -> Cluster {
         let node_count = shape.datacenters * shape.racks * shape.nodes_per_rack;
@@ -125,12 +124,7 @@ impl Cluster {
             let name = format!("dynomite-cluster-{}-{}", std::process::id(), spec.client_port);
             let config_path = std::env::temp_dir().join(format!("{name}.yml"));
             let log_path = std::env::temp_dir().join(format!("{name}.log"));
-            let mut yaml = node_yaml(&specs, index, self.redis[index].port(), consistency);
-            if extra_yaml.lines().any(|line| line.starts_with("  timeout:")) {
-                // The caller's own `timeout` replaces the default (a key may appear once).
-                yaml = yaml.replace(&format!("\n  timeout: {REQUEST_TIMEOUT_MS}"), "");
-            }
-            yaml += extra_yaml;
+            let yaml = node_yaml(&specs, index, self.redis[index].port(), consistency) + extra_yaml;
             std::fs::write(&config_path, yaml).expect("write node config");
             self.nodes.push(ClusterNode { spec: spec.clone(), process: None, config_path, log_path });
         }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use dynomite::node::Decision;
 use dynomite_chaos::{Fault, FaultPlan};
 use dynomite_core::command::Access;
-use dynomite_core::config::keys::{SERVER_RETRY_TIMEOUT_DEFAULT_MS, TIMEOUT_DEFAULT_MS};
+use dynomite_core::config::keys::SERVER_RETRY_TIMEOUT_DEFAULT_MS;
 use dynomite_core::config::Consistency;
 use dynomite_core::mutants::Mutant;
 use dynomite_sim::{AntiEntropy, LatencyClasses, NodeHooks, RespClient, SimCluster, SimConfig};
@@ -144,18 +144,13 @@ pub(super) fn anti_entropy(scenario: &Scenario, seed: u64) -> AntiEntropy {
 /// How long the repair phase may last after settling: past the next full repair of every node, or
 /// [`REPAIR_SWEEPS_MAX`] change-log sweeps when no full repair is scheduled, plus
 /// `server_retry_timeout` (a peer ejected just before the heal is not contacted again before it ends,
-/// so repairs toward it wait that long), the settle horizon (a merge carrying a write younger than it
-/// is written back only once the write is that old: `dynomite::crdt::settle_delay_ms`; the nodes run
-/// with the default `timeout`) and the repair's own round trips.
+/// so repairs toward it wait that long) and the repair's own round trips.
 pub(super) fn repair_bound_ms(knobs: &AntiEntropy) -> u64 {
     let waited = match knobs.repair_full_interval_ms {
         0 => REPAIR_SWEEPS_MAX * knobs.repair_interval_ms,
         full => full + 2 * knobs.repair_interval_ms,
     };
-    waited
-        + SERVER_RETRY_TIMEOUT_DEFAULT_MS
-        + dynomite::crdt::settle_horizon_ms(TIMEOUT_DEFAULT_MS)
-        + REPAIR_SLACK_MS
+    waited + SERVER_RETRY_TIMEOUT_DEFAULT_MS + REPAIR_SLACK_MS
 }
 
 async fn drive(scenario: Scenario, plan: FaultPlan, config: SimConfig) -> RawRun {
