@@ -137,6 +137,8 @@ mod switch {
         NoReadRepairWriteBack = "no-read-repair-write-back", "read repair: stale replicas are never written back";
         /// Read repair answers with the first replica's state instead of the merge.
         ReadRepairAnswersFirst = "read-repair-answers-first", "read repair: the answer is the first reply, not the merged state";
+        /// Read repair counts a replica state that already holds a write the coordinator issued after the read.
+        ReadSeesSuccessor = "read-sees-successor", "read repair: a pipelined read answers with a write its own connection sent after it, delivered early by repair";
         // --- anti-entropy: hinted handoff (runtime-real/src/peer) ---
         /// Hints are stored but never replayed when the replica returns.
         HintsNeverReplayed = "hints-never-replayed", "hinted handoff: a write missed by a down replica is never replayed";

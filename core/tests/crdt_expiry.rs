@@ -530,3 +530,37 @@ fn a_passed_expiry_on_one_replica_wins_over_a_ttl_clearing_set_on_the_others() {
     };
     assert!(cleared_replica_after.same_as(&after), "both replicas converge on the delete");
 }
+
+/// `has_write_after`: any timestamp of the node beyond the bound, in any field (read repair's
+/// "Successors" rule); another node's later timestamps and the node's own earlier ones do not count.
+#[test]
+fn a_state_holds_a_write_after_a_bound_only_through_that_nodes_later_timestamps() {
+    use dynomite_core::crdt::state::{Component, Element};
+    let bound = Timestamp::new(100, 5, 7);
+    let mut state = register(90, 0, (0, 0));
+    assert!(!state.has_write_after(1, bound), "earlier timestamps only");
+    state.add = Some(Timestamp::new(100, 5, 7));
+    assert!(!state.has_write_after(7, bound), "the bound itself is not after it");
+    state.add = Some(Timestamp::new(100, 6, 1));
+    assert!(!state.has_write_after(7, bound), "another node's later write");
+    assert!(state.has_write_after(1, Timestamp::new(100, 5, 1)), "node 1's later write");
+    let later = Some(Timestamp::new(101, 0, 7));
+    for (what, mut with) in [
+        ("a", KeyState { add: later, ..KeyState::default() }),
+        ("d", KeyState { delete: later, ..KeyState::default() }),
+        ("an element's remove", KeyState::default()),
+        ("a counter component", KeyState::default()),
+    ] {
+        match what {
+            "an element's remove" => {
+                with.elements
+                    .insert(Bytes::from_static(b"m"), Element { add: None, remove: later, value: None });
+            }
+            "a counter component" => {
+                with.counters.insert(7, Component { positive: 1, negative: 0, last: later });
+            }
+            _ => {}
+        }
+        assert!(with.has_write_after(7, bound), "{what}");
+    }
+}

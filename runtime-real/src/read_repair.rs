@@ -39,6 +39,19 @@
 //!    write-backs need no order (they go on RESP2 connections). Fire-and-forget: what they miss,
 //!    background repair finds. Replicas that answered `[nil, reply]` are not written.
 //!
+//! # Successors
+//! A replica executes one coordinator's requests for a key in the order they were sent (one connection
+//! per key shard), so a read pipelined before a write on the same client connection never sees that
+//! write there. A merge written by another node (background repair, another read's write-back) is not
+//! ordered with them: it can hand a replica the write before the read gets there (the simulator found
+//! it: partition seed 135, a pipelined DC_QUORUM GET answered with the MSET its connection sent five
+//! requests later). So at dispatch the read notes this node's clock (`Crdt::last`); every write this
+//! node dispatches afterwards, on any connection, carries a later timestamp of this node. A state
+//! holding such a timestamp ([`KeyState::has_write_after`]) is merged and written back like any other
+//! but does not answer the read: it counts as a replica that did not answer in time (if too few remain,
+//! `Failed to achieve Quorum`, never a value from the connection's future). Remote datacenters repair
+//! with their entry node's clock, so a remote forward is not covered. Mutant ReadSeesSuccessor.
+//!
 //! The node's HLC observes the newest timestamps of every state it receives, so a write the client
 //! sends through this node after the read gets a newer timestamp than the value it read.
 //!
@@ -55,7 +68,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use dynomite_core::cluster::plan::{Action, Plan};
-use dynomite_core::cluster::{canonical_reply, ReplicaResult, Verdict, NO_QUORUM_TEXT};
+use dynomite_core::cluster::{canonical_reply, ReplicaFailure, ReplicaResult, Verdict, NO_QUORUM_TEXT};
 use dynomite_core::command::ReplyOrder;
 use dynomite_core::config::Consistency;
 use dynomite_core::request::{Kind, Request};
@@ -158,6 +171,8 @@ pub(crate) fn route(
         protocol,
         token,
         answer: Some(answer_sender),
+        // Read now, before the connection's next request is stamped (the session dispatches in order).
+        successor_bound: node.crdt.as_ref().map(|crdt| (crdt.node_id(), crdt.last())),
     };
     tokio::spawn(repair.run(started));
     Box::pin(async move {
@@ -185,6 +200,10 @@ struct Repair {
     protocol: Protocol,
     token: u32,
     answer: Option<oneshot::Sender<Reply>>,
+    /// This node's id and its clock's last timestamp when the read was dispatched: a state holding a
+    /// later timestamp of this node reflects a write dispatched after the read (module docs,
+    /// "Successors").
+    successor_bound: Option<(u32, dynomite_core::crdt::timestamp::Timestamp)>,
 }
 
 /// One group-0 replica's state as far as the repair knows it.
@@ -217,7 +236,9 @@ impl Repair {
         let mut remote_ok = 0_usize;
         let mut remote_failed = 0_usize;
         let mut fallback = false;
+        // The merge of every state (written back) and of the states that may answer this read.
         let mut merged: Option<KeyState> = None;
+        let mut answer_merged: Option<KeyState> = None;
         let mut first_state: Option<KeyState> = None;
         let mut acknowledgements: Vec<NodeId> = Vec::new();
         while let Some((group, target, result)) = pending.next().await {
@@ -225,17 +246,35 @@ impl Repair {
                 match parse_read_reply(&result, &self.args, protocol, self.node.clock.now_ms()) {
                     Some(Answered::State(state)) => {
                         self.observe(&state);
-                        group0_answered += 1;
-                        acknowledgements.push(target);
-                        first_state.get_or_insert_with(|| state.clone());
                         // Settled as the replicas' merge scripts settle (a passed expiry is a delete).
                         let now_ms = self.node.clock.now_ms();
-                        merged = Some(match merged.take() {
-                            Some(previous) => contract::merge_settled(&[previous, state.clone()], now_ms),
-                            None => state.settle(now_ms),
-                        });
+                        let join = |merged: &mut Option<KeyState>| {
+                            *merged = Some(match merged.take() {
+                                Some(previous) => contract::merge_settled(&[previous, state.clone()], now_ms),
+                                None => state.settle(now_ms),
+                            });
+                        };
+                        join(&mut merged);
                         replicas.push(Replica { node: target, known: state.clone() });
-                        results.push((group, target, Ok(Answered::State(state))));
+                        if self.is_successor(&state) {
+                            // It cannot vouch for this read: as if it had not answered in time.
+                            tracing::debug!(
+                                node = target.0,
+                                "read repair: a replica already holds a later write"
+                            );
+                            group0_failed += 1;
+                            results.push((
+                                group,
+                                target,
+                                Err(ReplicaResult::Failed(ReplicaFailure::Timeout)),
+                            ));
+                        } else {
+                            group0_answered += 1;
+                            acknowledgements.push(target);
+                            first_state.get_or_insert_with(|| state.clone());
+                            join(&mut answer_merged);
+                            results.push((group, target, Ok(Answered::State(state))));
+                        }
                     }
                     Some(Answered::Plain(frame)) => {
                         group0_answered += 1;
@@ -270,7 +309,7 @@ impl Repair {
                     let answering = if dynomite_core::mutant!(ReadRepairAnswersFirst) {
                         first_state.as_ref() // Mutant ReadRepairAnswersFirst: the first state, not the merge.
                     } else {
-                        merged.as_ref()
+                        answer_merged.as_ref()
                     };
                     if let Some(state) = answering {
                         let frame =
@@ -293,6 +332,14 @@ impl Repair {
             self.send_answer(coordinator::verdict_reply(no_quorum()));
             self.report(acknowledgements, false);
         }
+    }
+
+    /// True when `state` holds a write this node dispatched after the read (module docs, "Successors").
+    fn is_successor(&self, state: &KeyState) -> bool {
+        if dynomite_core::mutant!(ReadSeesSuccessor) {
+            return false; // Mutant ReadSeesSuccessor: such a state answers the read.
+        }
+        self.successor_bound.is_some_and(|(node, bound)| state.has_write_after(node, bound))
     }
 
     /// The node's clock takes note of the newest timestamps the replica's state holds, so a write this

@@ -570,6 +570,26 @@ impl KeyState {
         elements.chain(counters).chain(field_counters).fold(self.add.max(self.delete), Option::max)
     }
 
+    /// True when some timestamp in this state was issued by node `node` after `bound`: the state
+    /// reflects a write that node coordinated after it read `bound` from its clock. Read repair uses it
+    /// to tell a replica that already applied a write the reading connection sent *after* the read
+    /// (runtime-real's `read_repair`, "Successors").
+    pub fn has_write_after(&self, node: u32, bound: Timestamp) -> bool {
+        let elements = self.elements.values().flat_map(|element| [element.add, element.remove]);
+        let counters = self.counters.values().map(|component| component.last);
+        let field_counters =
+            self.field_counters.values().flat_map(|components| components.values()).map(|c| c.last);
+        [self.add, self.delete, self.expiry.set]
+            .into_iter()
+            .chain(elements)
+            .chain(counters)
+            .chain(field_counters)
+            .flatten()
+            .any(|stamp| {
+                stamp.node == node && (stamp.physical_ms, stamp.logical) > (bound.physical_ms, bound.logical)
+            })
+    }
+
     /// `kill(now)`: the delete timestamp including a passed expiry (module doc, "Expiry"):
     /// `max(d, (xa, 0, 0), xt)` when the live expiry has passed at `now_ms`, else `d`.
     pub fn kill(&self, now_ms: u64) -> Option<Timestamp> {
