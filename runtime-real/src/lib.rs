@@ -22,6 +22,8 @@
 //!   embedded engine of `dynomite-core`.
 //! - [`embedded_server`]: the embedded engine as a stand-alone TCP datastore (the simulator's datastore
 //!   hosts).
+//! - [`metrics`]: lock-free latency and size histograms and request counters (`/info`, `/metrics`).
+//! - [`log_level`]: the runtime log level (`/setloglevel/N`, `/loglevelup`, `/logleveldown`).
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster.
@@ -36,6 +38,8 @@ pub mod crdt;
 pub mod datastore;
 pub mod embedded_server;
 pub mod local;
+pub mod log_level;
+pub mod metrics;
 pub mod node;
 pub mod peer;
 pub mod read_repair;
