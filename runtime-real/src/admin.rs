@@ -7,6 +7,7 @@
 //! - [`route`]: method and path → typed endpoint or an error naming what was wrong (pure, unit tested).
 //! - [`respond`]: runs the endpoint against the node and builds the body (C's texts and JSON shapes).
 //! - [`prometheus`]: the `/metrics` text exposition; [`ring`]: the `/ring` document.
+//! - [`client`]: the CLI's side (a minimal HTTP/1.1 client for `dynomite status`).
 //! - this file: the listener loop and the HTTP/1.1 connection.
 //!
 //! HTTP is hyper 1.x's HTTP/1 server over our `tokio::net::TcpStream`. It works in the simulator too:
@@ -22,6 +23,7 @@
 //! mode; 503 for a log level change in a process without a reloadable logger. C Dynomite answers
 //! `OK` with 200 to anything it does not understand; we do not, so that typos are visible.
 
+pub mod client;
 mod prometheus;
 mod respond;
 mod ring;

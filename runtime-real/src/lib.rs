@@ -26,7 +26,8 @@
 //! - [`log_level`]: the runtime log level (`/setloglevel/N`, `/loglevelup`, `/logleveldown`).
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
-//! - [`cli`] and [`local`]: the command line and the one-command local cluster.
+//! - [`cli`] and [`local`]: the command line and the one-command local cluster; [`status`]:
+//!   `dynomite status`, the ring as a node's admin port shows it.
 
 pub mod admin;
 pub mod auth;
@@ -46,3 +47,4 @@ pub mod read_repair;
 pub mod repair;
 pub mod retry;
 pub mod session;
+pub mod status;

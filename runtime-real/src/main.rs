@@ -75,6 +75,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
     match &cli.command {
         Some(CliCommand::Local(args)) => dynomite::local::run(args.clone(), shutdown_signal()).await,
         Some(CliCommand::Repair(args)) => dynomite::repair::cli::run(args.clone()).await,
+        Some(CliCommand::Status(args)) => dynomite::status::run(args.clone(), shutdown_signal()).await,
         None => {
             let config = load_config(cli)?;
             for warning in config.warnings() {
