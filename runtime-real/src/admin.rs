@@ -1,9 +1,13 @@
-//! Admin HTTP on `stats_listen` (C Dynomite's stats port): `/info`, `/cluster_describe`,
-//! `/get_consistency`, `/set_consistency/{read|write}/{level}`, `/peer/{up|down|reset}/{peer|all}`,
-//! `/read_repairs/{enable|disable}`, `/ping`, `/help`.
+//! Admin HTTP on `stats_listen` (C Dynomite's stats port): every C path (`/info`,
+//! `/cluster_describe`, `/get_consistency`, `/set_consistency/{read|write}/{level}`,
+//! `/get_timeout_factor`, `/set_timeout_factor/N`, `/setloglevel/N`, `/loglevelup`, `/logleveldown`,
+//! `/historeset`, `/peer/{up|down|reset}/{peer|all}`, `/state/...`, `/read_repairs/{enable|disable}`,
+//! `/ping`, `/help`) and ours: `/metrics` (Prometheus), `/ring` (for `dynomite status`), `/repair/...`.
 //!
 //! - [`route`]: method and path → typed endpoint or an error naming what was wrong (pure, unit tested).
 //! - [`respond`]: runs the endpoint against the node and builds the body (C's texts and JSON shapes).
+//! - [`prometheus`]: the `/metrics` text exposition; [`ring`]: the `/ring` document.
+//! - [`client`]: the CLI's side (a minimal HTTP/1.1 client for `dynomite status`).
 //! - this file: the listener loop and the HTTP/1.1 connection.
 //!
 //! HTTP is hyper 1.x's HTTP/1 server over our `tokio::net::TcpStream`. It works in the simulator too:
@@ -14,12 +18,15 @@
 //! [`REQUEST_BUFFER_MAX_BYTES`]. Like C Dynomite, every connection closes after one response.
 //!
 //! Statuses: 200 with the answer; 400 for a bad value (naming it and what is allowed); 404 with the
-//! endpoint list for an unknown path; 405 for methods other than GET, HEAD, POST; 501 for C endpoints
-//! not implemented here (node states, timeout factor, runtime log level); 409 for `/read_repairs/enable` on
-//! a node without CRDT mode. C Dynomite answers
+//! endpoint list for an unknown path; 405 for methods other than GET, HEAD, POST; 401 for an endpoint
+//! that changes the node without `admin_token`; 409 for `/read_repairs/enable` on a node without CRDT
+//! mode; 503 for a log level change in a process without a reloadable logger. C Dynomite answers
 //! `OK` with 200 to anything it does not understand; we do not, so that typos are visible.
 
+pub mod client;
+mod prometheus;
 mod respond;
+mod ring;
 mod route;
 
 use std::convert::Infallible;
@@ -99,6 +106,7 @@ async fn serve_connection(stream: TcpStream, node: Arc<NodeShared>, _permit: Own
 
 /// Routes and answers one request.
 fn handle(node: &NodeShared, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    tracing::debug!(method = %request.method(), path = request.uri().path(), "admin request");
     let outcome = route(request.method().as_str(), request.uri().path())
         .and_then(|endpoint| authorize(node, request, endpoint))
         .and_then(|endpoint| respond::respond(node, endpoint));

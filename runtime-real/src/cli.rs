@@ -58,6 +58,9 @@ pub enum CliCommand {
     Local(crate::local::LocalArgs),
     /// Start a range repair on a node through its admin port (`/repair/start`), or show its progress.
     Repair(crate::repair::cli::RepairArgs),
+    /// Print the ring as a node sees it (dc, rack, node, tokens and share, state, link latency),
+    /// from its admin port (`/ring`).
+    Status(crate::status::StatusArgs),
 }
 
 /// The `tracing` level for a C Dynomite verbosity number.

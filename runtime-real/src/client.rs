@@ -36,6 +36,7 @@ use tokio::net::TcpStream;
 
 use crate::coordinator::Reply;
 use crate::datastore::{DatastoreError, DatastoreReply};
+use crate::metrics::{CallPlace, RequestClass, RequestOutcome};
 use crate::node::NodeShared;
 use crate::session::{Pending, Session};
 
@@ -66,11 +67,11 @@ pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
         read_size: READ_CHUNK_BYTES_MIN,
         output: BytesMut::new(),
         queue: VecDeque::new(),
+        marks: VecDeque::new(),
         head_deadline: None,
         input_open: true,
         closing: false,
         parsed_all: true,
-        timeout_ms: node.timeout_ms(),
     };
     connection.run(reader, writer, &node).await;
     node.stats.count_disconnect();
@@ -88,6 +89,9 @@ struct Connection {
     output: BytesMut,
     /// Replies of dispatched requests, in request order.
     queue: VecDeque<Pending>,
+    /// For each entry of `queue`, the request it answers (None for the close marker and protocol
+    /// errors), for the request counters and the latency histogram.
+    marks: VecDeque<Option<RequestMark>>,
     /// When the datastore reply at the head of the queue times out (set once the task waits for it).
     head_deadline: Option<tokio::time::Instant>,
     /// False once the client closed its side or a read failed. Requests read before that are still
@@ -98,8 +102,15 @@ struct Connection {
     closing: bool,
     /// False when parsing stopped at the pipeline limit with complete requests possibly left in the input.
     parsed_all: bool,
-    /// How long a datastore reply may take.
-    timeout_ms: u64,
+}
+
+/// A dispatched request, remembered until its reply is queued for writing.
+#[derive(Debug, Clone, Copy)]
+struct RequestMark {
+    /// Read, write or other.
+    class: RequestClass,
+    /// When it was parsed, by the node's clock (µs).
+    started_us: u64,
 }
 
 /// What the head of the reply queue did.
@@ -122,8 +133,9 @@ impl Connection {
             // Every reply that is ready now goes into one batch, in order.
             while let Some(head) = self.queue.front_mut() {
                 let output = &mut self.output;
+                let reply_start = output.len();
                 match poll_fn(|cx| Poll::Ready(poll_reply(head, cx, output))).await {
-                    Poll::Ready(Step::Written) => self.pop_head(),
+                    Poll::Ready(Step::Written) => self.pop_head(node, reply_start),
                     Poll::Ready(Step::Close) => {
                         let _ = write_out(&mut writer, &mut self.output).await;
                         let _ = writer.shutdown().await;
@@ -156,7 +168,7 @@ impl Connection {
                 }
                 continue;
             }
-            self.wait(&mut reader).await;
+            self.wait(&mut reader, node).await;
         }
     }
 
@@ -169,10 +181,14 @@ impl Connection {
             }
             match self.decoder.decode(&mut self.input) {
                 Ok(Some(request)) => {
+                    let started_us = node.clock.now_us();
                     let outcome = self.session.dispatch(request.args, node);
+                    node.metrics.client_queue_depth.record(self.queue.len() as u64);
                     self.queue.push_back(outcome.reply);
+                    self.marks.push_back(Some(RequestMark { class: outcome.class, started_us }));
                     if outcome.close_after {
                         self.queue.push_back(Pending::Close);
+                        self.marks.push_back(None);
                         self.closing = true;
                     }
                 }
@@ -184,6 +200,7 @@ impl Connection {
                     let frame = Frame::error(format!("ERR {error}"));
                     self.queue.push_back(Pending::Frame(frame, self.session.protocol));
                     self.queue.push_back(Pending::Close);
+                    self.marks.extend([None, None]);
                     self.closing = true;
                 }
             }
@@ -220,14 +237,27 @@ impl Connection {
                 }
                 self.output = BytesMut::new();
                 self.queue = VecDeque::new();
+                self.marks = VecDeque::new();
                 self.read_size = READ_CHUNK_BYTES_MIN;
             }
         }
     }
 
-    fn pop_head(&mut self) {
-        self.queue.pop_front();
+    /// Drops the head of the queue, whose reply was appended to the output at `reply_start`, and
+    /// counts its request.
+    fn pop_head(&mut self, node: &NodeShared, reply_start: usize) {
+        let head = self.queue.pop_front();
         self.head_deadline = None;
+        if let Some(Some(mark)) = self.marks.pop_front() {
+            let outcome = RequestOutcome::of_reply(self.output.get(reply_start).copied());
+            let latency_us = node.clock.now_us().saturating_sub(mark.started_us);
+            node.metrics.count_request(mark.class, outcome, latency_us);
+            // The fast path (the local datastore's reply is the answer) never passes the coordinator's
+            // collection, so its datastore call is timed here.
+            if matches!(head, Some(Pending::Datastore(..))) {
+                node.metrics.record_call(CallPlace::Datastore, None, latency_us);
+            }
+        }
     }
 
     /// Reads once from the socket; on end of input or an error, stops reading.
@@ -250,10 +280,12 @@ impl Connection {
     }
 
     /// Waits for the head reply (or its timeout) and, while there is room in the queue, for more input.
-    async fn wait(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>) {
+    async fn wait(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>, node: &NodeShared) {
         let waits_for_datastore =
             matches!(self.queue.front(), Some(Pending::Datastore(DatastoreReply::Waiting(_), _)));
-        let timeout = Duration::from_millis(self.timeout_ms);
+        // Read each time: the admin port's timeout factor changes it at runtime.
+        let timeout_ms = node.timeout_ms();
+        let timeout = Duration::from_millis(timeout_ms);
         let deadline = if waits_for_datastore {
             *self.head_deadline.get_or_insert_with(|| tokio::time::Instant::now() + timeout)
         } else {
@@ -266,22 +298,22 @@ impl Connection {
         let room = self.input.capacity() - self.input.len();
         let Some(head) = self.queue.front_mut() else { return };
         let output = &mut self.output;
+        let reply_start = output.len();
         let input = &mut self.input;
         tokio::select! {
             biased;
             step = poll_fn(|cx| poll_reply(head, cx, output)) => match step {
-                Step::Written => self.pop_head(),
+                Step::Written => self.pop_head(node, reply_start),
                 // The next round writes what is batched and closes.
                 Step::Close => {}
             },
             () = tokio::time::sleep_until(deadline), if waits_for_datastore => {
-                let timeout_ms = self.timeout_ms;
                 let protocol = match head {
                     Pending::Datastore(_, protocol) => *protocol,
                     _ => self.session.protocol,
                 };
                 resp::encode(&DatastoreError::Timeout { timeout_ms }.to_frame(), protocol, output);
-                self.pop_head();
+                self.pop_head(node, reply_start);
             }
             read = reader.read_buf(input), if may_read => match read {
                 Ok(0) | Err(_) => self.input_open = false,

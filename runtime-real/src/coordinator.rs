@@ -75,6 +75,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::crdt::Stamp;
 use crate::datastore::{DatastoreError, DatastoreReply};
+use crate::metrics::CallPlace;
 use crate::node::{Decision, NodeShared};
 use crate::peer::link::PeerCall;
 use crate::peer::PeerRequest;
@@ -285,6 +286,7 @@ fn route_by_keys(
     if local_only_decider(node, &plan) {
         // The fast path: the local datastore's reply is the answer (DC_ONE reads of a local key;
         // DC_ONE writes, whose other racks and datacenters are enqueued right after, fire-and-forget).
+        let started_us = node.clock.now_us();
         let local = start_local(node, spec, &request.args, protocol, token);
         start_fire_and_forget(node, &plan, spec, &request.args, protocol, token);
         if node.observer.is_none() {
@@ -292,7 +294,7 @@ fn route_by_keys(
         }
         // An observer (the simulator's checkers) is told the decision. The requests are the ones
         // enqueued just above, as in production; only waiting for the one deciding reply reports it.
-        let deciding = vec![(0, node.topology.local().id, Started::Datastore(local))];
+        let deciding = vec![(0, node.topology.local().id, Started::Datastore(local, started_us))];
         let collecting = collect(node.clone(), plan, origin, None, protocol, deciding);
         return Routed::Later(Box::pin(async move { verdict_reply(collecting.await) }));
     }
@@ -378,16 +380,17 @@ fn counter_applied_twice(
 
 /// One target's request, already enqueued; only its result is awaited.
 pub(crate) enum Started {
-    /// On the local datastore.
-    Datastore(DatastoreReply),
-    /// On a peer link.
-    Peer(NodeId, PeerCall),
+    /// On the local datastore, started at this time (µs, node clock).
+    Datastore(DatastoreReply, u64),
+    /// On a peer link, started at this time (µs, node clock).
+    Peer(NodeId, PeerCall, u64),
     /// Coordinated here (a forward whose entry is this node).
     Forward(ResultFuture),
 }
 
 impl Started {
-    /// The result, within `timeout_ms` (peer calls carry their own timeout).
+    /// The result, within `timeout_ms` (peer calls carry their own timeout). Answered calls go into
+    /// the node's latency histograms (datastore, cross-rack, cross-datacenter).
     pub(crate) async fn result(
         self,
         node: &NodeShared,
@@ -395,9 +398,27 @@ impl Started {
         timeout_ms: u64,
     ) -> ReplicaResult {
         match self {
-            Started::Datastore(reply) => datastore_result(reply, protocol, timeout_ms).await,
-            Started::Peer(target, call) => match node.peer(target) {
-                Some(link) => call.result(link).await,
+            Started::Datastore(reply, started_us) => {
+                let result = datastore_result(reply, protocol, timeout_ms).await;
+                let latency_us = node.clock.now_us().saturating_sub(started_us);
+                node.metrics.record_call(CallPlace::Datastore, None, latency_us);
+                result
+            }
+            Started::Peer(target, call, started_us) => match node.peer(target) {
+                Some(link) => {
+                    let result = call.result(link).await;
+                    if matches!(result, ReplicaResult::Reply(_)) {
+                        let latency_us = node.clock.now_us().saturating_sub(started_us);
+                        let place =
+                            if node.topology.node(target).datacenter == node.topology.local().datacenter {
+                                CallPlace::CrossRack
+                            } else {
+                                CallPlace::CrossDatacenter
+                            };
+                        node.metrics.record_call(place, Some(target.0 as usize), latency_us);
+                    }
+                    result
+                }
                 None => ReplicaResult::Failed(ReplicaFailure::PeerNotConnected),
             },
             Started::Forward(future) => future.await,
@@ -418,7 +439,9 @@ pub(crate) fn start(
 ) -> Started {
     let local = target == node.topology.local().id;
     match action {
-        Action::Execute if local => Started::Datastore(start_local(node, spec, args, protocol, token)),
+        Action::Execute if local => {
+            Started::Datastore(start_local(node, spec, args, protocol, token), node.clock.now_us())
+        }
         Action::Coordinate { consistency } if local => {
             Started::Forward(forward(node, args.to_vec(), protocol, consistency))
         }
@@ -453,9 +476,13 @@ fn start_peer(
     match node.peer(target) {
         Some(link) if spec.access == Access::Write => {
             let idempotent = crate::peer::hints::is_idempotent_write(request.args());
-            Started::Peer(target, link.call_hinted(request, token, timeout_ms, idempotent))
+            Started::Peer(
+                target,
+                link.call_hinted(request, token, timeout_ms, idempotent),
+                node.clock.now_us(),
+            )
         }
-        Some(link) => Started::Peer(target, link.call(request, token, timeout_ms)),
+        Some(link) => Started::Peer(target, link.call(request, token, timeout_ms), node.clock.now_us()),
         None => Started::Forward(Box::pin(std::future::ready(ReplicaResult::Failed(
             ReplicaFailure::PeerNotConnected,
         )))),
@@ -550,6 +577,9 @@ async fn collect(
         }
     };
     drop(results);
+    if !verdict.is_reply() && plan.consistency != Consistency::DcOne {
+        node.metrics.count_quorum_failure();
+    }
     report_decision(&node, &plan, access, tag, timestamp, acknowledgements, verdict.is_reply());
     verdict
 }

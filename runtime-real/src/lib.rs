@@ -22,9 +22,12 @@
 //!   embedded engine of `dynomite-core`.
 //! - [`embedded_server`]: the embedded engine as a stand-alone TCP datastore (the simulator's datastore
 //!   hosts).
+//! - [`metrics`]: lock-free latency and size histograms and request counters (`/info`, `/metrics`).
+//! - [`log_level`]: the runtime log level (`/setloglevel/N`, `/loglevelup`, `/logleveldown`).
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
-//! - [`cli`] and [`local`]: the command line and the one-command local cluster.
+//! - [`cli`] and [`local`]: the command line and the one-command local cluster; [`status`]:
+//!   `dynomite status`, the ring as a node's admin port shows it.
 
 pub mod admin;
 pub mod auth;
@@ -36,9 +39,12 @@ pub mod crdt;
 pub mod datastore;
 pub mod embedded_server;
 pub mod local;
+pub mod log_level;
+pub mod metrics;
 pub mod node;
 pub mod peer;
 pub mod read_repair;
 pub mod repair;
 pub mod retry;
 pub mod session;
+pub mod status;

@@ -75,6 +75,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
     match &cli.command {
         Some(CliCommand::Local(args)) => dynomite::local::run(args.clone(), shutdown_signal()).await,
         Some(CliCommand::Repair(args)) => dynomite::repair::cli::run(args.clone()).await,
+        Some(CliCommand::Status(args)) => dynomite::status::run(args.clone(), shutdown_signal()).await,
         None => {
             let config = load_config(cli)?;
             for warning in config.warnings() {
@@ -124,10 +125,15 @@ async fn shutdown_signal() {
 }
 
 fn init_logging(cli: &Cli) -> Result<(), String> {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{fmt, reload, EnvFilter};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(level_for_verbosity(cli.verbosity).to_string()));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    // The filter sits behind a reload handle so the admin port can change the level (`/setloglevel`).
+    let (filter, handle) = reload::Layer::new(filter);
+    install_log_level(cli.verbosity, move |filter| handle.reload(filter).map_err(|error| error.to_string()));
+    let registry = tracing_subscriber::registry().with(filter);
     match &cli.output {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -135,13 +141,29 @@ fn init_logging(cli: &Cli) -> Result<(), String> {
                 .append(true)
                 .open(path)
                 .map_err(|error| format!("cannot open log file '{}': {error}", path.display()))?;
-            builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
+            let layer =
+                fmt::layer().with_target(false).with_ansi(false).with_writer(std::sync::Mutex::new(file));
+            registry.with(layer).init();
         }
         // Colours only for a person at a terminal, never in files or pipes (issue 7.7).
         None => {
             let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            builder.with_ansi(ansi).with_writer(std::io::stderr).init();
+            let layer = fmt::layer().with_target(false).with_ansi(ansi).with_writer(std::io::stderr);
+            registry.with(layer).init();
         }
     }
     Ok(())
+}
+
+/// Lets the admin port change the log filter: verbosity → `EnvFilter` → `reload`.
+fn install_log_level(
+    verbosity: u8,
+    reload: impl Fn(tracing_subscriber::EnvFilter) -> Result<(), String> + Send + Sync + 'static,
+) {
+    dynomite::log_level::install(
+        verbosity,
+        Box::new(move |verbosity| {
+            reload(tracing_subscriber::EnvFilter::new(level_for_verbosity(verbosity).to_string()))
+        }),
+    );
 }

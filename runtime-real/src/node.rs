@@ -109,6 +109,11 @@ impl Stats {
     }
 }
 
+/// Smallest timeout factor (C Dynomite's `g_timeout_factor` range is 1..=10).
+pub const TIMEOUT_FACTOR_MIN: u8 = 1;
+/// Largest timeout factor.
+pub const TIMEOUT_FACTOR_MAX: u8 = 10;
+
 /// State shared by every task of one node.
 pub struct NodeShared {
     /// The validated configuration.
@@ -145,6 +150,10 @@ pub struct NodeShared {
     local_state: AtomicU8,
     started_ms: u64,
     next_client_id: AtomicU64,
+    /// Histograms and request counters (`/info`, `/metrics`).
+    pub metrics: crate::metrics::Metrics,
+    /// C's timeout factor (`/set_timeout_factor/N`, 1..=10): every request timeout is `timeout` × it.
+    timeout_factor: AtomicU8,
 }
 
 impl NodeShared {
@@ -218,9 +227,21 @@ impl NodeShared {
         key_token(key, self.config.hash, self.config.hash_tag)
     }
 
-    /// The datastore request timeout (`timeout`).
+    /// The request timeout: `timeout` × the timeout factor (C's `msg_tmo_insert`).
     pub fn timeout_ms(&self) -> u64 {
-        self.config.timeout_ms
+        self.config.timeout_ms.saturating_mul(u64::from(self.timeout_factor()))
+    }
+
+    /// C's timeout factor, 1..=10 (`/get_timeout_factor`).
+    pub fn timeout_factor(&self) -> u8 {
+        self.timeout_factor.load(Ordering::Relaxed)
+    }
+
+    /// Sets the timeout factor (`/set_timeout_factor/N`); it must be in
+    /// [`TIMEOUT_FACTOR_MIN`]..=[`TIMEOUT_FACTOR_MAX`] (the admin route checks).
+    pub fn set_timeout_factor(&self, factor: u8) {
+        assert!((TIMEOUT_FACTOR_MIN..=TIMEOUT_FACTOR_MAX).contains(&factor), "timeout factor {factor}");
+        self.timeout_factor.store(factor, Ordering::Relaxed);
     }
 
     /// The `# Dynomite` section of `INFO`.
@@ -370,6 +391,7 @@ impl Node {
         let repair = Arc::new(crate::repair::Repair::new(config.crdt_enabled, config.repair_rate));
         let client_password = config.client_password.as_deref().map(Password::new);
         let admin_token = config.admin_token.as_deref().map(Password::new);
+        let metrics = crate::metrics::Metrics::new(peers.len());
         let shared = Arc::new(NodeShared {
             config,
             topology,
@@ -389,6 +411,8 @@ impl Node {
             local_state: AtomicU8::new(LocalState::Normal.code()),
             started_ms,
             next_client_id: AtomicU64::new(0),
+            metrics,
+            timeout_factor: AtomicU8::new(TIMEOUT_FACTOR_MIN),
         });
         Ok(Node { client_listener, peer_listener, admin_listener, peer_acceptor, shared })
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use dynomite_core::cluster::STATE_REJECTED_TEXT;
-use dynomite_core::command::{self, CommandSpec};
+use dynomite_core::command::{self, Access, CommandSpec};
 use dynomite_core::config::Consistency;
 use dynomite_core::request::{Kind, Request};
 use dynomite_core::resp::{self, Frame, Protocol};
@@ -19,6 +19,7 @@ use dynomite_core::resp::{self, Frame, Protocol};
 use crate::auth::Password;
 use crate::coordinator::{self, Levels, Reply, ReplyFuture, RequestTag, Routed};
 use crate::datastore::{DatastoreError, DatastoreReply};
+use crate::metrics::RequestClass;
 use crate::node::NodeShared;
 
 /// C Dynomite's command for a per-connection consistency level.
@@ -56,11 +57,13 @@ pub struct Outcome {
     pub reply: Pending,
     /// True when the connection closes after this reply (QUIT).
     pub close_after: bool,
+    /// Read, write or other, for the request counters.
+    pub class: RequestClass,
 }
 
 impl Outcome {
     fn reply(frame: Frame, protocol: Protocol) -> Outcome {
-        Outcome { reply: Pending::Frame(frame, protocol), close_after: false }
+        Outcome { reply: Pending::Frame(frame, protocol), close_after: false, class: RequestClass::Other }
     }
 }
 
@@ -128,8 +131,14 @@ impl Session {
         }
         if !node.local_state().admits(request.access) {
             node.stats.count_rejected();
-            return Outcome::reply(Frame::error(STATE_REJECTED_TEXT), self.protocol);
+            let refused = Outcome::reply(Frame::error(STATE_REJECTED_TEXT), self.protocol);
+            return Outcome { class: RequestClass::of(request.access), ..refused };
         }
+        if request.access == Access::Write {
+            let payload_bytes: usize = request.args.iter().map(Bytes::len).sum();
+            node.metrics.payload_size_bytes.record(payload_bytes as u64);
+        }
+        let class = RequestClass::of(request.access);
         let levels = match self.consistency {
             Some(level) => Levels { read: level, write: level },
             None => node.consistency(),
@@ -139,7 +148,7 @@ impl Session {
             Routed::Local(reply) => Pending::Datastore(reply, self.protocol),
             Routed::Later(future) => Pending::Later(future, self.protocol),
         };
-        Outcome { reply, close_after: false }
+        Outcome { reply, close_after: false, class }
     }
 
     /// `DYNO_CONFIG:CONN_CONSISTENCY <level>` (C Dynomite's per-connection consistency).
@@ -168,7 +177,13 @@ impl Session {
                 None => Frame::simple("PONG"),
             },
             "ECHO" => Frame::Bulk(args[1].clone()),
-            "QUIT" => return Outcome { reply: Pending::Frame(Frame::ok(), protocol), close_after: true },
+            "QUIT" => {
+                return Outcome {
+                    reply: Pending::Frame(Frame::ok(), protocol),
+                    close_after: true,
+                    class: RequestClass::Other,
+                }
+            }
             "RESET" => {
                 let requests_parsed = self.requests_parsed;
                 *self = Session::new(self.id, self.peer);
@@ -370,7 +385,11 @@ impl Session {
                 Protocol::Resp3 => Frame::Verbatim { format: *b"txt", text: Bytes::from(text) },
             })
         };
-        Outcome { reply: Pending::Later(Box::pin(merged), protocol), close_after: false }
+        Outcome {
+            reply: Pending::Later(Box::pin(merged), protocol),
+            close_after: false,
+            class: RequestClass::Other,
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! The admin HTTP port (`stats_listen`) of the real `dynomite` binary, queried with plain HTTP/1.1 over
-//! a std `TcpStream`: `/info`, `/cluster_describe`, consistency get/set (and its effect on client
-//! reads), `/peer`, `/ping`, `/help`, and the error statuses (400, 404, 405, 501, malformed requests).
+//! a std `TcpStream`: `/info` (with C's histogram summaries) and `/historeset`, `/cluster_describe`,
+//! `/ring`, `/metrics`, consistency get/set (and its effect on client reads), the timeout factor (and
+//! its effect on client timeouts), the log level (and its effect on the log file), `/peer`, `/state`,
+//! `/ping`, `/help`, the admin token, and the error statuses (400, 401, 404, 405, malformed requests).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -23,6 +25,23 @@ struct AdminNode {
     admin_port: u16,
     seed_port: u16,
     config_path: PathBuf,
+    log_path: PathBuf,
+}
+
+/// How a test node is set up beyond the common lines.
+struct Setup<'a> {
+    /// The datastore lines (`data_store: ...`, `servers: ...`).
+    datastore: &'a str,
+    /// The node's `timeout` (ms).
+    timeout_ms: u64,
+    /// More lines of `  key: value`.
+    extra: &'a str,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup { datastore: "  data_store: embedded\n", timeout_ms: 2000, extra: "" }
+    }
 }
 
 /// Attempts at starting a node: a free port can be taken by a parallel test between `free_port` and the
@@ -36,8 +55,13 @@ impl AdminNode {
 
     /// A node whose config also has `extra` (lines of `  key: value`).
     fn start_with(extra: &str) -> AdminNode {
+        AdminNode::start_setup(&Setup { extra, ..Setup::default() })
+    }
+
+    /// A node set up as `setup` says; it logs at verbosity 4 (warnings) to [`AdminNode::log_path`].
+    fn start_setup(setup: &Setup) -> AdminNode {
         for _ in 0..START_ATTEMPTS {
-            if let Some(node) = AdminNode::try_start(extra) {
+            if let Some(node) = AdminNode::try_start(setup) {
                 return node;
             }
         }
@@ -45,28 +69,36 @@ impl AdminNode {
     }
 
     /// Starts a node on fresh ports; None when it exited during startup (a port was taken meanwhile).
-    fn try_start(extra: &str) -> Option<AdminNode> {
+    fn try_start(setup: &Setup) -> Option<AdminNode> {
         let (client_port, peer_port, admin_port, seed_port) =
             (free_port(), free_port(), free_port(), free_port());
+        let Setup { datastore, timeout_ms, extra } = setup;
         let config = format!(
             "dyn_o_mite:\n  datacenter: dc1\n  rack: rack1\n  listen: 127.0.0.1:{client_port}\n  \
-             dyn_listen: 127.0.0.1:{peer_port}\n  stats_listen: 127.0.0.1:{admin_port}\n  \
-             data_store: embedded\n  tokens: '0'\n  timeout: 2000\n  auto_eject_hosts: false\n  dyn_seeds:\n  \
+             dyn_listen: 127.0.0.1:{peer_port}\n  stats_listen: 127.0.0.1:{admin_port}\n\
+             {datastore}  tokens: '0'\n  timeout: {timeout_ms}\n  auto_eject_hosts: false\n  dyn_seeds:\n  \
              - 127.0.0.1:{seed_port}:rack1:dc2:0\n{extra}"
         );
-        let config_path =
-            std::env::temp_dir().join(format!("dynomite-admin-{admin_port}-{}.yml", std::process::id()));
+        let name = format!("dynomite-admin-{admin_port}-{}", std::process::id());
+        let config_path = std::env::temp_dir().join(format!("{name}.yml"));
+        let log_path = std::env::temp_dir().join(format!("{name}.log"));
         std::fs::write(&config_path, config).expect("write config");
         let child = Command::new(env!("CARGO_BIN_EXE_dynomite"))
             .arg("-c")
             .arg(&config_path)
-            .args(["-v", "4"])
+            .args(["-v", "4", "-o"])
+            .arg(&log_path)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start dynomite");
-        let mut node = AdminNode { child, client_port, admin_port, seed_port, config_path };
+        let mut node = AdminNode { child, client_port, admin_port, seed_port, config_path, log_path };
         node.wait_ready().then_some(node)
+    }
+
+    /// What the node has logged so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
     /// True once both ports answer; false when the process exited during startup.
@@ -119,6 +151,7 @@ impl Drop for AdminNode {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.config_path);
+        let _ = std::fs::remove_file(&self.log_path);
     }
 }
 
@@ -304,14 +337,15 @@ fn ping_help_and_methods() {
 }
 
 #[test]
-fn unknown_paths_are_404_and_unimplemented_c_endpoints_501() {
+fn unknown_paths_are_404_with_the_endpoint_list() {
     let node = AdminNode::start();
     let answer = node.get("/nope?x=1");
     assert_eq!(answer.status, 404, "{answer:?}");
     assert!(answer.body.contains("'/nope'") && answer.body.contains("/cluster_describe"), "{answer:?}");
-    let answer = node.get("/get_timeout_factor");
-    assert_eq!(answer.status, 501, "{answer:?}");
-    assert!(answer.body.contains("timeout factor"), "{answer:?}");
+    let help = node.get("/help").body;
+    for endpoint in ["/get_timeout_factor", "/setloglevel/", "/historeset", "/metrics", "/ring"] {
+        assert!(help.contains(endpoint), "{endpoint}: {help}");
+    }
 }
 
 #[test]
@@ -368,9 +402,18 @@ fn malformed_requests_get_400_and_the_server_keeps_serving() {
 #[test]
 fn with_admin_token_only_the_endpoints_that_change_the_node_need_it() {
     let node = AdminNode::start_with("  admin_token: s3cret-token\n");
-    for path in
-        ["/set_consistency/read/dc_quorum", "/peer/down/all", "/read_repairs/disable", "/repair/start"]
-    {
+    for path in [
+        "/set_consistency/read/dc_quorum",
+        "/peer/down/all",
+        "/read_repairs/disable",
+        "/repair/start",
+        "/state/standby",
+        "/set_timeout_factor/2",
+        "/setloglevel/7",
+        "/loglevelup",
+        "/logleveldown",
+        "/historeset",
+    ] {
         let refused = node.get(path);
         assert_eq!(refused.status, 401, "{path} without the token: {refused:?}");
         assert!(refused.body.contains("admin_token"), "{}", refused.body);
@@ -384,9 +427,29 @@ fn with_admin_token_only_the_endpoints_that_change_the_node_need_it() {
     let levels = node.get("/get_consistency");
     assert_eq!(levels.status, 200, "reading needs no token");
     assert!(levels.body.to_ascii_lowercase().contains("dc_quorum"), "{}", levels.body);
-    for path in ["/info", "/cluster_describe", "/ping", "/help", "/repair/status"] {
+    for path in [
+        "/info",
+        "/cluster_describe",
+        "/ping",
+        "/help",
+        "/repair/status",
+        "/get_timeout_factor",
+        "/metrics",
+        "/ring",
+        "/state/get_state",
+    ] {
         assert_eq!(node.get(path).status, 200, "{path} reads only");
     }
+    assert_eq!(
+        node.get("/get_timeout_factor").body,
+        "Timeout factor: 1\n",
+        "refused changes changed nothing"
+    );
+    assert_eq!(node.get("/state/get_state").body, "State: NORMAL\n");
+    assert_eq!(node.get("/info").json()["log_level"], 4);
+    let factor = node.get("/set_timeout_factor/2?token=s3cret-token");
+    assert_eq!((factor.status, factor.body.as_str()), (200, "OK\r\n"));
+    assert_eq!(node.get("/get_timeout_factor").body, "Timeout factor: 2\n");
 }
 
 #[test]
@@ -435,4 +498,201 @@ fn with_requirepass_clients_must_authenticate_like_redis() {
         redis_cli(&["--no-auth-warning", "-a", "wrong", "get", "k"]).contains("WRONGPASS")
             || redis_cli(&["--no-auth-warning", "-a", "wrong", "get", "k"]).contains("AUTH failed")
     );
+}
+
+/// A datastore that accepts connections and never answers; returns its port.
+fn silent_datastore() -> u16 {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a silent datastore");
+    let port = silent.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+#[test]
+fn timeout_factor_multiplies_the_timeout_of_client_requests() {
+    let datastore = format!("  data_store: 0\n  servers:\n  - 127.0.0.1:{}:1\n", silent_datastore());
+    let node = AdminNode::start_setup(&Setup { datastore: &datastore, timeout_ms: 200, ..Setup::default() });
+    assert_eq!(node.get("/get_timeout_factor").body, "Timeout factor: 1\n");
+    let mut client = node.client();
+    let reply = String::from_utf8_lossy(&client.command(&["GET", "k"]).unwrap()).into_owned();
+    assert!(reply.contains("did not reply within 200 ms"), "{reply}");
+
+    let answer = node.get("/set_timeout_factor/4");
+    assert_eq!((answer.status, answer.body.as_str()), (200, "OK\r\n"));
+    assert_eq!(node.get("/get_timeout_factor").body, "Timeout factor: 4\n");
+    assert_eq!(node.get("/info").json()["timeout_factor"], 4);
+    // The connection opened before the change waits 4 x 200 ms now (a timer never fires early).
+    let started = Instant::now();
+    let reply = String::from_utf8_lossy(&client.command(&["GET", "k"]).unwrap()).into_owned();
+    assert!(reply.contains("did not reply within 800 ms"), "{reply}");
+    assert!(started.elapsed() >= Duration::from_millis(800), "answered after {:?}", started.elapsed());
+
+    for bad in ["abc", "0", "11", "2.5"] {
+        let answer = node.get(&format!("/set_timeout_factor/{bad}"));
+        assert_eq!(answer.status, 400, "{bad}: {answer:?}");
+        assert!(
+            answer.body.contains(&format!("'{bad}'")) && answer.body.contains("from 1 to 10"),
+            "{answer:?}"
+        );
+    }
+    assert_eq!(node.get("/set_timeout_factor").status, 400);
+    assert_eq!(node.get("/get_timeout_factor").body, "Timeout factor: 4\n", "bad values change nothing");
+    assert_eq!(node.get("/set_timeout_factor/1").status, 200);
+    let reply = String::from_utf8_lossy(&client.command(&["GET", "k"]).unwrap()).into_owned();
+    assert!(reply.contains("did not reply within 200 ms"), "{reply}");
+}
+
+#[test]
+fn log_level_changes_what_the_node_logs() {
+    let node = AdminNode::start();
+    // Each admin request is logged at debug level (verbosity 7); the node starts at 4 (warnings).
+    let admin_requests = || node.log().matches("admin request").count();
+    assert_eq!(node.get("/info").json()["log_level"], 4);
+    assert_eq!(node.get("/ping").status, 200);
+    assert_eq!(admin_requests(), 0, "{}", node.log());
+
+    let answer = node.get("/setloglevel/7");
+    assert_eq!((answer.status, answer.body.as_str()), (200, "OK\r\n"));
+    assert_eq!(node.get("/info").json()["log_level"], 7);
+    let before = admin_requests();
+    assert!(before >= 1, "the /info request was logged: {}", node.log());
+    assert_eq!(node.get("/ping").status, 200);
+    assert_eq!(admin_requests(), before + 1, "{}", node.log());
+
+    // Down to 6 (info): debug lines stop; up to 7 again: they come back.
+    assert_eq!(node.get("/logleveldown").body, "OK\r\n");
+    assert_eq!(node.get("/info").json()["log_level"], 6);
+    let before = admin_requests();
+    assert_eq!(node.get("/ping").status, 200);
+    assert_eq!(admin_requests(), before, "{}", node.log());
+    assert_eq!(node.get("/loglevelup").body, "OK\r\n");
+    assert_eq!(node.get("/info").json()["log_level"], 7);
+    let before = admin_requests();
+    assert_eq!(node.get("/ping").status, 200);
+    assert_eq!(admin_requests(), before + 1, "{}", node.log());
+
+    // The scale ends at 11 and 0, as in C.
+    assert_eq!(node.get("/setloglevel/11").status, 200);
+    assert_eq!(node.get("/loglevelup").status, 200);
+    assert_eq!(node.get("/info").json()["log_level"], 11);
+    for bad in ["12", "loud", "-1"] {
+        let answer = node.get(&format!("/setloglevel/{bad}"));
+        assert_eq!(answer.status, 400, "{bad}: {answer:?}");
+        assert!(answer.body.contains("from 0"), "{answer:?}");
+    }
+    assert_eq!(node.get("/setloglevel/0").status, 200);
+    assert_eq!(node.get("/logleveldown").status, 200);
+    assert_eq!(node.get("/info").json()["log_level"], 0);
+}
+
+#[test]
+fn info_has_c_histograms_and_historeset_empties_them() {
+    let node = AdminNode::start();
+    let mut client = node.client();
+    let value = "v".repeat(100);
+    for index in 0..10 {
+        assert_eq!(client.command(&["SET", &format!("key{index}"), &value]).unwrap(), b"+OK\r\n");
+    }
+    // One write of 3 + 6 + 1000 bytes of arguments, the largest.
+    assert_eq!(client.command(&["SET", "bigkey", &"w".repeat(1000)]).unwrap(), b"+OK\r\n");
+    for index in 0..5 {
+        assert_eq!(client.command(&["GET", &format!("key{index}")]).unwrap()[0], b'$');
+    }
+    assert_eq!(client.command(&["NOSUCHCOMMAND"]).unwrap()[0], b'-');
+
+    let info = node.get("/info").json();
+    assert_eq!(info["payload_size_max"], 1009, "{info}");
+    // Ten writes of SET + key? (4 bytes) + 100 and one of 1009: mean (10 * 107 + 1009) / 11 = 189.
+    assert_eq!(info["payload_size_mean"], (10 * 107 + 1009) / 11, "{info}");
+    for name in ["latency_max", "latency_999th", "latency_99th", "latency_95th", "latency_mean"] {
+        assert!(info[name].is_u64(), "{name}: {info}");
+    }
+    let latency = |name: &str| info[name].as_u64().unwrap();
+    assert!(latency("latency_max") >= latency("latency_999th"), "{info}");
+    assert!(latency("latency_999th") >= latency("latency_99th"), "{info}");
+    assert!(latency("latency_99th") >= latency("latency_95th"), "{info}");
+    assert!(latency("latency_max") >= latency("latency_mean"), "{info}");
+    for name in
+        ["average_cross_region_rtt", "99_cross_zone_latency", "average_server_latency", "client_out_queue_99"]
+    {
+        assert!(info[name].is_u64(), "{name}: {info}");
+    }
+    let pool = &info["dyn_o_mite"];
+    assert_eq!(pool["client_write_requests"], 11, "{info}");
+    assert_eq!(pool["client_read_requests"], 5, "{info}");
+    assert_eq!(pool["client_other_requests"], 1, "{info}");
+    assert_eq!(pool["client_error_responses"], 1, "{info}");
+    assert_eq!(pool["embedded"]["server_replies"], 16, "the datastore answered every read and write: {info}");
+
+    let answer = node.get("/historeset");
+    assert_eq!((answer.status, answer.body.as_str()), (200, "OK\r\n"));
+    let info = node.get("/info").json();
+    for name in ["payload_size_max", "payload_size_mean", "latency_max", "latency_mean", "latency_99th"] {
+        assert_eq!(info[name], 0, "{name} after /historeset: {info}");
+    }
+    assert_eq!(info["dyn_o_mite"]["embedded"]["server_replies"], 0, "{info}");
+    assert_eq!(info["dyn_o_mite"]["client_write_requests"], 11, "counters keep counting, as in C");
+}
+
+#[test]
+fn metrics_serve_prometheus_text() {
+    let node = AdminNode::start();
+    let mut client = node.client();
+    assert_eq!(client.command(&["SET", "k", "v"]).unwrap(), b"+OK\r\n");
+    assert_eq!(client.command(&["GET", "k"]).unwrap(), b"$1\r\nv\r\n");
+    assert_eq!(client.command(&["NOSUCHCOMMAND"]).unwrap()[0], b'-');
+    let answer = node.get("/metrics");
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let body = &answer.body;
+    for line in [
+        "dynomite_client_requests_total{class=\"write\",outcome=\"ok\"} 1",
+        "dynomite_client_requests_total{class=\"read\",outcome=\"ok\"} 1",
+        "dynomite_client_requests_total{class=\"other\",outcome=\"error\"} 1",
+        "dynomite_quorum_failures_total 0",
+        "dynomite_client_request_latency_us_count 3",
+        "dynomite_client_write_payload_bytes_sum 5",
+        "# TYPE dynomite_cross_dc_latency_us histogram",
+        "# TYPE dynomite_cross_rack_latency_us histogram",
+        "# TYPE dynomite_datastore_latency_us histogram",
+        "# TYPE dynomite_client_queue_depth histogram",
+    ] {
+        assert!(body.lines().any(|sample| sample == line), "no '{line}' in:\n{body}");
+    }
+    let seed = format!("127.0.0.1:{}", node.seed_port);
+    let peer_up = format!("dynomite_peer_up{{peer=\"{seed}\",dc=\"dc2\",rack=\"rack1\"}} 0");
+    assert!(body.lines().any(|sample| sample == peer_up), "{body}");
+    assert!(body.contains("dynomite_client_connections_open 1\n"), "{body}");
+}
+
+#[test]
+fn ring_lists_every_node_with_its_share_and_state() {
+    let node = AdminNode::start();
+    let ring = node.get("/ring").json();
+    let nodes = ring["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2, "{ring}");
+    let local = nodes.iter().find(|entry| entry["local"] == true).unwrap();
+    assert_eq!((local["dc"].as_str(), local["rack"].as_str()), (Some("dc1"), Some("rack1")));
+    assert_eq!(local["state"], "NORMAL");
+    assert_eq!(local["ring_share"], 1.0, "the only node of its rack owns the whole ring");
+    assert_eq!(local["tokens"], serde_json::json!([0]));
+    let remote = nodes.iter().find(|entry| entry["local"] == false).unwrap();
+    assert_eq!(remote["name"], format!("127.0.0.1:{}", node.seed_port));
+    assert_eq!(remote["state"], "UNREACHABLE", "{ring}");
+    assert!(remote["latency_us"].is_null(), "{ring}");
+    assert_eq!(node.get("/peer/down/all").status, 200);
+    let ring = node.get("/ring").json();
+    let remote =
+        ring["nodes"].as_array().unwrap().iter().find(|entry| entry["local"] == false).unwrap().clone();
+    assert_eq!(remote["state"], "DOWN", "{ring}");
+    assert_eq!(node.get("/state/writes_only").status, 200);
+    let ring = node.get("/ring").json();
+    let local =
+        ring["nodes"].as_array().unwrap().iter().find(|entry| entry["local"] == true).unwrap().clone();
+    assert_eq!(local["state"], "WRITES_ONLY", "{ring}");
 }

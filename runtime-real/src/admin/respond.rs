@@ -4,14 +4,19 @@
 //! `Read Consistency: DC_ONE\r\nWrite Consistency: DC_ONE\r\n` for `/get_consistency`,
 //! `Read Repairs: ENABLED\r\n` (or `DISABLED`) for `/read_repairs/...`, the
 //! `{"dcs":[...]}` shape for `/cluster_describe`. `/info` keeps C's top-level keys (`service`, `source`,
-//! `version`, `uptime`, `timestamp`, `rack`, `dc`) and the pool object named after the config's pool
-//! key, with our counters inside; C's latency histograms have no counterpart yet.
+//! `version`, `uptime`, `timestamp`, `rack`, `dc`), C's histogram summaries (`latency_max`,
+//! `latency_999th`, `latency_99th`, `latency_95th`, `latency_mean` in µs, `payload_size_*` in bytes,
+//! `average_cross_region_rtt`, `99_cross_zone_latency`, `average_server_latency`, ...,
+//! `client_out_queue_99`) and the pool object named after the config's pool key, with our counters
+//! inside and the datastore's object nested in it under its address, as C nests its server.
+//! `/get_timeout_factor` is C's `Timeout factor: N\n`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{json, Map, Value};
 
 use crate::admin::route::{AdminError, ConsistencyTarget, Endpoint, PeerAction, PeerTarget, ENDPOINTS_HELP};
+use crate::metrics::{RequestClass, RequestOutcome};
 use crate::node::NodeShared;
 
 /// C Dynomite's answer to commands and `/ping`.
@@ -24,6 +29,8 @@ pub enum BodyKind {
     Json,
     /// `text/plain`.
     Text,
+    /// Prometheus text exposition 0.0.4.
+    Prometheus,
 }
 
 impl BodyKind {
@@ -32,6 +39,7 @@ impl BodyKind {
         match self {
             BodyKind::Json => "application/json; charset=utf-8",
             BodyKind::Text => "text/plain; charset=utf-8",
+            BodyKind::Prometheus => crate::admin::prometheus::CONTENT_TYPE,
         }
     }
 }
@@ -92,6 +100,42 @@ pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminErr
             Ok(Answer::text(OK_TEXT))
         }
         Endpoint::GetState => Ok(Answer::text(format!("State: {}\n", node.local_state().name()))),
+        Endpoint::GetTimeoutFactor => {
+            Ok(Answer::text(format!("Timeout factor: {}\n", node.timeout_factor())))
+        }
+        Endpoint::SetTimeoutFactor { factor } => {
+            node.set_timeout_factor(factor);
+            tracing::warn!(
+                factor,
+                timeout_ms = node.timeout_ms(),
+                "timeout factor changed by the admin port"
+            );
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::SetLogLevel { verbosity } => {
+            let verbosity = crate::log_level::set(verbosity)?;
+            tracing::warn!(verbosity, "log level changed by the admin port");
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::LogLevelUp => {
+            let verbosity = crate::log_level::up()?;
+            tracing::warn!(verbosity, "log level raised by the admin port");
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::LogLevelDown => {
+            let verbosity = crate::log_level::down()?;
+            tracing::warn!(verbosity, "log level lowered by the admin port");
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::HistogramReset => {
+            node.metrics.reset_histograms();
+            tracing::info!("histograms reset by the admin port");
+            Ok(Answer::text(OK_TEXT))
+        }
+        Endpoint::Metrics => {
+            Ok(Answer { kind: BodyKind::Prometheus, body: crate::admin::prometheus::render(node) })
+        }
+        Endpoint::Ring => Ok(Answer::json(crate::admin::ring::ring(node).to_string() + "\n")),
         Endpoint::Ping => Ok(Answer::text(OK_TEXT)),
         Endpoint::Help => Ok(Answer::text(ENDPOINTS_HELP)),
     }
@@ -122,6 +166,9 @@ fn info(node: &NodeShared) -> Value {
     document.insert("timestamp".into(), json!(now_seconds));
     document.insert("rack".into(), json!(config.rack));
     document.insert("dc".into(), json!(config.datacenter));
+    histogram_summaries(node, &mut document);
+    document.insert("timeout_factor".into(), json!(node.timeout_factor()));
+    document.insert("log_level".into(), json!(crate::log_level::current()));
     document.insert("read_consistency".into(), json!(levels.read.wire_name()));
     document.insert("write_consistency".into(), json!(levels.write.wire_name()));
     document.insert(
@@ -140,11 +187,58 @@ fn info(node: &NodeShared) -> Value {
     Value::Object(document)
 }
 
+/// C's histogram summaries at the top level of `/info`, under C's names.
+fn histogram_summaries(node: &NodeShared, document: &mut Map<String, Value>) {
+    let metrics = &node.metrics;
+    let client = metrics.client_latency_us.snapshot();
+    let payload = metrics.payload_size_bytes.snapshot();
+    let cross_dc = metrics.cross_datacenter_latency_us.snapshot();
+    let cross_rack = metrics.cross_rack_latency_us.snapshot();
+    let datastore = metrics.datastore_latency_us.snapshot();
+    let queue = metrics.client_queue_depth.snapshot();
+    let entries = [
+        ("latency_max", client.max),
+        ("latency_999th", client.quantile(0.999)),
+        ("latency_99th", client.quantile(0.99)),
+        ("latency_95th", client.quantile(0.95)),
+        ("latency_mean", client.mean()),
+        ("payload_size_max", payload.max),
+        ("payload_size_999th", payload.quantile(0.999)),
+        ("payload_size_99th", payload.quantile(0.99)),
+        ("payload_size_95th", payload.quantile(0.95)),
+        ("payload_size_mean", payload.mean()),
+        ("average_cross_region_rtt", cross_dc.mean()),
+        ("99_cross_region_rtt", cross_dc.quantile(0.99)),
+        ("average_cross_zone_latency", cross_rack.mean()),
+        ("99_cross_zone_latency", cross_rack.quantile(0.99)),
+        ("average_server_latency", datastore.mean()),
+        ("99_server_latency", datastore.quantile(0.99)),
+        ("client_out_queue_99", queue.quantile(0.99)),
+    ];
+    for (name, value) in entries {
+        document.insert(name.into(), json!(value));
+    }
+}
+
 /// The client counters, under the pool's name like C's pool metrics.
 fn pool_counters(node: &NodeShared) -> Value {
     let stats = &node.stats;
     let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-    json!({
+    let metrics = &node.metrics;
+    let by_class = |class: RequestClass| {
+        metrics.requests(class, RequestOutcome::Ok) + metrics.requests(class, RequestOutcome::Error)
+    };
+    let errors: u64 =
+        RequestClass::ALL.iter().map(|&class| metrics.requests(class, RequestOutcome::Error)).sum();
+    let peer_connections: usize = node.peer_links().map(|(_, link)| link.health().connections_up()).sum();
+    let datastore = metrics.datastore_latency_us.snapshot();
+    let mut pool = json!({
+        "client_read_requests": by_class(RequestClass::Read),
+        "client_write_requests": by_class(RequestClass::Write),
+        "client_other_requests": by_class(RequestClass::Other),
+        "client_error_responses": errors,
+        "client_quorum_failures": metrics.quorum_failures(),
+        "peer_connections": peer_connections,
         "client_connections": load(&stats.connections_current),
         "client_connections_total": load(&stats.connections_total),
         "client_requests": load(&stats.requests),
@@ -153,7 +247,19 @@ fn pool_counters(node: &NodeShared) -> Value {
         "read_repair_reads": load(&stats.read_repair_reads),
         "read_repairs": load(&stats.read_repairs),
         "read_repair_writes": load(&stats.read_repair_writes),
-    })
+    });
+    let server_name = node
+        .config
+        .server
+        .as_ref()
+        .map_or_else(|| "embedded".to_string(), |server| format!("{}:{}", server.host, server.port));
+    pool[server_name] = json!({
+        "server_replies": datastore.count,
+        "server_latency_max": datastore.max,
+        "server_latency_mean": datastore.mean(),
+        "server_latency_99th": datastore.quantile(0.99),
+    });
+    pool
 }
 
 /// Every outgoing peer link with its placement and health.
@@ -167,6 +273,8 @@ fn peers(node: &NodeShared) -> Value {
                 "rack": peer.rack,
                 "connected": link.health().is_connected(),
                 "down": link.is_down(),
+                "latency_us": node.metrics.peer_latency(id.0 as usize).and_then(|latency| latency.mean_us()),
+                "hints_queued": link.hint_stats().map_or(0, |stats| stats.queued),
             })
         })
         .collect()

@@ -8,10 +8,16 @@
 use dynomite_core::cluster::LocalState;
 use dynomite_core::config::{Consistency, UnknownConsistency};
 
+use crate::cli::MAX_VERBOSITY;
+use crate::node::{TIMEOUT_FACTOR_MAX, TIMEOUT_FACTOR_MIN};
+
 /// The endpoint list served by `/help` and appended to 404 replies.
-pub const ENDPOINTS_HELP: &str = "/info\n/cluster_describe\n/get_consistency\n\
+pub const ENDPOINTS_HELP: &str = "/info\n/metrics\n/ring\n/cluster_describe\n/get_consistency\n\
 /set_consistency/<read|write>/<dc_one|dc_quorum|dc_safe_quorum|dc_each_safe_quorum>\n\
-/peer/<up|down|reset>/<host:port|host|all>\n/state/<get_state|normal|standby|writes_only|resuming>\n/read_repairs/<enable|disable>\n/repair/start[/<first token>/<last token>]\n/repair/status\n/ping\n/help\n";
+/get_timeout_factor\n/set_timeout_factor/<1-10>\n/setloglevel/<0-11>\n/loglevelup\n/logleveldown\n\
+/historeset\n/peer/<up|down|reset>/<host:port|host|all>\n\
+/state/<get_state|normal|standby|writes_only|resuming>\n/read_repairs/<enable|disable>\n\
+/repair/start[/<first token>/<last token>]\n/repair/status\n/ping\n/help\n";
 
 /// One admin request, decided from its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +62,29 @@ pub enum Endpoint {
     },
     /// `/state/get_state`: C's `State: <NAME>`.
     GetState,
+    /// `/get_timeout_factor`: C's `Timeout factor: N`.
+    GetTimeoutFactor,
+    /// `/set_timeout_factor/N`: every request timeout becomes `timeout` × N (1..=10).
+    SetTimeoutFactor {
+        /// The new factor.
+        factor: u8,
+    },
+    /// `/setloglevel/N`: the log verbosity on C's scale (0..=11).
+    SetLogLevel {
+        /// The new verbosity.
+        verbosity: u8,
+    },
+    /// `/loglevelup`: one step more verbose.
+    LogLevelUp,
+    /// `/logleveldown`: one step less verbose.
+    LogLevelDown,
+    /// `/historeset`: empties the latency and size histograms.
+    HistogramReset,
+    /// `/metrics`: Prometheus text exposition.
+    Metrics,
+    /// `/ring`: every node with its placement, tokens, share of the ring and link health (JSON, for
+    /// `dynomite status`).
+    Ring,
     /// `/ping`: a liveness check answered with C's `OK`.
     Ping,
     /// `/help`: the endpoint list.
@@ -73,6 +102,11 @@ impl Endpoint {
                 | Endpoint::Peer { .. }
                 | Endpoint::ReadRepairs { .. }
                 | Endpoint::RepairStart { .. }
+                | Endpoint::SetTimeoutFactor { .. }
+                | Endpoint::SetLogLevel { .. }
+                | Endpoint::LogLevelUp
+                | Endpoint::LogLevelDown
+                | Endpoint::HistogramReset
         )
     }
 }
@@ -136,14 +170,21 @@ pub enum AdminError {
         /// The path as sent.
         path: String,
     },
-    /// A C Dynomite endpoint this node does not implement.
-    #[error("'{path}': {feature} is not supported by dynomite-rs yet; endpoints:\n{ENDPOINTS_HELP}")]
-    NotSupported {
-        /// The path as sent.
-        path: String,
-        /// What the endpoint would change.
-        feature: &'static str,
+    /// `/set_timeout_factor/<n>` with something other than 1..=10.
+    #[error("'{value}' is not a timeout factor; allowed: an integer from 1 to 10 (every request timeout is `timeout` x the factor)")]
+    BadTimeoutFactor {
+        /// The factor as sent.
+        value: String,
     },
+    /// `/setloglevel/<n>` with something other than 0..=11.
+    #[error("'{value}' is not a log level; allowed: an integer from 0 (emergencies only) to 11 (everything); 5 = notice, 7 = debug")]
+    BadLogLevel {
+        /// The level as sent.
+        value: String,
+    },
+    /// The log level could not change (no reloadable logger in this process).
+    #[error(transparent)]
+    LogLevel(#[from] crate::log_level::LogLevelError),
     /// An endpoint path without its last part.
     #[error("'{path}' is incomplete; use {usage}")]
     Incomplete {
@@ -208,7 +249,7 @@ impl AdminError {
             AdminError::Unauthorized { .. } => 401,
             AdminError::MethodNotAllowed { .. } => 405,
             AdminError::UnknownPath { .. } => 404,
-            AdminError::NotSupported { .. } => 501,
+            AdminError::LogLevel(_) => 503,
             AdminError::RepairUnavailable(_) => 409,
             AdminError::Incomplete { .. }
             | AdminError::BadConsistencyTarget { .. }
@@ -217,6 +258,8 @@ impl AdminError {
             | AdminError::BadReadRepairs { .. }
             | AdminError::BadState { .. }
             | AdminError::BadRepairRange { .. }
+            | AdminError::BadTimeoutFactor { .. }
+            | AdminError::BadLogLevel { .. }
             | AdminError::UnknownPeer { .. } => 400,
             AdminError::ReadRepairsNeedCrdt => 409,
         }
@@ -230,6 +273,10 @@ const SET_CONSISTENCY_USAGE: &str =
 const STATE_USAGE: &str = "/state/<get_state|normal|standby|writes_only|resuming>";
 /// Usage of `/read_repairs`, for [`AdminError::Incomplete`].
 const READ_REPAIRS_USAGE: &str = "/read_repairs/<enable|disable>";
+/// Usage of `/set_timeout_factor`, for [`AdminError::Incomplete`].
+const SET_TIMEOUT_FACTOR_USAGE: &str = "/set_timeout_factor/<1-10>";
+/// Usage of `/setloglevel`, for [`AdminError::Incomplete`].
+const SET_LOG_LEVEL_USAGE: &str = "/setloglevel/<0-11>";
 /// Usage of `/peer`, for [`AdminError::Incomplete`].
 const PEER_USAGE: &str = "/peer/<up|down|reset>/<host:port|host|all>";
 
@@ -255,13 +302,17 @@ pub fn route(method: &str, path: &str) -> Result<Endpoint, AdminError> {
             None => Err(AdminError::BadState { value: name.to_string() }),
         },
         ["state"] => Err(AdminError::Incomplete { path: path.to_string(), usage: STATE_USAGE }),
+        ["get_timeout_factor"] => Ok(Endpoint::GetTimeoutFactor),
+        ["set_timeout_factor", rest @ ..] => set_timeout_factor(path, rest),
+        ["setloglevel", rest @ ..] => set_log_level(path, rest),
+        ["loglevelup"] => Ok(Endpoint::LogLevelUp),
+        ["logleveldown"] => Ok(Endpoint::LogLevelDown),
+        ["historeset"] => Ok(Endpoint::HistogramReset),
+        ["metrics"] => Ok(Endpoint::Metrics),
+        ["ring"] => Ok(Endpoint::Ring),
         ["ping"] => Ok(Endpoint::Ping),
         ["help"] => Ok(Endpoint::Help),
-        [name, ..] => match not_supported_feature(name) {
-            Some(feature) => Err(AdminError::NotSupported { path: path.to_string(), feature }),
-            None => Err(AdminError::UnknownPath { path: path.to_string() }),
-        },
-        [] => Err(AdminError::UnknownPath { path: path.to_string() }),
+        _ => Err(AdminError::UnknownPath { path: path.to_string() }),
     }
 }
 
@@ -319,13 +370,34 @@ fn repair_range(first: &str, last: &str) -> Result<Endpoint, AdminError> {
     Ok(Endpoint::RepairStart { range: Some(crate::repair::ranges::TokenRange { start, end }) })
 }
 
-/// C Dynomite endpoints we know of but do not implement, with what they would change.
-fn not_supported_feature(first_part: &str) -> Option<&'static str> {
-    match first_part {
-        "get_timeout_factor" | "set_timeout_factor" => Some("the timeout factor"),
-        "loglevelup" | "logleveldown" | "setloglevel" => Some("changing the log level at runtime"),
-        "historeset" | "describe" => Some("latency histograms"),
-        _ => None,
+/// `/set_timeout_factor/<1..=10>`, given the parts after `set_timeout_factor`. C clamps values out of
+/// range; we refuse them, so that a typo is visible.
+fn set_timeout_factor(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
+    let [value] = rest else {
+        return Err(AdminError::Incomplete { path: path.to_string(), usage: SET_TIMEOUT_FACTOR_USAGE });
+    };
+    match value.parse::<u8>() {
+        Ok(factor) if (TIMEOUT_FACTOR_MIN..=TIMEOUT_FACTOR_MAX).contains(&factor) => {
+            Ok(Endpoint::SetTimeoutFactor { factor })
+        }
+        _ if value.is_empty() => {
+            Err(AdminError::Incomplete { path: path.to_string(), usage: SET_TIMEOUT_FACTOR_USAGE })
+        }
+        _ => Err(AdminError::BadTimeoutFactor { value: value.to_string() }),
+    }
+}
+
+/// `/setloglevel/<0..=11>`, given the parts after `setloglevel`.
+fn set_log_level(path: &str, rest: &[&str]) -> Result<Endpoint, AdminError> {
+    let [value] = rest else {
+        return Err(AdminError::Incomplete { path: path.to_string(), usage: SET_LOG_LEVEL_USAGE });
+    };
+    match value.parse::<u8>() {
+        Ok(verbosity) if verbosity <= MAX_VERBOSITY => Ok(Endpoint::SetLogLevel { verbosity }),
+        _ if value.is_empty() => {
+            Err(AdminError::Incomplete { path: path.to_string(), usage: SET_LOG_LEVEL_USAGE })
+        }
+        _ => Err(AdminError::BadLogLevel { value: value.to_string() }),
     }
 }
 
@@ -421,6 +493,11 @@ mod tests {
             "/read_repairs/enable",
             "/repair/start",
             "/state/standby",
+            "/set_timeout_factor/2",
+            "/setloglevel/7",
+            "/loglevelup",
+            "/logleveldown",
+            "/historeset",
         ];
         for path in changing {
             assert!(route("GET", path).unwrap().changes_node(), "{path}");
@@ -433,22 +510,50 @@ mod tests {
             "/state/get_state",
             "/ping",
             "/help",
+            "/get_timeout_factor",
+            "/metrics",
+            "/ring",
         ] {
             assert!(!route("GET", path).unwrap().changes_node(), "{path}");
         }
     }
 
     #[test]
-    fn unknown_and_unsupported_paths() {
+    fn unknown_paths_and_other_shapes() {
         let error = route("GET", "/nope").unwrap_err();
         assert_eq!(error.status(), 404);
         assert!(error.to_string().contains("/cluster_describe"), "{error}");
         assert_eq!(route("GET", "/info/extra").unwrap_err().status(), 404);
-        assert_eq!(route("GET", "/get_timeout_factor").unwrap_err().status(), 501);
+        assert_eq!(route("GET", "/get_timeout_factor"), Ok(Endpoint::GetTimeoutFactor));
         assert_eq!(route("GET", "/state/standby"), Ok(Endpoint::SetState { state: LocalState::Standby }));
         assert_eq!(route("GET", "/state/get_state"), Ok(Endpoint::GetState));
         assert_eq!(route("GET", "/state/sleepy").unwrap_err().status(), 400);
         assert!(matches!(route("GET", "/state").unwrap_err(), AdminError::Incomplete { .. }));
         assert_eq!(route("DELETE", "/info").unwrap_err().status(), 405);
+    }
+
+    #[test]
+    fn timeout_factor_and_log_level_values_are_checked() {
+        assert_eq!(route("GET", "/set_timeout_factor/1"), Ok(Endpoint::SetTimeoutFactor { factor: 1 }));
+        assert_eq!(route("GET", "/set_timeout_factor/10"), Ok(Endpoint::SetTimeoutFactor { factor: 10 }));
+        for bad in ["abc", "0", "11", "-1", "2.5", "300"] {
+            let error = route("GET", &format!("/set_timeout_factor/{bad}")).unwrap_err();
+            assert_eq!(error.status(), 400, "{bad}");
+            assert!(error.to_string().contains("from 1 to 10"), "{error}");
+        }
+        assert!(matches!(route("GET", "/set_timeout_factor").unwrap_err(), AdminError::Incomplete { .. }));
+        assert!(matches!(route("GET", "/set_timeout_factor/").unwrap_err(), AdminError::Incomplete { .. }));
+        assert_eq!(route("GET", "/setloglevel/0"), Ok(Endpoint::SetLogLevel { verbosity: 0 }));
+        assert_eq!(route("GET", "/setloglevel/11"), Ok(Endpoint::SetLogLevel { verbosity: 11 }));
+        let error = route("GET", "/setloglevel/12").unwrap_err();
+        assert_eq!(error.status(), 400);
+        assert!(error.to_string().contains("from 0"), "{error}");
+        assert_eq!(route("GET", "/setloglevel/loud").unwrap_err().status(), 400);
+        assert_eq!(route("GET", "/loglevelup"), Ok(Endpoint::LogLevelUp));
+        assert_eq!(route("GET", "/logleveldown"), Ok(Endpoint::LogLevelDown));
+        assert_eq!(route("GET", "/historeset"), Ok(Endpoint::HistogramReset));
+        assert_eq!(route("GET", "/metrics"), Ok(Endpoint::Metrics));
+        assert_eq!(route("GET", "/ring"), Ok(Endpoint::Ring));
+        assert_eq!(route("GET", "/loglevelup/x").unwrap_err().status(), 404);
     }
 }

@@ -1,0 +1,184 @@
+//! `/metrics`: the node's metrics in the Prometheus text exposition format (version 0.0.4), written by
+//! hand: `# HELP` and `# TYPE` once per family, then its samples. Every family is prefixed
+//! `dynomite_`; histograms have cumulative `_bucket{le=...}` samples at the power-of-two bounds of
+//! [`crate::metrics::Histogram`], then `_sum` and `_count`.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::metrics::{bucket_upper_bound, HistogramSnapshot, RequestClass, RequestOutcome, BUCKETS};
+use crate::node::NodeShared;
+
+/// The content type of the exposition.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The whole exposition.
+pub fn render(node: &NodeShared) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let local = node.topology.local();
+    family(&mut out, "dynomite_info", "gauge", "Node identity (always 1)");
+    let _ = writeln!(
+        out,
+        "dynomite_info{{version=\"{}\",dc=\"{}\",rack=\"{}\",state=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        escape(&local.datacenter),
+        escape(&local.rack),
+        node.local_state().name()
+    );
+    family(&mut out, "dynomite_uptime_seconds", "gauge", "Seconds since the node started");
+    let _ = writeln!(out, "dynomite_uptime_seconds {}", node.uptime_seconds());
+
+    family(
+        &mut out,
+        "dynomite_client_requests_total",
+        "counter",
+        "Client requests by command class and outcome",
+    );
+    for class in RequestClass::ALL {
+        for outcome in RequestOutcome::ALL {
+            let _ = writeln!(
+                out,
+                "dynomite_client_requests_total{{class=\"{}\",outcome=\"{}\"}} {}",
+                class.name(),
+                outcome.name(),
+                node.metrics.requests(class, outcome)
+            );
+        }
+    }
+    family(
+        &mut out,
+        "dynomite_quorum_failures_total",
+        "counter",
+        "Requests at a quorum level that did not reach it",
+    );
+    let _ = writeln!(out, "dynomite_quorum_failures_total {}", node.metrics.quorum_failures());
+
+    let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    let stats = &node.stats;
+    // Not `dynomite_client_connections` next to `..._total`: parsers strip `_total`, and the two
+    // families would share a name.
+    family(&mut out, "dynomite_client_connections_open", "gauge", "Client connections open now");
+    let _ = writeln!(out, "dynomite_client_connections_open {}", load(&stats.connections_current));
+    family(&mut out, "dynomite_client_connections_accepted_total", "counter", "Client connections accepted");
+    let _ = writeln!(out, "dynomite_client_connections_accepted_total {}", load(&stats.connections_total));
+    family(
+        &mut out,
+        "dynomite_client_connections_rejected_total",
+        "counter",
+        "Client connections refused at client_connections",
+    );
+    let _ = writeln!(out, "dynomite_client_connections_rejected_total {}", load(&stats.connections_rejected));
+    family(
+        &mut out,
+        "dynomite_client_protocol_errors_total",
+        "counter",
+        "Client connections closed for malformed RESP",
+    );
+    let _ = writeln!(out, "dynomite_client_protocol_errors_total {}", load(&stats.protocol_errors));
+    family(
+        &mut out,
+        "dynomite_peer_connections_refused_total",
+        "counter",
+        "Peer connections refused in the handshake",
+    );
+    let _ =
+        writeln!(out, "dynomite_peer_connections_refused_total {}", load(&stats.peer_connections_refused));
+
+    peers(&mut out, node);
+
+    for (stem, histogram, help) in node.metrics.histograms() {
+        histogram_family(&mut out, &format!("dynomite_{stem}"), help, &histogram.snapshot());
+    }
+    out
+}
+
+/// Per-peer gauges: link state, open connections, hinted-handoff queue.
+fn peers(out: &mut String, node: &NodeShared) {
+    family(
+        out,
+        "dynomite_peer_up",
+        "gauge",
+        "1 when the link to the peer has a connection and is not marked down",
+    );
+    let mut connections = String::new();
+    let mut down = String::new();
+    let mut hints = String::new();
+    for (id, link) in node.peer_links() {
+        let peer = node.topology.node(id);
+        let labels = format!(
+            "peer=\"{}\",dc=\"{}\",rack=\"{}\"",
+            escape(link.address()),
+            escape(&peer.datacenter),
+            escape(&peer.rack)
+        );
+        let up = link.health().is_connected() && !link.is_down();
+        let _ = writeln!(out, "dynomite_peer_up{{{labels}}} {}", u8::from(up));
+        let _ =
+            writeln!(connections, "dynomite_peer_connections{{{labels}}} {}", link.health().connections_up());
+        let _ = writeln!(down, "dynomite_peer_down{{{labels}}} {}", u8::from(link.is_down()));
+        let queued = link.hint_stats().map_or(0, |stats| stats.queued);
+        let _ = writeln!(hints, "dynomite_peer_hints_queued{{{labels}}} {queued}");
+    }
+    family(out, "dynomite_peer_connections", "gauge", "Connections of the link to the peer that are up");
+    out.push_str(&connections);
+    family(out, "dynomite_peer_down", "gauge", "1 while the peer is marked down (admin or auto-eject)");
+    out.push_str(&down);
+    family(out, "dynomite_peer_hints_queued", "gauge", "Writes held for the peer by hinted handoff");
+    out.push_str(&hints);
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn histogram_family(out: &mut String, name: &str, help: &str, snapshot: &HistogramSnapshot) {
+    family(out, name, "histogram", help);
+    let mut cumulative = 0_u64;
+    for index in 0..BUCKETS {
+        cumulative += snapshot.buckets[index];
+        match bucket_upper_bound(index) {
+            Some(bound) => {
+                let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+            }
+            None => {
+                let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+            }
+        }
+    }
+    let _ = writeln!(out, "{name}_sum {}", snapshot.sum);
+    // The count is the +Inf bucket, so the two agree even if a value lands while this is read.
+    let _ = writeln!(out, "{name}_count {cumulative}");
+}
+
+/// A label value with `\`, `"` and newlines escaped.
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Histogram;
+
+    #[test]
+    fn histograms_are_cumulative_with_an_inf_bucket() {
+        let histogram = Histogram::default();
+        for value in [1, 3, 3, 1000, u64::MAX / 2] {
+            histogram.record(value);
+        }
+        let mut out = String::new();
+        histogram_family(&mut out, "x", "help", &histogram.snapshot());
+        assert!(out.starts_with("# HELP x help\n# TYPE x histogram\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"1\"} 1\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"4\"} 3\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"1024\"} 4\n"), "{out}");
+        assert!(out.contains("x_bucket{le=\"+Inf\"} 5\nx_sum "), "{out}");
+        assert!(out.ends_with("x_count 5\n"), "{out}");
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
