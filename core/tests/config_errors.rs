@@ -89,6 +89,26 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("tombstone_gc_age_zero", "  tombstone_gc_age: 0\n"),
         ("crdt_state_elements_max_zero", "  crdt_state_elements_max: 0\n"),
         ("peer_secret_too_short", "  peer_secret: tooshort\n"),
+        ("client_tls_cert_without_listen", "  client_tls_cert_file: /etc/dynomite/client.crt\n"),
+        ("client_tls_listen_without_cert", "  client_tls_listen: 0.0.0.0:6380\n  client_tls_key_file: k.pem\n"),
+        (
+            "client_tls_listen_without_key",
+            "  client_tls_listen: 0.0.0.0:6380\n  client_tls_cert_file: c.pem\n",
+        ),
+        (
+            "client_tls_auth_clients_unknown",
+            "  client_tls_listen: 0.0.0.0:6380\n  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n  \
+             client_tls_auth_clients: sometimes\n",
+        ),
+        (
+            "client_tls_auth_clients_without_ca",
+            "  client_tls_listen: 0.0.0.0:6380\n  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n  \
+             client_tls_auth_clients: yes\n",
+        ),
+        (
+            "client_tls_listen_shares_a_port",
+            "  client_tls_listen: 0.0.0.0:8102\n  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n",
+        ),
     ]
 }
 

@@ -9,6 +9,7 @@
 //! - [`node`]: binds the listeners of one node and runs it until shutdown.
 //! - [`client`]: one client connection: parses requests once, dispatches them, writes replies in
 //!   request order even when the client pipelines.
+//! - [`client_tls`]: the optional client TLS listener (`client_tls_listen`), reloadable on SIGHUP.
 //! - [`coordinator`]: places a request on its replicas (token ring), gathers their replies at the
 //!   consistency level, splits and merges multi-key commands, covers the rack for SCAN/KEYS/DBSIZE.
 //! - [`crdt`]: CRDT mode: the node's hybrid logical clock and the rewrite of covered writes into the
@@ -30,6 +31,7 @@ pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod client;
+pub mod client_tls;
 pub mod clock;
 pub mod coordinator;
 pub mod crdt;

@@ -114,6 +114,7 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
             &raw.dyn_listen,
             Endpoint::new(DYN_LISTEN_DEFAULT_HOST, DYN_LISTEN_DEFAULT_PORT),
         )?,
+        client_tls: client_tls(validator)?,
         dyn_port: dyn_port(validator)?,
         stats_listen: validator.endpoint(
             "stats_listen",
@@ -312,6 +313,80 @@ fn listen(validator: &Validator<'_>) -> Result<Endpoint, ConfigError> {
         Some(node) => field.endpoint(node, "0.0.0.0:8102"),
         None => Err(field.missing("0.0.0.0:8102")),
     }
+}
+
+/// The `client_tls_*` keys: all absent (no TLS listener), or `client_tls_listen` with a certificate
+/// and key. A file key without `client_tls_listen` is an error rather than a setting that does nothing.
+fn client_tls(validator: &Validator<'_>) -> Result<Option<ClientTls>, ConfigError> {
+    let raw = &validator.raw;
+    let cert_file = validator.text("client_tls_cert_file", &raw.client_tls_cert_file)?;
+    let key_file = validator.text("client_tls_key_file", &raw.client_tls_key_file)?;
+    let ca_file = validator.text("client_tls_ca_file", &raw.client_tls_ca_file)?;
+    let auth_clients = client_certificates(validator, ca_file.is_some())?;
+    let conflict = |second_key, reason: &str| ConfigError::Conflict {
+        pool: validator.pool.to_string(),
+        first_key: "client_tls_listen",
+        second_key,
+        reason: reason.to_string(),
+    };
+    let Some(listen) = &raw.client_tls_listen else {
+        let stray = [
+            ("client_tls_cert_file", cert_file.is_some()),
+            ("client_tls_key_file", key_file.is_some()),
+            ("client_tls_ca_file", ca_file.is_some()),
+            ("client_tls_auth_clients", raw.client_tls_auth_clients.is_some()),
+        ];
+        return match stray.into_iter().find(|(_, present)| *present) {
+            Some((key, _)) => Err(conflict(
+                key,
+                "the client TLS keys need client_tls_listen (host:port of the TLS listener, Redis's \
+                 tls-port); set it, or remove the client_tls_* keys",
+            )),
+            None => Ok(None),
+        };
+    };
+    let listen = validator.field("client_tls_listen").endpoint(listen, "0.0.0.0:6380")?;
+    let Some(cert_file) = cert_file else {
+        return Err(conflict(
+            "client_tls_cert_file",
+            "a TLS listener needs the node's certificate chain (PEM; Redis's tls-cert-file)",
+        ));
+    };
+    let Some(key_file) = key_file else {
+        return Err(conflict(
+            "client_tls_key_file",
+            "a TLS listener needs the certificate's private key (PEM; Redis's tls-key-file)",
+        ));
+    };
+    Ok(Some(ClientTls { listen, cert_file, key_file, ca_file, auth_clients }))
+}
+
+/// `client_tls_auth_clients`: `yes`, `optional` (both need `client_tls_ca_file`) or `no`.
+fn client_certificates(
+    validator: &Validator<'_>,
+    has_ca_file: bool,
+) -> Result<ClientCertificates, ConfigError> {
+    let field = validator.field("client_tls_auth_clients");
+    let Some(node) = &validator.raw.client_tls_auth_clients else {
+        return Ok(if has_ca_file { ClientCertificates::Required } else { ClientCertificates::NotAsked });
+    };
+    let certificates = match field.text(node)? {
+        "yes" | "true" => ClientCertificates::Required,
+        "optional" => ClientCertificates::Optional,
+        "no" | "false" => ClientCertificates::NotAsked,
+        other => return Err(field.invalid(other, "yes, no or optional (Redis's tls-auth-clients)")),
+    };
+    if certificates != ClientCertificates::NotAsked && !has_ca_file {
+        return Err(ConfigError::Conflict {
+            pool: validator.pool.to_string(),
+            first_key: "client_tls_auth_clients",
+            second_key: "client_tls_ca_file",
+            reason: "client certificates are verified against client_tls_ca_file (Redis's \
+                     tls-ca-cert-file); set it, or use client_tls_auth_clients: no"
+                .to_string(),
+        });
+    }
+    Ok(certificates)
 }
 
 fn dyn_port(validator: &Validator<'_>) -> Result<Option<u16>, ConfigError> {
@@ -589,13 +664,16 @@ fn deprecated_keys(validator: &Validator<'_>) -> Result<Vec<String>, ConfigError
     Ok(found)
 }
 
-/// The three listeners must not share a port on overlapping hosts.
+/// The listeners must not share a port on overlapping hosts.
 fn check_listeners_distinct(config: &Config) -> Result<(), ConfigError> {
-    let listeners = [
+    let mut listeners = vec![
         ("listen", &config.listen),
         ("dyn_listen", &config.dyn_listen),
         ("stats_listen", &config.stats_listen),
     ];
+    if let Some(client_tls) = &config.client_tls {
+        listeners.push(("client_tls_listen", &client_tls.listen));
+    }
     for (index, (first_key, first)) in listeners.iter().enumerate() {
         for (second_key, second) in &listeners[index + 1..] {
             if first.port == second.port && hosts_overlap(&first.host, &second.host) {
