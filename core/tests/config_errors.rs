@@ -74,8 +74,6 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("dyn_connections_zero", "  dyn_connections: 0\n"),
         ("rack_with_colon", "  rack: 'rack:1'\n"),
         ("enable_gossip_not_boolean", "  enable_gossip: on\n"),
-        ("dyn_seed_provider_dns", "  dyn_seed_provider: dns_provider\n"),
-        ("dyn_seed_provider_florida", "  dyn_seed_provider: florida_provider\n"),
         ("peer_heartbeat_timeout_too_small", "  peer_heartbeat_timeout: 50\n"),
         ("peer_heartbeat_timeout_with_unit", "  peer_heartbeat_timeout: 1.5s\n"),
         ("read_repairs_without_crdt", "  read_repairs_enabled: true\n  crdt_enabled: false\n"),

@@ -23,6 +23,8 @@
 //!   embedded engine of `dynomite-core`.
 //! - [`embedded_server`]: the embedded engine as a stand-alone TCP datastore (the simulator's datastore
 //!   hosts).
+//! - `seeds`: the seed providers (`dyn_seed_provider: florida_provider | dns_provider`); production
+//!   builds only.
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster.
@@ -43,4 +45,6 @@ pub mod peer;
 pub mod read_repair;
 pub mod repair;
 pub mod retry;
+#[cfg(not(madsim))]
+pub mod seeds;
 pub mod session;

@@ -8,6 +8,7 @@ use dynomite::cli::{level_for_verbosity, Cli, CliCommand};
 use dynomite::client_tls::ClientTlsAcceptor;
 use dynomite::clock::SystemClock;
 use dynomite::node::Node;
+use dynomite::seeds::SeedSource;
 use dynomite_core::config::{parse_config, Config};
 
 fn main() -> ExitCode {
@@ -77,15 +78,28 @@ async fn run(cli: &Cli) -> Result<(), String> {
         Some(CliCommand::Local(args)) => dynomite::local::run(args.clone(), shutdown_signal()).await,
         Some(CliCommand::Repair(args)) => dynomite::repair::cli::run(args.clone()).await,
         None => {
-            let config = load_config(cli)?;
+            let mut config = load_config(cli)?;
             for warning in config.warnings() {
                 tracing::warn!("{warning}");
             }
+            let seed_source = seed_source(&config)?;
+            if let Some(source) = &seed_source {
+                tokio::select! {
+                    biased;
+                    _ = shutdown_signal() => return Ok(()),
+                    seeds = dynomite::seeds::startup_seeds(source, &config) => config.dyn_seeds = seeds,
+                }
+            }
+            let watched = seed_source.map(|source| (source, config.clone()));
             let listen = config.listen.to_string();
             let node = Node::bind(config, Arc::new(SystemClock))
                 .await
                 .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
             let reload = tokio::spawn(reload_on_hangup(node.client_tls_acceptor()));
+            if let Some((source, config)) = watched {
+                let current = config.dyn_seeds.clone();
+                tokio::spawn(dynomite::seeds::watch(source, config, current));
+            }
             node.serve(shutdown_signal()).await;
             reload.abort();
             Ok(())
@@ -102,7 +116,14 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
     if let Some(client_tls) = &config.client_tls {
         ClientTlsAcceptor::load(client_tls.clone()).map_err(|error| error.to_string())?;
     }
+    seed_source(&config)?;
     Ok(config)
+}
+
+/// The seed provider `dyn_seed_provider` names, from C Dynomite's environment variables.
+fn seed_source(config: &Config) -> Result<Option<SeedSource>, String> {
+    SeedSource::from_env(config.dyn_seed_provider, |name| std::env::var(name).ok())
+        .map_err(|error| format!("dyn_seed_provider: {error}"))
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -29,8 +29,8 @@
 //!   `tls-ca-cert-file`, `client_tls_auth_clients` = `tls-auth-clients` (`yes`, `no`, `optional`;
 //!   default `yes` with a CA file, `no` without one, where Redis insists on a CA file);
 //! - `peer_heartbeat_timeout` is ours: how long a silent peer link counts as connected;
-//! - `dyn_seed_provider: dns_provider | florida_provider` is refused until implemented (never replaced
-//!   by the static seeds);
+//! - `dyn_seed_provider: dns_provider | florida_provider` read C Dynomite's environment variables and
+//!   format (the driver fetches; [`seed_list`] parses and merges), and their seeds extend `dyn_seeds`;
 //! - keys accepted without effect here (e.g. `mbuf_size`) are listed by [`Config::warnings`], which
 //!   the driver prints at startup;
 //! - durations, counts, tokens and seeds have upper bounds (see [`keys`]); unix-socket addresses and
@@ -43,6 +43,7 @@ pub mod keys;
 pub mod node;
 pub mod raw;
 mod scalar;
+pub mod seed_list;
 mod validate;
 pub mod values;
 mod warnings;

@@ -219,12 +219,8 @@ fn seeds() {
 #[test]
 fn seed_provider() {
     assert_eq!(valid("  dyn_seed_provider: simple_provider\n").dyn_seed_provider, SeedProvider::Simple);
-    assert_eq!(
-        error("  dyn_seed_provider: dns_provider\n"),
-        "dyn_o_mite.dyn_seed_provider: 'dns_provider': seeds from DNS TXT records is not supported yet; \
-         supported: simple_provider (dyn_seeds)"
-    );
-    assert!(error("  dyn_seed_provider: florida_provider\n").contains("Florida service is not supported yet"));
+    assert_eq!(valid("  dyn_seed_provider: dns_provider\n").dyn_seed_provider, SeedProvider::Dns);
+    assert_eq!(valid("  dyn_seed_provider: florida_provider\n").dyn_seed_provider, SeedProvider::Florida);
     assert!(error("  dyn_seed_provider: magic\n").contains("allowed: simple_provider"));
 }
 

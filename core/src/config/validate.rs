@@ -532,16 +532,10 @@ fn seed_provider(validator: &Validator<'_>) -> Result<SeedProvider, ConfigError>
     let Some(node) = &validator.raw.dyn_seed_provider else {
         return Ok(SeedProvider::Simple);
     };
-    // DNS and Florida are refused until implemented: silently using the static seeds instead would
-    // build a different cluster than the operator asked for.
     match field.text(node)? {
         "simple_provider" => Ok(SeedProvider::Simple),
-        value @ "dns_provider" => {
-            Err(field.unsupported(value, "seeds from DNS TXT records", "simple_provider (dyn_seeds)"))
-        }
-        value @ "florida_provider" => {
-            Err(field.unsupported(value, "seeds from a Florida service", "simple_provider (dyn_seeds)"))
-        }
+        "dns_provider" => Ok(SeedProvider::Dns),
+        "florida_provider" => Ok(SeedProvider::Florida),
         other => {
             Err(field
                 .invalid(other, "a seed provider; allowed: simple_provider, dns_provider, florida_provider"))
@@ -562,7 +556,8 @@ fn seeds(validator: &Validator<'_>) -> Result<Vec<Seed>, ConfigError> {
     entries.into_iter().map(|entry| seed(&field, entry)).collect()
 }
 
-fn seed(field: &Field<'_>, text: &str) -> Result<Seed, ConfigError> {
+/// One `host:port:rack:datacenter:tokens` entry (of `dyn_seeds`, or of a seed provider's answer).
+pub(crate) fn seed(field: &Field<'_>, text: &str) -> Result<Seed, ConfigError> {
     let expected = "host:port:rack:datacenter:tokens (e.g. 127.0.0.2:8101:rack2:dc1:1383429731)";
     let parts: Vec<&str> = text.rsplitn(5, ':').collect();
     let [tokens, datacenter, rack, port, host] = parts.as_slice() else {

@@ -217,9 +217,10 @@ pub enum ClientCertificates {
 pub enum SeedProvider {
     /// `simple_provider`: the static `dyn_seeds` list.
     Simple,
-    /// `dns_provider`: seeds from DNS TXT records. Not implemented: validation refuses it.
+    /// `dns_provider`: seeds from the TXT records of `DYNOMITE_DNS_NAME`, besides `dyn_seeds`.
     Dns,
-    /// `florida_provider`: seeds from a Florida HTTP service. Not implemented: validation refuses it.
+    /// `florida_provider`: seeds from a Florida HTTP service (`DYNOMITE_FLORIDA_IP`, `_PORT`,
+    /// `_REQUEST`), besides `dyn_seeds`.
     Florida,
 }
 
