@@ -74,8 +74,6 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("dyn_connections_zero", "  dyn_connections: 0\n"),
         ("rack_with_colon", "  rack: 'rack:1'\n"),
         ("enable_gossip_not_boolean", "  enable_gossip: on\n"),
-        ("dyn_seed_provider_dns", "  dyn_seed_provider: dns_provider\n"),
-        ("dyn_seed_provider_florida", "  dyn_seed_provider: florida_provider\n"),
         ("peer_heartbeat_timeout_too_small", "  peer_heartbeat_timeout: 50\n"),
         ("peer_heartbeat_timeout_with_unit", "  peer_heartbeat_timeout: 1.5s\n"),
         ("read_repairs_without_crdt", "  read_repairs_enabled: true\n  crdt_enabled: false\n"),
@@ -89,6 +87,26 @@ fn key_cases() -> Vec<(&'static str, &'static str)> {
         ("tombstone_gc_age_zero", "  tombstone_gc_age: 0\n"),
         ("crdt_state_elements_max_zero", "  crdt_state_elements_max: 0\n"),
         ("peer_secret_too_short", "  peer_secret: tooshort\n"),
+        ("client_tls_cert_without_listen", "  client_tls_cert_file: /etc/dynomite/client.crt\n"),
+        ("client_tls_listen_without_cert", "  client_tls_listen: 0.0.0.0:6380\n  client_tls_key_file: k.pem\n"),
+        (
+            "client_tls_listen_without_key",
+            "  client_tls_listen: 0.0.0.0:6380\n  client_tls_cert_file: c.pem\n",
+        ),
+        (
+            "client_tls_auth_clients_unknown",
+            "  client_tls_listen: 0.0.0.0:6380\n  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n  \
+             client_tls_auth_clients: sometimes\n",
+        ),
+        (
+            "client_tls_auth_clients_without_ca",
+            "  client_tls_listen: 0.0.0.0:6380\n  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n  \
+             client_tls_auth_clients: yes\n",
+        ),
+        (
+            "client_tls_listen_shares_a_port",
+            "  client_tls_listen: 0.0.0.0:8102\n  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n",
+        ),
     ]
 }
 

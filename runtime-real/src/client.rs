@@ -24,6 +24,7 @@
 
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -31,7 +32,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use dynomite_core::resp::{self, Frame, Limits, RequestDecoder};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 
 use crate::coordinator::Reply;
@@ -55,10 +56,20 @@ const QUEUE_KEPT_CAPACITY_MAX: usize = 16;
 /// A connection quiet for this long after a burst releases the buffers the burst grew.
 const IDLE_RELEASE_AFTER_MS: u64 = 200;
 
-/// Serves one accepted client connection until it closes.
+/// Serves one accepted plain-text client connection until it closes.
 pub async fn serve(stream: TcpStream, node: Arc<NodeShared>) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
+    serve_stream(stream, peer, node).await;
+}
+
+/// Serves one admitted client connection over any byte stream (plain TCP, or TLS from
+/// `client_tls_listen`) until it closes; `peer` is the client's address for `CLIENT INFO`.
+pub async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    peer: Option<SocketAddr>,
+    node: Arc<NodeShared>,
+) {
     let (reader, writer) = tokio::io::split(stream);
     let mut connection = Connection {
         session: Session::new(node.next_client_id(), peer),
@@ -122,10 +133,10 @@ enum Step {
 }
 
 impl Connection {
-    async fn run(
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        mut reader: tokio::io::ReadHalf<TcpStream>,
-        mut writer: WriteHalf<TcpStream>,
+        mut reader: ReadHalf<S>,
+        mut writer: WriteHalf<S>,
         node: &Arc<NodeShared>,
     ) {
         loop {
@@ -221,7 +232,7 @@ impl Connection {
     /// Waits for input while keeping the buffers of a burst for the next one; if the connection stays
     /// quiet for [`IDLE_RELEASE_AFTER_MS`], releases them (an idle connection costs little memory) and
     /// returns without reading.
-    async fn read_or_release(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>) {
+    async fn read_or_release<S: AsyncRead>(&mut self, reader: &mut ReadHalf<S>) {
         self.input.reserve(self.read_size);
         let room = self.input.capacity() - self.input.len();
         tokio::select! {
@@ -261,7 +272,7 @@ impl Connection {
     }
 
     /// Reads once from the socket; on end of input or an error, stops reading.
-    async fn read(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>) {
+    async fn read<S: AsyncRead>(&mut self, reader: &mut ReadHalf<S>) {
         self.input.reserve(self.read_size);
         let room = self.input.capacity() - self.input.len();
         match reader.read_buf(&mut self.input).await {
@@ -280,7 +291,7 @@ impl Connection {
     }
 
     /// Waits for the head reply (or its timeout) and, while there is room in the queue, for more input.
-    async fn wait(&mut self, reader: &mut tokio::io::ReadHalf<TcpStream>, node: &NodeShared) {
+    async fn wait<S: AsyncRead>(&mut self, reader: &mut ReadHalf<S>, node: &NodeShared) {
         let waits_for_datastore =
             matches!(self.queue.front(), Some(Pending::Datastore(DatastoreReply::Waiting(_), _)));
         // Read each time: the admin port's timeout factor changes it at runtime.
@@ -350,7 +361,7 @@ fn poll_reply(pending: &mut Pending, cx: &mut Context<'_>, out: &mut BytesMut) -
 }
 
 /// Writes and flushes what is batched.
-async fn write_out(socket: &mut WriteHalf<TcpStream>, out: &mut BytesMut) -> std::io::Result<()> {
+async fn write_out<S: AsyncWrite>(socket: &mut WriteHalf<S>, out: &mut BytesMut) -> std::io::Result<()> {
     if out.is_empty() {
         return Ok(());
     }

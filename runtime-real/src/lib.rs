@@ -9,6 +9,7 @@
 //! - [`node`]: binds the listeners of one node and runs it until shutdown.
 //! - [`client`]: one client connection: parses requests once, dispatches them, writes replies in
 //!   request order even when the client pipelines.
+//! - [`client_tls`]: the optional client TLS listener (`client_tls_listen`), reloadable on SIGHUP.
 //! - [`coordinator`]: places a request on its replicas (token ring), gathers their replies at the
 //!   consistency level, splits and merges multi-key commands, covers the rack for SCAN/KEYS/DBSIZE.
 //! - [`crdt`]: CRDT mode: the node's hybrid logical clock and the rewrite of covered writes into the
@@ -24,6 +25,8 @@
 //!   hosts).
 //! - [`metrics`]: lock-free latency and size histograms and request counters (`/info`, `/metrics`).
 //! - [`log_level`]: the runtime log level (`/setloglevel/N`, `/loglevelup`, `/logleveldown`).
+//! - `seeds`: the seed providers (`dyn_seed_provider: florida_provider | dns_provider`); production
+//!   builds only.
 //! - [`clock`]: the injected wall clock (the simulator skews it per node).
 //! - [`retry`]: reconnect backoff and fail-fast queues shared by datastore and peer connections.
 //! - [`cli`] and [`local`]: the command line and the one-command local cluster; [`status`]:
@@ -33,6 +36,7 @@ pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod client;
+pub mod client_tls;
 pub mod clock;
 pub mod coordinator;
 pub mod crdt;
@@ -46,5 +50,7 @@ pub mod peer;
 pub mod read_repair;
 pub mod repair;
 pub mod retry;
+#[cfg(not(madsim))]
+pub mod seeds;
 pub mod session;
 pub mod status;

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use clap::Parser;
 use dynomite::cli::{level_for_verbosity, Cli, CliCommand};
+use dynomite::client_tls::ClientTlsAcceptor;
 use dynomite::clock::SystemClock;
 use dynomite::node::Node;
+use dynomite::seeds::SeedSource;
 use dynomite_core::config::{parse_config, Config};
 
 fn main() -> ExitCode {
@@ -77,15 +79,30 @@ async fn run(cli: &Cli) -> Result<(), String> {
         Some(CliCommand::Repair(args)) => dynomite::repair::cli::run(args.clone()).await,
         Some(CliCommand::Status(args)) => dynomite::status::run(args.clone(), shutdown_signal()).await,
         None => {
-            let config = load_config(cli)?;
+            let mut config = load_config(cli)?;
             for warning in config.warnings() {
                 tracing::warn!("{warning}");
             }
+            let seed_source = seed_source(&config)?;
+            if let Some(source) = &seed_source {
+                tokio::select! {
+                    biased;
+                    _ = shutdown_signal() => return Ok(()),
+                    seeds = dynomite::seeds::startup_seeds(source, &config) => config.dyn_seeds = seeds,
+                }
+            }
+            let watched = seed_source.map(|source| (source, config.clone()));
             let listen = config.listen.to_string();
             let node = Node::bind(config, Arc::new(SystemClock))
                 .await
                 .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+            let reload = tokio::spawn(reload_on_hangup(node.client_tls_acceptor()));
+            if let Some((source, config)) = watched {
+                let current = config.dyn_seeds.clone();
+                tokio::spawn(dynomite::seeds::watch(source, config, current));
+            }
             node.serve(shutdown_signal()).await;
+            reload.abort();
             Ok(())
         }
     }
@@ -97,7 +114,17 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
     let config = parse_config(&text).map_err(|error| error.to_string())?;
     // The TLS files named by the configuration must be usable too (checked by -t as well).
     dynomite::peer::stream::acceptor(&config).map_err(|error| error.to_string())?;
+    if let Some(client_tls) = &config.client_tls {
+        ClientTlsAcceptor::load(client_tls.clone()).map_err(|error| error.to_string())?;
+    }
+    seed_source(&config)?;
     Ok(config)
+}
+
+/// The seed provider `dyn_seed_provider` names, from C Dynomite's environment variables.
+fn seed_source(config: &Config) -> Result<Option<SeedSource>, String> {
+    SeedSource::from_env(config.dyn_seed_provider, |name| std::env::var(name).ok())
+        .map_err(|error| format!("dyn_seed_provider: {error}"))
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -122,6 +149,39 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = interrupt.await;
     tracing::info!("shutdown signal received; stopping");
+}
+
+/// On every SIGHUP, re-reads the client TLS certificate, key and CA files (`client_tls_*`): new TLS
+/// connections use them, open ones keep theirs. A reload that fails keeps the previous files' setup.
+/// Without client TLS, SIGHUP only logs that there is nothing to reload (it no longer stops the node).
+async fn reload_on_hangup(acceptor: Option<Arc<ClientTlsAcceptor>>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP; client TLS certificates cannot be reloaded");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            match &acceptor {
+                None => tracing::info!("SIGHUP: nothing to reload (client_tls_listen is not set)"),
+                Some(acceptor) => match acceptor.reload() {
+                    Ok(()) => tracing::info!(
+                        cert = %acceptor.settings().cert_file,
+                        "SIGHUP: client TLS certificate reloaded; new connections use it"
+                    ),
+                    Err(error) => {
+                        tracing::error!(%error, "SIGHUP: client TLS reload failed; keeping the previous certificate")
+                    }
+                },
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = acceptor;
 }
 
 fn init_logging(cli: &Cli) -> Result<(), String> {

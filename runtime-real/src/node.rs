@@ -17,6 +17,7 @@ use dynomite_core::peer::NodeIdentity;
 use dynomite_core::ring::{key_token, NodeId, PeerNode, Topology};
 use tokio::net::TcpListener;
 
+use crate::client_tls::ClientTlsAcceptor;
 use crate::coordinator::Levels;
 use crate::crdt::Crdt;
 use crate::peer::hints::HintLimits;
@@ -34,7 +35,7 @@ const ACTIVE_EXPIRY_KEYS_MAX: usize = 200;
 /// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
 const ACCEPT_RETRY_DELAY_MS: u64 = 50;
 /// What a client over `client_connections` reads before its connection closes (Redis's text).
-const MAX_CLIENTS_REACHED: &[u8] = b"-ERR max number of clients reached\r\n";
+pub(crate) const MAX_CLIENTS_REACHED: &[u8] = b"-ERR max number of clients reached\r\n";
 /// Time allowed to write that refusal.
 const REFUSAL_WRITE_TIMEOUT_MS: u64 = 1_000;
 
@@ -63,6 +64,9 @@ pub struct Stats {
     pub auth_failures: AtomicU64,
     /// Peer connections closed in the handshake (wrong proof of `peer_secret`, not a peer, too slow).
     pub peer_connections_refused: AtomicU64,
+    /// Connections to `client_tls_listen` closed before the TLS handshake completed (plain text,
+    /// untrusted or missing client certificate, too slow).
+    pub tls_handshake_failures: AtomicU64,
 }
 
 impl Stats {
@@ -82,13 +86,17 @@ impl Stats {
     pub fn count_peer_refused(&self) {
         self.peer_connections_refused.fetch_add(1, Ordering::Relaxed);
     }
+    /// One more client TLS connection refused before its handshake completed.
+    pub fn count_tls_handshake_failure(&self) {
+        self.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
+    }
     /// One more connection closed on malformed input.
     pub fn count_protocol_error(&self) {
         self.protocol_errors.fetch_add(1, Ordering::Relaxed);
     }
     /// Counts a new client connection unless `limit` (`client_connections`, 0 = none) are open
     /// already; false (and counted as rejected) when it must be refused.
-    fn admit_connection(&self, limit: u32) -> bool {
+    pub(crate) fn admit_connection(&self, limit: u32) -> bool {
         let admitted = self.connections_current.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |open| {
             (limit == 0 || open < u64::from(limit)).then_some(open + 1)
         });
@@ -254,7 +262,7 @@ impl NodeShared {
              rack:{}\r\ndatastore:{}\r\nconnected_clients:{}\r\ntotal_connections_received:{}\r\n\
              rejected_connections:{}\r\ntotal_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n\
              crdt_enabled:{}\r\nread_repairs_enabled:{}\r\nread_repair_reads:{}\r\nread_repairs:{}\r\n\
-             read_repair_writes:{}\r\n",
+             read_repair_writes:{}\r\ntls_handshake_failures:{}\r\n",
             env!("CARGO_PKG_VERSION"),
             uptime_seconds,
             self.config.datacenter,
@@ -271,6 +279,7 @@ impl NodeShared {
             load(&stats.read_repair_reads),
             load(&stats.read_repairs),
             load(&stats.read_repair_writes),
+            load(&stats.tls_handshake_failures),
         )
     }
 }
@@ -336,6 +345,8 @@ pub struct Node {
     admin_listener: TcpListener,
     /// Accepts peer links, plain or TLS (`secure_server_option`).
     peer_acceptor: Acceptor,
+    /// The client TLS listener and its (reloadable) acceptor, with `client_tls_listen`.
+    client_tls: Option<(TcpListener, Arc<ClientTlsAcceptor>)>,
     shared: Arc<NodeShared>,
 }
 
@@ -354,6 +365,22 @@ impl Node {
         let client_listener = bind_listener(&config.listen.to_string(), config.backlog).await?;
         let peer_listener = bind_listener(&config.dyn_listen.to_string(), config.backlog).await?;
         let admin_listener = TcpListener::bind(config.stats_listen.to_string()).await?;
+        let client_tls = match &config.client_tls {
+            Some(settings) => {
+                let acceptor = ClientTlsAcceptor::load(settings.clone()).map_err(|error| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
+                })?;
+                let listener =
+                    bind_listener(&settings.listen.to_string(), config.backlog).await.map_err(|error| {
+                        std::io::Error::new(
+                            error.kind(),
+                            format!("client_tls_listen {}: {error}", settings.listen),
+                        )
+                    })?;
+                Some((listener, Arc::new(acceptor)))
+            }
+            None => None,
+        };
         let datastore = match (config.data_store, &config.server) {
             (DataStore::Redis, Some(server)) => Datastore::Redis(RedisPool::start(
                 RedisTarget {
@@ -414,7 +441,7 @@ impl Node {
             metrics,
             timeout_factor: AtomicU8::new(TIMEOUT_FACTOR_MIN),
         });
-        Ok(Node { client_listener, peer_listener, admin_listener, peer_acceptor, shared })
+        Ok(Node { client_listener, peer_listener, admin_listener, peer_acceptor, client_tls, shared })
     }
 
     /// The address peers connect to.
@@ -432,6 +459,16 @@ impl Node {
         self.client_listener.local_addr()
     }
 
+    /// The address TLS clients connect to (`client_tls_listen`), if configured.
+    pub fn client_tls_address(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.client_tls.as_ref().map(|(listener, _)| listener.local_addr())
+    }
+
+    /// The client TLS acceptor, whose `reload` re-reads the certificate files (SIGHUP).
+    pub fn client_tls_acceptor(&self) -> Option<Arc<ClientTlsAcceptor>> {
+        self.client_tls.as_ref().map(|(_, acceptor)| acceptor.clone())
+    }
+
     /// State shared with the node's tasks (for tests and the admin endpoint).
     pub fn shared(&self) -> Arc<NodeShared> {
         self.shared.clone()
@@ -439,7 +476,7 @@ impl Node {
 
     /// Serves clients until `shutdown` completes.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let Node { client_listener, peer_listener, admin_listener, peer_acceptor, shared } = self;
+        let Node { client_listener, peer_listener, admin_listener, peer_acceptor, client_tls, shared } = self;
         if let Datastore::Embedded(_) = shared.datastore {
             tokio::spawn(active_expiry(shared.clone()));
         }
@@ -454,6 +491,13 @@ impl Node {
             shared.clone(),
             peers_shutdown,
         ));
+        if let Some((listener, acceptor)) = client_tls {
+            let mut tls_stopped = listeners_stopped.clone();
+            let tls_shutdown = async move {
+                let _ = tls_stopped.wait_for(|stopped| *stopped).await;
+            };
+            tokio::spawn(crate::client_tls::serve(listener, acceptor, shared.clone(), tls_shutdown));
+        }
         let mut admin_stopped = listeners_stopped;
         let admin_shutdown = async move {
             let _ = admin_stopped.wait_for(|stopped| *stopped).await;

@@ -189,17 +189,3 @@ fn test_conf_names_each_key_without_effect() {
         "client_connections and backlog take effect, so they do not warn"
     );
 }
-
-#[test]
-fn dns_and_florida_seed_providers_are_refused() {
-    for provider in ["dns_provider", "florida_provider"] {
-        let output = test_conf(&format!("  dyn_seed_provider: {provider}\n"));
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "{provider} accepted");
-        assert!(
-            stderr.contains(&format!("dyn_o_mite.dyn_seed_provider: '{provider}'"))
-                && stderr.contains("is not supported yet; supported: simple_provider"),
-            "{stderr}"
-        );
-    }
-}

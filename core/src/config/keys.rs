@@ -5,7 +5,8 @@
 
 /// Every key a pool accepts, in the order C Dynomite's `conf_commands` table lists them, followed by
 /// the keys this implementation adds (`requirepass`, `peer_secret`, `admin_token`, `read_repairs_enabled`, `pem_cert_file`,
-/// `ca_file`, `peer_heartbeat_timeout`, and the anti-entropy keys from `crdt_enabled` on).
+/// `ca_file`, `peer_heartbeat_timeout`, the anti-entropy keys from `crdt_enabled` on, and client TLS,
+/// `client_tls_*`).
 pub const KNOWN_KEYS: &[&str] = &[
     "listen",
     "hash",
@@ -65,6 +66,11 @@ pub const KNOWN_KEYS: &[&str] = &[
     "changelog_max",
     "tombstone_gc_age",
     "crdt_state_elements_max",
+    "client_tls_listen",
+    "client_tls_cert_file",
+    "client_tls_key_file",
+    "client_tls_ca_file",
+    "client_tls_auth_clients",
 ];
 
 /// Keys C Dynomite still accepts but ignores with a "DEPRECATED" warning; we do the same and report

@@ -23,9 +23,14 @@
 //! - the anti-entropy keys are ours: `crdt_enabled`, `hints_max`, `hints_bytes_max`, `repair_interval`,
 //!   `repair_full_interval`, `repair_rate`, `changelog_max`, `tombstone_gc_age`,
 //!   `crdt_state_elements_max` (the CRDT-only ones warn when CRDT mode is off);
+//! - the `client_tls_*` keys are ours (C Dynomite has no client TLS); they map to Redis's TLS
+//!   settings: `client_tls_listen` = `tls-port` (with its bind address), `client_tls_cert_file` =
+//!   `tls-cert-file`, `client_tls_key_file` = `tls-key-file`, `client_tls_ca_file` =
+//!   `tls-ca-cert-file`, `client_tls_auth_clients` = `tls-auth-clients` (`yes`, `no`, `optional`;
+//!   default `yes` with a CA file, `no` without one, where Redis insists on a CA file);
 //! - `peer_heartbeat_timeout` is ours: how long a silent peer link counts as connected;
-//! - `dyn_seed_provider: dns_provider | florida_provider` is refused until implemented (never replaced
-//!   by the static seeds);
+//! - `dyn_seed_provider: dns_provider | florida_provider` read C Dynomite's environment variables and
+//!   format (the driver fetches; [`seed_list`] parses and merges), and their seeds extend `dyn_seeds`;
 //! - keys accepted without effect here (e.g. `mbuf_size`) are listed by [`Config::warnings`], which
 //!   the driver prints at startup;
 //! - durations, counts, tokens and seeds have upper bounds (see [`keys`]); unix-socket addresses and
@@ -38,6 +43,7 @@ pub mod keys;
 pub mod node;
 pub mod raw;
 mod scalar;
+pub mod seed_list;
 mod validate;
 pub mod values;
 mod warnings;
@@ -47,8 +53,8 @@ mod tests;
 
 pub use error::ConfigError;
 pub use values::{
-    Consistency, DataStore, Endpoint, HashAlgorithm, HashTag, SecureServerOption, Seed, SeedProvider,
-    ServerAddress, UnknownConsistency,
+    ClientCertificates, ClientTls, Consistency, DataStore, Endpoint, HashAlgorithm, HashTag,
+    SecureServerOption, Seed, SeedProvider, ServerAddress, UnknownConsistency,
 };
 pub use warnings::ConfigWarning;
 
@@ -61,6 +67,9 @@ pub struct Config {
     pub listen: Endpoint,
     /// `dyn_listen`: the peer listener. Default `0.0.0.0:8101`.
     pub dyn_listen: Endpoint,
+    /// `client_tls_listen` with the other `client_tls_*` keys: an optional TLS listener for clients.
+    /// None: clients connect in plain text on `listen` only.
+    pub client_tls: Option<ClientTls>,
     /// `dyn_port`: the peer port other nodes use when a seed provider gives hosts only. Optional.
     pub dyn_port: Option<u16>,
     /// `stats_listen`: the admin HTTP listener. Default `0.0.0.0:22222`.

@@ -74,6 +74,11 @@ pub struct RawPool {
     pub changelog_max: Option<Node>,
     pub tombstone_gc_age: Option<Node>,
     pub crdt_state_elements_max: Option<Node>,
+    pub client_tls_listen: Option<Node>,
+    pub client_tls_cert_file: Option<Node>,
+    pub client_tls_key_file: Option<Node>,
+    pub client_tls_ca_file: Option<Node>,
+    pub client_tls_auth_clients: Option<Node>,
 }
 
 impl RawPool {

@@ -219,12 +219,8 @@ fn seeds() {
 #[test]
 fn seed_provider() {
     assert_eq!(valid("  dyn_seed_provider: simple_provider\n").dyn_seed_provider, SeedProvider::Simple);
-    assert_eq!(
-        error("  dyn_seed_provider: dns_provider\n"),
-        "dyn_o_mite.dyn_seed_provider: 'dns_provider': seeds from DNS TXT records is not supported yet; \
-         supported: simple_provider (dyn_seeds)"
-    );
-    assert!(error("  dyn_seed_provider: florida_provider\n").contains("Florida service is not supported yet"));
+    assert_eq!(valid("  dyn_seed_provider: dns_provider\n").dyn_seed_provider, SeedProvider::Dns);
+    assert_eq!(valid("  dyn_seed_provider: florida_provider\n").dyn_seed_provider, SeedProvider::Florida);
     assert!(error("  dyn_seed_provider: magic\n").contains("allowed: simple_provider"));
 }
 
@@ -354,6 +350,37 @@ fn security() {
     assert!(error("  secure_server_option: some\n").contains("allowed: none, rack, datacenter, all"));
     let recon = valid("  recon_key_file: a\n  recon_iv_file: b\n");
     assert_eq!((recon.recon_key_file.as_str(), recon.recon_iv_file.as_str()), ("a", "b"));
+}
+
+#[test]
+fn client_tls() {
+    assert_eq!(valid("").client_tls, None);
+    let files = "  client_tls_cert_file: c.pem\n  client_tls_key_file: k.pem\n";
+    let tls = valid(&format!("  client_tls_listen: 127.0.0.1:6380\n{files}")).client_tls.unwrap();
+    assert_eq!(tls.listen.to_string(), "127.0.0.1:6380");
+    assert_eq!((tls.cert_file.as_str(), tls.key_file.as_str(), tls.ca_file), ("c.pem", "k.pem", None));
+    assert_eq!(tls.auth_clients, ClientCertificates::NotAsked);
+    let mutual =
+        valid(&format!("  client_tls_listen: 127.0.0.1:6380\n{files}  client_tls_ca_file: ca.pem\n"));
+    assert_eq!(mutual.client_tls.unwrap().auth_clients, ClientCertificates::Required);
+    let optional = valid(&format!(
+        "  client_tls_listen: 127.0.0.1:6380\n{files}  client_tls_ca_file: ca.pem\n  client_tls_auth_clients: optional\n"
+    ));
+    assert_eq!(optional.client_tls.unwrap().auth_clients, ClientCertificates::Optional);
+    assert!(error(files).contains("the client TLS keys need client_tls_listen"));
+    assert!(error("  client_tls_listen: 127.0.0.1:6380\n  client_tls_key_file: k.pem\n")
+        .contains("client_tls_cert_file"));
+    assert!(error("  client_tls_listen: 127.0.0.1:6380\n  client_tls_cert_file: c.pem\n")
+        .contains("client_tls_key_file"));
+    assert!(
+        error(&format!("  client_tls_listen: 127.0.0.1:8102\n{files}")).contains("would bind the same port")
+    );
+    assert!(error(&format!("  client_tls_listen: 127.0.0.1:6380\n{files}  client_tls_auth_clients: yes\n"))
+        .contains("set it, or use client_tls_auth_clients: no"));
+    assert!(error(&format!(
+        "  client_tls_listen: 127.0.0.1:6380\n{files}  client_tls_auth_clients: maybe\n"
+    ))
+    .contains("yes, no or optional"));
 }
 
 #[test]

@@ -114,6 +114,7 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
             &raw.dyn_listen,
             Endpoint::new(DYN_LISTEN_DEFAULT_HOST, DYN_LISTEN_DEFAULT_PORT),
         )?,
+        client_tls: client_tls(validator)?,
         dyn_port: dyn_port(validator)?,
         stats_listen: validator.endpoint(
             "stats_listen",
@@ -314,6 +315,80 @@ fn listen(validator: &Validator<'_>) -> Result<Endpoint, ConfigError> {
     }
 }
 
+/// The `client_tls_*` keys: all absent (no TLS listener), or `client_tls_listen` with a certificate
+/// and key. A file key without `client_tls_listen` is an error rather than a setting that does nothing.
+fn client_tls(validator: &Validator<'_>) -> Result<Option<ClientTls>, ConfigError> {
+    let raw = &validator.raw;
+    let cert_file = validator.text("client_tls_cert_file", &raw.client_tls_cert_file)?;
+    let key_file = validator.text("client_tls_key_file", &raw.client_tls_key_file)?;
+    let ca_file = validator.text("client_tls_ca_file", &raw.client_tls_ca_file)?;
+    let auth_clients = client_certificates(validator, ca_file.is_some())?;
+    let conflict = |second_key, reason: &str| ConfigError::Conflict {
+        pool: validator.pool.to_string(),
+        first_key: "client_tls_listen",
+        second_key,
+        reason: reason.to_string(),
+    };
+    let Some(listen) = &raw.client_tls_listen else {
+        let stray = [
+            ("client_tls_cert_file", cert_file.is_some()),
+            ("client_tls_key_file", key_file.is_some()),
+            ("client_tls_ca_file", ca_file.is_some()),
+            ("client_tls_auth_clients", raw.client_tls_auth_clients.is_some()),
+        ];
+        return match stray.into_iter().find(|(_, present)| *present) {
+            Some((key, _)) => Err(conflict(
+                key,
+                "the client TLS keys need client_tls_listen (host:port of the TLS listener, Redis's \
+                 tls-port); set it, or remove the client_tls_* keys",
+            )),
+            None => Ok(None),
+        };
+    };
+    let listen = validator.field("client_tls_listen").endpoint(listen, "0.0.0.0:6380")?;
+    let Some(cert_file) = cert_file else {
+        return Err(conflict(
+            "client_tls_cert_file",
+            "a TLS listener needs the node's certificate chain (PEM; Redis's tls-cert-file)",
+        ));
+    };
+    let Some(key_file) = key_file else {
+        return Err(conflict(
+            "client_tls_key_file",
+            "a TLS listener needs the certificate's private key (PEM; Redis's tls-key-file)",
+        ));
+    };
+    Ok(Some(ClientTls { listen, cert_file, key_file, ca_file, auth_clients }))
+}
+
+/// `client_tls_auth_clients`: `yes`, `optional` (both need `client_tls_ca_file`) or `no`.
+fn client_certificates(
+    validator: &Validator<'_>,
+    has_ca_file: bool,
+) -> Result<ClientCertificates, ConfigError> {
+    let field = validator.field("client_tls_auth_clients");
+    let Some(node) = &validator.raw.client_tls_auth_clients else {
+        return Ok(if has_ca_file { ClientCertificates::Required } else { ClientCertificates::NotAsked });
+    };
+    let certificates = match field.text(node)? {
+        "yes" | "true" => ClientCertificates::Required,
+        "optional" => ClientCertificates::Optional,
+        "no" | "false" => ClientCertificates::NotAsked,
+        other => return Err(field.invalid(other, "yes, no or optional (Redis's tls-auth-clients)")),
+    };
+    if certificates != ClientCertificates::NotAsked && !has_ca_file {
+        return Err(ConfigError::Conflict {
+            pool: validator.pool.to_string(),
+            first_key: "client_tls_auth_clients",
+            second_key: "client_tls_ca_file",
+            reason: "client certificates are verified against client_tls_ca_file (Redis's \
+                     tls-ca-cert-file); set it, or use client_tls_auth_clients: no"
+                .to_string(),
+        });
+    }
+    Ok(certificates)
+}
+
 fn dyn_port(validator: &Validator<'_>) -> Result<Option<u16>, ConfigError> {
     match &validator.raw.dyn_port {
         Some(node) => Ok(Some(narrow(validator.field("dyn_port").unsigned(node, 1, u64::from(u16::MAX))?))),
@@ -457,16 +532,10 @@ fn seed_provider(validator: &Validator<'_>) -> Result<SeedProvider, ConfigError>
     let Some(node) = &validator.raw.dyn_seed_provider else {
         return Ok(SeedProvider::Simple);
     };
-    // DNS and Florida are refused until implemented: silently using the static seeds instead would
-    // build a different cluster than the operator asked for.
     match field.text(node)? {
         "simple_provider" => Ok(SeedProvider::Simple),
-        value @ "dns_provider" => {
-            Err(field.unsupported(value, "seeds from DNS TXT records", "simple_provider (dyn_seeds)"))
-        }
-        value @ "florida_provider" => {
-            Err(field.unsupported(value, "seeds from a Florida service", "simple_provider (dyn_seeds)"))
-        }
+        "dns_provider" => Ok(SeedProvider::Dns),
+        "florida_provider" => Ok(SeedProvider::Florida),
         other => {
             Err(field
                 .invalid(other, "a seed provider; allowed: simple_provider, dns_provider, florida_provider"))
@@ -487,7 +556,8 @@ fn seeds(validator: &Validator<'_>) -> Result<Vec<Seed>, ConfigError> {
     entries.into_iter().map(|entry| seed(&field, entry)).collect()
 }
 
-fn seed(field: &Field<'_>, text: &str) -> Result<Seed, ConfigError> {
+/// One `host:port:rack:datacenter:tokens` entry (of `dyn_seeds`, or of a seed provider's answer).
+pub(crate) fn seed(field: &Field<'_>, text: &str) -> Result<Seed, ConfigError> {
     let expected = "host:port:rack:datacenter:tokens (e.g. 127.0.0.2:8101:rack2:dc1:1383429731)";
     let parts: Vec<&str> = text.rsplitn(5, ':').collect();
     let [tokens, datacenter, rack, port, host] = parts.as_slice() else {
@@ -589,13 +659,16 @@ fn deprecated_keys(validator: &Validator<'_>) -> Result<Vec<String>, ConfigError
     Ok(found)
 }
 
-/// The three listeners must not share a port on overlapping hosts.
+/// The listeners must not share a port on overlapping hosts.
 fn check_listeners_distinct(config: &Config) -> Result<(), ConfigError> {
-    let listeners = [
+    let mut listeners = vec![
         ("listen", &config.listen),
         ("dyn_listen", &config.dyn_listen),
         ("stats_listen", &config.stats_listen),
     ];
+    if let Some(client_tls) = &config.client_tls {
+        listeners.push(("client_tls_listen", &client_tls.listen));
+    }
     for (index, (first_key, first)) in listeners.iter().enumerate() {
         for (second_key, second) in &listeners[index + 1..] {
             if first.port == second.port && hosts_overlap(&first.host, &second.host) {

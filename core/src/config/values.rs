@@ -182,14 +182,45 @@ pub enum SecureServerOption {
     All,
 }
 
+/// The client TLS listener (`client_tls_*` keys; Redis's `tls-port`, `tls-cert-file`, `tls-key-file`,
+/// `tls-ca-cert-file`, `tls-auth-clients`). It serves the same client protocol as `listen`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientTls {
+    /// `client_tls_listen`: where TLS clients connect.
+    pub listen: Endpoint,
+    /// `client_tls_cert_file`: the node's certificate chain for clients (PEM, leaf first).
+    pub cert_file: String,
+    /// `client_tls_key_file`: the private key of that certificate (PEM).
+    pub key_file: String,
+    /// `client_tls_ca_file`: CA certificates that verify client certificates (PEM). None: clients
+    /// present none.
+    pub ca_file: Option<String>,
+    /// `client_tls_auth_clients`: whether clients must present a certificate signed by `ca_file`.
+    pub auth_clients: ClientCertificates,
+}
+
+/// Whether TLS clients must present a certificate (`client_tls_auth_clients`, Redis's
+/// `tls-auth-clients`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClientCertificates {
+    /// `yes`: a client without a certificate signed by `client_tls_ca_file` is refused (mutual TLS).
+    /// The default when `client_tls_ca_file` is set, as in Redis.
+    Required,
+    /// `optional`: a certificate is checked when a client presents one, and not required.
+    Optional,
+    /// `no`: no client certificate is asked for. The default without `client_tls_ca_file`.
+    NotAsked,
+}
+
 /// Where the peer list comes from (`dyn_seed_provider`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SeedProvider {
     /// `simple_provider`: the static `dyn_seeds` list.
     Simple,
-    /// `dns_provider`: seeds from DNS TXT records. Not implemented: validation refuses it.
+    /// `dns_provider`: seeds from the TXT records of `DYNOMITE_DNS_NAME`, besides `dyn_seeds`.
     Dns,
-    /// `florida_provider`: seeds from a Florida HTTP service. Not implemented: validation refuses it.
+    /// `florida_provider`: seeds from a Florida HTTP service (`DYNOMITE_FLORIDA_IP`, `_PORT`,
+    /// `_REQUEST`), besides `dyn_seeds`.
     Florida,
 }
 

@@ -15,14 +15,17 @@
 //! extended key usage extension, that must allow both `serverAuth` and `clientAuth`, since every node
 //! is a TLS server for the links it accepts and a TLS client for the links it opens.
 //!
-//! Setup happens at startup and reads the files with blocking I/O; errors name the key, the file and
+//! The client TLS listener's configuration ([`client_server_config`], keys `client_tls_*`) is built
+//! here too, from the same PEM loaders; `crate::client_tls` serves it.
+//!
+//! Setup happens at startup (and, for client TLS, on SIGHUP) and reads the files with blocking I/O; errors name the key, the file and
 //! what is wrong. The handshake draws randomness from the OS through `ring`, so an encrypted link is
 //! not reproducible under the madsim simulator: simulations run with `secure_server_option: none`.
 
 use std::io::Read;
 use std::sync::Arc;
 
-use dynomite_core::config::{Config, SecureServerOption};
+use dynomite_core::config::{ClientCertificates, ClientTls, Config, SecureServerOption};
 use dynomite_core::ring::PeerNode;
 use thiserror::Error;
 use tokio_rustls::rustls;
@@ -105,8 +108,12 @@ pub enum TlsSetupError {
         reason: String,
     },
     /// The key and certificate do not form a usable identity (mismatch, unsupported algorithm...).
-    #[error("pem_cert_file {cert_path} with pem_key_file {key_path}: {reason}")]
+    #[error("{cert_key} {cert_path} with {key_key} {key_path}: {reason}")]
     BadIdentity {
+        /// The key naming the certificate chain (`pem_cert_file`, `client_tls_cert_file`).
+        cert_key: &'static str,
+        /// The key naming the private key (`pem_key_file`, `client_tls_key_file`).
+        key_key: &'static str,
         /// The certificate chain file.
         cert_path: String,
         /// The private key file.
@@ -180,12 +187,51 @@ pub fn acceptor(config: &Config) -> Result<Acceptor, TlsSetupError> {
     })
 }
 
+/// The rustls server configuration of the client TLS listener (`client_tls_*`), read from its files
+/// now: called at startup and again on every reload (SIGHUP). Clients are asked for a certificate
+/// only as `client_tls_auth_clients` says; the server's certificate is not tied to a name.
+pub fn client_server_config(tls: &ClientTls) -> Result<ServerConfig, TlsSetupError> {
+    let chain = load_certificates("client_tls_cert_file", &tls.cert_file)?;
+    let key = load_private_key("client_tls_key_file", &tls.key_file)?;
+    let files = IdentityFiles {
+        cert_key: "client_tls_cert_file",
+        key_key: "client_tls_key_file",
+        cert_path: tls.cert_file.clone(),
+        key_path: tls.key_file.clone(),
+        roots_key: "client_tls_ca_file",
+        roots_path: tls.ca_file.clone().unwrap_or_default(),
+    };
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports the default TLS versions");
+    let builder = match (&tls.ca_file, tls.auth_clients) {
+        (Some(ca_path), ClientCertificates::Required | ClientCertificates::Optional) => {
+            let mut roots = RootCertStore::empty();
+            for certificate in load_certificates("client_tls_ca_file", ca_path)? {
+                roots.add(certificate).map_err(|error| files.root_error(error.to_string()))?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider());
+            let verifier = match tls.auth_clients {
+                ClientCertificates::Optional => verifier.allow_unauthenticated(),
+                _ => verifier,
+            };
+            let verifier = verifier.build().map_err(|error| files.root_error(error.to_string()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        // Validation refuses yes/optional without a CA file; a CA file with `no` is only not asked.
+        _ => builder.with_no_client_auth(),
+    };
+    builder.with_single_cert(chain, key).map_err(|error| files.identity_error(error))
+}
+
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// The paths the identity came from, for error messages.
 struct IdentityFiles {
+    cert_key: &'static str,
+    key_key: &'static str,
     cert_path: String,
     key_path: String,
     /// The key and path of the trust roots (`ca_file`, or `pem_cert_file` when there is no CA).
@@ -196,6 +242,8 @@ struct IdentityFiles {
 impl IdentityFiles {
     fn identity_error(&self, error: rustls::Error) -> TlsSetupError {
         TlsSetupError::BadIdentity {
+            cert_key: self.cert_key,
+            key_key: self.key_key,
             cert_path: self.cert_path.clone(),
             key_path: self.key_path.clone(),
             reason: error.to_string(),
@@ -230,7 +278,14 @@ impl Identity {
             Some(ca_path) => ("ca_file", ca_path.clone(), load_certificates("ca_file", ca_path)?),
             None => ("pem_cert_file", cert_path.clone(), chain.clone()),
         };
-        let files = IdentityFiles { cert_path, key_path, roots_key, roots_path };
+        let files = IdentityFiles {
+            cert_key: "pem_cert_file",
+            key_key: "pem_key_file",
+            cert_path,
+            key_path,
+            roots_key,
+            roots_path,
+        };
         let mut roots = RootCertStore::empty();
         for certificate in root_certificates {
             roots.add(certificate).map_err(|error| files.root_error(error.to_string()))?;
