@@ -90,6 +90,14 @@ def test_metrics_parse_with_prometheus_client(node):
     assert peer_up.type == "gauge"
     assert sample(peer_up, peer=f"127.0.0.1:{seed}", dc="dc2", rack="rack1") == 0
     assert families["dynomite_peer_hints_queued"].type == "gauge"
+    # Anti-entropy progress (issue 9): read repair, background repair, tombstone GC, dropped hints.
+    for name in ["dynomite_read_repair_reads", "dynomite_repair_changelog_sweeps",
+                 "dynomite_repair_range_keys_shipped", "dynomite_tombstone_collections",
+                 "dynomite_hints_dropped"]:
+        assert families[name].type == "counter", name
+        assert sample(families[name], "_total") >= 0, name
+    assert families["dynomite_repair_enabled"].type == "gauge"
+    assert sample(families["dynomite_repair_enabled"]) == 0, "this node is not in CRDT mode"
 
     for name in ("dynomite_client_request_latency_us", "dynomite_datastore_latency_us",
                  "dynomite_cross_rack_latency_us", "dynomite_cross_dc_latency_us",

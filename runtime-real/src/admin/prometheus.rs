@@ -85,6 +85,7 @@ pub fn render(node: &NodeShared) -> String {
         writeln!(out, "dynomite_peer_connections_refused_total {}", load(&stats.peer_connections_refused));
 
     peers(&mut out, node);
+    anti_entropy(&mut out, node);
 
     for (stem, histogram, help) in node.metrics.histograms() {
         histogram_family(&mut out, &format!("dynomite_{stem}"), help, &histogram.snapshot());
@@ -125,6 +126,75 @@ fn peers(out: &mut String, node: &NodeShared) {
     out.push_str(&down);
     family(out, "dynomite_peer_hints_queued", "gauge", "Writes held for the peer by hinted handoff");
     out.push_str(&hints);
+}
+
+/// Read repair, background repair and tombstone GC progress (the counters of `/info`'s `repair` and
+/// `read_repair_*`, and `/repair/status`).
+fn anti_entropy(out: &mut String, node: &NodeShared) {
+    let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    let stats = &node.stats;
+    let counters: [(&str, &str, u64); 3] = [
+        ("read_repair_reads_total", "Quorum reads answered by a CRDT merge", load(&stats.read_repair_reads)),
+        ("read_repairs_total", "Merged reads that found a stale replica", load(&stats.read_repairs)),
+        ("read_repair_writes_total", "Merges written back by read repair", load(&stats.read_repair_writes)),
+    ];
+    let status = node.repair.status();
+    let (changelog, range) = (&status.changelog, &status.range);
+    let repair: [(&str, &str, u64); 12] = [
+        ("repair_changelog_sweeps_total", "Change-log sweeps run", changelog.sweeps),
+        (
+            "repair_changelog_keys_compared_total",
+            "Logged keys compared across replicas",
+            changelog.keys_compared,
+        ),
+        ("repair_changelog_writes_total", "Merges written by change-log repair", changelog.writes),
+        ("repair_changelog_requeued_total", "Logged keys pushed back for a retry", changelog.requeued),
+        (
+            "repair_changelog_dropped_total",
+            "Logged keys given up (the range repair covers them)",
+            changelog.dropped,
+        ),
+        ("repair_range_runs_total", "Range repairs finished", range.runs),
+        (
+            "repair_range_buckets_compared_total",
+            "Digest buckets compared by range repair",
+            range.buckets_compared,
+        ),
+        ("repair_range_buckets_differing_total", "Digest buckets that differed", range.buckets_differing),
+        ("repair_range_keys_compared_total", "Keys compared by range repair", range.keys_compared),
+        ("repair_range_keys_shipped_total", "Keys written by range repair", range.keys_shipped),
+        ("repair_range_failed_total", "Token ranges whose repair failed", range.ranges_failed),
+        (
+            "tombstone_collections_total",
+            "Tombstone collections (gc runs) on replicas",
+            status.tombstone_collections,
+        ),
+    ];
+    for (name, help, value) in counters.into_iter().chain(repair) {
+        family(out, &format!("dynomite_{name}"), "counter", help);
+        let _ = writeln!(out, "dynomite_{name} {value}");
+    }
+    let gauges: [(&str, &str, u64); 3] = [
+        (
+            "repair_enabled",
+            "1 when background repair runs on this node (CRDT mode)",
+            u64::from(status.enabled),
+        ),
+        ("repair_range_ranges_total", "Token ranges of the current or last range repair", range.ranges_total),
+        (
+            "repair_range_ranges_done",
+            "Token ranges done in the current or last range repair",
+            range.ranges_done,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        family(out, &format!("dynomite_{name}"), "gauge", help);
+        let _ = writeln!(out, "dynomite_{name} {value}");
+    }
+    family(out, "dynomite_hints_dropped_total", "counter", "Hinted writes dropped over the hints bounds");
+    let dropped: u64 =
+        node.peer_links().filter_map(|(_, link)| link.hint_stats()).map(|hints| hints.dropped).sum();
+    let _ = writeln!(out, "dynomite_hints_dropped_total {dropped}");
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
