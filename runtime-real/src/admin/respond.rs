@@ -286,7 +286,7 @@ fn mark_peers(node: &NodeShared, action: PeerAction, target: &PeerTarget) -> Res
     for (_, link) in node.peer_links() {
         let selected = match target {
             PeerTarget::All => true,
-            PeerTarget::Named(name) => address_matches(link.address(), name),
+            PeerTarget::Named(name) => address_matches(&link.address(), name),
         };
         if selected {
             match action {
