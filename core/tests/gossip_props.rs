@@ -153,6 +153,11 @@ fn a_replacement_with_the_same_place_and_a_new_address_takes_over() {
     let events = membership.handle_gossip(20, &[replacement.clone()]);
     assert_eq!(events, vec![GossipEvent::Moved { index: 1, address: "10.9.9.9:8101".into() }]);
     assert_eq!(membership.members()[1].identity.address, "10.9.9.9:8101");
+    // A wildcard listener address (how a node on 0.0.0.0 knows itself) never moves the link.
+    let mut wildcard = entry_for(1, 3, 0, false);
+    wildcard.address = "0.0.0.0:8101".into();
+    assert!(membership.handle_gossip(25, &[wildcard]).is_empty());
+    assert_eq!(membership.members()[1].identity.address, "10.9.9.9:8101");
     // A place not on the ring is ignored (the ring is built from the seeds).
     replacement.tokens = vec![42];
     assert!(membership.handle_gossip(30, &[replacement]).is_empty());

@@ -5,7 +5,9 @@
 //! [`Membership`] holds one [`Member`] per node of the ring (this node and its seeds, in the
 //! topology's order, so a member's index is its `NodeId`). A member is identified by its place on the
 //! ring (datacenter, rack, tokens); its address can change (a replacement node at a new address
-//! takes over the place). Each member carries a version, `(generation, heartbeat)`: the generation is
+//! takes over the place: a new generation with a different, routable address; a node listening on a
+//! wildcard address such as `0.0.0.0` does not know its own address, and its entries never move a
+//! link). Each member carries a version, `(generation, heartbeat)`: the generation is
 //! set by the node when it starts (its clock in ms, larger after every restart), the heartbeat is
 //! bumped by the node itself on every gossip round. Only the node itself makes its version grow.
 //!
@@ -279,6 +281,7 @@ impl Membership {
             return;
         }
         let newer_version = (entry.generation, entry.heartbeat) > (member.generation, member.heartbeat);
+        let new_life = entry.generation > member.generation;
         let was_down = member.is_down();
         member.generation = entry.generation;
         member.heartbeat = entry.heartbeat;
@@ -288,7 +291,7 @@ impl Membership {
         }
         if newer_version {
             member.last_heard_ms = now_ms;
-            if member.identity.address != entry.address {
+            if new_life && member.identity.address != entry.address && is_routable(&entry.address) {
                 member.identity.address = entry.address.clone();
                 events.push(GossipEvent::Moved { index, address: entry.address.clone() });
             }
@@ -299,6 +302,14 @@ impl Membership {
             _ => {}
         }
     }
+}
+
+/// False for an address others cannot reach the node at: a wildcard listener (`0.0.0.0:8101`,
+/// `[::]:8101`), which is how a node that listens on every interface knows itself. Such an entry never
+/// moves a link; the seeds' address stays.
+fn is_routable(address: &str) -> bool {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    !matches!(host.trim_start_matches('[').trim_end_matches(']'), "0.0.0.0" | "::" | "")
 }
 
 /// A node's announced state name (`/ring`, `/cluster_describe`): C Dynomite's names for the node
