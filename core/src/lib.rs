@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod crdt;
+pub mod gossip;
 pub mod mutants;
 pub mod peer;
 pub mod request;

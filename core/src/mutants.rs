@@ -139,6 +139,9 @@ mod switch {
         ReadRepairAnswersFirst = "read-repair-answers-first", "read repair: the answer is the first reply, not the merged state";
         /// Read repair counts a replica state that already holds a write the coordinator issued after the read.
         ReadSeesSuccessor = "read-sees-successor", "read repair: a pipelined read answers with a write its own connection sent after it, delivered early by repair";
+        // --- gossip (core/src/gossip) ---
+        /// A gossip down mark is never cleared when the member is heard from again.
+        GossipDownNeverCleared = "gossip-down-never-cleared", "gossip: a node marked down stays down after it returns";
         // --- anti-entropy: hinted handoff (runtime-real/src/peer) ---
         /// Hints are stored but never replayed when the replica returns.
         HintsNeverReplayed = "hints-never-replayed", "hinted handoff: a write missed by a down replica is never replayed";

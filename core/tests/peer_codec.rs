@@ -46,12 +46,23 @@ fn one_of_each_kind() -> Vec<(&'static str, PeerMessage)> {
     };
     let entries = vec![
         GossipEntry {
+            datacenter: "us-east-1".into(),
+            rack: "rack1".into(),
+            tokens: vec![1_383_429_731],
             address: "10.0.0.2:8101".into(),
             generation: 7,
             heartbeat: 42,
             state: NodeState::Normal,
         },
-        GossipEntry { address: "10.0.0.3:8101".into(), generation: 1, heartbeat: 0, state: NodeState::Down },
+        GossipEntry {
+            datacenter: "us-east-1".into(),
+            rack: "rack2".into(),
+            tokens: vec![0],
+            address: "10.0.0.3:8101".into(),
+            generation: 1,
+            heartbeat: 0,
+            state: NodeState::Down,
+        },
     ];
     vec![
         (
@@ -162,11 +173,14 @@ fn foreign_traffic_is_refused_as_soon_as_a_magic_byte_is_wrong() {
 
 #[test]
 fn another_version_or_an_unknown_kind_is_refused_before_the_length_arrives() {
-    // Version 1 (before the authenticated handshake) is refused like any other.
-    let mut buffer = BytesMut::from(&b"DYN\x01"[..]);
-    assert_eq!(decode(&mut buffer), Err(PeerProtocolError::UnsupportedVersion { version: 1, supported: 2 }));
+    // Version 1 (before the authenticated handshake) and 2 (gossip entries without the node's place)
+    // are refused like any other.
+    for version in [1, 2] {
+        let mut buffer = BytesMut::from(&[b'D', b'Y', b'N', version][..]);
+        assert_eq!(decode(&mut buffer), Err(PeerProtocolError::UnsupportedVersion { version, supported: 3 }));
+    }
     for code in [0, 11, 255] {
-        let mut buffer = BytesMut::from(&[b'D', b'Y', b'N', 2, code][..]);
+        let mut buffer = BytesMut::from(&[b'D', b'Y', b'N', 3, code][..]);
         assert_eq!(decode(&mut buffer), Err(PeerProtocolError::UnknownKind { code }));
     }
 }
@@ -174,7 +188,7 @@ fn another_version_or_an_unknown_kind_is_refused_before_the_length_arrives() {
 #[test]
 fn a_frame_declaring_four_gibibytes_is_refused_without_allocating() {
     let mut buffer = BytesMut::with_capacity(64);
-    buffer.extend_from_slice(b"DYN\x02\x04\xff\xff\xff\xff");
+    buffer.extend_from_slice(b"DYN\x03\x04\xff\xff\xff\xff");
     let capacity_before = buffer.capacity();
     let expected = PeerProtocolError::FrameTooLarge {
         frame_bytes: u64::from(u32::MAX) + PEER_HEADER_BYTES as u64,
@@ -188,10 +202,10 @@ fn a_frame_declaring_four_gibibytes_is_refused_without_allocating() {
 #[test]
 fn the_largest_allowed_frame_is_accepted_and_one_byte_more_is_not() {
     let body_bytes = (PEER_FRAME_BYTES_MAX - PEER_HEADER_BYTES) as u32;
-    let mut buffer = BytesMut::from(&b"DYN\x02\x04"[..]);
+    let mut buffer = BytesMut::from(&b"DYN\x03\x04"[..]);
     buffer.extend_from_slice(&body_bytes.to_be_bytes());
     assert_eq!(decode(&mut buffer), Ok(None), "waits for the body");
-    let mut buffer = BytesMut::from(&b"DYN\x02\x04"[..]);
+    let mut buffer = BytesMut::from(&b"DYN\x03\x04"[..]);
     buffer.extend_from_slice(&(body_bytes + 1).to_be_bytes());
     assert!(matches!(decode(&mut buffer), Err(PeerProtocolError::FrameTooLarge { .. })));
 }

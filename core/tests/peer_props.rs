@@ -34,8 +34,16 @@ fn identity() -> impl Strategy<Value = NodeIdentity> {
 }
 
 fn gossip_entry() -> impl Strategy<Value = GossipEntry> {
-    (text(), any::<u64>(), any::<u64>(), select(NodeState::ALL.to_vec())).prop_map(
-        |(address, generation, heartbeat, state)| GossipEntry { address, generation, heartbeat, state },
+    (identity(), any::<u64>(), any::<u64>(), select(NodeState::ALL.to_vec())).prop_map(
+        |(node, generation, heartbeat, state)| GossipEntry {
+            datacenter: node.datacenter,
+            rack: node.rack,
+            tokens: node.tokens,
+            address: node.address,
+            generation,
+            heartbeat,
+            state,
+        },
     )
 }
 

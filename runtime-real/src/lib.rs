@@ -42,6 +42,7 @@ pub mod coordinator;
 pub mod crdt;
 pub mod datastore;
 pub mod embedded_server;
+pub mod gossip;
 pub mod local;
 pub mod log_level;
 pub mod metrics;

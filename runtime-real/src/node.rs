@@ -162,6 +162,8 @@ pub struct NodeShared {
     pub metrics: crate::metrics::Metrics,
     /// C's timeout factor (`/set_timeout_factor/N`, 1..=10): every request timeout is `timeout` × it.
     timeout_factor: AtomicU8,
+    /// Gossip membership and failure detection (`enable_gossip`); None when off.
+    pub gossip: Option<Arc<crate::gossip::Gossip>>,
 }
 
 impl NodeShared {
@@ -348,6 +350,8 @@ pub struct Node {
     /// The client TLS listener and its (reloadable) acceptor, with `client_tls_listen`.
     client_tls: Option<(TcpListener, Arc<ClientTlsAcceptor>)>,
     shared: Arc<NodeShared>,
+    /// Gossip driver's inbox, handed to its task by `serve` (gossip on only).
+    gossip_inbox: Option<tokio::sync::mpsc::Receiver<crate::gossip::GossipInput>>,
 }
 
 impl Node {
@@ -408,7 +412,11 @@ impl Node {
         };
         let peer_acceptor = stream::acceptor(&config).map_err(tls_error)?;
         let peer_secret = PeerSecret::new(config.peer_secret.as_deref());
-        let links = LinkAuth { secret: peer_secret.clone(), random: random.clone() };
+        let (gossip, gossip_inbox) = match crate::gossip::Gossip::for_config(&config, &topology, started_ms) {
+            Some(start) => (Some(start.gossip), Some(start.inbox)),
+            None => (None, None),
+        };
+        let links = LinkAuth { secret: peer_secret.clone(), random: random.clone(), gossip: gossip.clone() };
         let peers =
             start_peer_links(&config, &topology, peer_stream_wrapper.as_ref(), &links).map_err(tls_error)?;
         let consistency =
@@ -440,8 +448,17 @@ impl Node {
             next_client_id: AtomicU64::new(0),
             metrics,
             timeout_factor: AtomicU8::new(TIMEOUT_FACTOR_MIN),
+            gossip,
         });
-        Ok(Node { client_listener, peer_listener, admin_listener, peer_acceptor, client_tls, shared })
+        Ok(Node {
+            client_listener,
+            peer_listener,
+            admin_listener,
+            peer_acceptor,
+            client_tls,
+            shared,
+            gossip_inbox,
+        })
     }
 
     /// The address peers connect to.
@@ -476,7 +493,18 @@ impl Node {
 
     /// Serves clients until `shutdown` completes.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let Node { client_listener, peer_listener, admin_listener, peer_acceptor, client_tls, shared } = self;
+        let Node {
+            client_listener,
+            peer_listener,
+            admin_listener,
+            peer_acceptor,
+            client_tls,
+            shared,
+            gossip_inbox,
+        } = self;
+        if let Some(inbox) = gossip_inbox {
+            crate::gossip::spawn(&shared, inbox);
+        }
         if let Datastore::Embedded(_) = shared.datastore {
             tokio::spawn(active_expiry(shared.clone()));
         }
@@ -594,7 +622,8 @@ fn start_peer_links(
     topology
         .nodes()
         .iter()
-        .map(|peer| {
+        .enumerate()
+        .map(|(index, peer)| {
             if peer.is_local {
                 return Ok(None);
             }
@@ -619,6 +648,7 @@ fn start_peer_links(
                     heartbeat_timeout_ms: config.peer_heartbeat_timeout_ms,
                     secret: auth.secret.clone(),
                     random: auth.random.clone(),
+                    gossip: auth.gossip.as_ref().map(|gossip| gossip.port(index)),
                 },
                 hint_limits(config),
             )))
@@ -630,6 +660,8 @@ fn start_peer_links(
 struct LinkAuth {
     secret: PeerSecret,
     random: SharedRandom,
+    /// Gossip's driver, which each link reports to (gossip on only).
+    gossip: Option<Arc<crate::gossip::Gossip>>,
 }
 
 /// Hinted handoff's bounds per peer: `hints_max` and `hints_bytes_max` in CRDT mode, none otherwise.

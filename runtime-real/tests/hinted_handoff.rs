@@ -72,6 +72,7 @@ fn settings(address: SocketAddr) -> LinkSettings {
         heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
         secret: PeerSecret::new(None),
         random: Arc::new(OsRandom::new()),
+        gossip: None,
     }
 }
 

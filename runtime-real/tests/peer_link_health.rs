@@ -59,6 +59,7 @@ fn settings(address: SocketAddr, heartbeat_timeout_ms: u64) -> LinkSettings {
         heartbeat_timeout_ms,
         secret: PeerSecret::new(None),
         random: Arc::new(OsRandom::new()),
+        gossip: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Each simulated node's configuration, written as Dynomite YAML and validated like a user's file.
 //!
 //! Every node listens on 0.0.0.0 with the fixed ports of [`crate::model`] on its own simulated IP, lists
-//! every other node in `dyn_seeds`, and uses its datastore host as a Redis server (`data_store: 0`).
+//! every other node in `dyn_seeds`, uses its datastore host as a Redis server (`data_store: 0`), and
+//! gossips.
 
 use dynomite_core::config::{parse_config, Config, ConfigError};
 
@@ -10,6 +11,12 @@ use crate::model::{Placement, SimConfig, CLIENT_PORT, PEER_PORT, STATS_PORT};
 /// The simulated cluster's `peer_secret`: every link runs the production handshake with proofs (the
 /// scenarios' stranger guesses another).
 pub const SIM_PEER_SECRET: &str = "simulated-cluster-secret";
+
+/// Every simulated node gossips (`enable_gossip`), with rounds short against the scenarios' fault
+/// episodes, so failure detection and down marks act in every chaos run.
+pub const SIM_GOSSIP_INTERVAL_MS: u64 = 250;
+/// `gossip_down_after` of the simulated nodes: like `peer_heartbeat_timeout`'s default, six rounds.
+pub const SIM_GOSSIP_DOWN_AFTER_MS: u64 = 1_500;
 
 /// Node `index`'s configuration within `placements`.
 pub fn node_config(
@@ -42,7 +49,8 @@ pub fn node_yaml(simulation: &SimConfig, placements: &[Placement], index: usize)
          stats_listen: 0.0.0.0:{STATS_PORT}\n  datacenter: {}\n  rack: {}\n  tokens: '{}'\n  \
          data_store: 0\n  servers:\n  - {}:1\n{seeds}  read_consistency: {}\n  write_consistency: {}\n  \
          datastore_connections: {}\n  local_peer_connections: {}\n  remote_peer_connections: {}\n  \
-         peer_secret: {SIM_PEER_SECRET}\n{}",
+         peer_secret: {SIM_PEER_SECRET}\n  enable_gossip: true\n  gos_interval: {SIM_GOSSIP_INTERVAL_MS}\n  \
+         gossip_down_after: {SIM_GOSSIP_DOWN_AFTER_MS}\n{}",
         me.address.datacenter,
         me.address.rack,
         join_tokens(&me.address.tokens),

@@ -57,6 +57,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "local_peer_connections",
     "remote_peer_connections",
     "peer_heartbeat_timeout",
+    "gossip_down_after",
     "crdt_enabled",
     "hints_max",
     "hints_bytes_max",
@@ -96,6 +97,12 @@ pub const SERVER_RETRY_TIMEOUT_DEFAULT_MS: u64 = 10_000;
 pub const DYN_TIMEOUT_DEFAULT_MS: u64 = 10_000;
 /// Default `gos_interval`: gossip round period.
 pub const GOSSIP_INTERVAL_DEFAULT_MS: u64 = 30_000;
+/// Default `gossip_down_after`, in `gos_interval`s: a node is marked down after missing about four
+/// of its rounds.
+pub const GOSSIP_DOWN_AFTER_DEFAULT_INTERVALS: u64 = 4;
+/// Smallest `gossip_down_after`, in `gos_interval`s: below it a live node could be convicted
+/// between two of its own rounds.
+pub const GOSSIP_DOWN_AFTER_MIN_INTERVALS: u64 = 2;
 /// Default `stats_interval`: stats aggregation period.
 pub const STATS_INTERVAL_DEFAULT_MS: u64 = 30_000;
 /// Default `peer_heartbeat_timeout`: a peer link that has heard nothing (no reply, no pong) for this

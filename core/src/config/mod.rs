@@ -160,10 +160,13 @@ pub struct Config {
     pub local_peer_connections: usize,
     /// `remote_peer_connections`: connections to each peer of a remote datacenter. Default 1.
     pub remote_peer_connections: usize,
-    /// `enable_gossip`: run the gossip protocol. Default false.
+    /// `enable_gossip`: run the gossip protocol (membership, failure detection, states). Default false.
     pub enable_gossip: bool,
     /// `gos_interval`: gossip round period. Default 30000 ms.
     pub gossip_interval_ms: u64,
+    /// `gossip_down_after` (ours): a node not heard from (through gossip) for this long is marked
+    /// down. At least 2 × `gos_interval`; default 4 × `gos_interval`.
+    pub gossip_down_after_ms: u64,
     /// `secure_server_option`: which peer links use TLS. Default none.
     pub secure_server_option: SecureServerOption,
     /// `pem_key_file`: private key for peer encryption. Default `conf/dynomite.pem`.

@@ -58,6 +58,7 @@ pub struct RawPool {
     pub stats_listen: Option<Node>,
     pub stats_interval: Option<Node>,
     pub enable_gossip: Option<Node>,
+    pub gossip_down_after: Option<Node>,
     pub read_repairs_enabled: Option<Node>,
     pub mbuf_size: Option<Node>,
     pub max_msgs: Option<Node>,

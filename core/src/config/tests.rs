@@ -286,6 +286,24 @@ fn durations() {
 }
 
 #[test]
+fn gossip_down_after_defaults_to_four_intervals_and_needs_two() {
+    assert_eq!(valid("").gossip_down_after_ms, 120_000);
+    let config = valid("  enable_gossip: true\n  gos_interval: 200\n");
+    assert_eq!((config.gossip_interval_ms, config.gossip_down_after_ms), (200, 800));
+    let config = valid("  enable_gossip: true\n  gos_interval: 200\n  gossip_down_after: 400\n");
+    assert_eq!(config.gossip_down_after_ms, 400);
+    assert!(config.warnings.iter().all(|warning| !warning.key().contains("gos")), "{:?}", config.warnings);
+    assert!(error("  gos_interval: 200\n  gossip_down_after: 399\n").contains("at least 2 x gos_interval"));
+    // Accepted and ignored only with gossip off, and then said so.
+    let keys: Vec<_> = valid("  gos_interval: 200\n  gossip_down_after: 400\n")
+        .warnings
+        .iter()
+        .map(|warning| warning.key())
+        .collect();
+    assert!(keys.contains(&"gos_interval") && keys.contains(&"gossip_down_after"), "{keys:?}");
+}
+
+#[test]
 fn booleans() {
     let config = valid(
         "  preconnect: false\n  auto_eject_hosts: false\n  enable_gossip: true\n  read_repairs_enabled: true\n",

@@ -237,6 +237,7 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
             &raw.gos_interval,
             GOSSIP_INTERVAL_DEFAULT_MS,
         )?,
+        gossip_down_after_ms: gossip_down_after(validator)?,
         secure_server_option: secure_server_option(validator)?,
         pem_key_file: file(validator, "pem_key_file", &raw.pem_key_file, PEM_KEY_FILE_DEFAULT)?,
         pem_cert_file: validator.text("pem_cert_file", &raw.pem_cert_file)?,
@@ -282,6 +283,30 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
         deprecated_keys: deprecated_keys(validator)?,
         warnings: Vec::new(),
     })
+}
+
+/// `gossip_down_after`: at least [`GOSSIP_DOWN_AFTER_MIN_INTERVALS`] × `gos_interval`, default
+/// [`GOSSIP_DOWN_AFTER_DEFAULT_INTERVALS`] × it.
+fn gossip_down_after(validator: &Validator<'_>) -> Result<u64, ConfigError> {
+    let raw = &validator.raw;
+    let interval_ms = validator.duration_ms("gos_interval", &raw.gos_interval, GOSSIP_INTERVAL_DEFAULT_MS)?;
+    let default_ms = interval_ms.saturating_mul(GOSSIP_DOWN_AFTER_DEFAULT_INTERVALS).min(DURATION_MAX_MS);
+    let down_after_ms = validator.duration_ms("gossip_down_after", &raw.gossip_down_after, default_ms)?;
+    let min_ms = interval_ms.saturating_mul(GOSSIP_DOWN_AFTER_MIN_INTERVALS);
+    if down_after_ms < min_ms {
+        return Err(ConfigError::Conflict {
+            pool: validator.pool.to_string(),
+            first_key: "gossip_down_after",
+            second_key: "gos_interval",
+            reason: format!(
+                "gossip_down_after is {down_after_ms} ms; allowed: at least \
+                 {GOSSIP_DOWN_AFTER_MIN_INTERVALS} x gos_interval ({interval_ms} ms) = {min_ms} ms..=\
+                 {DURATION_MAX_MS} ms, or a shorter gos_interval (a live node gossips once per \
+                 gos_interval and must not be marked down between two of its rounds)"
+            ),
+        });
+    }
+    Ok(down_after_ms)
 }
 
 /// `crdt_enabled`: defaults to `read_repairs_enabled` (read repair merges CRDT states, so it needs

@@ -58,7 +58,8 @@ impl fmt::Display for ConfigWarning {
 }
 
 /// Why each key in the table below does nothing here.
-const GOSSIP: &str = "gossip is not implemented; membership comes from dyn_seeds";
+const GOSSIP_OFF: &str = "enable_gossip is false, so membership comes from dyn_seeds and dead peers are \
+                          found by the peer links' heartbeats";
 const PEER_TIMEOUTS: &str =
     "peer requests are bounded by timeout, and silent peer links by peer_heartbeat_timeout";
 const RECONCILIATION: &str = "reconciliation is not implemented";
@@ -66,8 +67,8 @@ const TLS_OFF: &str = "secure_server_option is none, so no peer link uses TLS";
 
 const CRDT_OFF: &str = "crdt_enabled is false, so there is no CRDT metadata to repair or collect";
 
-/// The warnings for the keys present in `raw` (in `KNOWN_KEYS` order). `enable_gossip` warns only
-/// when switched on (off is what happens); the TLS files only when `secure_server_option` leaves every
+/// The warnings for the keys present in `raw` (in `KNOWN_KEYS` order). The gossip keys warn only
+/// with `enable_gossip: false`; the TLS files only when `secure_server_option` leaves every
 /// link plain; the CRDT-only keys only when `crdt_enabled` is false.
 pub(crate) fn warnings_for(
     raw: &RawPool,
@@ -91,7 +92,7 @@ pub(crate) fn warnings_for(
             raw.dyn_connections.is_some(),
             no_effect("dyn_connections", "use local_peer_connections and remote_peer_connections"),
         ),
-        (raw.gos_interval.is_some(), no_effect("gos_interval", GOSSIP)),
+        (raw.gos_interval.is_some() && !enable_gossip, no_effect("gos_interval", GOSSIP_OFF)),
         (raw.pem_key_file.is_some() && tls_off, no_effect("pem_key_file", TLS_OFF)),
         (raw.pem_cert_file.is_some() && tls_off, no_effect("pem_cert_file", TLS_OFF)),
         (raw.ca_file.is_some() && tls_off, no_effect("ca_file", TLS_OFF)),
@@ -106,7 +107,6 @@ pub(crate) fn warnings_for(
             raw.stats_interval.is_some(),
             no_effect("stats_interval", "stats are computed when they are asked for"),
         ),
-        (enable_gossip, no_effect("enable_gossip", GOSSIP)),
         (raw.mbuf_size.is_some(), no_effect("mbuf_size", "buffers grow as data arrives")),
         (
             raw.max_msgs.is_some(),
@@ -118,6 +118,7 @@ pub(crate) fn warnings_for(
         (raw.changelog_max.is_some() && crdt_off, no_effect("changelog_max", CRDT_OFF)),
         (raw.tombstone_gc_age.is_some() && crdt_off, no_effect("tombstone_gc_age", CRDT_OFF)),
         (raw.crdt_state_elements_max.is_some() && crdt_off, no_effect("crdt_state_elements_max", CRDT_OFF)),
+        (raw.gossip_down_after.is_some() && !enable_gossip, no_effect("gossip_down_after", GOSSIP_OFF)),
     ];
     candidates.into_iter().filter(|(present, _)| *present).map(|(_, warning)| warning).collect()
 }

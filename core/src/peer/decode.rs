@@ -16,8 +16,9 @@ use super::{
 const PREFIXED_BYTES_MIN: u64 = 4;
 /// Smallest encoded token.
 const TOKEN_BYTES: u64 = 4;
-/// Smallest encoded gossip entry: empty address, generation, heartbeat, state.
-const GOSSIP_ENTRY_BYTES_MIN: u64 = 4 + 8 + 8 + 1;
+/// Smallest encoded gossip entry: empty datacenter, rack, token list and address, generation,
+/// heartbeat, state.
+const GOSSIP_ENTRY_BYTES_MIN: u64 = 4 * 4 + 8 + 8 + 1;
 
 /// Takes one message off the front of `buffer`, the bytes read from a peer link so far.
 ///
@@ -138,7 +139,14 @@ fn gossip(reader: &mut BodyReader) -> Result<PeerMessage, PeerProtocolError> {
     let count = reader.count("entries", PEER_GOSSIP_ENTRIES_MAX, GOSSIP_ENTRY_BYTES_MIN)?;
     let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
+        let datacenter = reader.text("entry.datacenter")?;
+        let rack = reader.text("entry.rack")?;
+        let tokens_count = reader.count("entry.tokens", PEER_TOKENS_MAX, TOKEN_BYTES)?;
+        let tokens = (0..tokens_count).map(|_| reader.u32("entry.token")).collect::<Result<_, _>>()?;
         entries.push(GossipEntry {
+            datacenter,
+            rack,
+            tokens,
             address: reader.text("entry.address")?,
             generation: reader.u64("entry.generation")?,
             heartbeat: reader.u64("entry.heartbeat")?,

@@ -110,7 +110,12 @@ pub fn check_encodable(message: &PeerMessage) -> Result<(), PeerProtocolError> {
         PeerMessage::Gossip { sender, entries } => {
             too_long("sender", sender)?;
             too_many("entries", entries.len(), PEER_GOSSIP_ENTRIES_MAX)?;
-            entries.iter().try_for_each(|entry| too_long("entry.address", &entry.address))?;
+            for entry in entries {
+                too_long("entry.datacenter", &entry.datacenter)?;
+                too_long("entry.rack", &entry.rack)?;
+                too_many("entry.tokens", entry.tokens.len(), PEER_TOKENS_MAX)?;
+                too_long("entry.address", &entry.address)?;
+            }
         }
         PeerMessage::Response { .. } | PeerMessage::Ping { .. } | PeerMessage::Pong { .. } => {}
     }
@@ -138,9 +143,11 @@ fn identity_len(node: &NodeIdentity) -> u64 {
     texts.into_iter().fold(tokens, u64::saturating_add)
 }
 
-/// Size of one gossip entry: address, generation, heartbeat, state.
+/// Size of one gossip entry: datacenter, rack, tokens, address, generation, heartbeat, state.
 fn entry_len(entry: &GossipEntry) -> u64 {
-    bytes_len(entry.address.as_bytes()).saturating_add(2 * U64_BYTES + 1)
+    let texts = [&entry.datacenter, &entry.rack, &entry.address].map(|text| bytes_len(text.as_bytes()));
+    let tokens = PREFIX_BYTES.saturating_add((entry.tokens.len() as u64).saturating_mul(4));
+    texts.into_iter().fold(tokens, u64::saturating_add).saturating_add(2 * U64_BYTES + 1)
 }
 
 /// Writes the body fields of `message`, in the order of the layout table in the module doc.
@@ -212,6 +219,10 @@ fn write_gossip(sender: &str, entries: &[GossipEntry], out: &mut BytesMut) {
     write_bytes(sender.as_bytes(), out);
     write_prefix(entries.len(), out);
     for entry in entries {
+        write_bytes(entry.datacenter.as_bytes(), out);
+        write_bytes(entry.rack.as_bytes(), out);
+        write_prefix(entry.tokens.len(), out);
+        entry.tokens.iter().for_each(|token| out.put_u32(*token));
         write_bytes(entry.address.as_bytes(), out);
         out.put_u64(entry.generation);
         out.put_u64(entry.heartbeat);

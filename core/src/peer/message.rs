@@ -54,9 +54,18 @@ impl NodeState {
 }
 
 /// One node as the gossip sender sees it.
+///
+/// A node is identified by its place on the ring (datacenter, rack, tokens), not by its address: a
+/// replacement node with the same place and a new address takes over (see [`crate::gossip`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GossipEntry {
-    /// The node's `dyn_listen` address (`host:port`), its identity in gossip.
+    /// The node's datacenter.
+    pub datacenter: String,
+    /// The node's rack.
+    pub rack: String,
+    /// The node's ring tokens (≤ [`PEER_TOKENS_MAX`](super::PEER_TOKENS_MAX)).
+    pub tokens: Vec<u32>,
+    /// The node's `dyn_listen` address (`host:port`): where it is reached now.
     pub address: String,
     /// Bumped each time the node restarts, so a restarted node's heartbeats win over stale ones.
     pub generation: u64,

@@ -36,13 +36,18 @@
 //! | ForwardToDatacenter | 3 | request_id u64, protocol u8, consistency u8, args `list<bytes>` |
 //! | Response | 4 | request_id u64, reply bytes |
 //! | Failure | 5 | request_id u64, failure kind u8, message text |
-//! | Gossip | 6 | sender text, entries `list<(address text, generation u64, heartbeat u64, state u8)>` (≤ [`PEER_GOSSIP_ENTRIES_MAX`]) |
+//! | Gossip | 6 | sender text, entries `list<(datacenter text, rack text, tokens list<u32>, address text, generation u64, heartbeat u64, state u8)>` (≤ [`PEER_GOSSIP_ENTRIES_MAX`]; tokens ≤ [`PEER_TOKENS_MAX`] each) |
 //! | Ping | 7 | nonce u64 |
 //! | Pong | 8 | nonce u64 |
 //! | Challenge | 9 | nonce bytes (≤ [`PEER_AUTH_BYTES_MAX`]) |
 //! | Welcome | 10 | proof bytes (≤ [`PEER_AUTH_BYTES_MAX`]) |
 //!
-//! ## Handshake (version 2)
+//! A `Gossip` frame is a push-pull digest ([`crate::gossip`]): the link's opening side sends its view
+//! of every member, and the accepting side merges it and answers with its own view on the same
+//! connection. Version 3 added each entry's datacenter, rack and tokens (gossip identifies a node by
+//! its place on the ring, so a replacement at a new address takes over).
+//!
+//! ## Handshake (version 2 and later)
 //! The accepting side speaks first: `Challenge { nonce }` with fresh random bytes. The opening side
 //! answers `Hello { version, node, nonce, proof }`, where `proof` is HMAC-SHA256 under the cluster
 //! secret (`peer_secret`) over the challenge, its own nonce and its identity; the accepting side
@@ -82,8 +87,9 @@ pub use liveness::{Liveness, LivenessAction};
 pub use message::{FailureKind, GossipEntry, MessageKind, NodeIdentity, NodeState, PeerMessage};
 
 /// The peer protocol version this node speaks and writes in every frame header (2: the
-/// Challenge/Hello/Welcome handshake with proofs of the cluster secret).
-pub const PEER_PROTOCOL_VERSION: u8 = 2;
+/// Challenge/Hello/Welcome handshake with proofs of the cluster secret; 3: gossip entries carry the
+/// node's datacenter, rack and tokens).
+pub const PEER_PROTOCOL_VERSION: u8 = 3;
 /// Longest nonce or proof in a handshake message (HMAC-SHA256 proofs are 32 bytes, nonces 32).
 pub const PEER_AUTH_BYTES_MAX: usize = 64;
 /// Largest frame, header included: one maximal bulk string (Redis's 512 MiB `proto-max-bulk-len`)

@@ -108,7 +108,7 @@ fn peers(out: &mut String, node: &NodeShared) {
         let peer = node.topology.node(id);
         let labels = format!(
             "peer=\"{}\",dc=\"{}\",rack=\"{}\"",
-            escape(link.address()),
+            escape(&link.address()),
             escape(&peer.datacenter),
             escape(&peer.rack)
         );

@@ -19,6 +19,41 @@ use crate::admin::route::{AdminError, ConsistencyTarget, Endpoint, PeerAction, P
 use crate::metrics::{RequestClass, RequestOutcome};
 use crate::node::NodeShared;
 
+/// `/cluster_describe`: C's shape; with `enable_gossip` each server also carries its gossip `state`
+/// (`NORMAL`, `DOWN`, `STANDBY`, ...) and the address gossip last heard it at.
+fn cluster_describe(node: &NodeShared) -> String {
+    let described = node.topology.describe().to_json();
+    let Some(gossip) = &node.gossip else { return described };
+    let Ok(mut document) = serde_json::from_str::<Value>(&described) else { return described };
+    let members = gossip.members();
+    let datacenters = document["dcs"].as_array_mut().into_iter().flatten();
+    for datacenter in datacenters {
+        let dc = datacenter["name"].as_str().unwrap_or_default().to_string();
+        for rack in datacenter["racks"].as_array_mut().into_iter().flatten() {
+            let rack_name = rack["name"].as_str().unwrap_or_default().to_string();
+            for server in rack["servers"].as_array_mut().into_iter().flatten() {
+                let token = server["token"].as_u64();
+                let member = members.iter().find(|member| {
+                    member.identity.datacenter == dc
+                        && member.identity.rack == rack_name
+                        && member.identity.tokens.first().map(|token| u64::from(*token)) == token
+                });
+                if let (Some(member), Some(server)) = (member, server.as_object_mut()) {
+                    let port = server.get("port").and_then(Value::as_u64).unwrap_or_default() as u16;
+                    let (host, port) = crate::admin::ring::split_address(&member.identity.address, "", port);
+                    if !host.is_empty() {
+                        server.insert("name".into(), json!(host));
+                        server.insert("host".into(), json!(host));
+                        server.insert("port".into(), json!(port));
+                    }
+                    server.insert("state".into(), json!(dynomite_core::gossip::state_name(member.state)));
+                }
+            }
+        }
+    }
+    document.to_string()
+}
+
 /// C Dynomite's answer to commands and `/ping`.
 const OK_TEXT: &str = "OK\r\n";
 
@@ -67,7 +102,7 @@ impl Answer {
 pub fn respond(node: &NodeShared, endpoint: Endpoint) -> Result<Answer, AdminError> {
     match endpoint {
         Endpoint::Info => Ok(Answer::json(info(node).to_string() + "\n")),
-        Endpoint::ClusterDescribe => Ok(Answer::json(node.topology.describe().to_json() + "\n")),
+        Endpoint::ClusterDescribe => Ok(Answer::json(cluster_describe(node) + "\n")),
         Endpoint::GetConsistency => Ok(Answer::text(consistency_text(node))),
         Endpoint::SetConsistency { target, level } => {
             match target {
@@ -286,7 +321,7 @@ fn mark_peers(node: &NodeShared, action: PeerAction, target: &PeerTarget) -> Res
     for (_, link) in node.peer_links() {
         let selected = match target {
             PeerTarget::All => true,
-            PeerTarget::Named(name) => address_matches(link.address(), name),
+            PeerTarget::Named(name) => address_matches(&link.address(), name),
         };
         if selected {
             match action {

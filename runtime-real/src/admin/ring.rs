@@ -1,5 +1,6 @@
 //! `/ring`: every node of the topology with its placement, tokens, share of its rack's ring, and this
-//! node's view of it (link state, mean round trip). `dynomite status` prints it as a table.
+//! node's view of it (link state, mean round trip; with `enable_gossip`, the member's gossip state,
+//! generation and heartbeat, and its current address). `dynomite status` prints it as a table.
 
 use std::collections::BTreeMap;
 
@@ -35,11 +36,17 @@ pub fn ring_shares(nodes: &[PeerNode]) -> Vec<f64> {
 pub fn ring(node: &NodeShared) -> Value {
     let nodes = node.topology.nodes();
     let shares = ring_shares(nodes);
+    let members = node.gossip.as_ref().map(|gossip| gossip.members());
     let entries: Vec<Value> = nodes
         .iter()
         .zip(shares)
         .map(|(peer, share)| {
-            let address = format!("{}:{}", peer.address.host, peer.address.port);
+            let member = members.as_ref().and_then(|members| members.get(peer.id.0 as usize));
+            let address = match member {
+                Some(member) => member.identity.address.clone(),
+                None => format!("{}:{}", peer.address.host, peer.address.port),
+            };
+            let (host, port) = split_address(&address, &peer.address.host, peer.address.port);
             let latency = node.metrics.peer_latency(peer.id.0 as usize);
             let (state, connected, down) = if peer.is_local {
                 (node.local_state().name().to_string(), true, false)
@@ -50,12 +57,20 @@ pub fn ring(node: &NodeShared) -> Value {
                     _ => ("UNREACHABLE".to_string(), false, false),
                 }
             };
+            let gossip = member.map(|member| {
+                json!({
+                    "state": dynomite_core::gossip::state_name(member.state),
+                    "generation": member.generation,
+                    "heartbeat": member.heartbeat,
+                })
+            });
             json!({
                 "dc": peer.datacenter,
                 "rack": peer.rack,
                 "name": address,
-                "host": peer.address.host,
-                "port": peer.address.port,
+                "host": host,
+                "port": port,
+                "gossip": gossip,
                 "tokens": peer.tokens,
                 "ring_share": share,
                 "local": peer.is_local,
@@ -70,6 +85,14 @@ pub fn ring(node: &NodeShared) -> Value {
         "source": format!("{}:{}", node.topology.local().address.host, node.topology.local().address.port),
         "nodes": entries,
     })
+}
+
+/// `host:port` split at its last colon; the fallback when it does not parse.
+pub fn split_address(address: &str, host: &str, port: u16) -> (String, u16) {
+    match address.rsplit_once(':').map(|(host, port)| (host, port.parse::<u16>())) {
+        Some((host, Ok(port))) => (host.to_string(), port),
+        _ => (host.to_string(), port),
+    }
 }
 
 #[cfg(test)]

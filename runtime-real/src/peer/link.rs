@@ -51,6 +51,7 @@ use super::hints::{HintLimits, HintQueues, HintStats};
 use super::stream::{Connector, PeerStream};
 use super::PeerRequest;
 use crate::auth::{PeerSecret, SharedRandom};
+use crate::gossip::{GossipInput, GossipPort};
 use crate::retry::{fail_requests_for, Backoff};
 
 /// Requests queued per connection before callers fail fast.
@@ -98,10 +99,11 @@ pub struct LinkSettings {
     pub secret: PeerSecret,
     /// Where handshake nonces come from.
     pub random: SharedRandom,
+    /// With `enable_gossip`: where the link hands the peer's gossip answers and its reconnects.
+    pub gossip: Option<GossipPort>,
 }
 
 /// Health of a peer as seen by this node, shared by its connection tasks.
-#[derive(Default)]
 pub struct LinkHealth {
     connected: AtomicUsize,
     /// Connections lost since the link started (the simulator's link sampler compares two readings to
@@ -112,9 +114,35 @@ pub struct LinkHealth {
     ejected_until_ms: AtomicU64,
     /// Set by the admin endpoint (`/peer/down/...`): treat the peer as down until reset.
     forced_down: AtomicBool,
+    /// Set by gossip while the peer is marked down (silent for `gossip_down_after`).
+    gossip_down: AtomicBool,
+    /// Where the peer is reached now: its seed address, or a replacement's that gossip reported.
+    address: Mutex<String>,
 }
 
 impl LinkHealth {
+    fn new(address: &str) -> LinkHealth {
+        LinkHealth {
+            connected: AtomicUsize::new(0),
+            connections_lost: AtomicU64::new(0),
+            consecutive_failures: AtomicU32::new(0),
+            ejected_until_ms: AtomicU64::new(0),
+            forced_down: AtomicBool::new(false),
+            gossip_down: AtomicBool::new(false),
+            address: Mutex::new(address.to_string()),
+        }
+    }
+
+    /// The peer's address now.
+    fn address(&self) -> String {
+        self.address.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// True while gossip marks the peer down.
+    pub fn is_gossip_down(&self) -> bool {
+        self.gossip_down.load(Ordering::Relaxed)
+    }
+
     /// True when at least one connection is up.
     pub fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed) > 0
@@ -130,9 +158,12 @@ impl LinkHealth {
         self.connections_lost.load(Ordering::Relaxed)
     }
 
-    /// True while the peer is forced down or ejected at `now_ms` (since the link's epoch).
+    /// True while the peer is forced down, marked down by gossip, or ejected at `now_ms` (since the
+    /// link's epoch).
     fn is_down_at(&self, now_ms: u64) -> bool {
-        self.forced_down.load(Ordering::Relaxed) || self.ejected_until_ms.load(Ordering::Relaxed) > now_ms
+        self.forced_down.load(Ordering::Relaxed)
+            || self.gossip_down.load(Ordering::Relaxed)
+            || self.ejected_until_ms.load(Ordering::Relaxed) > now_ms
     }
 
     /// One more consecutive failure (lost or refused connection, request timeout); ejects the peer for
@@ -176,7 +207,13 @@ pub struct PeerLink {
     epoch: tokio::time::Instant,
     /// Hinted handoff's store (None: hints off, today's behaviour).
     hinting: Option<Arc<Hinting>>,
+    /// Gossip digests for slot 0's connection to send (gossip on only; one waits at most: a newer
+    /// digest supersedes an unsent one, and a lost one is repaired by the next round).
+    gossip_out: Option<mpsc::Sender<PeerMessage>>,
 }
+
+/// Digests waiting for slot 0's connection.
+const GOSSIP_OUT_MAX: usize = 1;
 
 struct LinkRequest {
     request: PeerRequest,
@@ -294,10 +331,17 @@ impl PeerLink {
     /// [enabled](HintLimits::enabled) mean no hints.
     pub fn start_hinted(settings: LinkSettings, limits: HintLimits) -> PeerLink {
         let settings = Arc::new(settings);
-        let health = Arc::new(LinkHealth::default());
+        let health = Arc::new(LinkHealth::new(&settings.address));
         let epoch = tokio::time::Instant::now();
         let slots = settings.connections.max(1);
         let hinting = limits.enabled().then(|| Arc::new(Hinting::new(slots, limits)));
+        let (gossip_out, mut gossip_in) = match settings.gossip {
+            Some(_) => {
+                let (sender, receiver) = mpsc::channel(GOSSIP_OUT_MAX);
+                (Some(sender), Some(receiver))
+            }
+            None => (None, None),
+        };
         let connections = (0..slots)
             .map(|slot| {
                 let (sender, receiver) = mpsc::channel(LINK_QUEUE_MAX);
@@ -308,11 +352,11 @@ impl PeerLink {
                     slot,
                     hinting: hinting.clone(),
                 };
-                tokio::spawn(connection.run(receiver));
+                tokio::spawn(connection.run(receiver, gossip_in.take()));
                 sender
             })
             .collect();
-        PeerLink { settings, connections, health, epoch, hinting }
+        PeerLink { settings, connections, health, epoch, hinting, gossip_out }
     }
 
     /// Hinted handoff's counters for `/info` (`hints_queued`, `hints_bytes`, `hints_replayed`,
@@ -321,9 +365,37 @@ impl PeerLink {
         self.hinting.as_ref().map(|hinting| hinting.stats())
     }
 
-    /// The peer's address.
-    pub fn address(&self) -> &str {
+    /// The peer's address now (its seed address, or where gossip moved it).
+    pub fn address(&self) -> String {
+        self.health.address()
+    }
+
+    /// The address the link was started with (the peer's `dyn_seeds` entry).
+    pub fn seed_address(&self) -> &str {
         &self.settings.address
+    }
+
+    /// Marks the peer down (gossip convicted it) or lifts that mark (gossip heard from it again).
+    pub fn set_gossip_down(&self, down: bool) {
+        self.health.gossip_down.store(down, Ordering::Relaxed);
+        if !down {
+            self.wake_connections();
+        }
+    }
+
+    /// A node at `address` took over the peer's place (same datacenter, rack and tokens): the next
+    /// connections go there.
+    pub fn move_to(&self, address: &str) {
+        *self.health.address.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = address.to_string();
+    }
+
+    /// Queues a gossip digest for the peer on slot 0's connection, regardless of down marks (gossip is
+    /// how a peer marked down is heard from again). Dropped when one is already waiting or the link
+    /// has no gossip.
+    pub fn send_gossip(&self, digest: PeerMessage) {
+        if let Some(sender) = &self.gossip_out {
+            let _ = sender.try_send(digest);
+        }
     }
 
     /// The peer's health.
@@ -503,7 +575,11 @@ impl Pending {
 }
 
 impl Connection {
-    async fn run(self, mut requests: mpsc::Receiver<LinkRequest>) {
+    async fn run(
+        self,
+        mut requests: mpsc::Receiver<LinkRequest>,
+        mut gossip: Option<mpsc::Receiver<PeerMessage>>,
+    ) {
         let mut backoff = Backoff::new(RECONNECT_BACKOFF_MIN_MS, RECONNECT_BACKOFF_MAX_MS);
         loop {
             match self.connect().await {
@@ -512,8 +588,12 @@ impl Connection {
                     self.health.record_connected();
                     let held = self.mark_up();
                     tracing::info!(peer = %self.settings.address, held, "peer link up");
+                    if let (Some(port), Some(_)) = (&self.settings.gossip, &gossip) {
+                        port.report(GossipInput::LinkUp(port.index));
+                    }
                     let mut pending = BTreeMap::new();
-                    let keep_running = self.multiplex(stream, leftover, &mut requests, &mut pending).await;
+                    let keep_running =
+                        self.multiplex(stream, leftover, &mut requests, gossip.as_mut(), &mut pending).await;
                     self.health.connected.fetch_sub(1, Ordering::Relaxed);
                     self.mark_down(&mut requests, pending);
                     self.health.connections_lost.fetch_add(1, Ordering::Relaxed);
@@ -616,7 +696,7 @@ impl Connection {
     /// Connects and runs the handshake; returns the stream and any bytes read past the `Welcome`.
     async fn connect(&self) -> std::io::Result<(PeerStream, BytesMut)> {
         let connecting = async {
-            let mut stream = self.settings.connector.connect(&self.settings.address).await?;
+            let mut stream = self.settings.connector.connect(&self.health.address()).await?;
             let settings = &self.settings;
             let leftover = handshake::open(&mut stream, &settings.secret, &*settings.random, &settings.identity)
                 .await
@@ -645,6 +725,7 @@ impl Connection {
         mut stream: PeerStream,
         mut read_buffer: BytesMut,
         requests: &mut mpsc::Receiver<LinkRequest>,
+        mut gossip: Option<&mut mpsc::Receiver<PeerMessage>>,
         pending: &mut BTreeMap<u64, Pending>,
     ) -> bool {
         let mut next_request_id: u64 = 1;
@@ -689,7 +770,7 @@ impl Connection {
                         Ok(_) => liveness.heard(self.now_ms()),
                     }
                     let mut replays = Replays::default();
-                    match deliver_replies(&mut read_buffer, pending, &mut replays) {
+                    match deliver_replies(&mut read_buffer, pending, &mut replays, self.settings.gossip.as_ref()) {
                         Delivered::Malformed => return true,
                         Delivered::Replies => self.health.record_success(),
                         Delivered::Nothing => {}
@@ -725,6 +806,15 @@ impl Connection {
                     check.as_mut().reset(self.at(liveness.next_check_ms()));
                 }
                 _ = self.peer_back(), if self.hinting.is_some() => {} // send what the slot holds
+                digest = next_digest(&mut gossip) => {
+                    let Some(digest) = digest else { return false };
+                    write_buffer.clear();
+                    peer::encode(&digest, &mut write_buffer);
+                    if write_within(&mut stream, &write_buffer, stall_ms).await.is_err() {
+                        return true;
+                    }
+                    liveness.sent(self.now_ms());
+                }
                 request = requests.recv(), if can_send => {
                     let Some(request) = request else { return false };
                     write_buffer.clear();
@@ -817,6 +907,14 @@ impl Connection {
             }
             sent
         })
+    }
+}
+
+/// The next gossip digest to send (pending forever on a connection that does not carry gossip).
+async fn next_digest(gossip: &mut Option<&mut mpsc::Receiver<PeerMessage>>) -> Option<PeerMessage> {
+    match gossip {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -913,6 +1011,7 @@ fn deliver_replies(
     buffer: &mut BytesMut,
     pending: &mut BTreeMap<u64, Pending>,
     replays: &mut Replays,
+    gossip: Option<&GossipPort>,
 ) -> Delivered {
     let mut delivered = Delivered::Nothing;
     loop {
@@ -942,7 +1041,13 @@ fn deliver_replies(
                     }
                 }
             }
-            Ok(Some(_)) => {} // Hello, Pong, Gossip: nothing to deliver on an outgoing link
+            Ok(Some(PeerMessage::Gossip { entries, .. })) => {
+                // The peer's answer to our digest (push-pull).
+                if let Some(port) = gossip {
+                    port.report(GossipInput::Digest(entries));
+                }
+            }
+            Ok(Some(_)) => {} // Hello, Pong: nothing to deliver on an outgoing link
             Ok(None) => return delivered,
             Err(error) => {
                 tracing::error!(%error, "malformed frame from peer; closing the link");

@@ -33,6 +33,8 @@
 //! replies are awaited by the writer. Datastore results are written in queue order, forwards as they
 //! complete (they wait on other nodes and must not hold back the replies behind them), and `Pong`
 //! at once, ahead of replies still being waited for, so that a busy peer still answers heartbeats.
+//! A `Gossip` digest (`enable_gossip`) is merged at once and answered, like a ping, with this node's
+//! digest ([`crate::gossip`]).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -77,6 +79,8 @@ enum Outgoing {
     Refused(u64, FailureKind, String),
     /// A heartbeat answer.
     Pong(u64),
+    /// This node's gossip digest, answering the peer's (push-pull).
+    Gossip(PeerMessage),
 }
 
 /// Accepts peer connections until `shutdown` completes.
@@ -202,7 +206,11 @@ async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Ar
                 PeerMessage::Response { .. } | PeerMessage::Failure { .. } | PeerMessage::Pong { .. } => {
                     continue
                 }
-                PeerMessage::Gossip { .. } => continue, // membership arrives with the gossip work
+                PeerMessage::Gossip { entries, .. } => match &node.gossip {
+                    // Push-pull: merge the peer's view, answer with ours.
+                    Some(gossip) => Outgoing::Gossip(gossip.receive(&node, &entries)),
+                    None => continue, // enable_gossip is off here: nothing to merge
+                },
             };
             if queue.send(item).await.is_err() {
                 break 'connection;
@@ -335,6 +343,7 @@ impl Answers {
                 peer::encode(&PeerMessage::Failure { request_id, kind, message }, out)
             }
             Outgoing::Pong(nonce) => peer::encode(&PeerMessage::Pong { nonce }, out),
+            Outgoing::Gossip(digest) => peer::encode(&digest, out),
         }
     }
 

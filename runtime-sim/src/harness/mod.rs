@@ -42,8 +42,10 @@ pub struct LinkState {
     pub to: usize,
     /// Every one of the link's connections is up (and heard from within the heartbeat bound).
     pub connected: bool,
-    /// The peer is auto-ejected.
+    /// The peer is down for this node: auto-ejected, forced down, or marked down by gossip.
     pub ejected: bool,
+    /// The peer is marked down by gossip (silent for `gossip_down_after`).
+    pub gossip_down: bool,
     /// Connections of the link lost since the node started: a sampler that sees it change between two
     /// readings knows the link went down (and maybe up again) in between.
     pub connections_lost: u64,
@@ -184,7 +186,7 @@ impl SimCluster {
             let slot = hosts.shared.lock().expect("slot lock");
             let Some(shared) = slot.as_ref() else { continue };
             for (_, link) in shared.peer_links() {
-                let Some(to) = self.node_of_peer_address(link.address()) else { continue };
+                let Some(to) = self.node_of_peer_address(&link.address()) else { continue };
                 let config = &self.inner.config;
                 let same_datacenter = self.inner.placements[from].datacenter_index
                     == self.inner.placements[to].datacenter_index;
@@ -198,6 +200,7 @@ impl SimCluster {
                     to,
                     connected: link.health().connections_up() >= connections,
                     ejected: link.is_down(),
+                    gossip_down: link.health().is_gossip_down(),
                     connections_lost: link.health().connections_lost(),
                 });
             }
@@ -221,12 +224,8 @@ impl SimCluster {
             };
             for (_, link) in shared.peer_links() {
                 let usable = link.health().is_connected() && !link.is_down();
-                if !killed_peers.contains(link.address()) && !usable {
-                    return Err(ReadyError::PeerNotConnected {
-                        index,
-                        peer: link.address().to_string(),
-                        waited_ms,
-                    });
+                if !killed_peers.contains(&link.address()) && !usable {
+                    return Err(ReadyError::PeerNotConnected { index, peer: link.address(), waited_ms });
                 }
             }
         }
