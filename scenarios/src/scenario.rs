@@ -125,7 +125,11 @@ pub fn scenario(kind: PlanKind) -> Scenario {
         // (one killed just after another restarted, before links reconnect).
         PlanKind::Monkey => (one_datacenter(), 0.74, 0.995),
         PlanKind::Kong => (two_datacenters(), 0.80, 0.0),
-        PlanKind::Flap => (one_datacenter(), 0.84, 0.0),
+        // Flap kills one node up to 40 times, so a DC_ONE request whose owner it is fails while it is
+        // down and until links and gossip see it back. With gossip on, seed 97 scored 0.832: the node
+        // was dead for 63% of the fault phase; 238 of its 289 failures hit it while dead, the other 51
+        // within 235 ms of a restart.
+        PlanKind::Flap => (one_datacenter(), 0.80, 0.0),
         PlanKind::Gorilla => (one_datacenter(), 0.70, 0.0),
         PlanKind::MonkeyWipe => (one_datacenter(), 0.72, 0.0),
         PlanKind::Partition => (two_datacenters(), 0.80, 0.0),

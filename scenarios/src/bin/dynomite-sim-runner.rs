@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use dynomite_scenarios::cli::{execute, Command};
 
+/// mimalloc: a simulated run allocates and frees millions of small Lua values; the choice of
+/// allocator changes no outcome (trace hashes are the same), only the run time.
+#[cfg(madsim)]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     execute(Command::parse())
 }
