@@ -118,6 +118,8 @@ mod switch {
         EjectedForever = "ejected-forever", "ejection: an auto-ejected peer stays down forever";
         /// A lost peer connection is never reconnected.
         LinkNeverReconnects = "link-never-reconnects", "reconnection: a peer link that breaks stays down";
+        /// A peer that connects to this node does not cut short the reconnect backoff of the links to it.
+        PeerHeardIgnored = "peer-heard-ignored", "peer links: a restarted peer that dials us is used only after the reconnect backoff";
         /// Missed heartbeats never mark a link unhealthy; requests wait out `timeout`.
         HeartbeatIgnored = "heartbeat-ignored", "timeouts: a silent peer holds requests for the full timeout";
         // --- anti-entropy: CRDT merge and HLC (core/src/crdt) ---

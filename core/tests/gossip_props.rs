@@ -164,6 +164,35 @@ fn a_replacement_with_the_same_place_and_a_new_address_takes_over() {
 }
 
 #[test]
+fn a_seed_provider_relocates_a_place_and_the_replacements_gossip_keeps_it() {
+    let mut membership = fresh();
+    let place = identity(2);
+    let moved = membership.relocate(&place.datacenter, &place.rack, &place.tokens, "10.7.7.7:8101");
+    assert_eq!(moved, Some(GossipEvent::Moved { index: 2, address: "10.7.7.7:8101".into() }));
+    assert_eq!(membership.members()[2].identity.address, "10.7.7.7:8101");
+    assert_eq!(
+        (membership.members()[2].generation, membership.members()[2].heartbeat),
+        (0, 0),
+        "versions untouched"
+    );
+    // Told again, nothing moves; an unknown place, this node's own place, a wildcard: nothing.
+    assert_eq!(membership.relocate(&place.datacenter, &place.rack, &place.tokens, "10.7.7.7:8101"), None);
+    assert_eq!(membership.relocate(&place.datacenter, &place.rack, &[42], "10.7.7.8:8101"), None);
+    let own = identity(0);
+    assert_eq!(membership.relocate(&own.datacenter, &own.rack, &own.tokens, "10.7.7.9:8101"), None);
+    assert_eq!(membership.relocate(&place.datacenter, &place.rack, &place.tokens, "0.0.0.0:8101"), None);
+    // The replacement then gossips from that address in a new life: no second move.
+    let mut replacement = entry_for(2, 9, 0, false);
+    replacement.address = "10.7.7.7:8101".into();
+    assert!(membership.handle_gossip(10, &[replacement]).is_empty());
+    // A stale entry of the node it replaced (an older life, the old address) moves nothing back.
+    let mut stale = entry_for(2, 1, 5, false);
+    stale.address = "10.0.0.2:8101".into();
+    assert!(membership.handle_gossip(20, &[stale]).is_empty());
+    assert_eq!(membership.members()[2].identity.address, "10.7.7.7:8101");
+}
+
+#[test]
 fn a_node_refutes_a_previous_life_and_its_own_down_mark() {
     let mut membership = fresh(); // generation 5
     let mut about_me = entry_for(0, 9, 4, false);

@@ -121,6 +121,26 @@ impl Gossip {
         self.lock().members().to_vec()
     }
 
+    /// A seed provider names `address` for a place on the ring: moves the member there and its link
+    /// ([`Membership::relocate`]); false when nothing moved.
+    pub fn relocate(
+        &self,
+        node: &NodeShared,
+        datacenter: &str,
+        rack: &str,
+        tokens: &[u32],
+        address: &str,
+    ) -> bool {
+        let event = self.lock().relocate(datacenter, rack, tokens, address);
+        match event {
+            Some(event) => {
+                apply(node, &[event]);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Merges a digest a peer sent to this node's listener and returns this node's answer.
     pub fn receive(&self, node: &NodeShared, entries: &[GossipEntry]) -> PeerMessage {
         let (events, answer) = {

@@ -98,8 +98,13 @@ async fn run(cli: &Cli) -> Result<(), String> {
                 .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
             let reload = tokio::spawn(reload_on_hangup(node.client_tls_acceptor()));
             if let Some((source, config)) = watched {
-                let current = config.dyn_seeds.clone();
-                tokio::spawn(dynomite::seeds::watch(source, config, current));
+                let interval_ms = seeds_check_interval()?;
+                tokio::spawn(dynomite::seeds::watch(
+                    source,
+                    config,
+                    Arc::downgrade(&node.shared()),
+                    interval_ms,
+                ));
             }
             node.serve(shutdown_signal()).await;
             reload.abort();
@@ -117,13 +122,21 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
     if let Some(client_tls) = &config.client_tls {
         ClientTlsAcceptor::load(client_tls.clone()).map_err(|error| error.to_string())?;
     }
-    seed_source(&config)?;
+    if seed_source(&config)?.is_some() {
+        seeds_check_interval()?;
+    }
     Ok(config)
 }
 
 /// The seed provider `dyn_seed_provider` names, from C Dynomite's environment variables.
 fn seed_source(config: &Config) -> Result<Option<SeedSource>, String> {
     SeedSource::from_env(config.dyn_seed_provider, |name| std::env::var(name).ok())
+        .map_err(|error| format!("dyn_seed_provider: {error}"))
+}
+
+/// `DYNOMITE_SEEDS_CHECK_INTERVAL`: how often a seed provider is asked again.
+fn seeds_check_interval() -> Result<u64, String> {
+    dynomite::seeds::check_interval_ms(|name| std::env::var(name).ok())
         .map_err(|error| format!("dyn_seed_provider: {error}"))
 }
 

@@ -184,7 +184,15 @@ impl NodeShared {
         self.peers.get(id.0 as usize).and_then(Option::as_ref)
     }
 
-    /// Every outgoing peer link.
+    /// The link to the node at a place on the ring (datacenter, rack, tokens), if it is a peer.
+    pub fn peer_at(&self, datacenter: &str, rack: &str, tokens: &[u32]) -> Option<&PeerLink> {
+        let index = self.topology.nodes().iter().position(|member| {
+            member.datacenter == datacenter && member.rack == rack && member.tokens == tokens
+        })?;
+        self.peer(NodeId(index as u32))
+    }
+
+    /// Every peer link with its node id.
     pub fn peer_links(&self) -> impl Iterator<Item = (NodeId, &PeerLink)> {
         self.peers
             .iter()

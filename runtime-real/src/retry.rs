@@ -57,6 +57,32 @@ pub async fn fail_requests_for<T>(
     }
 }
 
+/// Like [`fail_requests_for`], but also ends early (true) when `wake` is notified: the peer was heard
+/// from (it connected to us), so the caller should try again at once instead of waiting out its
+/// backoff.
+pub async fn fail_requests_until<T>(
+    delay: Duration,
+    wake: &tokio::sync::Notify,
+    requests: &mut mpsc::Receiver<T>,
+    mut fail: impl FnMut(T),
+) -> bool {
+    let sleep = tokio::time::sleep(delay);
+    tokio::pin!(sleep);
+    let woken = wake.notified();
+    tokio::pin!(woken);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut sleep => return true,
+            _ = &mut woken => return true,
+            request = requests.recv() => match request {
+                Some(request) => fail(request),
+                None => return false,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Backoff;

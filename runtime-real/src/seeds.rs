@@ -14,17 +14,22 @@
 //! The seed list format and how it combines with `dyn_seeds` live in
 //! `dynomite_core::config::seed_list`. At startup the binary asks the provider until it answers
 //! (retrying with a capped backoff, so a node never builds its ring without the provider's seeds), then
-//! every [`SEEDS_CHECK_INTERVAL_MS`] (C's `SEEDS_CHECK_INTERVAL`) asks again and reports a changed list.
+//! every [`SEEDS_CHECK_INTERVAL_MS`] (C's `SEEDS_CHECK_INTERVAL`; ours: `DYNOMITE_SEEDS_CHECK_INTERVAL`
+//! in ms) asks again: a known place at a new address moves its link at once (a replacement node);
+//! new places are logged and wait for a restart ([`watch`]).
 //!
 //! Production only: the DNS client runs on real tokio, so this module is not built for the simulator.
 
 use std::net::SocketAddr;
+use std::sync::Weak;
 use std::time::Duration;
 
 use dynomite_core::config::seed_list::{merge_seeds, parse_seed_list};
 use dynomite_core::config::{Config, Seed, SeedProvider};
 use thiserror::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::node::NodeShared;
 
 /// How often the provider is asked again (C Dynomite: `SEEDS_CHECK_INTERVAL`, 30 s).
 pub const SEEDS_CHECK_INTERVAL_MS: u64 = 30_000;
@@ -272,13 +277,43 @@ fn parsed(source: &SeedSource, config: &Config, text: &str) -> Vec<Seed> {
     list.seeds
 }
 
-/// Asks the provider every [`SEEDS_CHECK_INTERVAL_MS`] and compares its list with the seeds the node
-/// runs with (`current`). The ring is built once, at startup: a changed list (a new node, or a node
-/// that moved to a new address) is logged with what changed, and takes effect when the node restarts.
-pub async fn watch(source: SeedSource, config: Config, current: Vec<Seed>) {
-    let mut reported: Option<Vec<Seed>> = None;
+/// `DYNOMITE_SEEDS_CHECK_INTERVAL` (ours): ms between two checks of the provider, default
+/// [`SEEDS_CHECK_INTERVAL_MS`] (C's fixed 30 s), 100 ms to 1 hour.
+pub fn check_interval_ms(variable: impl Fn(&str) -> Option<String>) -> Result<u64, SeedSourceError> {
+    match variable("DYNOMITE_SEEDS_CHECK_INTERVAL") {
+        None => Ok(SEEDS_CHECK_INTERVAL_MS),
+        Some(value) => value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|interval| (SEEDS_CHECK_INTERVAL_MIN_MS..=SEEDS_CHECK_INTERVAL_MAX_MS).contains(interval))
+            .ok_or(SeedSourceError {
+                variable: "DYNOMITE_SEEDS_CHECK_INTERVAL",
+                value,
+                expected: "a number of milliseconds from 100 to 3600000",
+            }),
+    }
+}
+
+/// Shortest `DYNOMITE_SEEDS_CHECK_INTERVAL`.
+pub const SEEDS_CHECK_INTERVAL_MIN_MS: u64 = 100;
+/// Longest `DYNOMITE_SEEDS_CHECK_INTERVAL`.
+pub const SEEDS_CHECK_INTERVAL_MAX_MS: u64 = 3_600_000;
+
+/// Asks the provider every `interval_ms` and applies what changed to the running node:
+/// - a place on the ring (datacenter, rack, tokens) the node knows, at a new address: a replacement
+///   node took it over, so the link to that place moves to the new address at once (with gossip on,
+///   gossip's view moves too; the replacement's own gossip would have moved it as well);
+/// - a place the node does not know (a new node, new tokens): the ring is built at startup, so it is
+///   logged, and takes effect when this node restarts (C Dynomite's runtime ring changes are not
+///   supported);
+/// - a place missing from the list: nothing (a provider that forgets a node does not remove it).
+///
+/// Stops when the node is gone.
+pub async fn watch(source: SeedSource, config: Config, node: Weak<NodeShared>, interval_ms: u64) {
+    let mut reported_new: Vec<Seed> = Vec::new();
     loop {
-        tokio::time::sleep(Duration::from_millis(SEEDS_CHECK_INTERVAL_MS)).await;
+        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
         let text = match source.fetch().await {
             Ok(text) => text,
             Err(error) => {
@@ -286,18 +321,66 @@ pub async fn watch(source: SeedSource, config: Config, current: Vec<Seed>) {
                 continue;
             }
         };
-        let merged = merge_seeds(&config, &parsed(&source, &config, &text));
-        if merged == current || reported.as_ref() == Some(&merged) {
-            continue;
+        let Some(node) = node.upgrade() else { return };
+        let provided = merge_seeds(&config, &parsed(&source, &config, &text));
+        let mut new_places = Vec::new();
+        for seed in provided {
+            match relocate(&node, &seed) {
+                Placement::Known => {}
+                Placement::Moved { from } => tracing::warn!(
+                    provider = %source.name(),
+                    %from,
+                    to = %seed,
+                    "seed provider: a node took over this place on the ring; its link moves to the new address"
+                ),
+                Placement::Unknown => new_places.push(seed),
+            }
         }
-        let added: Vec<String> =
-            merged.iter().filter(|seed| !current.contains(seed)).map(ToString::to_string).collect();
-        tracing::warn!(
-            provider = %source.name(),
-            new_or_moved = %added.join("|"),
-            "the seed provider's list changed; dynomite-rs builds its ring at startup, so restart this node \
-             to use it (live membership changes arrive with gossip)"
-        );
-        reported = Some(merged);
+        if !new_places.is_empty() && new_places != reported_new {
+            let listed: Vec<String> = new_places.iter().map(ToString::to_string).collect();
+            tracing::warn!(
+                provider = %source.name(),
+                new = %listed.join("|"),
+                "the seed provider lists places (datacenter, rack, tokens) not on this node's ring; the ring \
+                 is built at startup, so restart this node to add them"
+            );
+            reported_new = new_places;
+        }
     }
+}
+
+/// What a provided seed means for the running node.
+#[derive(Debug, PartialEq, Eq)]
+enum Placement {
+    /// The node's own place, or a peer's at the address the link already uses.
+    Known,
+    /// A peer's place at a new address: the link moved from `from`.
+    Moved {
+        /// The address the link used.
+        from: String,
+    },
+    /// A place not on this node's ring.
+    Unknown,
+}
+
+/// Moves the link of `seed`'s place to `seed`'s address when it differs.
+fn relocate(node: &NodeShared, seed: &Seed) -> Placement {
+    // The node's own place is never in the list (`merge_seeds` leaves it out).
+    let Some(link) = node.peer_at(&seed.datacenter, &seed.rack, &seed.tokens) else {
+        return Placement::Unknown;
+    };
+    let address = format!("{}:{}", seed.host, seed.port);
+    let from = link.address();
+    if from == address {
+        return Placement::Known;
+    }
+    match &node.gossip {
+        Some(gossip) => {
+            if !gossip.relocate(node, &seed.datacenter, &seed.rack, &seed.tokens, &address) {
+                return Placement::Known;
+            }
+        }
+        None => link.move_to(&address),
+    }
+    Placement::Moved { from }
 }

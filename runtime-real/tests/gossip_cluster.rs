@@ -2,7 +2,8 @@
 //! node, `enable_gossip: true`, `gos_interval: 200`, `gossip_down_after: 1000`): kill a node
 //! process, every other node marks it down through gossip within the configured bound (the measured
 //! time is printed), `/cluster_describe`, `/ring` and `dynomite status --json` show it, writes route
-//! around it; restart it and it is back to normal everywhere.
+//! around it; restart it and it is back to normal everywhere. A replacement node (same place on the
+//! ring, new address, empty Redis) takes over through gossip alone.
 
 mod cluster;
 
@@ -181,4 +182,58 @@ fn a_node_state_travels_in_gossip() {
     });
     assert!(seen, "WRITES_ONLY did not reach the other nodes");
     assert_eq!(described_state(&cluster, 0, 2), "WRITES_ONLY");
+}
+
+/// A dead node replaced by a new one at the same place (datacenter, rack, token) on new ports and an
+/// empty Redis: the others learn its address from its gossip alone (their YAML still names the old
+/// one), move their links, and route to it: a write through another node of its rack reaches the new
+/// Redis, and cross-rack replication does too.
+#[test]
+fn a_replacement_at_the_same_place_takes_over_through_gossip() {
+    let extra = format!(
+        "  enable_gossip: true\n  gos_interval: {GOSSIP_INTERVAL_MS}\n  gossip_down_after: {GOSSIP_DOWN_AFTER_MS}\n"
+    );
+    let shape = Shape { datacenters: 1, racks: 2, nodes_per_rack: 2 };
+    let mut cluster = Cluster::start_with(shape, "dc_one", &extra);
+    let victim = 1;
+    let old_name = format!("127.0.0.1:{}", cluster.spec(victim).peer_port);
+    cluster.replace(victim, "dc_one", &extra);
+    let new_name = format!("127.0.0.1:{}", cluster.spec(victim).peer_port);
+    let observers: Vec<usize> = (0..cluster.len()).filter(|&index| index != victim).collect();
+    let moved = poll_until(deadline_in(BACK_TIMEOUT_MS), || {
+        observers.iter().all(|&observer| {
+            let ring = json(cluster.spec(observer).stats_port, "/ring");
+            let names: Vec<&str> = ring["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|node| node["name"].as_str())
+                .collect();
+            names.contains(&new_name.as_str()) && !names.contains(&old_name.as_str())
+        })
+    });
+    assert!(moved, "the others still name {old_name}, not {new_name}");
+    assert!(
+        poll_until(deadline_in(BACK_TIMEOUT_MS), || observers
+            .iter()
+            .all(|&observer| gossip_state(&cluster, observer, victim) == "NORMAL")),
+        "the replacement is not NORMAL everywhere"
+    );
+
+    // A key it owns in its rack, written through the other node of its rack (forwarded to it) and
+    // through a node of the other rack (replicated to it): both reach the replacement's Redis.
+    let same_rack = cluster.rack_nodes(&cluster.spec(victim).datacenter, &cluster.spec(victim).rack);
+    let neighbour = *same_rack.iter().find(|&&index| index != victim).expect("two nodes per rack");
+    let other_rack = *observers.iter().find(|&&index| !same_rack.contains(&index)).expect("another rack");
+    for (writer, prefix) in [(neighbour, "forwarded"), (other_rack, "replicated")] {
+        let key = cluster.key_owned_by(victim, prefix);
+        let mut client = cluster.client(writer);
+        let reached = poll_until(deadline_in(BACK_TIMEOUT_MS), || {
+            let _ = call(&mut client, &["SET", key.as_str(), prefix]);
+            cluster.redis(victim).command(&["GET", key.as_str()]).ok() == Some(cluster::bulk(prefix))
+        });
+        assert!(reached, "{prefix} write through node {writer} never reached the replacement's Redis");
+    }
+    let log = std::fs::read_to_string(cluster.log_path(0)).unwrap_or_default();
+    assert!(log.contains("took over this peer's tokens"), "node 0 logged no move");
 }

@@ -116,19 +116,29 @@ fn learner_replicates_to_peer(
     let peer_seed = format!("  dyn_seeds:\n  - 127.0.0.1:{}:r1:dc1:0\n", learner.peer);
     let _peer_node = NodeProcess::start("peer", peer, "r2", peer_redis.port(), &peer_seed, &[]);
 
-    let mut client = RespConn::connect(learner.client).unwrap();
-    let mut replica = RespConn::connect(peer_redis.port()).unwrap();
-    // The link to the peer may still be connecting: write until the peer's Redis holds the value.
-    let replicated = poll_until(deadline_in(WAIT_MS), || {
-        let _ = client.command(&["SET", "learned", "through-provider"]);
-        replica.command(&["GET", "learned"]).unwrap() == bulk("through-provider")
-    });
-    assert!(replicated, "the write never reached the peer:\n{}", learner_node.log());
+    write_until_replicated(&learner_node, learner.client, peer_redis.port(), "learned", "through-provider");
     assert!(learner_node.log().contains("seeds from the seed provider"), "{}", learner_node.log());
+}
+
+/// Writes `key` through the node on `client_port` until the Redis on `replica_port` holds `value` (the
+/// link to the replica may still be connecting or moving).
+fn write_until_replicated(writer: &NodeProcess, client_port: u16, replica_port: u16, key: &str, value: &str) {
+    let mut client = RespConn::connect(client_port).unwrap();
+    let mut replica = RespConn::connect(replica_port).unwrap();
+    let replicated = poll_until(deadline_in(WAIT_MS), || {
+        let _ = client.command(&["SET", key, value]);
+        replica.command(&["GET", key]).unwrap() == bulk(value)
+    });
+    assert!(replicated, "{key} never reached the Redis on port {replica_port}:\n{}", writer.log());
 }
 
 /// A tiny HTTP server answering every request with `body`; records the first request line.
 fn florida_server(body: String) -> (u16, Arc<Mutex<Vec<String>>>) {
+    florida_server_of(Arc::new(Mutex::new(body)))
+}
+
+/// Like [`florida_server`], answering with what `body` holds at each request.
+fn florida_server_of(body: Arc<Mutex<String>>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -143,6 +153,7 @@ fn florida_server(body: String) -> (u16, Arc<Mutex<Vec<String>>>) {
             }
             let text = String::from_utf8_lossy(&request).into_owned();
             seen.lock().unwrap().push(text.lines().next().unwrap_or_default().to_string());
+            let body = body.lock().unwrap().clone();
             let _ = write!(stream, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n{body}");
         }
     });
@@ -173,6 +184,36 @@ fn florida_provider_seeds_a_peer_that_gets_the_writes() {
     );
     // C Dynomite's default request (DYNOMITE_FLORIDA_REQUEST unset).
     assert_eq!(requests.lock().unwrap()[0], "GET /REST/v1/admin/get_seeds HTTP/1.0");
+}
+
+/// A replacement node (same rack and token, new ports, an empty Redis) is listed by Florida while the
+/// learner runs: at its next check (`DYNOMITE_SEEDS_CHECK_INTERVAL`, here 200 ms) the learner moves its
+/// link there and replicates to it, with gossip off (the provider is the only way it can learn).
+#[test]
+fn florida_provider_moves_the_link_of_a_replaced_peer_while_running() {
+    let (learner, old_peer, new_peer) = (Ports::fresh(), Ports::fresh(), Ports::fresh());
+    let body = Arc::new(Mutex::new(seed_list(learner, old_peer)));
+    let (florida_port, _) = florida_server_of(body.clone());
+    let (learner_redis, old_redis, new_redis) =
+        (RedisServer::start(), RedisServer::start(), RedisServer::start());
+    let env = [
+        ("DYNOMITE_FLORIDA_IP", "127.0.0.1".to_string()),
+        ("DYNOMITE_FLORIDA_PORT", florida_port.to_string()),
+        ("DYNOMITE_SEEDS_CHECK_INTERVAL", "200".to_string()),
+    ];
+    let provider = "  dyn_seed_provider: florida_provider\n";
+    let learner_node = NodeProcess::start("moving", learner, "r1", learner_redis.port(), provider, &env);
+    let peer_seed = format!("  dyn_seeds:\n  - 127.0.0.1:{}:r1:dc1:0\n", learner.peer);
+    let old_node = NodeProcess::start("old", old_peer, "r2", old_redis.port(), &peer_seed, &[]);
+    write_until_replicated(&learner_node, learner.client, old_redis.port(), "before", "old-peer");
+
+    drop(old_node);
+    let _new_node = NodeProcess::start("new", new_peer, "r2", new_redis.port(), &peer_seed, &[]);
+    *body.lock().unwrap() = seed_list(learner, new_peer);
+    write_until_replicated(&learner_node, learner.client, new_redis.port(), "after", "new-peer");
+    let log = learner_node.log();
+    assert!(log.contains("took over this place on the ring"), "{log}");
+    assert!(log.contains(&format!("127.0.0.1:{}", new_peer.peer)), "{log}");
 }
 
 /// A DNS server on UDP answering TXT queries for [`DNS_NAME`] with `text` (split into 255-byte
@@ -267,6 +308,12 @@ fn bad_provider_settings_are_refused_with_the_variable_named() {
             "DYNOMITE_FLORIDA_IP",
             "florida.local",
             "DYNOMITE_FLORIDA_IP=\"florida.local\" is not",
+        ),
+        (
+            "dns_provider",
+            "DYNOMITE_SEEDS_CHECK_INTERVAL",
+            "50",
+            "DYNOMITE_SEEDS_CHECK_INTERVAL=\"50\" is not a number of milliseconds from 100 to 3600000",
         ),
     ];
     for (provider, variable, value, expected) in cases {

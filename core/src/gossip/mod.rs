@@ -254,11 +254,36 @@ impl Membership {
 
     /// The member at the entry's place on the ring.
     fn index_of(&self, entry: &GossipEntry) -> Option<usize> {
+        self.place_of(&entry.datacenter, &entry.rack, &entry.tokens)
+    }
+
+    /// The member at a place on the ring (datacenter, rack, tokens).
+    fn place_of(&self, datacenter: &str, rack: &str, tokens: &[u32]) -> Option<usize> {
         self.members.iter().position(|member| {
-            member.identity.datacenter == entry.datacenter
-                && member.identity.rack == entry.rack
-                && member.identity.tokens == entry.tokens
+            member.identity.datacenter == datacenter
+                && member.identity.rack == rack
+                && member.identity.tokens == tokens
         })
+    }
+
+    /// A seed provider names `address` for a place on the ring (a replacement it knows of before the
+    /// node gossips): the member there moves, unless the place is unknown, is this node's own, already
+    /// has that address, or the address is not routable. Versions are untouched, so the replacement's
+    /// own gossip (a newer generation) still decides its state.
+    pub fn relocate(
+        &mut self,
+        datacenter: &str,
+        rack: &str,
+        tokens: &[u32],
+        address: &str,
+    ) -> Option<GossipEvent> {
+        let index = self.place_of(datacenter, rack, tokens)?;
+        let member = &mut self.members[index];
+        if index == self.local || member.identity.address == address || !is_routable(address) {
+            return None;
+        }
+        member.identity.address = address.to_string();
+        Some(GossipEvent::Moved { index, address: address.to_string() })
     }
 
     /// An entry about this node: jump past any version at least ours (a previous life's, or a

@@ -127,6 +127,9 @@ async fn serve_connection(mut stream: PeerStream, transport: Transport, node: Ar
         }
     };
     let peer_name = format!("{} ({}/{})", identity.address, identity.datacenter, identity.rack);
+    if let Some(link) = node.peer_at(&identity.datacenter, &identity.rack, &identity.tokens) {
+        link.peer_heard();
+    }
     let must_encrypt = placement_link_is_encrypted(
         node.config.secure_server_option,
         &node.config.datacenter,

@@ -235,6 +235,35 @@ impl Cluster {
         }
     }
 
+    /// Replaces node `index` the way an operator replaces a dead machine: kills its process, then
+    /// starts a new node at the same place (datacenter, rack, token) on new ports, in front of a new,
+    /// empty redis-server, with every other node as its seeds. The other nodes' YAML still names the
+    /// old address: they learn the new one from gossip (or a seed provider). Waits until it answers
+    /// PING.
+    pub fn replace(&mut self, index: usize, consistency: &str, extra_yaml: &str) {
+        self.kill(index);
+        self.redis[index] = RedisServer::start();
+        let mut taken: BTreeSet<u16> = self.redis.iter().map(RedisServer::port).collect();
+        for node in &self.nodes {
+            taken.extend([node.spec.client_port, node.spec.peer_port, node.spec.stats_port]);
+        }
+        let mut port = || loop {
+            let candidate = free_port();
+            if taken.insert(candidate) {
+                return candidate;
+            }
+        };
+        let spec = &mut self.nodes[index].spec;
+        (spec.client_port, spec.peer_port, spec.stats_port) = (port(), port(), port());
+        let specs: Vec<NodeSpec> = self.nodes.iter().map(|node| node.spec.clone()).collect();
+        let yaml = node_yaml(&specs, index, self.redis[index].port(), consistency) + extra_yaml;
+        std::fs::write(&self.nodes[index].config_path, yaml).expect("write node config");
+        self.spawn(index);
+        if let Err(failure) = self.wait_answers_ping(index) {
+            panic!("replace: {failure}");
+        }
+    }
+
     /// Kills node `index`'s redis-server (SIGKILL); its dynomite process keeps running.
     pub fn kill_redis(&mut self, index: usize) {
         self.redis[index].kill();
