@@ -90,6 +90,9 @@ def test_metrics_parse_with_prometheus_client(node):
     assert peer_up.type == "gauge"
     assert sample(peer_up, peer=f"127.0.0.1:{seed}", dc="dc2", rack="rack1") == 0
     assert families["dynomite_peer_hints_queued"].type == "gauge"
+    # Gossip is off on this node: the family says so and no member gauges are made up.
+    assert sample(families["dynomite_gossip_enabled"]) == 0
+    assert "dynomite_gossip_members" not in families
     # Anti-entropy progress (issue 9): read repair, background repair, tombstone GC, dropped hints.
     for name in ["dynomite_read_repair_reads", "dynomite_repair_changelog_sweeps",
                  "dynomite_repair_range_keys_shipped", "dynomite_tombstone_collections",

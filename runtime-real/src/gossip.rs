@@ -67,6 +67,30 @@ pub struct Gossip {
     sink: mpsc::Sender<GossipInput>,
 }
 
+/// This node's gossip at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GossipSummary {
+    /// This node's generation (its clock in ms when it started, or past a refuted one).
+    pub generation: u64,
+    /// This node's heartbeat within its generation.
+    pub heartbeat: u64,
+    /// Members of the ring, this node included.
+    pub members: usize,
+    /// Members per state name (`NORMAL`, `DOWN`, `WRITES_ONLY`...), this node included.
+    pub states: std::collections::BTreeMap<&'static str, usize>,
+    /// `gos_interval`.
+    pub interval_ms: u64,
+    /// `gossip_down_after`.
+    pub down_after_ms: u64,
+}
+
+impl GossipSummary {
+    /// Members in `state` (a [`dynomite_core::gossip::state_name`]).
+    pub fn count(&self, state: &str) -> usize {
+        self.states.get(state).copied().unwrap_or(0)
+    }
+}
+
 /// Built before the links start: the links need a [`GossipPort`], the driver needs the node.
 pub struct GossipStart {
     /// The shared state, for `NodeShared`.
@@ -138,6 +162,24 @@ impl Gossip {
                 true
             }
             None => false,
+        }
+    }
+
+    /// This node's gossip at a glance (`INFO`, `/info`, `/metrics`).
+    pub fn summary(&self) -> GossipSummary {
+        let membership = self.lock();
+        let local = &membership.members()[membership.local()];
+        let mut states = std::collections::BTreeMap::new();
+        for member in membership.members() {
+            *states.entry(dynomite_core::gossip::state_name(member.state)).or_insert(0) += 1;
+        }
+        GossipSummary {
+            generation: local.generation,
+            heartbeat: local.heartbeat,
+            members: membership.members().len(),
+            states,
+            interval_ms: membership.timing().interval_ms,
+            down_after_ms: membership.timing().down_after_ms,
         }
     }
 

@@ -272,7 +272,7 @@ impl NodeShared {
              rack:{}\r\ndatastore:{}\r\nconnected_clients:{}\r\ntotal_connections_received:{}\r\n\
              rejected_connections:{}\r\ntotal_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n\
              crdt_enabled:{}\r\nread_repairs_enabled:{}\r\nread_repair_reads:{}\r\nread_repairs:{}\r\n\
-             read_repair_writes:{}\r\ntls_handshake_failures:{}\r\n",
+             read_repair_writes:{}\r\ntls_handshake_failures:{}\r\n{}",
             env!("CARGO_PKG_VERSION"),
             uptime_seconds,
             self.config.datacenter,
@@ -290,6 +290,22 @@ impl NodeShared {
             load(&stats.read_repairs),
             load(&stats.read_repair_writes),
             load(&stats.tls_handshake_failures),
+            self.gossip_info(),
+        )
+    }
+
+    /// The gossip lines of `INFO`: `gossip_enabled`, and with gossip on this node's generation and
+    /// heartbeat and the members up and down.
+    fn gossip_info(&self) -> String {
+        let Some(gossip) = &self.gossip else { return "gossip_enabled:0\r\n".to_string() };
+        let summary = gossip.summary();
+        format!(
+            "gossip_enabled:1\r\ngossip_generation:{}\r\ngossip_heartbeat:{}\r\ngossip_members:{}\r\n\
+             gossip_members_down:{}\r\n",
+            summary.generation,
+            summary.heartbeat,
+            summary.members,
+            summary.count("DOWN")
         )
     }
 }

@@ -146,6 +146,9 @@ fn a_killed_node_is_marked_down_by_gossip_within_the_bound_and_returns_when_rest
         "{entry}"
     );
 
+    // Counted in node 0's INFO, /info and /metrics.
+    assert_eq!(gossip_figures(&cluster, 0), (1, 1, 1), "INFO, /info, /metrics DOWN members");
+
     // Traffic routes around it: a DC_QUORUM write of a key it owns in its rack succeeds on the other
     // two racks, at once.
     let key = cluster.key_owned_by(victim, "gossip-routes-around");
@@ -168,6 +171,31 @@ fn a_killed_node_is_marked_down_by_gossip_within_the_bound_and_returns_when_rest
     for &observer in &observers {
         assert_eq!(described_state(&cluster, observer, victim), "NORMAL");
     }
+    assert_eq!(gossip_figures(&cluster, 0), (0, 0, 0), "INFO, /info, /metrics DOWN members");
+}
+
+/// Members marked down as node `observer` counts them in `INFO` (`gossip_members_down`), `/info`
+/// (`gossip.states.DOWN`) and `/metrics` (`dynomite_gossip_members{state="DOWN"}`).
+fn gossip_figures(cluster: &Cluster, observer: usize) -> (u64, u64, u64) {
+    let info = cluster::Reply::parse(&call(&mut cluster.client(observer), &["INFO"])).text();
+    let field = |name: &str| -> u64 {
+        let line = info
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .unwrap_or_else(|| panic!("INFO lacks {name}"));
+        line.trim().parse().expect("a number")
+    };
+    assert_eq!(field("gossip_enabled:"), 1);
+    assert_eq!(field("gossip_members:"), cluster.len() as u64);
+    let document = json(cluster.spec(observer).stats_port, "/info");
+    assert_eq!(document["gossip"]["enabled"], true);
+    let info_json = document["gossip"]["states"]["DOWN"].as_u64().unwrap_or(0);
+    let metrics = admin_get(cluster.spec(observer).stats_port, "/metrics");
+    let metric = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("dynomite_gossip_members{state=\"DOWN\"} "))
+        .unwrap_or_else(|| panic!("/metrics lacks the DOWN members: {metrics}"));
+    (field("gossip_members_down:"), info_json, metric.trim().parse().expect("a number"))
 }
 
 #[test]

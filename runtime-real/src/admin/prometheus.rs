@@ -85,6 +85,7 @@ pub fn render(node: &NodeShared) -> String {
         writeln!(out, "dynomite_peer_connections_refused_total {}", load(&stats.peer_connections_refused));
 
     peers(&mut out, node);
+    gossip(&mut out, node);
     anti_entropy(&mut out, node);
 
     for (stem, histogram, help) in node.metrics.histograms() {
@@ -92,6 +93,30 @@ pub fn render(node: &NodeShared) -> String {
     }
     out
 }
+
+/// Gossip: on or off, this node's heartbeat, members per state (every state named, zeros included, so
+/// an alert on `state="DOWN"` has a series to watch).
+fn gossip(out: &mut String, node: &NodeShared) {
+    family(out, "dynomite_gossip_enabled", "gauge", "1 when enable_gossip is on");
+    let _ = writeln!(out, "dynomite_gossip_enabled {}", u8::from(node.gossip.is_some()));
+    let Some(gossip) = &node.gossip else { return };
+    let summary = gossip.summary();
+    family(out, "dynomite_gossip_heartbeat", "gauge", "This node's gossip heartbeat in its generation");
+    let _ = writeln!(out, "dynomite_gossip_heartbeat {}", summary.heartbeat);
+    family(
+        out,
+        "dynomite_gossip_members",
+        "gauge",
+        "Members of the ring by gossip state, this node included",
+    );
+    for state in GOSSIP_STATES {
+        let _ = writeln!(out, "dynomite_gossip_members{{state=\"{state}\"}} {}", summary.count(state));
+    }
+}
+
+/// Every gossip state name ([`dynomite_core::gossip::state_name`]).
+const GOSSIP_STATES: [&str; 7] =
+    ["NORMAL", "DOWN", "JOINING", "LEAVING", "STANDBY", "WRITES_ONLY", "RESUMING"];
 
 /// Per-peer gauges: link state, open connections, hinted-handoff queue.
 fn peers(out: &mut String, node: &NodeShared) {
@@ -122,7 +147,12 @@ fn peers(out: &mut String, node: &NodeShared) {
     }
     family(out, "dynomite_peer_connections", "gauge", "Connections of the link to the peer that are up");
     out.push_str(&connections);
-    family(out, "dynomite_peer_down", "gauge", "1 while the peer is marked down (admin or auto-eject)");
+    family(
+        out,
+        "dynomite_peer_down",
+        "gauge",
+        "1 while the peer is marked down (admin, auto-eject or gossip)",
+    );
     out.push_str(&down);
     family(out, "dynomite_peer_hints_queued", "gauge", "Writes held for the peer by hinted handoff");
     out.push_str(&hints);

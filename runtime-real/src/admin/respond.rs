@@ -218,8 +218,24 @@ fn info(node: &NodeShared) -> Value {
     document.insert("read_repairs_enabled".into(), json!(node.read_repairs_enabled()));
     document.insert(config.pool_name.clone(), pool_counters(node));
     document.insert("peers".into(), peers(node));
+    document.insert("gossip".into(), gossip_summary(node));
     document.insert("repair".into(), node.repair.status().to_json());
     Value::Object(document)
+}
+
+/// `/info`'s `gossip`: `{"enabled": false}`, or this node's version, timing and members per state.
+fn gossip_summary(node: &NodeShared) -> Value {
+    let Some(gossip) = &node.gossip else { return json!({ "enabled": false }) };
+    let summary = gossip.summary();
+    json!({
+        "enabled": true,
+        "generation": summary.generation,
+        "heartbeat": summary.heartbeat,
+        "interval_ms": summary.interval_ms,
+        "down_after_ms": summary.down_after_ms,
+        "members": summary.members,
+        "states": summary.states,
+    })
 }
 
 /// C's histogram summaries at the top level of `/info`, under C's names.
