@@ -7,7 +7,7 @@ use std::ops::RangeInclusive;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::fault::{Fault, FaultEvent};
+use crate::fault::{Fault, FaultEvent, ServingState};
 use crate::kind::PlanKind;
 use crate::knobs::Knobs;
 use crate::shape::Shape;
@@ -190,7 +190,17 @@ impl Ingredient {
                 let node = rng.gen_range(0..shape.node_count());
                 let wipe_data = rng.gen_range(0..100) < wipe_percent;
                 let end = start.saturating_add(timing.duration(rng));
-                outage(start, end, Fault::KillNode { node, wipe_data }, Fault::RestartNode { node })
+                let mut episode =
+                    outage(start, end, Fault::KillNode { node, wipe_data }, Fault::RestartNode { node });
+                if wipe_data {
+                    // The operator's warm-up: a node back with an empty datastore refuses reads until
+                    // its data is back (C Dynomite's warm-up states), then serves everything.
+                    let warm = end.saturating_add(WARM_UP_MS);
+                    episode.events.push(FaultEvent::new(end, set_state(node, ServingState::WritesOnly)));
+                    episode.events.push(FaultEvent::new(warm, set_state(node, ServingState::Normal)));
+                    episode.end_ms = warm;
+                }
+                episode
             }
             Ingredient::Gorilla { timing } => {
                 let start = cursor_ms.saturating_add(timing.gap(rng));
@@ -233,6 +243,13 @@ fn draw_rack(rng: &mut ChaCha8Rng, shape: &Shape) -> (usize, usize) {
 }
 
 /// An episode of one fault at `start` lifted by `lift` at `end`.
+/// How long a node restarted with an empty datastore stays `WRITES_ONLY` (ms).
+pub const WARM_UP_MS: u64 = 1_000;
+
+fn set_state(node: usize, state: ServingState) -> Fault {
+    Fault::SetNodeState { node, state }
+}
+
 fn outage(start: u64, end: u64, fault: Fault, lift: Fault) -> Episode {
     Episode { events: vec![FaultEvent::new(start, fault), FaultEvent::new(end, lift)], end_ms: end }
 }

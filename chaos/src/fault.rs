@@ -61,6 +61,14 @@ pub enum Fault {
     /// Lift every fault: restart every killed node (data kept), remove every isolation and clog, and
     /// set every clock offset back to zero.
     Heal,
+    /// Set a running node's serving state (admin `/state/...`); nothing when it is down. A node killed
+    /// and restarted is `Normal` again.
+    SetNodeState {
+        /// The node index.
+        node: usize,
+        /// What it serves from now on.
+        state: ServingState,
+    },
     /// Set one node's clock to run `offset_ms` ahead of (negative: behind) true time, from now on.
     SetClockOffset {
         /// The node index.
@@ -68,6 +76,16 @@ pub enum Fault {
         /// The offset from true time in milliseconds.
         offset_ms: i64,
     },
+}
+
+/// A node's serving state, as set by an operator on the admin port (`/state/normal`,
+/// `/state/writes_only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServingState {
+    /// Serves everything.
+    Normal,
+    /// Refuses reads: its data is incomplete (warm-up after losing it).
+    WritesOnly,
 }
 
 /// A fault and when to apply it, in milliseconds from the start of the fault phase.

@@ -17,7 +17,7 @@ mod skew;
 pub mod state;
 mod swarm;
 
-pub use fault::{Fault, FaultEvent};
+pub use fault::{Fault, FaultEvent, ServingState};
 pub use kind::{ParsePlanKindError, PlanKind};
 pub use plan::{plan, FaultPlan};
 pub use shape::Shape;

@@ -183,6 +183,8 @@ impl FaultState {
             }
             Fault::Heal => self.heal(),
             Fault::SetClockOffset { node, offset_ms } => self.set_clock_offset(node, offset_ms)?,
+            // A serving state changes what a running node answers, not what is broken.
+            Fault::SetNodeState { node, .. } => self.check_node(node)?,
         }
         Ok(())
     }

@@ -146,6 +146,9 @@ mod switch {
         // --- gossip (core/src/gossip) ---
         /// A gossip down mark is never cleared when the member is heard from again.
         GossipDownNeverCleared = "gossip-down-never-cleared", "gossip: a node marked down stays down after it returns";
+        // --- node states (core/src/cluster/local_state.rs) ---
+        /// A node in WRITES_ONLY or RESUMING answers reads.
+        WritesOnlyServesReads = "writes-only-serves-reads", "node states: a node warming up (WRITES_ONLY) answers reads from its incomplete data";
         // --- anti-entropy: hinted handoff (runtime-real/src/peer) ---
         /// Hints are stored but never replayed when the replica returns.
         HintsNeverReplayed = "hints-never-replayed", "hinted handoff: a write missed by a down replica is never replayed";

@@ -54,6 +54,8 @@ impl LocalState {
         match self {
             LocalState::Normal => true,
             LocalState::Standby => false,
+            // Mutant: a node warming up (data incomplete) answers reads.
+            LocalState::WritesOnly | LocalState::Resuming if crate::mutant!(WritesOnlyServesReads) => true,
             LocalState::WritesOnly | LocalState::Resuming => access != Access::Read,
         }
     }

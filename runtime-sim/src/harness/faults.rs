@@ -17,6 +17,7 @@
 
 use std::collections::BTreeSet;
 
+use dynomite_core::cluster::LocalState;
 use madsim::net::NetSim;
 use madsim::runtime::Handle;
 use madsim::task::NodeId;
@@ -103,6 +104,7 @@ impl SimCluster {
     pub fn kill_node(&self, index: usize) {
         self.kill_host(self.node_host_id(index));
         *self.inner.hosts[index].shared.lock().expect("slot lock") = None;
+        *self.inner.hosts[index].boot_state.lock().expect("boot state lock") = None;
     }
 
     /// Kills node `index`'s node host and its datastore host: the data is lost.
@@ -186,6 +188,16 @@ impl SimCluster {
     /// Sets node `index`'s clock skew (node and datastore host); a change while running is a jump.
     pub fn set_clock_offset(&self, index: usize, offset_ms: i64) {
         self.inner.hosts[index].clock.set_offset_ms(offset_ms);
+    }
+
+    /// Sets node `index`'s serving state (admin `/state/...`): at once when it runs, else when it has
+    /// booted (a restart in the same instant). A kill forgets it: a restarted node is `Normal`.
+    pub fn set_local_state(&self, index: usize, state: LocalState) {
+        let hosts = &self.inner.hosts[index];
+        match hosts.shared.lock().expect("slot lock").as_ref() {
+            Some(shared) => shared.set_local_state(state),
+            None => *hosts.boot_state.lock().expect("boot state lock") = Some(state),
+        }
     }
 
     /// True while node `index`'s node host is killed.

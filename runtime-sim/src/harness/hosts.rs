@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use dynomite::clock::SharedClock;
 use dynomite::datastore::EmbeddedStore;
 use dynomite::node::{Decision, Node, NodeOptions, NodeShared, PeerStreamWrappers};
+use dynomite_core::cluster::LocalState;
 use dynomite_core::config::Config;
 use madsim::runtime::{Handle, NodeHandle};
 use tokio::net::TcpListener;
@@ -46,7 +47,13 @@ pub struct NodeHosts {
     pub clock: Arc<SkewClock>,
     /// The node's state while it runs.
     pub shared: SharedSlot,
+    /// A serving state set while the node was not running (restarted in the same instant): applied
+    /// when it has booted, before it serves.
+    pub boot_state: BootState,
 }
+
+/// See [`NodeHosts::boot_state`].
+pub type BootState = Arc<Mutex<Option<LocalState>>>;
 
 /// Creates both hosts of `placement`; they start at once.
 pub fn create(
@@ -58,6 +65,7 @@ pub fn create(
 ) -> NodeHosts {
     let clock = Arc::new(SkewClock::new());
     let shared: SharedSlot = Arc::new(Mutex::new(None));
+    let boot_state: BootState = Arc::new(Mutex::new(None));
     let index = placement.address.index;
     let datastore = handle
         .create_node()
@@ -69,9 +77,9 @@ pub fn create(
         .create_node()
         .name(format!("node-{index}"))
         .ip(placement.node_ip)
-        .init(node_init(index, config, clock.clone(), latency, hooks, shared.clone()))
+        .init(node_init(index, config, clock.clone(), latency, hooks, (shared.clone(), boot_state.clone())))
         .build();
-    NodeHosts { node, datastore, clock, shared }
+    NodeHosts { node, datastore, clock, shared, boot_state }
 }
 
 fn datastore_init(clock: Arc<SkewClock>) -> impl Fn() -> HostFuture + Send + Sync + 'static {
@@ -105,7 +113,7 @@ fn node_init(
     clock: Arc<SkewClock>,
     latency: PeerStreamWrappers,
     hooks: NodeHooks,
-    shared: SharedSlot,
+    (shared, boot_state): (SharedSlot, BootState),
 ) -> impl Fn() -> HostFuture + Send + Sync + 'static {
     move || {
         let mut options = NodeOptions::new(clock.clone());
@@ -116,8 +124,12 @@ fn node_init(
         });
         let config = config.clone();
         let shared = shared.clone();
+        let boot_state = boot_state.clone();
         Box::pin(async move {
             let node = Node::bind_with(config, options).await.expect("simulated node binds its listeners");
+            if let Some(state) = boot_state.lock().expect("boot state lock").take() {
+                node.shared().set_local_state(state);
+            }
             *shared.lock().expect("slot lock") = Some(node.shared());
             node.serve(std::future::pending()).await;
         })

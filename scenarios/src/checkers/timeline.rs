@@ -227,7 +227,9 @@ impl Timeline {
     }
 
     fn connectivity_events(&self) -> impl Iterator<Item = &FaultEvent> {
-        self.events.iter().filter(|event| !matches!(event.fault, Fault::SetClockOffset { .. }))
+        self.events
+            .iter()
+            .filter(|event| !matches!(event.fault, Fault::SetClockOffset { .. } | Fault::SetNodeState { .. }))
     }
 
     fn events_in(&self, from_ms: u64, to_ms: u64) -> impl Iterator<Item = &FaultEvent> {
@@ -247,7 +249,7 @@ impl Timeline {
             | Fault::IsolateDatacenter { datacenter } => shape.datacenter_of(node) == datacenter,
             Fault::ClogOneWay { from, to } => from == node || to == node,
             Fault::Heal => true,
-            Fault::SetClockOffset { .. } => false,
+            Fault::SetClockOffset { .. } | Fault::SetNodeState { .. } => false,
         }
     }
 }

@@ -51,6 +51,7 @@ impl Coverage {
                 Fault::IsolateDatacenter { .. } => "datacenter-isolations",
                 Fault::ClogOneWay { .. } => "one-way-clogs",
                 Fault::SetClockOffset { .. } => "clock-offsets",
+                Fault::SetNodeState { .. } => "node-states",
                 _ => continue,
             };
             coverage.add(name, 1);

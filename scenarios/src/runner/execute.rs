@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use dynomite::node::Decision;
-use dynomite_chaos::{Fault, FaultPlan};
+use dynomite_chaos::{Fault, FaultPlan, ServingState};
+use dynomite_core::cluster::LocalState;
 use dynomite_core::command::Access;
 use dynomite_core::config::keys::SERVER_RETRY_TIMEOUT_DEFAULT_MS;
 use dynomite_core::config::Consistency;
@@ -381,6 +382,13 @@ fn apply(cluster: &SimCluster, fault: &Fault) {
         Fault::IsolateDatacenter { datacenter } => cluster.isolate_datacenter(datacenter),
         Fault::ClogOneWay { from, to } => cluster.clog_one_way(from, to),
         Fault::SetClockOffset { node, offset_ms } => cluster.set_clock_offset(node, offset_ms),
+        Fault::SetNodeState { node, state } => cluster.set_local_state(
+            node,
+            match state {
+                ServingState::Normal => LocalState::Normal,
+                ServingState::WritesOnly => LocalState::WritesOnly,
+            },
+        ),
         Fault::Heal => {
             cluster.heal();
             (0..cluster.nodes().len()).for_each(|node| cluster.set_clock_offset(node, 0));
