@@ -6,7 +6,9 @@ password (`redis_requirepass`).
   (RESP2 and RESP3, `AUTH pw` and `HELLO 3 AUTH default pw`) writes replicate to every rack through
   authenticated peer links.
 - The datastore's password is a separate key: the node authenticates to its password-protected
-  redis-server with `redis_requirepass`, not with the clients' password."""
+  redis-server with `redis_requirepass`, not with the clients' password.
+- Named users (`users`): a read-write user writes; a read-only user reads and gets NOPERM on writes,
+  from redis-py (RESP2 and RESP3) and from redis-cli `--user`."""
 import os
 import subprocess
 import time
@@ -20,6 +22,8 @@ RACKS = 3
 CLIENT_PASSWORD = "client-pw"
 DATASTORE_PASSWORD = "datastore-pw"
 PEER_SECRET = "python-test-cluster-secret"
+READER, READER_PASSWORD = "reports", "reports:pw"
+WRITER, WRITER_PASSWORD = "app", "app-pw"
 READY_TIMEOUT_S = 15.0
 START_ATTEMPTS = 3
 
@@ -40,6 +44,9 @@ def node_yaml(me, nodes, redis_port):
   requirepass: {CLIENT_PASSWORD}
   redis_requirepass: {DATASTORE_PASSWORD}
   peer_secret: {PEER_SECRET}
+  users:
+  - {READER}:read-only:{READER_PASSWORD}
+  - {WRITER}:read-write:{WRITER_PASSWORD}
   read_consistency: dc_quorum
   write_consistency: dc_quorum
   dyn_seeds:{seeds}
@@ -136,3 +143,31 @@ def test_with_the_password_writes_replicate_over_authenticated_links(cluster, pr
     for port in ports:
         reader = redis.Redis(port=port, protocol=protocol, password=CLIENT_PASSWORD, username="default")
         assert reader.get(key) == b"v"
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_named_users_read_write_and_read_only(cluster, protocol):
+    ports, _ = cluster
+    key = f"users:resp{protocol}"
+    writer = redis.Redis(port=ports[0], protocol=protocol, username=WRITER, password=WRITER_PASSWORD)
+    assert writer.set(key, "written") is True
+    reader = redis.Redis(port=ports[1], protocol=protocol, username=READER, password=READER_PASSWORD)
+    assert reader.get(key) == b"written"
+    with pytest.raises(redis.exceptions.NoPermissionError,
+                       match="User reports has no permissions to run the 'set' command"):
+        reader.set(key, "not allowed")
+    with pytest.raises(redis.exceptions.NoPermissionError, match="'del' command"):
+        reader.delete(key)
+    assert writer.get(key) == b"written", "the refused writes changed nothing"
+    with pytest.raises(redis.exceptions.AuthenticationError, match="invalid username-password pair"):
+        redis.Redis(port=ports[0], protocol=protocol, username=READER, password=WRITER_PASSWORD).ping()
+
+
+def test_redis_cli_logs_in_as_a_named_user(cluster):
+    ports, _ = cluster
+    base = ["redis-cli", "-p", str(ports[2]), "--no-auth-warning", "--user", READER, "--pass", READER_PASSWORD]
+    redis.Redis(port=ports[0], protocol=2, username=WRITER, password=WRITER_PASSWORD).set("users:cli", "v")
+    read = subprocess.run(base + ["get", "users:cli"], capture_output=True, text=True, timeout=30)
+    assert read.stdout.strip() == "v", read
+    write = subprocess.run(base + ["set", "users:cli", "x"], capture_output=True, text=True, timeout=30)
+    assert "NOPERM User reports has no permissions to run the 'set' command" in write.stdout + write.stderr

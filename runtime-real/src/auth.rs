@@ -93,6 +93,90 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// Who may use the client port: the `default` user's password (`requirepass`) and the named users
+/// (`users`). With neither, every connection is the `default` user with no password, as in Redis.
+#[derive(Debug, Default)]
+pub struct ClientAuth {
+    default: Option<Password>,
+    users: Vec<NamedUser>,
+}
+
+#[derive(Debug)]
+struct NamedUser {
+    name: String,
+    password: Password,
+    read_only: bool,
+}
+
+/// The user a connection authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIdentity {
+    /// `default` or a name from `users`.
+    pub name: String,
+    /// True for a `read-only` user: writes are refused with `NOPERM`.
+    pub read_only: bool,
+}
+
+/// Why `AUTH` did not authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthRefusal {
+    /// `AUTH password` while the `default` user has no password (Redis's error for it).
+    NoDefaultPassword,
+    /// Unknown user or wrong password (`WRONGPASS`).
+    Wrong,
+}
+
+impl ClientAuth {
+    /// From the configuration's `requirepass` and `users`.
+    pub fn new(default: Option<&str>, users: &[dynomite_core::config::ClientUser]) -> ClientAuth {
+        ClientAuth {
+            default: default.map(Password::new),
+            users: users
+                .iter()
+                .map(|user| NamedUser {
+                    name: user.name.clone(),
+                    password: Password::new(&user.password),
+                    read_only: user.read_only,
+                })
+                .collect(),
+        }
+    }
+
+    /// True when a connection must authenticate before anything else.
+    pub fn required(&self) -> bool {
+        self.default.is_some() || !self.users.is_empty()
+    }
+
+    /// Checks `AUTH [user] candidate`: the `default` user (no user name, or `default`) against
+    /// `requirepass`, a named user against its own password (constant time in the candidate).
+    pub fn authenticate(&self, user: Option<&[u8]>, candidate: &[u8]) -> Result<ClientIdentity, AuthRefusal> {
+        match user {
+            None | Some(b"default") => match &self.default {
+                Some(password) if password.matches(candidate) => {
+                    Ok(ClientIdentity { name: "default".to_string(), read_only: false })
+                }
+                Some(_) => Err(AuthRefusal::Wrong),
+                // Redis: a default user without a password accepts `AUTH default <anything>`, and
+                // refuses `AUTH <password>` with its own error. Named users turn the default user off.
+                None if !self.users.is_empty() => Err(AuthRefusal::Wrong),
+                None if user.is_some() => {
+                    Ok(ClientIdentity { name: "default".to_string(), read_only: false })
+                }
+                None => Err(AuthRefusal::NoDefaultPassword),
+            },
+            Some(name) => {
+                let user = self.users.iter().find(|user| user.name.as_bytes() == name);
+                match user {
+                    Some(user) if user.password.matches(candidate) => {
+                        Ok(ClientIdentity { name: user.name.clone(), read_only: user.read_only })
+                    }
+                    _ => Err(AuthRefusal::Wrong),
+                }
+            }
+        }
+    }
+}
+
 /// The cluster secret of peer links, or none (then every proof is empty and any proof is accepted:
 /// the cluster trusts its network or mutual TLS).
 #[derive(Clone)]

@@ -24,7 +24,7 @@ use crate::peer::hints::HintLimits;
 use crate::peer::link::{LinkSettings, PeerLink};
 use crate::peer::stream::{self, Acceptor};
 
-use crate::auth::{OsRandom, Password, PeerSecret, SharedRandom};
+use crate::auth::{ClientAuth, OsRandom, Password, PeerSecret, SharedRandom};
 use crate::clock::SharedClock;
 use crate::datastore::{Datastore, EmbeddedStore, RedisPool, RedisTarget};
 
@@ -146,8 +146,8 @@ pub struct NodeShared {
     pub crdt: Option<Crdt>,
     /// Read repair switch: `read_repairs_enabled`, changed at runtime by `/read_repairs/...`.
     read_repairs: AtomicBool,
-    /// `requirepass`: what clients must `AUTH` with; None = no password.
-    pub client_password: Option<Password>,
+    /// `requirepass` and `users`: who clients may `AUTH` as.
+    pub client_auth: ClientAuth,
     /// `admin_token`: what the mutating admin endpoints require; None = open.
     pub admin_token: Option<Password>,
     /// `peer_secret`: what peer links prove in the handshake.
@@ -448,7 +448,7 @@ impl Node {
         let crdt = Crdt::for_config(&config);
         let read_repairs = AtomicBool::new(config.read_repairs_enabled);
         let repair = Arc::new(crate::repair::Repair::new(config.crdt_enabled, config.repair_rate));
-        let client_password = config.client_password.as_deref().map(Password::new);
+        let client_auth = ClientAuth::new(config.client_password.as_deref(), &config.client_users);
         let admin_token = config.admin_token.as_deref().map(Password::new);
         let metrics = crate::metrics::Metrics::new(peers.len());
         let shared = Arc::new(NodeShared {
@@ -463,7 +463,7 @@ impl Node {
             repair,
             crdt,
             read_repairs,
-            client_password,
+            client_auth,
             admin_token,
             peer_secret,
             random,

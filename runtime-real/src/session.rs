@@ -16,7 +16,7 @@ use dynomite_core::config::Consistency;
 use dynomite_core::request::{Kind, Request};
 use dynomite_core::resp::{self, Frame, Protocol};
 
-use crate::auth::Password;
+use crate::auth::{AuthRefusal, ClientAuth, ClientIdentity};
 use crate::coordinator::{self, Levels, Reply, ReplyFuture, RequestTag, Routed};
 use crate::datastore::{DatastoreError, DatastoreReply};
 use crate::metrics::RequestClass;
@@ -86,8 +86,9 @@ pub struct Session {
     pub consistency: Option<Consistency>,
     /// Requests parsed on this connection so far (the [`RequestTag`] sequence; RESET keeps it).
     pub requests_parsed: u64,
-    /// True once the client gave the right password (`requirepass`); RESET clears it, as in Redis.
-    pub authenticated: bool,
+    /// The user the client authenticated as (`requirepass`'s `default`, or one of `users`); RESET
+    /// clears it, as in Redis.
+    pub user: Option<ClientIdentity>,
 }
 
 impl Session {
@@ -102,7 +103,7 @@ impl Session {
             library_version: None,
             consistency: None,
             requests_parsed: 0,
-            authenticated: false,
+            user: None,
         }
     }
 
@@ -112,7 +113,7 @@ impl Session {
     pub fn dispatch(&mut self, args: Vec<Bytes>, node: &Arc<NodeShared>) -> Outcome {
         node.stats.count_request();
         self.requests_parsed += 1;
-        if node.client_password.is_some() && !self.authenticated && !allowed_before_auth(&args[0]) {
+        if node.client_auth.required() && self.user.is_none() && !allowed_before_auth(&args[0]) {
             node.stats.count_rejected();
             return Outcome::reply(Frame::error(NOAUTH), self.protocol);
         }
@@ -128,6 +129,11 @@ impl Session {
         };
         if request.kind == Kind::Proxy {
             return self.answer(request.spec, &request.args, node);
+        }
+        if let Some(refusal) = self.refuse_write(&request) {
+            node.stats.count_rejected();
+            let refused = Outcome::reply(refusal, self.protocol);
+            return Outcome { class: RequestClass::of(request.access), ..refused };
         }
         if !node.local_state().admits(request.access) {
             node.stats.count_rejected();
@@ -151,6 +157,18 @@ impl Session {
         Outcome { reply, close_after: false, class }
     }
 
+    /// A `read-only` user's write: Redis's `NOPERM` error naming the user and the command.
+    fn refuse_write(&self, request: &Request) -> Option<Frame> {
+        let user = self.user.as_ref().filter(|user| user.read_only)?;
+        (request.access == Access::Write).then(|| {
+            Frame::error(format!(
+                "NOPERM User {} has no permissions to run the '{}' command",
+                user.name,
+                request.spec.name.to_ascii_lowercase()
+            ))
+        })
+    }
+
     /// `DYNO_CONFIG:CONN_CONSISTENCY <level>` (C Dynomite's per-connection consistency).
     fn set_connection_consistency(&mut self, args: &[Bytes]) -> Frame {
         let [_, level] = args else {
@@ -170,7 +188,7 @@ impl Session {
 
     fn answer(&mut self, spec: &CommandSpec, args: &[Bytes], node: &Arc<NodeShared>) -> Outcome {
         let protocol = self.protocol;
-        let password = node.client_password.as_ref();
+        let auth = &node.client_auth;
         let frame = match spec.name {
             "PING" => match args.get(1) {
                 Some(message) => Frame::Bulk(message.clone()),
@@ -192,12 +210,12 @@ impl Session {
             }
             "SELECT" => select(&args[1]),
             "HELLO" => {
-                let reply = self.hello(args, password);
+                let reply = self.hello(args, auth);
                 count_wrong_password(&reply, node);
                 return Outcome::reply(reply, self.protocol);
             }
             "AUTH" => {
-                let reply = self.auth(args, password);
+                let reply = self.auth(args, auth);
                 count_wrong_password(&reply, node);
                 reply
             }
@@ -211,7 +229,7 @@ impl Session {
     }
 
     /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`, as Redis 7 parses it.
-    fn hello(&mut self, args: &[Bytes], password: Option<&Password>) -> Frame {
+    fn hello(&mut self, args: &[Bytes], client_auth: &ClientAuth) -> Frame {
         let mut protocol = self.protocol;
         if let Some(version) = args.get(1) {
             protocol = match parse_integer(version) {
@@ -230,7 +248,7 @@ impl Session {
                 b"AUTH" if remaining >= 2 => {
                     let auth =
                         [Bytes::from_static(b"AUTH"), args[index + 1].clone(), args[index + 2].clone()];
-                    let reply = self.auth(&auth, password);
+                    let reply = self.auth(&auth, client_auth);
                     if reply.is_error() {
                         return reply;
                     }
@@ -251,7 +269,7 @@ impl Session {
                 }
             }
         }
-        if password.is_some() && !self.authenticated {
+        if client_auth.required() && self.user.is_none() {
             return Frame::error(HELLO_NOAUTH);
         }
         self.protocol = protocol;
@@ -270,28 +288,26 @@ impl Session {
         ])
     }
 
-    /// `AUTH [username] password`. Without `requirepass` the proxy answers as a Redis whose default
-    /// user is `nopass`; with it, the password (compared in constant time) and the user `default`
-    /// authenticate the connection. A wrong attempt leaves an earlier authentication in place, as in
-    /// Redis.
-    fn auth(&mut self, args: &[Bytes], password: Option<&Password>) -> Frame {
+    /// `AUTH [username] password`: the `default` user's password is `requirepass`, named users are
+    /// `users` (compared in constant time, [`ClientAuth::authenticate`]). Without either the proxy
+    /// answers as a Redis whose default user is `nopass`. A wrong attempt leaves an earlier
+    /// authentication in place, as in Redis.
+    fn auth(&mut self, args: &[Bytes], client_auth: &ClientAuth) -> Frame {
         let (user, candidate) = match args {
             [_, candidate] => (None, candidate),
-            [_, user, candidate] => (Some(user), candidate),
+            [_, user, candidate] => (Some(user.as_ref()), candidate),
             _ => return Frame::error("ERR syntax error"),
         };
-        let default_user = !matches!(user, Some(user) if user.as_ref() != b"default");
-        match password {
-            None if user.is_none() => Frame::error(
+        match client_auth.authenticate(user, candidate) {
+            Ok(identity) => {
+                self.user = Some(identity);
+                Frame::ok()
+            }
+            Err(AuthRefusal::NoDefaultPassword) => Frame::error(
                 "ERR AUTH <password> called without any password configured for the default user. \
                  Are you sure your configuration is correct?",
             ),
-            None if default_user => Frame::ok(),
-            Some(password) if password.matches(candidate) && default_user => {
-                self.authenticated = true;
-                Frame::ok()
-            }
-            _ => Frame::error(WRONGPASS),
+            Err(AuthRefusal::Wrong) => Frame::error(WRONGPASS),
         }
     }
 
@@ -436,6 +452,9 @@ fn parse_integer(text: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+    use dynomite_core::config::ClientUser;
+    use dynomite_core::request::KeyHasher;
+
     use super::*;
 
     fn args(words: &[&str]) -> Vec<Bytes> {
@@ -445,11 +464,12 @@ mod tests {
     #[test]
     fn hello_switches_protocol_and_sets_the_name() {
         let mut session = Session::new(7, None);
-        let reply = session.hello(&args(&["HELLO", "3", "SETNAME", "app"]), None);
+        let open = ClientAuth::default();
+        let reply = session.hello(&args(&["HELLO", "3", "SETNAME", "app"]), &open);
         assert!(matches!(reply, Frame::Map(_)), "{reply:?}");
         assert_eq!(session.protocol, Protocol::Resp3);
         assert_eq!(session.name.as_deref(), Some(&b"app"[..]));
-        let reply = session.hello(&args(&["HELLO", "2"]), None);
+        let reply = session.hello(&args(&["HELLO", "2"]), &open);
         assert!(matches!(reply, Frame::Map(_)));
         assert_eq!(session.protocol, Protocol::Resp2);
     }
@@ -457,6 +477,7 @@ mod tests {
     #[test]
     fn hello_errors_leave_the_session_unchanged() {
         let mut session = Session::new(1, None);
+        let open = ClientAuth::default();
         let cases = [
             (&["HELLO", "4"][..], "NOPROTO unsupported protocol version"),
             (&["HELLO", "x"][..], "ERR Protocol version is not an integer or out of range"),
@@ -468,37 +489,81 @@ mod tests {
             ),
         ];
         for (request, expected) in cases {
-            assert_eq!(session.hello(&args(request), None), Frame::error(expected), "{request:?}");
+            assert_eq!(session.hello(&args(request), &open), Frame::error(expected), "{request:?}");
             assert_eq!(session.protocol, Protocol::Resp2, "{request:?} must not switch the protocol");
         }
-        assert!(matches!(session.hello(&args(&["HELLO", "3", "AUTH", "default", "x"]), None), Frame::Map(_)));
+        assert!(matches!(
+            session.hello(&args(&["HELLO", "3", "AUTH", "default", "x"]), &open),
+            Frame::Map(_)
+        ));
     }
 
     #[test]
     fn with_requirepass_auth_and_hello_authenticate_like_redis() {
-        let password = Password::new("pw");
+        let password = ClientAuth::new(Some("pw"), &[]);
         let mut session = Session::new(1, None);
-        assert_eq!(session.auth(&args(&["AUTH", "nope"]), Some(&password)), Frame::error(WRONGPASS));
-        assert_eq!(session.auth(&args(&["AUTH", "bob", "pw"]), Some(&password)), Frame::error(WRONGPASS));
-        assert!(!session.authenticated);
-        assert_eq!(session.hello(&args(&["HELLO", "3"]), Some(&password)), Frame::error(HELLO_NOAUTH));
+        assert_eq!(session.auth(&args(&["AUTH", "nope"]), &password), Frame::error(WRONGPASS));
+        assert_eq!(session.auth(&args(&["AUTH", "bob", "pw"]), &password), Frame::error(WRONGPASS));
+        assert_eq!(session.user, None);
+        assert_eq!(session.hello(&args(&["HELLO", "3"]), &password), Frame::error(HELLO_NOAUTH));
         assert_eq!(session.protocol, Protocol::Resp2, "a refused HELLO switches nothing");
-        assert_eq!(session.auth(&args(&["AUTH", "default", "pw"]), Some(&password)), Frame::ok());
-        assert!(session.authenticated);
+        assert_eq!(session.auth(&args(&["AUTH", "default", "pw"]), &password), Frame::ok());
+        assert_eq!(session.user.as_ref().map(|user| user.name.as_str()), Some("default"));
         // A later wrong attempt does not undo it (Redis keeps the connection's user).
-        assert_eq!(session.auth(&args(&["AUTH", "x"]), Some(&password)), Frame::error(WRONGPASS));
-        assert!(session.authenticated);
+        assert_eq!(session.auth(&args(&["AUTH", "x"]), &password), Frame::error(WRONGPASS));
+        assert!(session.user.is_some());
         let mut fresh = Session::new(2, None);
         assert!(matches!(
-            fresh.hello(&args(&["HELLO", "3", "AUTH", "default", "pw"]), Some(&password)),
+            fresh.hello(&args(&["HELLO", "3", "AUTH", "default", "pw"]), &password),
             Frame::Map(_)
         ));
-        assert!(fresh.authenticated);
+        assert!(fresh.user.is_some());
         assert_eq!(fresh.protocol, Protocol::Resp3);
         assert_eq!(
-            Session::new(3, None).auth(&args(&["AUTH", "a", "b", "c"]), Some(&password)),
+            Session::new(3, None).auth(&args(&["AUTH", "a", "b", "c"]), &password),
             Frame::error("ERR syntax error")
         );
+    }
+
+    #[test]
+    fn named_users_log_in_with_their_own_password_and_role() {
+        let users = [
+            ClientUser { name: "reports".into(), password: "r-pw".into(), read_only: true },
+            ClientUser { name: "app".into(), password: "a-pw".into(), read_only: false },
+        ];
+        let auth = ClientAuth::new(None, &users);
+        assert!(auth.required(), "named users turn authentication on");
+        let mut session = Session::new(1, None);
+        // The default user has no password to give; another user's password is wrong.
+        assert_eq!(session.auth(&args(&["AUTH", "anything"]), &auth), Frame::error(WRONGPASS));
+        assert_eq!(session.auth(&args(&["AUTH", "default", "anything"]), &auth), Frame::error(WRONGPASS));
+        assert_eq!(session.auth(&args(&["AUTH", "reports", "a-pw"]), &auth), Frame::error(WRONGPASS));
+        assert_eq!(session.auth(&args(&["AUTH", "nobody", "r-pw"]), &auth), Frame::error(WRONGPASS));
+        assert_eq!(session.user, None);
+        assert_eq!(session.auth(&args(&["AUTH", "reports", "r-pw"]), &auth), Frame::ok());
+        assert_eq!(session.user, Some(ClientIdentity { name: "reports".into(), read_only: true }));
+        let mut app = Session::new(2, None);
+        assert!(matches!(app.hello(&args(&["HELLO", "3", "AUTH", "app", "a-pw"]), &auth), Frame::Map(_)));
+        assert_eq!(app.user, Some(ClientIdentity { name: "app".into(), read_only: false }));
+        // With requirepass too, the default user logs in with it.
+        let both = ClientAuth::new(Some("pw"), &users);
+        assert_eq!(Session::new(3, None).auth(&args(&["AUTH", "pw"]), &both), Frame::ok());
+    }
+
+    #[test]
+    fn a_read_only_user_is_refused_writes_with_noperm() {
+        let hasher = KeyHasher { algorithm: dynomite_core::config::HashAlgorithm::Murmur, tag: None };
+        let request = |words: &[&str]| Request::resolve(args(words), &hasher).expect("a request");
+        let mut session = Session::new(1, None);
+        session.user = Some(ClientIdentity { name: "reports".into(), read_only: true });
+        assert_eq!(
+            session.refuse_write(&request(&["SET", "k", "v"])),
+            Some(Frame::error("NOPERM User reports has no permissions to run the 'set' command"))
+        );
+        assert_eq!(session.refuse_write(&request(&["GET", "k"])), None);
+        assert_eq!(session.refuse_write(&request(&["HGETALL", "k"])), None);
+        session.user = Some(ClientIdentity { name: "app".into(), read_only: false });
+        assert_eq!(session.refuse_write(&request(&["SET", "k", "v"])), None);
     }
 
     #[test]

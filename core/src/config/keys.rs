@@ -24,6 +24,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "servers",
     "redis_requirepass",
     "requirepass",
+    "users",
     "peer_secret",
     "admin_token",
     "dyn_read_timeout",

@@ -53,7 +53,7 @@ mod tests;
 
 pub use error::ConfigError;
 pub use values::{
-    ClientCertificates, ClientTls, Consistency, DataStore, Endpoint, HashAlgorithm, HashTag,
+    ClientCertificates, ClientTls, ClientUser, Consistency, DataStore, Endpoint, HashAlgorithm, HashTag,
     SecureServerOption, Seed, SeedProvider, ServerAddress, UnknownConsistency,
 };
 pub use warnings::ConfigWarning;
@@ -81,6 +81,10 @@ pub struct Config {
     /// `requirepass`: the password clients must give with `AUTH` (or `HELLO ... AUTH`) before any
     /// other command. None: clients need no password.
     pub client_password: Option<String>,
+    /// `users` (ours): named client users, `name:role:password` with role `read-only` or
+    /// `read-write`. With any, clients must authenticate even without `requirepass` (then only as a
+    /// named user: the `default` user has no password to give).
+    pub client_users: Vec<ClientUser>,
     /// `redis_requirepass`, else `requirepass`: password sent with AUTH to the datastore.
     pub datastore_password: Option<String>,
     /// `peer_secret`: the cluster secret a peer link proves it knows (HMAC over nonces) before

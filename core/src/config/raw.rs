@@ -32,6 +32,7 @@ pub struct RawPool {
     pub servers: Option<Node>,
     pub redis_requirepass: Option<Node>,
     pub requirepass: Option<Node>,
+    pub users: Option<Node>,
     pub peer_secret: Option<Node>,
     pub admin_token: Option<Node>,
     pub dyn_read_timeout: Option<Node>,

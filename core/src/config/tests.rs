@@ -138,6 +138,34 @@ fn servers() {
 }
 
 #[test]
+fn users_are_name_role_password_and_errors_hide_the_password() {
+    let config =
+        valid("  requirepass: pw\n  users:\n  - reports:read-only:s3:cr:et\n  - app:read-write:hunter2\n");
+    let users: Vec<(&str, &str, bool)> = config
+        .client_users
+        .iter()
+        .map(|user| (user.name.as_str(), user.password.as_str(), user.read_only))
+        .collect();
+    assert_eq!(users, [("reports", "s3:cr:et", true), ("app", "hunter2", false)]);
+    assert_eq!(format!("{:?}", config.client_users[0]), "ClientUser(reports:read-only:..)");
+    assert!(valid("").client_users.is_empty());
+    for (entry, expected) in [
+        ("reports:admin:secret", "reports:admin:..."),
+        ("'reports:read-only:'", "reports:read-only:..."),
+        ("reports", "reports..."),
+        (":read-only:secret", ":read-only:..."),
+        ("default:read-write:secret", "a user other than default"),
+    ] {
+        let message = error(&format!("  users:\n  - {entry}\n"));
+        assert!(message.contains("users"), "{message}");
+        assert!(message.contains(expected), "{entry}: {message}");
+        assert!(!message.contains("secret"), "the password leaked: {message}");
+    }
+    let message = error("  users:\n  - a:read-only:x\n  - a:read-write:y\n");
+    assert!(message.contains("one entry per user name"), "{message}");
+}
+
+#[test]
 fn passwords_map_like_c_dynomite() {
     // requirepass (Netflix/dynomite PR #748): clients AUTH with it, and the datastore gets it too.
     let config = valid("  requirepass: hello\n");

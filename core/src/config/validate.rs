@@ -124,6 +124,7 @@ fn build(validator: &Validator<'_>) -> Result<Config, ConfigError> {
         data_store,
         server: server(validator, data_store)?,
         client_password: password(validator, "requirepass", &raw.requirepass)?,
+        client_users: users(validator)?,
         datastore_password: match password(validator, "redis_requirepass", &raw.redis_requirepass)? {
             Some(password) => Some(password),
             None => password(validator, "requirepass", &raw.requirepass)?,
@@ -492,6 +493,42 @@ fn password(
         Some(text) if text.is_empty() => Err(validator.field(key).invalid(&text, "a non-empty password")),
         other => Ok(other),
     }
+}
+
+/// `users`: `name:role:password` entries (the password may hold ':'), names unique and not
+/// `default`, roles `read-only` or `read-write`. Errors show the entry without its password.
+fn users(validator: &Validator<'_>) -> Result<Vec<ClientUser>, ConfigError> {
+    let field = validator.field("users");
+    let Some(node) = &validator.raw.users else {
+        return Ok(Vec::new());
+    };
+    let expected = "name:role:password with role read-only or read-write (e.g. reports:read-only:s3cret)";
+    let mut users: Vec<ClientUser> = Vec::new();
+    for entry in field.list(node)? {
+        let mut parts = entry.splitn(3, ':');
+        let (name, role, password) = (parts.next().unwrap_or(""), parts.next(), parts.next());
+        let shown = match role {
+            Some(role) => format!("{name}:{role}:..."),
+            None => format!("{name}..."),
+        };
+        let valid_name = !name.is_empty() && !name.contains(char::is_whitespace);
+        let read_only = match role {
+            Some("read-only") => true,
+            Some("read-write") => false,
+            _ => return Err(field.invalid(shown, expected)),
+        };
+        let Some(password) = password.filter(|password| !password.is_empty() && valid_name) else {
+            return Err(field.invalid(shown, expected));
+        };
+        if name == "default" {
+            return Err(field.invalid(shown, "a user other than default (its password is requirepass)"));
+        }
+        if users.iter().any(|user| user.name == name) {
+            return Err(field.invalid(shown, "one entry per user name"));
+        }
+        users.push(ClientUser { name: name.to_string(), password: password.to_string(), read_only });
+    }
+    Ok(users)
 }
 
 /// `peer_secret`: at least [`PEER_SECRET_MIN_BYTES`] bytes.

@@ -62,6 +62,24 @@ impl fmt::Display for ServerAddress {
     }
 }
 
+/// A named client user (`users`, ours): `AUTH name password` logs in as it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientUser {
+    /// The user name (never `default`: that user's password is `requirepass`).
+    pub name: String,
+    /// Its password.
+    pub password: String,
+    /// True for `read-only`: commands that write are refused with `NOPERM`.
+    pub read_only: bool,
+}
+
+impl fmt::Debug for ClientUser {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let role = if self.read_only { "read-only" } else { "read-write" };
+        write!(formatter, "ClientUser({}:{role}:..)", self.name)
+    }
+}
+
 /// A peer listed in `dyn_seeds` as `host:port:rack:datacenter:tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Seed {
