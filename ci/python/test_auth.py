@@ -9,14 +9,13 @@ password (`redis_requirepass`).
   redis-server with `redis_requirepass`, not with the clients' password.
 - Named users (`users`): a read-write user writes; a read-only user reads and gets NOPERM on writes,
   from redis-py (RESP2 and RESP3) and from redis-cli `--user`."""
-import os
 import subprocess
 import time
 
 import pytest
 import redis
 
-from conftest import dynomite_binary, free_port
+from conftest import start_racks, start_redis, stop, wait_links_up
 
 RACKS = 3
 CLIENT_PASSWORD = "client-pw"
@@ -25,87 +24,24 @@ PEER_SECRET = "python-test-cluster-secret"
 READER, READER_PASSWORD = "reports", "reports:pw"
 WRITER, WRITER_PASSWORD = "app", "app-pw"
 READY_TIMEOUT_S = 15.0
-START_ATTEMPTS = 3
-
-
-def node_yaml(me, nodes, redis_port):
-    seeds = "".join(
-        f"\n  - 127.0.0.1:{peer['peer']}:{peer['rack']}:dc1:0" for peer in nodes if peer is not me)
-    return f"""dyn_o_mite:
-  listen: 127.0.0.1:{me['port']}
-  dyn_listen: 127.0.0.1:{me['peer']}
-  stats_listen: 127.0.0.1:{me['stats']}
-  datacenter: dc1
-  rack: {me['rack']}
-  tokens: '0'
-  servers:
-  - 127.0.0.1:{redis_port}:1
-  data_store: 0
-  requirepass: {CLIENT_PASSWORD}
-  redis_requirepass: {DATASTORE_PASSWORD}
-  peer_secret: {PEER_SECRET}
-  users:
-  - {READER}:read-only:{READER_PASSWORD}
-  - {WRITER}:read-write:{WRITER_PASSWORD}
-  read_consistency: dc_quorum
-  write_consistency: dc_quorum
-  dyn_seeds:{seeds}
-"""
-
-
-def wait_answering(port, process, **auth):
-    deadline = time.time() + READY_TIMEOUT_S
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
-        try:
-            if redis.Redis(port=port, protocol=2, socket_timeout=1, **auth).ping():
-                return
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} never answered PING")
-
-
-def stop(processes):
-    for process in processes:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
 def cluster(workdir):
     """(client ports, redis ports) of a 3-rack cluster with every link up."""
-    servers = []
-    for _ in range(RACKS):
-        port = free_port()
-        process = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--requirepass", DATASTORE_PASSWORD, "--dir", workdir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_answering(port, process, password=DATASTORE_PASSWORD)
-        servers.append((port, process))
+    extra = (f"  requirepass: {CLIENT_PASSWORD}\n  redis_requirepass: {DATASTORE_PASSWORD}\n"
+             f"  peer_secret: {PEER_SECRET}\n"
+             f"  users:\n  - {READER}:read-only:{READER_PASSWORD}\n  - {WRITER}:read-write:{WRITER_PASSWORD}\n"
+             "  read_consistency: dc_quorum\n  write_consistency: dc_quorum\n")
+    servers = [start_redis(workdir, password=DATASTORE_PASSWORD) for _ in range(RACKS)]
     redis_ports = [port for port, _ in servers]
-    for _ in range(START_ATTEMPTS):
-        nodes = [{"rack": f"rack{n + 1}", "port": free_port(), "peer": free_port(), "stats": free_port()}
-                 for n in range(RACKS)]
-        processes = []
-        for node, redis_port in zip(nodes, redis_ports):
-            config = os.path.join(workdir, f"auth-{node['port']}.yml")
-            with open(config, "w") as f:
-                f.write(node_yaml(node, nodes, redis_port))
-            log = open(os.path.join(workdir, f"auth-{node['port']}.log"), "w")
-            processes.append(subprocess.Popen([dynomite_binary(), "-c", config], stdout=log, stderr=log))
-        try:
-            for node, process in zip(nodes, processes):
-                wait_answering(node["port"], process, password=CLIENT_PASSWORD)
-            break
-        except RuntimeError:
-            stop(processes)
-            processes = None
-    if not processes:
-        stop([process for _, process in servers])
-        raise RuntimeError("the authenticated cluster did not start")
     try:
+        nodes, processes = start_racks(workdir, "auth", redis_ports, extra, password=CLIENT_PASSWORD)
+    except RuntimeError:
+        stop([process for _, process in servers])
+        raise
+    try:
+        wait_links_up(nodes, redis_ports, {"password": CLIENT_PASSWORD}, DATASTORE_PASSWORD)
         yield [node["port"] for node in nodes], redis_ports
     finally:
         stop(processes)

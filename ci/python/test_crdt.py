@@ -6,119 +6,24 @@ each, one redis-server per node) with `crdt_enabled` and `read_repairs_enabled`,
 - The Netflix demonstration: one replica made stale by hand (an older value with an older metadata
   timestamp) is outvoted by the merge and repaired (read back from that Redis directly).
 - KEYS and SCAN hide the reserved `_dyn:` metadata keys."""
-import os
-import subprocess
 import time
 
 import pytest
 import redis
 
-from conftest import dynomite_binary, free_port, wait_ready
+from conftest import rack_cluster
 
 RACKS = 3
-LINKS_UP_TIMEOUT_S = 30.0
 CONVERGE_TIMEOUT_S = 10.0
-START_ATTEMPTS = 3
 OLD_TIMESTAMP = "000000000001" + "0000" + "00000007"  # 24 hex: physical ms, logical, node
-
-
-def node_yaml(me, nodes, redis_port):
-    seeds = "".join(
-        f"\n  - 127.0.0.1:{peer['peer']}:{peer['rack']}:dc1:0" for peer in nodes if peer is not me)
-    return f"""dyn_o_mite:
-  listen: 127.0.0.1:{me['port']}
-  dyn_listen: 127.0.0.1:{me['peer']}
-  stats_listen: 127.0.0.1:{me['stats']}
-  datacenter: dc1
-  rack: {me['rack']}
-  tokens: '0'
-  servers:
-  - 127.0.0.1:{redis_port}:1
-  data_store: 0
-  timeout: 5000
-  read_consistency: dc_quorum
-  write_consistency: dc_quorum
-  crdt_enabled: true
-  read_repairs_enabled: true
-  dyn_seeds:{seeds}
-"""
-
-
-def start_redis(workdir):
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_ready(port, process)
-    return port, process
-
-
-def stop(processes):
-    for process in processes:
-        process.kill()
-        process.wait()
-
-
-def try_start_nodes(workdir, redis_ports):
-    nodes = [{"rack": f"rack{n + 1}", "port": free_port(), "peer": free_port(), "stats": free_port()}
-             for n in range(RACKS)]
-    processes = []
-    for node, redis_port in zip(nodes, redis_ports):
-        config = os.path.join(workdir, f"crdt-{node['port']}.yml")
-        with open(config, "w") as f:
-            f.write(node_yaml(node, nodes, redis_port))
-        log = open(os.path.join(workdir, f"crdt-{node['port']}.log"), "w")
-        processes.append(subprocess.Popen([dynomite_binary(), "-c", config, "-v", "5"], stdout=log, stderr=log))
-    try:
-        for node, process in zip(nodes, processes):
-            wait_ready(node["port"], process)
-    except RuntimeError:
-        stop(processes)
-        return None
-    return nodes, processes
-
-
-def wait_links_up(nodes, redis_ports):
-    deadline = time.time() + LINKS_UP_TIMEOUT_S
-    for node in nodes:
-        key = f"probe:{node['port']}"
-        while True:
-            try:
-                client = redis.Redis(port=node["port"], protocol=2, socket_timeout=5)
-                client.execute_command("DYNO_CONFIG:CONN_CONSISTENCY", "dc_safe_quorum")
-                written = client.set(key, "up")
-            except redis.exceptions.RedisError:
-                written = False
-            if written and all(redis.Redis(port=port, protocol=2).get(key) == b"up" for port in redis_ports):
-                break
-            if time.time() > deadline:
-                raise RuntimeError(f"peer links never carried a write from node {node['port']} to every rack")
-            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
 def crdt_cluster(workdir):
     """(client ports, redis ports) of a fully connected 3-rack CRDT cluster with every Redis empty."""
-    servers = [start_redis(workdir) for _ in range(RACKS)]
-    redis_ports = [port for port, _ in servers]
-    started = None
-    for _ in range(START_ATTEMPTS):
-        started = try_start_nodes(workdir, redis_ports)
-        if started is not None:
-            break
-    if started is None:
-        stop([process for _, process in servers])
-        raise RuntimeError(f"the 3-rack CRDT cluster did not start after {START_ATTEMPTS} attempts")
-    nodes, processes = started
-    try:
-        wait_links_up(nodes, redis_ports)
-        for port in redis_ports:
-            redis.Redis(port=port, protocol=2).flushall()
-        yield [node["port"] for node in nodes], redis_ports
-    finally:
-        stop(processes)
-        stop([process for _, process in servers])
+    extra = ("  timeout: 5000\n  read_consistency: dc_quorum\n  write_consistency: dc_quorum\n"
+             "  crdt_enabled: true\n  read_repairs_enabled: true\n")
+    yield from rack_cluster(workdir, "crdt", RACKS, extra)
 
 
 def session(client, prefix):

@@ -5,120 +5,24 @@ it and returned None.
 
 The cluster fixture lives here (conftest's fixtures start single nodes): three redis-servers, three
 dynomite nodes (dc1, rack1..rack3, token 0 each), each listing the others as seeds."""
-import os
 import random
-import subprocess
-import time
 
 import pytest
 import redis
 
-from conftest import dynomite_binary, free_port, wait_ready
+from conftest import rack_cluster
 
 RACKS = 3
 PIPELINE_DEPTH = 400
 KEYS = 6
-LINKS_UP_TIMEOUT_S = 30.0
-START_ATTEMPTS = 3
-
-
-def node_yaml(me, nodes, redis_port):
-    seeds = "".join(
-        f"\n  - 127.0.0.1:{peer['peer']}:{peer['rack']}:dc1:0" for peer in nodes if peer is not me)
-    return f"""dyn_o_mite:
-  listen: 127.0.0.1:{me['port']}
-  dyn_listen: 127.0.0.1:{me['peer']}
-  stats_listen: 127.0.0.1:{me['stats']}
-  datacenter: dc1
-  rack: {me['rack']}
-  tokens: '0'
-  servers:
-  - 127.0.0.1:{redis_port}:1
-  data_store: 0
-  timeout: 5000
-  read_consistency: dc_one
-  write_consistency: dc_one
-  dyn_seeds:{seeds}
-"""
-
-
-def start_redis(workdir):
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_ready(port, process)
-    return port, process
-
-
-def try_start_nodes(workdir, redis_ports):
-    """Starts one node per rack; None when a node could not start (a free port was taken meanwhile)."""
-    nodes = [{"rack": f"rack{n + 1}", "port": free_port(), "peer": free_port(), "stats": free_port()}
-             for n in range(RACKS)]
-    processes = []
-    for node, redis_port in zip(nodes, redis_ports):
-        config = os.path.join(workdir, f"order-{node['port']}.yml")
-        with open(config, "w") as f:
-            f.write(node_yaml(node, nodes, redis_port))
-        log = open(os.path.join(workdir, f"order-{node['port']}.log"), "w")
-        processes.append(subprocess.Popen([dynomite_binary(), "-c", config, "-v", "5"], stdout=log, stderr=log))
-    try:
-        for node, process in zip(nodes, processes):
-            wait_ready(node["port"], process)
-    except RuntimeError:
-        stop(processes)
-        return None
-    return nodes, processes
-
-
-def stop(processes):
-    for process in processes:
-        process.kill()
-        process.wait()
-
-
-def wait_links_up(nodes, redis_ports):
-    """Writes a probe through every node at DC_SAFE_QUORUM until every rack's Redis holds it."""
-    deadline = time.time() + LINKS_UP_TIMEOUT_S
-    for node in nodes:
-        key, value = f"probe:{node['port']}", "up"
-        while True:
-            try:
-                client = redis.Redis(port=node["port"], protocol=2, socket_timeout=5)
-                client.execute_command("DYNO_CONFIG:CONN_CONSISTENCY", "dc_safe_quorum")
-                written = client.set(key, value)
-            except redis.exceptions.RedisError:
-                written = False
-            if written and all(redis.Redis(port=port, protocol=2).get(key) == b"up" for port in redis_ports):
-                break
-            if time.time() > deadline:
-                raise RuntimeError(f"peer links never carried a write from node {node['port']} to every rack")
-            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
 def three_racks(workdir):
     """Client ports of a 3-rack cluster at DC_ONE, fully connected, every Redis empty."""
-    servers = [start_redis(workdir) for _ in range(RACKS)]
-    redis_ports = [port for port, _ in servers]
-    started = None
-    for _ in range(START_ATTEMPTS):
-        started = try_start_nodes(workdir, redis_ports)
-        if started is not None:
-            break
-    if started is None:
-        stop([process for _, process in servers])
-        raise RuntimeError(f"the 3-rack cluster did not start after {START_ATTEMPTS} attempts")
-    nodes, processes = started
-    try:
-        wait_links_up(nodes, redis_ports)
-        for port in redis_ports:
-            redis.Redis(port=port, protocol=2).flushall()
-        yield [node["port"] for node in nodes]
-    finally:
-        stop(processes)
-        stop([process for _, process in servers])
+    extra = "  timeout: 5000\n  read_consistency: dc_one\n  write_consistency: dc_one\n"
+    for ports, _ in rack_cluster(workdir, "order", RACKS, extra):
+        yield ports
 
 
 def run_pipeline(client, prefix, seed):

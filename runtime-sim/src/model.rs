@@ -115,6 +115,20 @@ pub struct AntiEntropy {
 }
 
 impl AntiEntropy {
+    /// Read repair alone: no background repair, no hinted handoff, tombstones kept a day. What the
+    /// deterministic simulation tests use to stage one repair path by hand.
+    pub fn read_repair_only() -> AntiEntropy {
+        AntiEntropy {
+            read_repairs_enabled: true,
+            changelog_max: 1000,
+            repair_interval_ms: 0,
+            repair_full_interval_ms: 0,
+            repair_rate: 1000,
+            tombstone_gc_age_ms: 86_400_000,
+            hints_max: 0,
+        }
+    }
+
     /// The YAML lines of these keys (two-space indented, each ending in a newline).
     pub fn yaml(&self) -> String {
         format!(

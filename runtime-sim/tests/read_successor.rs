@@ -35,15 +35,7 @@ fn run(seed: u64) -> Frame {
     let config = SimConfig {
         read_consistency: Consistency::DcQuorum,
         write_consistency: Consistency::DcQuorum,
-        anti_entropy: Some(AntiEntropy {
-            read_repairs_enabled: true,
-            changelog_max: 1000,
-            repair_interval_ms: 0,
-            repair_full_interval_ms: 0,
-            repair_rate: 1000,
-            tombstone_gc_age_ms: 86_400_000,
-            hints_max: 0,
-        }),
+        anti_entropy: Some(AntiEntropy::read_repair_only()),
         ..SimConfig::new(1, 3, 1, seed)
     };
     config.runtime().block_on(async move {

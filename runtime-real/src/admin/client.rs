@@ -1,4 +1,5 @@
-//! A minimal HTTP/1.1 client for a node's admin port, for the CLI subcommands (`dynomite status`):
+//! A minimal HTTP/1.1 client for a node's admin port, for the CLI subcommands (`dynomite status`,
+//! `dynomite repair`):
 //! one request per connection, as the admin port serves them, bounded in time and size.
 
 use std::time::Duration;

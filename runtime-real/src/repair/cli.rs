@@ -1,17 +1,12 @@
 //! `dynomite repair`: starts a range repair on a node through its admin port (`/repair/start`), or shows
-//! its progress (`/repair/status`). A small HTTP/1.1 client over tokio: one request per connection,
-//! as the admin port serves them.
+//! its progress (`/repair/status`), through the admin client of `dynomite status`.
 
 use std::time::Duration;
 
 use clap::Args;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-/// Time allowed for one admin request.
-const REQUEST_TIMEOUT_MS: u64 = 10_000;
-/// Bytes of admin answer read at most.
-const ANSWER_BYTES_MAX: usize = 1024 * 1024;
+use crate::admin::client::request;
+
 /// Pause between two status polls of `--wait`.
 const POLL_INTERVAL_MS: u64 = 1_000;
 
@@ -74,38 +69,4 @@ fn runs(status: &str) -> u64 {
         .ok()
         .and_then(|document| document["range"]["runs"].as_u64())
         .unwrap_or(0)
-}
-
-/// One admin request; the body of a 200 answer, or an error with the status and body.
-async fn request(admin: &str, method: &str, path: &str) -> Result<String, String> {
-    let exchange = async {
-        let mut stream = TcpStream::connect(admin).await?;
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {admin}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        );
-        stream.write_all(head.as_bytes()).await?;
-        stream.flush().await?;
-        let mut answer = Vec::new();
-        let mut chunk = [0u8; 8192];
-        loop {
-            let read = stream.read(&mut chunk).await?;
-            if read == 0 || answer.len() + read > ANSWER_BYTES_MAX {
-                break;
-            }
-            answer.extend_from_slice(&chunk[..read]);
-        }
-        Ok::<Vec<u8>, std::io::Error>(answer)
-    };
-    let answer = tokio::time::timeout(Duration::from_millis(REQUEST_TIMEOUT_MS), exchange)
-        .await
-        .map_err(|_| format!("{admin} did not answer {path} within {REQUEST_TIMEOUT_MS} ms"))?
-        .map_err(|error| format!("cannot reach the admin port {admin}: {error}"))?;
-    let text = String::from_utf8_lossy(&answer);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).unwrap_or("");
-    if status == "200" {
-        Ok(body.to_string())
-    } else {
-        Err(format!("{admin}{path} answered {status}: {}", body.trim_end()))
-    }
 }
