@@ -168,10 +168,14 @@ fn newer_value_written(
     })
 }
 
-/// True when a replica that acknowledged `write` of `key` (any owner when unknown) lost its data
-/// between the write's invocation and `until_ms`.
+/// True when a replica that may have acknowledged `write` of `key` (any owner when unknown) lost its
+/// data between the write's invocation and `until_ms`. For a multi-key write whose fragments cannot
+/// be told apart, every fragment that can hold `key` counts ([`Facts::answered_by`]): the replicas
+/// common to all of them (what [`Facts::acknowledged`] gives) would leave out the wiped one that
+/// really held it (monkey-wipe seed 459: an MSET acknowledged by nodes 4+2 and 4+0 for its fragments,
+/// nodes 0 and 2 wiped afterwards, then a DC_SAFE_QUORUM MGET answered nil by those two).
 pub(crate) fn lost_replica(facts: &Facts<'_>, write: &Operation, key: &Bytes, until_ms: u64) -> bool {
-    let acknowledged = facts.acknowledged(write, key);
+    let acknowledged = facts.answered_by(write, key);
     let owners = facts.owners.replicas(key).unwrap_or_default();
     let holders: &[usize] = if acknowledged.is_empty() { owners } else { &acknowledged };
     holders.iter().any(|node| facts.timeline.wiped_between(*node, write.invoked_ms, until_ms))
