@@ -141,8 +141,6 @@ mod switch {
         ReadRepairAnswersFirst = "read-repair-answers-first", "read repair: the answer is the first reply, not the merged state";
         /// Read repair counts a replica state that already holds a write the coordinator issued after the read.
         ReadSeesSuccessor = "read-sees-successor", "read repair: a pipelined read answers with a write its own connection sent after it, delivered early by repair";
-        /// A counter write whose quorum of replicas disagree on the total answers the local replica's total.
-        CounterQuorumAnswersLocal = "counter-quorum-answers-local", "counter writes at DC_SAFE_QUORUM: replicas that disagree on the total answer the local one's, not the merge";
         // --- gossip (core/src/gossip) ---
         /// A gossip down mark is never cleared when the member is heard from again.
         GossipDownNeverCleared = "gossip-down-never-cleared", "gossip: a node marked down stays down after it returns";

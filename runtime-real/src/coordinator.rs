@@ -215,7 +215,7 @@ pub fn forward_request(
                     }
                 });
             }
-            let collecting = execute(node, plan, origin, request.args, protocol, token, None);
+            let collecting = execute(node, plan, origin, request.args, protocol, token);
             return Box::pin(async move { verdict_to_result(collecting.await) });
         }
         (Kind::MultiKey, _) => {
@@ -270,7 +270,6 @@ fn route_by_keys(
     if crate::read_repair::applies(node, &plan, &request) {
         return Routed::Later(crate::read_repair::route(node, plan, request, protocol, origin, token));
     }
-    let counter_read = counter_read_args(node, &plan, &request);
     if let Some(mut stamp) = stamp {
         request.args = stamp.rewrite(request.args);
         origin.timestamp = stamp.timestamp();
@@ -281,7 +280,7 @@ fn route_by_keys(
         // so a later local read on this connection overtakes it.
         let node = node.clone();
         return Routed::Later(Box::pin(async move {
-            verdict_reply(execute(&node, plan, origin, request.args, protocol, token, counter_read).await)
+            verdict_reply(execute(&node, plan, origin, request.args, protocol, token).await)
         }));
     }
     if local_only_decider(node, &plan) {
@@ -296,58 +295,11 @@ fn route_by_keys(
         // An observer (the simulator's checkers) is told the decision. The requests are the ones
         // enqueued just above, as in production; only waiting for the one deciding reply reports it.
         let deciding = vec![(0, node.topology.local().id, Started::Datastore(local, started_us))];
-        let collecting = collect(node.clone(), plan, origin, None, protocol, deciding, None);
+        let collecting = collect(node.clone(), plan, origin, None, protocol, deciding);
         return Routed::Later(Box::pin(async move { verdict_reply(collecting.await) }));
     }
-    let collecting = execute(node, plan, origin, request.args, protocol, token, counter_read);
+    let collecting = execute(node, plan, origin, request.args, protocol, token);
     Routed::Later(Box::pin(async move { verdict_reply(collecting.await) }))
-}
-
-/// CRDT mode with read repair on, a counter write (INCR, DECR, INCRBY, DECRBY, HINCRBY) at
-/// DC_SAFE_QUORUM or DC_EACH_SAFE_QUORUM: the read (`GET key`, `HGET key field`) whose repair answers
-/// it when the replicas that applied it disagree on the total ([`counter_by_repair`]).
-fn counter_read_args(node: &NodeShared, plan: &Plan, request: &Request) -> Option<Vec<Bytes>> {
-    let safe = matches!(plan.consistency, Consistency::DcSafeQuorum | Consistency::DcEachSafeQuorum);
-    if node.crdt.is_none() || !node.read_repairs_enabled() || !safe {
-        return None;
-    }
-    let name = request.spec.name;
-    let args = &request.args;
-    if ["INCR", "DECR", "INCRBY", "DECRBY"].iter().any(|counter| name.eq_ignore_ascii_case(counter)) {
-        return Some(vec![Bytes::from_static(b"GET"), args.get(1)?.clone()]);
-    }
-    if name.eq_ignore_ascii_case("HINCRBY") {
-        return Some(vec![Bytes::from_static(b"HGET"), args.get(1)?.clone(), args.get(2)?.clone()]);
-    }
-    None
-}
-
-/// A counter write applied by a quorum of replicas that answered different totals: each total is
-/// that replica's sum of the PN-counter's components, and a replica that missed earlier increments
-/// (it was down, hints were dropped) lags. The write itself succeeded everywhere it was applied, so
-/// instead of failing the quorum the coordinator reads the counter with read repair at the same
-/// level: the replicas' states are merged (per-component maximum), written back, and the merged total
-/// (which holds this write) is the answer, now held by a quorum. None when that read fails too.
-async fn counter_by_repair(
-    node: &Arc<NodeShared>,
-    read: Vec<Bytes>,
-    consistency: Consistency,
-    protocol: Protocol,
-) -> Option<Verdict> {
-    let request = Request::resolve(read, &key_hasher(node)).ok()?;
-    let token = request.token?;
-    let plan = plan_for(node, &request, token, consistency, Role::Client);
-    if !crate::read_repair::applies(node, &plan, &request) {
-        return None;
-    }
-    let origin = Origin::of(&request, RequestTag::default());
-    let frame = match crate::read_repair::route(node, plan, request, protocol, origin, token).await {
-        Reply::Raw(bytes) => resp::parse_frame(&bytes).ok()?,
-        Reply::Frame(frame) => frame,
-    };
-    let Frame::Bulk(total) = frame else { return None };
-    let total: i64 = std::str::from_utf8(&total).ok()?.parse().ok()?;
-    Some(Verdict::Reply(Frame::Integer(total).to_bytes(protocol)))
 }
 
 /// True when every key of a same-node request has the first key's replicas in the local datacenter.
@@ -546,7 +498,6 @@ fn execute(
     args: Vec<Bytes>,
     protocol: Protocol,
     token: u32,
-    counter_read: Option<Vec<Bytes>>,
 ) -> impl Future<Output = Verdict> + Send + 'static {
     let spec = origin.spec;
     let mut deciding = Vec::with_capacity(plan.targets.len());
@@ -560,7 +511,7 @@ fn execute(
     let canonical_args = (plan.consistency != Consistency::DcOne
         && spec.reply_order() == ReplyOrder::Unordered)
         .then_some(args);
-    collect(node.clone(), plan, origin, canonical_args, protocol, deciding, counter_read)
+    collect(node.clone(), plan, origin, canonical_args, protocol, deciding)
 }
 
 /// What the collection needs to know about the request besides its plan.
@@ -587,7 +538,6 @@ async fn collect(
     canonical_args: Option<Vec<Bytes>>,
     protocol: Protocol,
     deciding: Vec<(usize, NodeId, Started)>,
-    counter_read: Option<Vec<Bytes>>,
 ) -> Verdict {
     let Origin { spec, access, tag, timestamp } = origin;
     let timeout_ms = node.timeout_ms();
@@ -602,7 +552,6 @@ async fn collect(
     let local_quorum = plan.groups.first().map_or(1, |group| group.quorum);
     let mut acknowledgements: Vec<NodeId> = Vec::new();
     let mut first_local_reply: Option<Bytes> = None;
-    let mut local_replies_integers = true;
     let verdict = loop {
         let Some((group, target, mut result)) = results.next().await else { break collector.give_up() };
         if let (Some(args), ReplicaResult::Reply(raw)) = (&canonical_args, &result) {
@@ -611,7 +560,6 @@ async fn collect(
         if group == 0 {
             if let ReplicaResult::Reply(bytes) = &result {
                 acknowledgements.push(target);
-                local_replies_integers &= bytes.first() == Some(&b':');
                 first_local_reply.get_or_insert_with(|| bytes.clone());
             }
         }
@@ -629,18 +577,6 @@ async fn collect(
         }
     };
     drop(results);
-    let verdict = match counter_read {
-        Some(read)
-            if !verdict.is_reply() && local_replies_integers && acknowledgements.len() >= local_quorum =>
-        {
-            match first_local_reply {
-                // Mutant: the local replica's total answers, never merged (may lag the others).
-                Some(reply) if dynomite_core::mutant!(CounterQuorumAnswersLocal) => Verdict::Reply(reply),
-                _ => counter_by_repair(&node, read, plan.consistency, protocol).await.unwrap_or(verdict),
-            }
-        }
-        _ => verdict,
-    };
     if !verdict.is_reply() && plan.consistency != Consistency::DcOne {
         node.metrics.count_quorum_failure();
     }
@@ -783,7 +719,7 @@ fn multi_key(
             }
             None => fragment.args.clone(),
         };
-        collecting.push(execute(node, plan, origin, args, protocol, token, None));
+        collecting.push(execute(node, plan, origin, args, protocol, token));
     }
     Routed::Later(Box::pin(async move {
         let mut merged = Vec::with_capacity(fragments.len());

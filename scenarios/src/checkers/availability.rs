@@ -5,7 +5,7 @@
 use dynomite_core::config::Consistency;
 
 use crate::checkers::Verdict;
-use crate::history::{Command, History, Outcome};
+use crate::history::{History, Outcome};
 
 /// The checker's name.
 pub const AVAILABILITY: &str = "availability";
@@ -13,16 +13,13 @@ pub const AVAILABILITY: &str = "availability";
 pub const QUORUM_AVAILABILITY: &str = "availability at DC_QUORUM and DC_SAFE_QUORUM";
 
 /// [`availability`] of the DC_QUORUM and DC_SAFE_QUORUM requests of `history` alone (the runner passes
-/// the requests whose coordinator survived them). A SCAN step is left out: it runs on the one node of
-/// the coordinator's rack that its cursor names, whatever the level (as in C Dynomite), so it is not a
-/// quorum request and fails while that node is down (monkey seed 337 counted one).
+/// the requests whose coordinator survived them).
 pub fn quorum_availability(history: &History, minimum_ok_fraction: f64) -> Verdict {
     let operations = history
         .operations
         .iter()
         .filter(|operation| {
             matches!(operation.consistency, Consistency::DcQuorum | Consistency::DcSafeQuorum)
-                && !matches!(operation.command, Command::Scan { .. })
         })
         .cloned()
         .collect();
