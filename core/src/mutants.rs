@@ -132,8 +132,10 @@ mod switch {
         // --- anti-entropy: Lua write scripts (core/src/crdt/scripts) ---
         /// Write scripts apply an update older than the stored timestamp.
         ScriptIgnoresTimestamp = "script-ignores-timestamp", "LWW scripts: a late, older write overwrites a newer value";
-        /// Counter scripts apply a duplicate increment (same coordinator timestamp) again.
-        CounterRetryDoubleCounts = "counter-retry-double-counts", "PN-counter scripts: a retried or replayed increment is counted twice";
+        /// Counter scripts add a shipped component's totals instead of joining them (maximum).
+        CounterRetryDoubleCounts = "counter-retry-double-counts", "PN-counter scripts: a shipped, replayed or merged component is added, not joined, so increments count twice";
+        /// Counter components are named by the coordinating node instead of the applying datastore.
+        CounterComponentPerCoordinator = "counter-component-per-coordinator", "PN-counter scripts: components are named by the coordinator, so two appliers (or one wiped) lose increments in the join";
         // --- anti-entropy: read repair (runtime-real/src/coordinator.rs, read repair) ---
         /// Read repair answers with the merge but never writes it back to stale replicas.
         NoReadRepairWriteBack = "no-read-repair-write-back", "read repair: stale replicas are never written back";

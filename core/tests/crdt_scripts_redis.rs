@@ -1,10 +1,17 @@
 //! The CRDT Lua scripts (`core/src/crdt/scripts`) against a real redis-server 7:
 //! - every covered write, rewritten into its script, answers byte for byte what plain Redis answers for
-//!   the same command sequence on a fresh server, and leaves the same data;
-//! - a write older than the stored timestamp is discarded; replaying an op is idempotent (counters
-//!   never double-count);
-//! - concurrent writers' ops applied in different orders on two servers end in identical data and
-//!   metadata; `merge` of one server's state into another converges;
+//!   the same command sequence on a fresh server (a counter op's reply being its applier's value, as the
+//!   coordinator answers it), and leaves the same data;
+//! - a counter op (INCR & co., HINCRBY) runs in two halves (`dynomite_core::crdt::counter`): its script
+//!   on one replica, the applier, which adds the delta into the component its datastore owns, then the
+//!   join of that component (`counter` script) on every other replica; the tests run them so;
+//! - a write older than the stored timestamp is discarded; replaying an op is idempotent (a counter op's
+//!   first half is sent once, never replayed; replaying its join changes nothing, so counters never
+//!   double-count);
+//! - concurrent writers' ops applied in different orders on two servers (counter ops as the joins of
+//!   one applier's components) end in identical data and metadata; `merge` of one server's state into
+//!   another converges; replicas that each saw part of the writes (counters included) merge into what a
+//!   replica that saw every write holds;
 //! - `read` answers the original reply for unmanaged keys;
 //! - metadata bytes per key (printed: `cargo test -p dynomite-core --test crdt_scripts_redis -- --nocapture`).
 
@@ -12,6 +19,7 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use dynomite_core::crdt::counter::{join_args, Applied, CounterOp};
 use dynomite_core::crdt::merge::merge;
 use dynomite_core::crdt::rewrite::rewrite;
 use dynomite_core::crdt::scripts::{self, ScriptName};
@@ -32,6 +40,13 @@ fn wall_ms() -> u64 {
 
 fn words(command: &str) -> Vec<Bytes> {
     command.split(' ').map(|word| Bytes::copy_from_slice(word.as_bytes())).collect()
+}
+
+/// True when `command` is a counter op (INCR, DECR, INCRBY, DECRBY, HINCRBY): its rewrite is run by
+/// one replica, the applier, and the other replicas join the applier's component.
+fn is_counter_op(command: &str) -> bool {
+    let ts = Timestamp::new(wall_ms(), 0, 1);
+    rewrite(&words(command), ts, wall_ms(), CHANGELOG_MAX).is_some_and(|args| CounterOp::of(&args).is_some())
 }
 
 /// One redis-server with every script loaded.
@@ -60,12 +75,50 @@ impl Node {
         self.raw(&words(command))
     }
 
-    /// The command through the CRDT rewrite (plain when it is not covered).
+    /// The command through the CRDT rewrite (plain when it is not covered), as the client sees it: a
+    /// counter op runs its first half here (this replica is its applier) and answers the applier's
+    /// value as an integer, as the coordinator does.
     fn crdt(&mut self, command: &str, ts: Timestamp) -> Vec<u8> {
+        self.crdt_counter_aware(command, ts).0
+    }
+
+    /// [`Node::crdt`], also returning, for a counter op that this replica applied (a reply
+    /// `[value, id, s, p, n, h]`, not an error), the `counter` `EVALSHA` the other replicas run to join
+    /// this replica's component ([`join_args`]).
+    fn crdt_counter_aware(&mut self, command: &str, ts: Timestamp) -> (Vec<u8>, Option<Vec<Bytes>>) {
         let args = words(command);
-        match rewrite(&args, ts, wall_ms(), CHANGELOG_MAX) {
-            Some(evalsha) => self.raw(&evalsha),
-            None => self.raw(&args),
+        let Some(evalsha) = rewrite(&args, ts, wall_ms(), CHANGELOG_MAX) else {
+            return (self.raw(&args), None);
+        };
+        let reply = self.raw(&evalsha);
+        if CounterOp::of(&evalsha).is_none() {
+            return (reply, None);
+        }
+        let frame = parse_frame(&Bytes::from(reply.clone())).expect("a RESP reply");
+        match Applied::parse(&frame) {
+            Some(applied) => {
+                let join = join_args(&evalsha, &applied).expect("a counter op has a join");
+                (format!(":{}\r\n", applied.value).into_bytes(), Some(join))
+            }
+            // An error: the client's reply as it is, nothing to join.
+            None => (reply, None),
+        }
+    }
+
+    /// Runs a counter op's second half (`args` from [`Node::crdt_counter_aware`] on its applier):
+    /// joins the applier's component; answers the counter's value here.
+    fn join(&mut self, args: &[Bytes]) -> Vec<u8> {
+        self.raw(args)
+    }
+
+    /// Runs here what a coordinator sends this replica for `command` when another replica is its
+    /// applier: the op itself, or for a counter op the join of the applier's component (`join`; none
+    /// when the applier answered an error, which the coordinator passes to the client, joining nothing).
+    fn replicate(&mut self, command: &str, ts: Timestamp, join: Option<&[Bytes]>) {
+        if !is_counter_op(command) {
+            self.crdt(command, ts);
+        } else if let Some(join) = join {
+            self.join(join);
         }
     }
 
@@ -92,6 +145,9 @@ impl Node {
     }
 
     /// Every key (data and metadata, not the change log) with its type and canonical content.
+    /// `_dyn:id` (the id of the counter components this datastore owns: the timestamp of the first
+    /// counter op it applied) is left out like the change log: it is this datastore's own, different on
+    /// every replica by design, and what it names (the components in `_dyn:m:<key>`) is compared.
     fn dump(&mut self, with_metadata: bool) -> BTreeMap<String, String> {
         let keys = match self.frame(&words("KEYS *")) {
             Frame::Array(keys) => keys,
@@ -101,7 +157,7 @@ impl Node {
         for key in keys {
             let Frame::Bulk(key) = key else { panic!("key {key:?}") };
             let name = String::from_utf8_lossy(&key).into_owned();
-            if name == "_dyn:log" || (!with_metadata && name.starts_with("_dyn:")) {
+            if name == "_dyn:log" || name == "_dyn:id" || (!with_metadata && name.starts_with("_dyn:")) {
                 continue;
             }
             out.insert(name.clone(), self.content(&name));
@@ -135,6 +191,18 @@ impl Node {
         };
         format!("{kind} {ttl} {}", items.join(" "))
     }
+}
+
+/// Applies `command` at `ts` to `replicas` as a coordinator does: a counter op runs its first half on
+/// `replicas[0]` (the applier) and the join of the applier's component on every other replica; any other
+/// op runs on every replica. Returns the client's reply (the first replica's).
+fn coordinate(replicas: &mut [&mut Node], command: &str, ts: Timestamp) -> Vec<u8> {
+    let (applier, others) = replicas.split_first_mut().expect("a replica");
+    let (reply, join) = applier.crdt_counter_aware(command, ts);
+    for other in others {
+        other.replicate(command, ts, join.as_deref());
+    }
+    reply
 }
 
 fn show(frame: &Frame) -> String {
@@ -406,7 +474,10 @@ fn older_writes_are_discarded() {
 
 #[test]
 fn replaying_an_op_is_idempotent() {
+    // `node` applies every op (the applier of counter ops); `other` is a replica receiving the same ops
+    // (counter ops as the joins of `node`'s components).
     let mut node = Node::start();
+    let mut other = Node::start();
     let mut clock = Clock::new();
     let ops = [
         "SET k v",
@@ -428,13 +499,34 @@ fn replaying_an_op_is_idempotent() {
     ];
     for op in ops {
         let ts = clock.tick(7);
-        node.crdt(op, ts);
-        let once = node.dump(true);
-        node.crdt(op, ts);
-        assert_eq!(node.dump(true), once, "replay of {op:?}");
+        if is_counter_op(op) {
+            // A counter op's first half is sent once, to its applier, and never replayed (it is not
+            // hinted); what a replica may receive again is the join, the applier's included.
+            let (reply, join) = node.crdt_counter_aware(op, ts);
+            let join = join.unwrap_or_else(|| panic!("{op:?} answered {:?}", String::from_utf8_lossy(&reply)));
+            let applied = node.dump(true);
+            for time in ["once", "twice"] {
+                assert_eq!(node.join(&join), reply, "join of {op:?} ({time}) on its applier: its value");
+                assert_eq!(node.dump(true), applied, "join of {op:?} ({time}) on its applier");
+            }
+            assert_eq!(other.join(&join), reply, "join of {op:?}: the same value on a replica");
+            let once = other.dump(true);
+            other.join(&join);
+            assert_eq!(other.dump(true), once, "replayed join of {op:?}");
+        } else {
+            for replica in [&mut node, &mut other] {
+                replica.crdt(op, ts);
+                let once = replica.dump(true);
+                replica.crdt(op, ts);
+                assert_eq!(replica.dump(true), once, "replay of {op:?}");
+            }
+        }
+        assert_eq!(other.dump(true), node.dump(true), "after {op:?}: the replica holds what the applier holds");
     }
-    assert_eq!(node.plain("GET c"), b"$2\r\n10\r\n", "INCR, INCRBY 10, DECR each counted once");
-    assert_eq!(node.plain("HGET h c"), b"$1\r\n5\r\n");
+    for replica in [&mut node, &mut other] {
+        assert_eq!(replica.plain("GET c"), b"$2\r\n10\r\n", "INCR, INCRBY 10, DECR each counted once");
+        assert_eq!(replica.plain("HGET h c"), b"$1\r\n5\r\n");
+    }
 }
 
 /// Ops from three coordinators on keys of every covered type (no DEL/SET of counters: a delete
@@ -469,6 +561,9 @@ fn concurrent_ops(rng: &mut ChaCha8Rng) -> Vec<Vec<String>> {
 
 #[test]
 fn concurrent_writers_converge_whatever_the_order() {
+    // Counter ops are applied once, by `applier` (a third replica, seeing every op as issued: in
+    // timestamp order); `first` and `second` receive their joins, other ops themselves.
+    let mut applier = Node::start();
     let mut first = Node::start();
     let mut second = Node::start();
     for seed in 0..40u64 {
@@ -501,15 +596,29 @@ fn concurrent_writers_converge_whatever_the_order() {
             live.shuffle(&mut rng);
             shuffled.push(queues[live[0]].pop_front().expect("non-empty"));
         }
-        first.plain("FLUSHALL");
-        second.plain("FLUSHALL");
+        for node in [&mut applier, &mut first, &mut second] {
+            node.plain("FLUSHALL");
+        }
+        // The join of each counter op, by its (unique) timestamp.
+        let mut joins: BTreeMap<Timestamp, Vec<Bytes>> = BTreeMap::new();
         for (ts, op) in &by_time {
-            first.crdt(op, *ts);
+            let (reply, join) = applier.crdt_counter_aware(op, *ts);
+            if is_counter_op(op) {
+                let join = join.unwrap_or_else(|| {
+                    panic!("seed {seed}: {op:?} answered {:?}", String::from_utf8_lossy(&reply))
+                });
+                joins.insert(*ts, join);
+            }
+        }
+        for (ts, op) in &by_time {
+            first.replicate(op, *ts, joins.get(ts).map(Vec::as_slice));
         }
         for (ts, op) in &shuffled {
-            second.crdt(op, *ts);
+            second.replicate(op, *ts, joins.get(ts).map(Vec::as_slice));
         }
         assert_eq!(first.dump(true), second.dump(true), "seed {seed}: orders {by_time:?} vs {shuffled:?}");
+        // The joining replicas hold what the applier holds (its components, their data).
+        assert_eq!(first.dump(true), applier.dump(true), "seed {seed}: replicas vs applier, {by_time:?}");
         for key in ["s", "s2", "h", "set", "z", "c", "hc"] {
             // Every state the scripts leave parses, and is already normalized (a merge with itself is a no-op).
             let state = first.state(key);
@@ -540,21 +649,23 @@ fn merging_partial_replicas_equals_applying_every_write() {
         for node in [&mut full, &mut first, &mut second] {
             node.plain("FLUSHALL");
         }
-        // Each write reaches the first replica, the second, or both (a partial quorum write).
+        // Each write reaches the first replica, the second, or both (a partial quorum write). `full` sees
+        // every write and is the applier of counter ops: the others receive their joins.
         for (ts, op) in &ops {
-            full.crdt(op, *ts);
+            let (_, join) = full.crdt_counter_aware(op, *ts);
+            let join = join.as_deref();
             match rng.gen_range(0..3) {
-                0 => drop(first.crdt(op, *ts)),
-                1 => drop(second.crdt(op, *ts)),
+                0 => first.replicate(op, *ts, join),
+                1 => second.replicate(op, *ts, join),
                 _ => {
-                    first.crdt(op, *ts);
-                    second.crdt(op, *ts);
+                    first.replicate(op, *ts, join);
+                    second.replicate(op, *ts, join);
                 }
             }
         }
-        // Counters are left out: a replica that won a component may have missed earlier ops of its
-        // node (documented in state.rs); they are covered by the merge test below.
-        for key in ["s", "s2", "h", "set", "z"] {
+        // Counters included: a join carries the applier's whole component (its totals so far), so a
+        // replica that missed some joins of a component catches up with any later one, or by merge.
+        for key in ["s", "s2", "h", "set", "z", "c", "hc"] {
             let (from_first, from_second) = (first.state(key), second.state(key));
             first.merge(key, &from_second);
             second.merge(key, &from_first);
@@ -582,11 +693,10 @@ fn merge_converges_replicas_that_saw_different_writes() {
         "HINCRBY hc f 2",
         "SET gone v",
     ] {
-        let ts = clock.tick(1);
-        first.crdt(op, ts);
-        second.crdt(op, ts);
+        // The first replica is the applier of the counter ops (INCR c, HINCRBY hc), the second joins.
+        coordinate(&mut [&mut first, &mut second], op, clock.tick(1));
     }
-    // Each saw only some.
+    // Each saw only some (the counter ops among them applied there, their joins lost).
     for op in
         ["SET s first", "HDEL h a", "SREM set x", "ZADD z 5 y", "INCRBY c 10", "DEL gone", "HINCRBY hc f 1"]
     {
@@ -620,6 +730,8 @@ fn merge_converges_replicas_that_saw_different_writes() {
     assert_eq!(first.plain("GET c"), b"$1\r\n2\r\n");
     assert_eq!(first.content("h"), "hash persistent a=9 b=2 c=3");
     assert_eq!(first.content("set"), "set persistent x y z");
+    // hc: the shared HINCRBY hc f 2 counted once (applied by the first, joined by the second), then each
+    // replica's own op.
     assert_eq!(first.content("hc"), "hash persistent f=3 g=4");
 }
 

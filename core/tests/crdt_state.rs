@@ -65,9 +65,9 @@ fn parses_a_hash_with_tombstones_and_field_counters() {
         ("e:f", hex(5)),
         ("e:g", hex(5)),
         ("r:g", hex(6)),
-        ("hp:00000002:c:x", "7".to_string()),
-        ("hn:00000002:c:x", "2".to_string()),
-        ("hh:00000002:c:x", hex(8)),
+        ("hp:000000000000000000000002:c:x", "7".to_string()),
+        ("hn:000000000000000000000002:c:x", "2".to_string()),
+        ("hh:000000000000000000000002:c:x", hex(8)),
     ];
     // RESP3 map data is accepted as well as a flat array.
     let data = Frame::Map(vec![(bulk("f"), bulk("1")), (bulk("c:x"), bulk("5"))]);
@@ -79,7 +79,7 @@ fn parses_a_hash_with_tombstones_and_field_counters() {
         "e:g <= r:g is pruned"
     );
     assert!(!state.elements.contains_key(&s("c:x")), "a counter-only field has no element entry");
-    assert_eq!(state.field_counters[&s("c:x")][&2], Component { positive: 7, negative: 2, last: ts(8) });
+    assert_eq!(state.field_counters[&s("c:x")][&Timestamp::new(0, 0, 2)], Component { positive: 7, negative: 2, last: ts(8), start: None });
     assert_eq!(state.live_hash(0), vec![(s("c:x"), s("5")), (s("f"), s("1"))]);
 }
 
@@ -99,12 +99,12 @@ fn parses_sets_zsets_and_counters() {
     assert_eq!(zset.live_scored(0), vec![(s("m"), s("1.5"))]);
     let meta = [
         ("t", "counter".to_string()),
-        ("p:00000001", "5".to_string()),
-        ("n:00000001", "1".to_string()),
-        ("h:00000001", hex(3)),
-        ("p:0000000a", "0".to_string()),
-        ("n:0000000a", "10".to_string()),
-        ("h:0000000a", hex(4)),
+        ("p:000000000000000000000001", "5".to_string()),
+        ("n:000000000000000000000001", "1".to_string()),
+        ("h:000000000000000000000001", hex(3)),
+        ("p:00000000000000000000000a", "0".to_string()),
+        ("n:00000000000000000000000a", "10".to_string()),
+        ("h:00000000000000000000000a", hex(4)),
     ];
     let counter = parse(&meta, "string", bulk("-6"));
     assert_eq!(counter.value, None, "a counter's value is derived from its components");
@@ -157,8 +157,8 @@ fn parse_errors() {
             "node ids are 8 hex digits",
         ),
         (
-            reply(&[("t", "counter".into()), ("p:00000001", "-1".into())], "none", Frame::Array(vec![]), -2),
-            StateError::Number { field: "p:00000001".into(), value: "-1".into() },
+            reply(&[("t", "counter".into()), ("p:000000000000000000000001", "-1".into())], "none", Frame::Array(vec![]), -2),
+            StateError::Number { field: "p:000000000000000000000001".into(), value: "-1".into() },
             "totals are non-negative",
         ),
         (
@@ -265,7 +265,7 @@ fn counter_golden() {
             counters: components
                 .iter()
                 .map(|&(node, positive, negative, last)| {
-                    (node, Component { positive, negative, last: ts(last) })
+                    (Timestamp::new(0, 0, node), Component { positive, negative, last: ts(last), start: ts(last) })
                 })
                 .collect(),
             ..KeyState::default()
@@ -304,9 +304,9 @@ fn merge_stories() {
     let counter_field = parse(
         &[
             ("t", "hash".into()),
-            ("hp:00000001:f", "4".into()),
-            ("hn:00000001:f", "0".into()),
-            ("hh:00000001:f", hex(8)),
+            ("hp:000000000000000000000001:f", "4".into()),
+            ("hn:000000000000000000000001:f", "0".into()),
+            ("hh:000000000000000000000001:f", hex(8)),
         ],
         "hash",
         flat(&["f", "4"]),
@@ -375,9 +375,9 @@ fn merge_args_layout() {
     let counter = parse(
         &[
             ("t", "counter".into()),
-            ("p:00000001", "2".into()),
-            ("n:00000001", "0".into()),
-            ("h:00000001", hex(3)),
+            ("p:000000000000000000000001", "2".into()),
+            ("n:000000000000000000000001", "0".into()),
+            ("h:000000000000000000000001", hex(3)),
         ],
         "string",
         bulk("2"),
@@ -393,9 +393,9 @@ fn merge_args_layout() {
     let hash_counter = parse(
         &[
             ("t", "hash".into()),
-            ("hp:00000001:f", "2".into()),
-            ("hn:00000001:f", "0".into()),
-            ("hh:00000001:f", hex(3)),
+            ("hp:000000000000000000000001:f", "2".into()),
+            ("hn:000000000000000000000001:f", "0".into()),
+            ("hh:000000000000000000000001:f", hex(3)),
         ],
         "hash",
         flat(&["f", "2"]),
@@ -405,11 +405,11 @@ fn merge_args_layout() {
         [
             s("t"),
             s("hash"),
-            s("hp:00000001:f"),
+            s("hp:000000000000000000000001:f"),
             s("2"),
-            s("hn:00000001:f"),
+            s("hn:000000000000000000000001:f"),
             s("0"),
-            s("hh:00000001:f"),
+            s("hh:000000000000000000000001:f"),
             s(&hex(3))
         ]
     );
@@ -428,12 +428,14 @@ fn metadata_round_trips() {
             ("xa", "99".into()),
             ("e:f", hex(5)),
             ("r:f:", hex(4)),
-            ("hp:00000001:x:y", "2".into()),
-            ("hn:00000001:x:y", "1".into()),
-            ("hh:00000001:x:y", hex(6)),
-            ("p:ffffffff", "9".into()),
-            ("n:ffffffff", "0".into()),
-            ("h:ffffffff", hex(7)),
+            ("hp:000000000000000000000001:x:y", "2".into()),
+            ("hn:000000000000000000000001:x:y", "1".into()),
+            ("hh:000000000000000000000001:x:y", hex(6)),
+            ("hs:000000000000000000000001:x:y", hex(6)),
+            ("p:ffffffffffffffffffffffff", "9".into()),
+            ("s:ffffffffffffffffffffffff", hex(7)),
+            ("n:ffffffffffffffffffffffff", "0".into()),
+            ("h:ffffffffffffffffffffffff", hex(7)),
         ],
         "hash",
         flat(&["f", "v", "x:y", "1"]),
@@ -494,9 +496,9 @@ fn data_of_another_type_is_ignored() {
     let state = parse(
         &[
             ("t", "counter".into()),
-            ("p:00000001", "3".into()),
-            ("n:00000001", "0".into()),
-            ("h:00000001", hex(4)),
+            ("p:000000000000000000000001", "3".into()),
+            ("n:000000000000000000000001", "0".into()),
+            ("h:000000000000000000000001", hex(4)),
         ],
         "string",
         bulk("3"),
@@ -563,9 +565,9 @@ mod answers {
             parse(
                 &[
                     ("t", "counter".into()),
-                    ("p:00000001", "5".into()),
-                    ("n:00000001", "0".into()),
-                    ("h:00000001", hex(5)),
+                    ("p:000000000000000000000001", "5".into()),
+                    ("n:000000000000000000000001", "0".into()),
+                    ("h:000000000000000000000001", hex(5)),
                 ],
                 "string",
                 bulk("5"),
@@ -573,9 +575,9 @@ mod answers {
             parse(
                 &[
                     ("t", "counter".into()),
-                    ("p:00000002", "0".into()),
-                    ("n:00000002", "7".into()),
-                    ("h:00000002", hex(6)),
+                    ("p:000000000000000000000002", "0".into()),
+                    ("n:000000000000000000000002", "7".into()),
+                    ("h:000000000000000000000002", hex(6)),
                 ],
                 "string",
                 bulk("-7"),

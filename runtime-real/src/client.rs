@@ -83,6 +83,7 @@ pub async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
         input_open: true,
         closing: false,
         parsed_all: true,
+        barrier: false,
     };
     connection.run(reader, writer, &node).await;
     node.stats.count_disconnect();
@@ -113,6 +114,9 @@ struct Connection {
     closing: bool,
     /// False when parsing stopped at the pipeline limit with complete requests possibly left in the input.
     parsed_all: bool,
+    /// True after a request whose reply must be written before anything else is dispatched (a counter
+    /// op, [`crate::counter`]): parsing waits until the queue is empty.
+    barrier: bool,
 }
 
 /// A dispatched request, remembered until its reply is queued for writing.
@@ -187,6 +191,10 @@ impl Connection {
     fn dispatch_parsed(&mut self, node: &Arc<NodeShared>) {
         self.parsed_all = false;
         while !self.closing {
+            if self.barrier && !self.queue.is_empty() {
+                return; // parsed_all stays false: the next round dispatches the rest
+            }
+            self.barrier = false;
             if self.queue.len() >= PIPELINE_DEPTH_MAX {
                 return;
             }
@@ -196,6 +204,7 @@ impl Connection {
                     let outcome = self.session.dispatch(request.args, node);
                     node.metrics.client_queue_depth.record(self.queue.len() as u64);
                     self.queue.push_back(outcome.reply);
+                    self.barrier = outcome.barrier;
                     self.marks.push_back(Some(RequestMark { class: outcome.class, started_us }));
                     if outcome.close_after {
                         self.queue.push_back(Pending::Close);

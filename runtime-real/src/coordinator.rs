@@ -129,6 +129,9 @@ pub enum Routed {
     Local(DatastoreReply),
     /// Replicas or fragments are involved.
     Later(ReplyFuture),
+    /// Like `Later`, and the connection dispatches nothing more until this reply is written: a counter
+    /// op whose join is sent only once its applier answered ([`crate::counter`]).
+    Barrier(ReplyFuture),
 }
 
 /// Routes one request the proxy does not answer itself. Everything is enqueued before this returns.
@@ -158,11 +161,19 @@ pub fn route(
             Some(mut stamp) => stamp.rewrite(request.args),
             None => request.args,
         };
-        return Routed::Local(node.datastore.call(&args, protocol, shard));
+        let reply = node.datastore.call(&args, protocol, shard);
+        if dynomite_core::crdt::counter::CounterOp::of(&args).is_some() {
+            // One node: it is the only replica, so the applier; its answer carries the component.
+            let timeout_ms = node.timeout_ms();
+            return Routed::Later(Box::pin(async move {
+                crate::counter::applier_reply(datastore_result(reply, protocol, timeout_ms).await)
+            }));
+        }
+        return Routed::Local(reply);
     }
     match request.kind {
         Kind::SingleKey | Kind::SameNode(_) => {
-            route_by_keys(node, request, protocol, consistency, tag, stamp)
+            route_by_keys(node, request, protocol, levels, consistency, tag, stamp)
         }
         Kind::MultiKey => multi_key(node, request, protocol, consistency, Role::Client, tag, stamp),
         Kind::ClusterWide(kind) => cluster_wide(node, kind, request, protocol),
@@ -227,7 +238,7 @@ pub fn forward_request(
     Box::pin(async move {
         match routed {
             Routed::Local(reply) => datastore_result(reply, protocol, timeout_ms).await,
-            Routed::Later(future) => match future.await {
+            Routed::Later(future) | Routed::Barrier(future) => match future.await {
                 Reply::Raw(bytes) => ReplicaResult::Reply(bytes),
                 Reply::Frame(Frame::Error(text)) => verdict_to_result(Verdict::Error(text)),
                 Reply::Frame(frame) => ReplicaResult::Reply(frame.to_bytes(protocol)),
@@ -252,6 +263,7 @@ fn route_by_keys(
     node: &Arc<NodeShared>,
     mut request: Request,
     protocol: Protocol,
+    levels: Levels,
     consistency: Consistency,
     tag: RequestTag,
     stamp: Option<Stamp<'_>>,
@@ -273,6 +285,14 @@ fn route_by_keys(
     if let Some(mut stamp) = stamp {
         request.args = stamp.rewrite(request.args);
         origin.timestamp = stamp.timestamp();
+        if dynomite_core::crdt::counter::CounterOp::of(&request.args).is_some() {
+            let barrier = crate::counter::needs_barrier(node, &plan, levels.read);
+            let routed = crate::counter::route(node, plan, origin, request.args, protocol, token);
+            return match routed {
+                Routed::Later(future) if barrier => Routed::Barrier(future),
+                routed => routed,
+            };
+        }
     }
     let spec = request.spec;
     if dynomite_core::mutant!(LazyReplicatedSend) && plan.targets.len() > 1 {
@@ -531,7 +551,7 @@ impl Origin {
 }
 
 /// Waits for the deciding results and decides at the plan's level.
-async fn collect(
+pub(crate) async fn collect(
     node: Arc<NodeShared>,
     plan: Plan,
     origin: Origin,

@@ -39,6 +39,7 @@ pub mod client;
 pub mod client_tls;
 pub mod clock;
 pub mod coordinator;
+pub mod counter;
 pub mod crdt;
 pub mod datastore;
 pub mod embedded_server;

@@ -59,11 +59,19 @@ pub struct Outcome {
     pub close_after: bool,
     /// Read, write or other, for the request counters.
     pub class: RequestClass,
+    /// True when the connection must dispatch nothing more until this reply is written (a counter op
+    /// whose join is sent after its applier answers: [`crate::counter`]).
+    pub barrier: bool,
 }
 
 impl Outcome {
     fn reply(frame: Frame, protocol: Protocol) -> Outcome {
-        Outcome { reply: Pending::Frame(frame, protocol), close_after: false, class: RequestClass::Other }
+        Outcome {
+            reply: Pending::Frame(frame, protocol),
+            close_after: false,
+            class: RequestClass::Other,
+            barrier: false,
+        }
     }
 }
 
@@ -150,11 +158,12 @@ impl Session {
             None => node.consistency(),
         };
         let tag = RequestTag { connection_id: self.id, request_sequence: self.requests_parsed };
-        let reply = match coordinator::route(node, request, self.protocol, levels, tag) {
-            Routed::Local(reply) => Pending::Datastore(reply, self.protocol),
-            Routed::Later(future) => Pending::Later(future, self.protocol),
+        let (reply, barrier) = match coordinator::route(node, request, self.protocol, levels, tag) {
+            Routed::Local(reply) => (Pending::Datastore(reply, self.protocol), false),
+            Routed::Later(future) => (Pending::Later(future, self.protocol), false),
+            Routed::Barrier(future) => (Pending::Later(future, self.protocol), true),
         };
-        Outcome { reply, close_after: false, class }
+        Outcome { reply, close_after: false, class, barrier }
     }
 
     /// A `read-only` user's write: Redis's `NOPERM` error naming the user and the command.
@@ -200,6 +209,7 @@ impl Session {
                     reply: Pending::Frame(Frame::ok(), protocol),
                     close_after: true,
                     class: RequestClass::Other,
+                    barrier: false,
                 }
             }
             "RESET" => {
@@ -405,6 +415,7 @@ impl Session {
             reply: Pending::Later(Box::pin(merged), protocol),
             close_after: false,
             class: RequestClass::Other,
+            barrier: false,
         }
     }
 }

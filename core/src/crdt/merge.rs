@@ -1,5 +1,6 @@
 //! [`merge`]: the join of several replicas' [`KeyState`]s, by the rules written in [`super::state`]:
-//! per-field maximum of every timestamp and counter total, values following their winning timestamp,
+//! per-field maximum of every timestamp, counter components joined by their start then per-field
+//! maximum, values following their winning timestamp,
 //! `t` from the state with the newest key-level timestamp; equal timestamps with different values: the
 //! larger value bytes win (`pick`). The result is normalized like a parsed state, so
 //! `merged.same_as(replica)` tells whether a replica is stale.
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::state::{Component, CrdtType, Element, Expiry, KeyState};
+use super::state::{Component, ComponentId, CrdtType, Element, Expiry, KeyState};
 use super::timestamp::Timestamp;
 
 /// The merge of `states` (an empty slice gives the empty state). [`KeyState::observed`] of the result is
@@ -101,25 +102,35 @@ fn pick<'a>(
     (timestamp, value.cloned())
 }
 
-/// Per node, the component with the newest `h` (its totals follow it); equal `h` (the same last op)
-/// take the per-field maximum of the totals.
+/// Per component id, the join of [`super::state`]'s "Counters" rule: the totals of the newer start win
+/// (its owner started it again after a delete pruned it); equal starts take the maximum of each total
+/// (the owner's totals only grow, so the larger one holds every op the smaller one holds); `h` takes
+/// the maximum (a newer start is newer than every `h` of the older one, so this changes nothing for
+/// states the scripts write, and keeps the join monotone in every timestamp).
 fn merge_components<'a>(
-    sources: impl Iterator<Item = &'a BTreeMap<u32, Component>>,
-) -> BTreeMap<u32, Component> {
-    let mut merged: BTreeMap<u32, Component> = BTreeMap::new();
+    sources: impl Iterator<Item = &'a BTreeMap<ComponentId, Component>>,
+) -> BTreeMap<ComponentId, Component> {
+    let mut merged: BTreeMap<ComponentId, Component> = BTreeMap::new();
     for components in sources {
-        for (node, component) in components {
-            let into = merged.entry(*node).or_default();
+        for (id, component) in components {
+            let Some(into) = merged.get_mut(id) else {
+                merged.insert(*id, *component);
+                continue;
+            };
             if crate::mutant!(CounterMergeSums) {
                 // The bug: replicas' totals are added, so the same increments count once per replica.
                 into.positive = into.positive.saturating_add(component.positive);
                 into.negative = into.negative.saturating_add(component.negative);
                 into.last = into.last.max(component.last);
-            } else if component.last > into.last {
-                *into = *component;
-            } else if component.last == into.last {
-                into.positive = into.positive.max(component.positive);
-                into.negative = into.negative.max(component.negative);
+            } else {
+                let last = into.last.max(component.last);
+                if component.start > into.start {
+                    *into = *component;
+                } else if component.start == into.start {
+                    into.positive = into.positive.max(component.positive);
+                    into.negative = into.negative.max(component.negative);
+                }
+                into.last = last;
             }
         }
     }

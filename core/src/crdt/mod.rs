@@ -11,11 +11,13 @@
 //! - [`merge`]: the join of replicas' states (commutative, associative, idempotent);
 //! - [`answer`]: the client's reply for a merged state (its read run on a scratch embedded store);
 //! - [`digest`]: per-key and per-bucket digests for range repair;
-//! - [`scripts`] and [`rewrite`]: the Lua scripts and the turning of client writes into them.
+//! - [`scripts`] and [`rewrite`]: the Lua scripts and the turning of client writes into them;
+//! - [`counter`]: the two halves of a counter op (the applier's increment, the other replicas' join).
 //!
 //! Everything here is pure: time arrives as `now_ms`/`wall_ms`, nothing does IO.
 
 pub mod answer;
+pub mod counter;
 pub mod digest;
 pub mod hlc;
 pub mod merge;

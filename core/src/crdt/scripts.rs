@@ -118,8 +118,10 @@ pub enum ScriptName {
     Zrem,
     /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST.
     Expire,
-    /// INCR, DECR, INCRBY, DECRBY.
+    /// INCR, DECR, INCRBY, DECRBY (first half, on the applier).
     Incrby,
+    /// Second half of INCR & co. and HINCRBY: the applier's component joined on the other replicas.
+    Counter,
     /// A key's CRDT state (read only).
     State,
     /// A covered read: the state, or the plain reply for unmanaged keys.
@@ -132,7 +134,7 @@ pub enum ScriptName {
 
 impl ScriptName {
     /// Every script, in registry order.
-    pub const ALL: [ScriptName; 16] = [
+    pub const ALL: [ScriptName; 17] = [
         ScriptName::Set,
         ScriptName::Mset,
         ScriptName::Del,
@@ -145,6 +147,7 @@ impl ScriptName {
         ScriptName::Zrem,
         ScriptName::Expire,
         ScriptName::Incrby,
+        ScriptName::Counter,
         ScriptName::State,
         ScriptName::Read,
         ScriptName::Merge,
@@ -166,6 +169,7 @@ impl ScriptName {
             ScriptName::Zrem => "zrem",
             ScriptName::Expire => "expire",
             ScriptName::Incrby => "incrby",
+            ScriptName::Counter => "counter",
             ScriptName::State => "state",
             ScriptName::Read => "read",
             ScriptName::Merge => "merge",
@@ -193,6 +197,7 @@ impl ScriptName {
             ScriptName::Zrem => script!("zrem.lua"),
             ScriptName::Expire => script!("expire.lua"),
             ScriptName::Incrby => script!("incrby.lua"),
+            ScriptName::Counter => script!("counter.lua"),
             ScriptName::State => script!("state.lua"),
             ScriptName::Read => script!("read.lua"),
             ScriptName::Merge => script!("merge.lua"),
@@ -214,8 +219,15 @@ pub struct Script {
 
 /// The prelude line whose comparison decides that a write is newer than the stored timestamp.
 const LWW_COMPARISON: &str = "return ts > stored -- lww";
-/// The prelude line that decides that a counter op was not applied yet.
-const COUNTER_COMPARISON: &str = "return ts > stored -- counter";
+/// The prelude line that joins two totals of one counter component.
+const COMPONENT_JOIN: &str = "if num(b) > num(a) then return b end return a end -- component join";
+/// The prelude line that names the counter components this datastore owns.
+const DATASTORE_ID: &str = "return id -- datastore id";
+
+/// [`COMPONENT_JOIN`] broken: the totals are added.
+const SUMMED_JOIN: &str = "return int2s(num(a) + num(b)) end -- component join";
+/// [`DATASTORE_ID`] broken: the coordinator's node id (from the op's timestamp), padded to an id.
+const PER_COORDINATOR_ID: &str = "return '0000000000000000' .. string.sub(TS, 17, 24) -- datastore id";
 
 /// Every script, in [`ScriptName::ALL`] order.
 pub fn all() -> &'static [Script] {
@@ -226,8 +238,13 @@ pub fn all() -> &'static [Script] {
     }
     if crate::mutant!(CounterRetryDoubleCounts) {
         static DOUBLE_COUNTS: OnceLock<Vec<Script>> = OnceLock::new();
-        // Mutant: a counter op whose timestamp equals the node's last applied one counts again.
-        return DOUBLE_COUNTS.get_or_init(|| mutated(COUNTER_COMPARISON, "return ts >= stored -- counter"));
+        // Mutant: a component's totals are added instead of joined, so a replayed or repeated join counts again.
+        return DOUBLE_COUNTS.get_or_init(|| mutated(COMPONENT_JOIN, SUMMED_JOIN));
+    }
+    if crate::mutant!(CounterComponentPerCoordinator) {
+        static PER_COORDINATOR: OnceLock<Vec<Script>> = OnceLock::new();
+        // Mutant: components are named by the coordinator (as before owned components), not by the datastore.
+        return PER_COORDINATOR.get_or_init(|| mutated(DATASTORE_ID, PER_COORDINATOR_ID));
     }
     static SCRIPTS: OnceLock<Vec<Script>> = OnceLock::new();
     SCRIPTS.get_or_init(|| ScriptName::ALL.iter().map(|&name| script(name, name.text())).collect())
@@ -299,32 +316,54 @@ mod tests {
         use crate::resp::Frame;
         let ts = |ms: u64| super::super::timestamp::Timestamp::new(ms, 0, 1).encode();
         let lww = mutated(LWW_COMPARISON, "return true -- lww");
-        let counter = mutated(COUNTER_COMPARISON, "return ts >= stored -- counter");
-        for (scripts, broken_lww, broken_counter) in
-            [(all(), false, false), (&lww[..], true, false), (&counter[..], false, true)]
-        {
-            let mut store = crate::store::Store::new();
-            for script in scripts {
-                let loaded = run(&mut store, &[b"SCRIPT", b"LOAD", script.text.as_bytes()]);
-                assert_eq!(loaded, Frame::bulk(script.sha1.as_bytes()), "{}", script.name.as_str());
+        let summed = mutated(COMPONENT_JOIN, SUMMED_JOIN);
+        let per_coordinator = mutated(DATASTORE_ID, PER_COORDINATOR_ID);
+        let cases = [
+            (all(), false, false, false),
+            (&lww[..], true, false, false),
+            (&summed[..], false, true, false),
+            (&per_coordinator[..], false, false, true),
+        ];
+        for (scripts, broken_lww, broken_join, broken_id) in cases {
+            let mut stores = [crate::store::Store::new(), crate::store::Store::new(), crate::store::Store::new()];
+            for store in &mut stores {
+                for script in scripts {
+                    let loaded = run(store, &[b"SCRIPT", b"LOAD", script.text.as_bytes()]);
+                    assert_eq!(loaded, Frame::bulk(script.sha1.as_bytes()), "{}", script.name.as_str());
+                }
             }
+            let [a, b, c] = &mut stores;
             let set = scripts[ScriptName::Set as usize].sha1.as_bytes();
             let incr = scripts[ScriptName::Incrby as usize].sha1.as_bytes();
-            run(&mut store, &[b"EVALSHA", set, b"1", b"k", &ts(20), b"0", b"new", b"", b"0", b"0", b"ok"]);
-            run(&mut store, &[b"EVALSHA", set, b"1", b"k", &ts(10), b"0", b"old", b"", b"0", b"0", b"ok"]);
-            let value = run(&mut store, &[b"GET", b"k"]);
+            let join = scripts[ScriptName::Counter as usize].sha1.as_bytes();
+            run(a, &[b"EVALSHA", set, b"1", b"k", &ts(20), b"0", b"new", b"", b"0", b"0", b"ok"]);
+            run(a, &[b"EVALSHA", set, b"1", b"k", &ts(10), b"0", b"old", b"", b"0", b"0", b"ok"]);
+            let value = run(a, &[b"GET", b"k"]);
             assert_eq!(value, Frame::bulk(if broken_lww { "old" } else { "new" }));
-            for _retry in 0..2 {
-                run(&mut store, &[b"EVALSHA", incr, b"1", b"c", &ts(30), b"0", b"1"]);
+            // Replica a applies an increment and b joins a's component twice (a replayed hint).
+            let Frame::Array(reply) = run(a, &[b"EVALSHA", incr, b"1", b"c", &ts(30), b"0", b"1"]) else {
+                panic!("incrby answers an array")
+            };
+            let part = |i: usize| match &reply[i] {
+                Frame::Bulk(text) => text.to_vec(),
+                other => panic!("component part {i}: {other:?}"),
+            };
+            for _replay in 0..2 {
+                run(b, &[b"EVALSHA", join, b"1", b"c", &ts(30), b"0", b"", &part(1), &part(2), &part(3), &part(4), &part(5)]);
             }
-            let count = run(&mut store, &[b"GET", b"c"]);
-            assert_eq!(count, Frame::bulk(if broken_counter { "2" } else { "1" }));
+            assert_eq!(run(b, &[b"GET", b"c"]), Frame::bulk(if broken_join { "2" } else { "1" }));
+            // c applies a later increment from the same coordinator into its own component first, then
+            // joins a's: both count.
+            run(c, &[b"EVALSHA", incr, b"1", b"c", &ts(31), b"0", b"1"]);
+            run(c, &[b"EVALSHA", join, b"1", b"c", &ts(30), b"0", b"", &part(1), &part(2), &part(3), &part(4), &part(5)]);
+            let expected = if broken_id { "1" } else { "2" };
+            assert_eq!(run(c, &[b"GET", b"c"]), Frame::bulk(expected), "lww {broken_lww} join {broken_join}");
         }
     }
 
     #[test]
     fn mutation_points_exist_exactly_once() {
-        for point in [LWW_COMPARISON, COUNTER_COMPARISON] {
+        for point in [LWW_COMPARISON, COMPONENT_JOIN, DATASTORE_ID] {
             assert_eq!(ScriptName::Set.text().matches(point).count(), 1, "{point}");
         }
         let mutated = mutated(LWW_COMPARISON, "return true -- lww");

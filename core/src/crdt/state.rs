@@ -251,15 +251,22 @@ pub struct Element {
     pub value: Option<Bytes>,
 }
 
-/// One node's PN-counter component (fields `p:<n>`, `n:<n>`, `h:<n>` or their per-field forms).
+/// The id of a PN-counter component: the id of the datastore that owns it (`_dyn:id`, the timestamp of
+/// the first counter op that datastore applied), 24 hex characters in field names.
+pub type ComponentId = Timestamp;
+
+/// One datastore's PN-counter component (fields `p:<id>`, `n:<id>`, `h:<id>`, `s:<id>` or their
+/// per-field forms): it only grows on the datastore that owns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Component {
-    /// Total of the positive deltas applied from this node.
+    /// Total of the positive deltas the owner applied.
     pub positive: u64,
-    /// Total of the magnitudes of the negative deltas applied from this node.
+    /// Total of the magnitudes of the negative deltas the owner applied.
     pub negative: u64,
-    /// Timestamp of the last op applied from this node.
+    /// Timestamp of the newest op the owner applied into it.
     pub last: Option<Timestamp>,
+    /// Timestamp of the op that started it (its first, or the first after a delete pruned it).
+    pub start: Option<Timestamp>,
 }
 
 impl Component {
@@ -296,10 +303,10 @@ pub struct KeyState {
     pub value: Option<Bytes>,
     /// `e:<m>`/`r:<m>` and element data, by element.
     pub elements: BTreeMap<Bytes, Element>,
-    /// `p:<n>`/`n:<n>`/`h:<n>`, by node id.
-    pub counters: BTreeMap<u32, Component>,
-    /// `hp:<n>:<f>`/`hn:<n>:<f>`/`hh:<n>:<f>`, by field then node id.
-    pub field_counters: BTreeMap<Bytes, BTreeMap<u32, Component>>,
+    /// `p:<id>`/`n:<id>`/`h:<id>`/`s:<id>`, by component id.
+    pub counters: BTreeMap<ComponentId, Component>,
+    /// `hp:<id>:<f>`/`hn:<id>:<f>`/`hh:<id>:<f>`/`hs:<id>:<f>`, by field then component id.
+    pub field_counters: BTreeMap<Bytes, BTreeMap<ComponentId, Component>>,
     /// What the datastore said about K (type, PTTL); informational.
     pub observed: Observed,
 }
@@ -359,6 +366,7 @@ enum ComponentPart {
     Positive,
     Negative,
     Last,
+    Start,
 }
 
 impl KeyState {
@@ -411,12 +419,12 @@ impl KeyState {
                 } else if let Some(member) = field.strip_prefix(b"r:") {
                     self.element(member).remove = timestamp(field)?;
                 } else if let Some((part, rest)) = component_field(field, b"") {
-                    let node = node_hex(field, rest)?;
-                    set_component(self.counters.entry(node).or_default(), part, field, &value)?;
+                    let id = component_id(field, rest)?;
+                    set_component(self.counters.entry(id).or_default(), part, field, &value)?;
                 } else if let Some((part, rest)) = component_field(field, b"h") {
-                    let (node, hash_field) = split_node_field(field, rest)?;
+                    let (id, hash_field) = split_id_field(field, rest)?;
                     let components = self.field_counters.entry(hash_field).or_default();
-                    set_component(components.entry(node).or_default(), part, field, &value)?;
+                    set_component(components.entry(id).or_default(), part, field, &value)?;
                 } else {
                     return Err(StateError::UnknownField { field: lossy(field) });
                 }
@@ -721,12 +729,12 @@ impl KeyState {
                 }
             }
         }
-        for (node, component) in &self.counters {
-            push_component(&mut push, b"", *node, b"", component);
+        for (id, component) in &self.counters {
+            push_component(&mut push, b"", *id, b"", component);
         }
         for (field, components) in &self.field_counters {
-            for (node, component) in components {
-                push_component(&mut push, b"h", *node, field, component);
+            for (id, component) in components {
+                push_component(&mut push, b"h", *id, field, component);
             }
         }
         pairs
@@ -778,26 +786,26 @@ pub fn deadline_timestamp(deadline_ms: u64) -> Timestamp {
 }
 
 /// True when some component's last op is newer than `mask`.
-pub(crate) fn live_component(components: &BTreeMap<u32, Component>, mask: Option<Timestamp>) -> bool {
+pub(crate) fn live_component(components: &BTreeMap<ComponentId, Component>, mask: Option<Timestamp>) -> bool {
     components.values().any(|component| component.last > mask)
 }
 
 /// Σ (p − n) over the components newer than `mask`.
-fn sum_live(components: &BTreeMap<u32, Component>, mask: Option<Timestamp>) -> i128 {
+fn sum_live(components: &BTreeMap<ComponentId, Component>, mask: Option<Timestamp>) -> i128 {
     components.values().filter(|component| component.last > mask).map(Component::value).sum()
 }
 
-/// Pushes the three fields of one component: `<prefix>p:<n>[:<f>]`, `...n:...`, `...h:...`.
+/// Pushes the fields of one component: `<prefix>p:<id>[:<f>]`, `...n:...`, `...h:...`, `...s:...`.
 fn push_component(
     push: &mut impl FnMut(Vec<u8>, Bytes),
     prefix: &[u8],
-    node: u32,
+    id: ComponentId,
     field: &[u8],
     component: &Component,
 ) {
-    let node = format!("{node:08x}");
+    let id = id.to_bytes();
     let name = |part: &[u8]| {
-        let mut name = [prefix, part, b":", node.as_bytes()].concat();
+        let mut name = [prefix, part, b":", id.as_ref()].concat();
         if !field.is_empty() || prefix == b"h" {
             name.push(b':');
             name.extend_from_slice(field);
@@ -809,6 +817,9 @@ fn push_component(
     if let Some(last) = component.last {
         push(name(b"h"), last.to_bytes());
     }
+    if let Some(start) = component.start {
+        push(name(b"s"), start.to_bytes());
+    }
 }
 
 /// Recognizes `<prefix>p:`, `<prefix>n:`, `<prefix>h:` and returns the part and the rest.
@@ -818,25 +829,24 @@ fn component_field<'a>(field: &'a [u8], prefix: &[u8]) -> Option<(ComponentPart,
         [b'p', b':', rest @ ..] => (ComponentPart::Positive, rest),
         [b'n', b':', rest @ ..] => (ComponentPart::Negative, rest),
         [b'h', b':', rest @ ..] => (ComponentPart::Last, rest),
+        [b's', b':', rest @ ..] => (ComponentPart::Start, rest),
         _ => return None,
     };
     Some((part, rest))
 }
 
 /// Parses an 8-hex node id that must be all of `text`.
-fn node_hex(field: &[u8], text: &[u8]) -> Result<u32, StateError> {
-    let valid = text.len() == 8 && text.iter().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
-    let text = std::str::from_utf8(text).ok().filter(|_| valid);
-    text.and_then(|text| u32::from_str_radix(text, 16).ok())
-        .ok_or_else(|| StateError::UnknownField { field: lossy(field) })
+fn component_id(field: &[u8], text: &[u8]) -> Result<ComponentId, StateError> {
+    Timestamp::parse(text).map_err(|_| StateError::UnknownField { field: lossy(field) })
 }
 
 /// Splits `<n>:<f>` (the node id is exactly 8 hex digits; the field may contain `:`).
-fn split_node_field(field: &[u8], rest: &[u8]) -> Result<(u32, Bytes), StateError> {
-    if rest.len() < 9 || rest[8] != b':' {
+fn split_id_field(field: &[u8], rest: &[u8]) -> Result<(ComponentId, Bytes), StateError> {
+    const ID_LEN: usize = 24;
+    if rest.len() <= ID_LEN || rest[ID_LEN] != b':' {
         return Err(StateError::UnknownField { field: lossy(field) });
     }
-    Ok((node_hex(field, &rest[..8])?, Bytes::copy_from_slice(&rest[9..])))
+    Ok((component_id(field, &rest[..ID_LEN])?, Bytes::copy_from_slice(&rest[ID_LEN + 1..])))
 }
 
 /// Sets one part of a component from a metadata value.
@@ -849,9 +859,13 @@ fn set_component(
     match part {
         ComponentPart::Positive => component.positive = number(field, value)?,
         ComponentPart::Negative => component.negative = number(field, value)?,
-        ComponentPart::Last => {
-            component.last = Timestamp::parse_optional(value)
-                .map_err(|source| StateError::Timestamp { field: lossy(field), source })?
+        ComponentPart::Last | ComponentPart::Start => {
+            let timestamp = Timestamp::parse_optional(value)
+                .map_err(|source| StateError::Timestamp { field: lossy(field), source })?;
+            match part {
+                ComponentPart::Last => component.last = timestamp,
+                _ => component.start = timestamp,
+            }
         }
     }
     Ok(())

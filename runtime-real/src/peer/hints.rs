@@ -21,7 +21,7 @@ use bytes::Bytes;
 use dynomite_core::crdt::scripts::{self, ScriptName};
 
 /// True when `args` call a CRDT write script or the merge script (`EVALSHA <sha1> ...` of a registered
-/// script other than `state`, `read` and `gc`): such a write carries its timestamp (or merges
+/// script other than `state`, `read`, `gc` and the counter ops' first halves `incrby`/`hincrby`): such a write carries its timestamp (or merges
 /// timestamped state), so applying it twice changes nothing and a hint of it may be replayed even when
 /// an earlier send may have reached the replica.
 pub fn is_idempotent_write(args: &[Bytes]) -> bool {
@@ -29,7 +29,11 @@ pub fn is_idempotent_write(args: &[Bytes]) -> bool {
     name.eq_ignore_ascii_case(b"EVALSHA")
         && scripts::all().iter().any(|script| {
             script.sha1.as_bytes().eq_ignore_ascii_case(sha1)
-                && !matches!(script.name, ScriptName::State | ScriptName::Read | ScriptName::Gc)
+                && !matches!(
+                    script.name,
+                    // A counter op's first half adds its delta: it is sent once (crate::counter).
+                    ScriptName::State | ScriptName::Read | ScriptName::Gc | ScriptName::Incrby | ScriptName::Hincrby
+                )
         })
 }
 

@@ -1,9 +1,9 @@
--- hincrby: HINCRBY as a per-field PN-counter (hp:<n>:<f>, hn:<n>:<f>, hh:<n>:<f>): applies iff
--- ts > max(hh:<n>:<f>, e:<f>, r:<f>, d); on a field holding an HSET value it folds that value into the
--- delta and the value's add becomes the field's tombstone (r:<f>). K's field = Σ (hp − hn).
--- KEYS = [K]; ARGV = [ts, changelog_max, field, delta]. Reply: the new value (the current one when the
--- op is not applied: a duplicate already counted, or an op a newer delete voids), Redis's errors
--- otherwise.
+-- hincrby: HINCRBY, first half: the applier adds delta into its own component of field <f>
+-- (hp:<id>:<f>, hn:<id>:<f>, hh:<id>:<f>, hs:<id>:<f>), as `incrby` does for a key; applies iff
+-- ts > max(e:<f>, r:<f>, d); on a field holding an HSET value it folds that value into the delta and
+-- the value's add becomes the field's tombstone (r:<f>). K's field = Σ (hp − hn).
+-- KEYS = [K]; ARGV = [ts, changelog_max, field, delta]. Reply: [value, id, s, p, n, h] as `incrby`
+-- (the field's component); Redis's errors otherwise.
 write_args()
 local L = lib()
 local key, field, delta = KEYS[1], ARGV[3], tonumber(ARGV[4])
@@ -24,11 +24,19 @@ if value > COUNTER_MAX or value < -COUNTER_MAX then
   L.flush(self)
   return redis.error_reply(OVERFLOW)
 end
-local suffix = L.ts_node(TS) .. ':' .. field
-local positive, negative, last = 'hp:' .. suffix, 'hn:' .. suffix, 'hh:' .. suffix
+local id = datastore_id()
+local suffix = id .. ':' .. field
 local e, r = 'e:' .. field, 'r:' .. field
-if L.claim(self, 'hash') and counter_fresh(TS, L.mget(self, last))
-  and newer(TS, L.maxts(L.mget(self, e), L.maxts(L.mget(self, r), L.mget(self, 'd')))) then
+local function own()
+  if L.mget(self, 'hh:' .. suffix) == '' then return { '', '', '', '' } end
+  return { L.mget(self, 'hs:' .. suffix), L.mget(self, 'hp:' .. suffix), L.mget(self, 'hn:' .. suffix),
+    L.mget(self, 'hh:' .. suffix) }
+end
+local function reply(answer, component)
+  if component[1] == '' then return { answer, '', '', '', '', '' } end
+  return { answer, id, component[1], component[2], component[3], component[4] }
+end
+if L.claim(self, 'hash') and newer(TS, L.maxts(L.mget(self, e), L.maxts(L.mget(self, r), L.mget(self, 'd')))) then
   local fold = 0
   local added = L.mget(self, e)
   if stored and (added ~= '' or #L.field_components(self, field) == 0) then
@@ -39,13 +47,12 @@ if L.claim(self, 'hash') and counter_fresh(TS, L.mget(self, last))
     L.mset(self, r, L.maxts(L.mget(self, r), added))
     L.mset(self, e, '')
   end
-  L.counter_add(self, positive, negative, delta + fold)
-  L.mset(self, last, TS)
+  L.own_add(self, 'h', suffix, delta + fold)
   local sum = L.field_counter_sum(self, field)
   redis.call('HSET', key, field, L.int2s(sum))
   if not self.exists then L.settle_ttl(self) end
   L.commit(self)
-  return value
+  return reply(value, own())
 end
 L.flush(self)
-return current -- a duplicate (retry, replayed hint) or an op a newer delete voids: counted once
+return reply(current, own())

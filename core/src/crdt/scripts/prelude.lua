@@ -33,20 +33,34 @@ local function newer(ts, stored)
   return ts > stored -- lww
 end
 
--- True when a counter op at `ts` from a node was not yet applied (`stored` = that node's h field).
-local function counter_fresh(ts, stored)
-  return ts > stored -- counter
-end
-
 -- A decimal metadata number ('' = 0).
 local function num(s)
   if s == '' then return 0 end
   return tonumber(s)
 end
 
+
+-- The id of the counter components this datastore owns (state.rs, "Counters"): `_dyn:id`, created
+-- from the timestamp of the first counter op applied here (unique: one op is applied by one
+-- datastore). A wiped datastore gets a new id, so its new components never meet the totals other
+-- replicas kept of its old ones.
+local ID_KEY = '_dyn:id'
+local function datastore_id()
+  local id = redis.call('GET', ID_KEY)
+  if not id then
+    id = TS
+    redis.call('SET', ID_KEY, id)
+  end
+  return id -- datastore id
+end
+
 local function int2s(n)
   return string.format('%.0f', n)
 end
+
+-- The join of two totals of one counter component (decimal, '' = 0): the larger. A component only
+-- grows on the replica that owns it, so the larger total holds every op the smaller one holds.
+local function total_max(a, b) if num(b) > num(a) then return b end return a end -- component join
 
 -- Redis's string2ll: optional '-', no leading zeros, no spaces; nil when not an integer (or beyond
 -- the exact range of a Lua number).
@@ -324,9 +338,9 @@ local function lib()
     return string.sub(ts, 17, 24)
   end
 
-  -- The field of a per-field counter name 'hp:<n>:<f>' / 'hn:' / 'hh:' (prefix length 3 + 9).
+  -- The field of a per-field counter name 'hp:<id>:<f>' / 'hn:' / 'hh:' / 'hs:' (prefix 3 + id 24 + 1).
   local function hfield_of(name)
-    return string.sub(name, 13)
+    return string.sub(name, 29)
   end
 
   -- The key-level timestamp: the newest add or delete, max(a, d, e:*, r:*, h:*, hh:*) (not xt).
@@ -358,6 +372,43 @@ local function lib()
     mset(self, prefix_p .. suffix, '')
     mset(self, prefix_n .. suffix, '')
     mset(self, prefix_h .. suffix, '')
+    if prefix_h == 'h:' then mset(self, 's:' .. suffix, '') else mset(self, 'hs:' .. suffix, '') end
+  end
+
+  -- Joins the component (s, p, n, h) into the one named `pre .. 'p:' .. suffix` & co. (pre '' for a
+  -- counter, 'h' for a hash field): the newer start s wins whole (the owner started it again after a
+  -- delete); on equal starts each total takes the maximum; h takes the maximum (state.rs, "Counters").
+  local function join_component(self, pre, suffix, s, p, n, h)
+    local fs, fp, fn, fh = pre .. 's:' .. suffix, pre .. 'p:' .. suffix, pre .. 'n:' .. suffix, pre .. 'h:' .. suffix
+    local mine = mget(self, fs)
+    local last = maxts(mget(self, fh), h)
+    if s > mine then
+      mset(self, fs, s)
+      mset(self, fp, p)
+      mset(self, fn, n)
+    elseif s == mine then
+      mset(self, fp, total_max(mget(self, fp), p))
+      mset(self, fn, total_max(mget(self, fn), n))
+    end
+    mset(self, fh, last)
+  end
+
+  -- Applies `delta` at TS to this datastore's own component (`pre`, `suffix` as in join_component): a
+  -- missing one (never created, or pruned by a delete) starts at TS from 0; h = max(h, TS).
+  local function own_add(self, pre, suffix, delta)
+    local fs, fp, fn, fh = pre .. 's:' .. suffix, pre .. 'p:' .. suffix, pre .. 'n:' .. suffix, pre .. 'h:' .. suffix
+    if mget(self, fh) == '' then
+      mset(self, fs, TS)
+      mset(self, fp, '')
+      mset(self, fn, '')
+    end
+    if delta >= 0 then
+      mset(self, fp, int2s(num(mget(self, fp)) + delta))
+    else
+      mset(self, fn, int2s(num(mget(self, fn)) - delta))
+    end
+    mset(self, fh, maxts(mget(self, fh), TS))
+    return { mget(self, fs), mget(self, fp), mget(self, fn), mget(self, fh) }
   end
 
   -- The normalized form of the data model (KeyState::normalize, same rules in the same order): drops
@@ -436,15 +487,6 @@ local function lib()
       sum = sum + num(mget(self, 'hp:' .. suffixes[i])) - num(mget(self, 'hn:' .. suffixes[i]))
     end
     return sum, #suffixes > 0
-  end
-
-  -- Adds `delta` to the PN-counter component named by its positive and negative fields.
-  local function counter_add(self, positive, negative, delta)
-    if delta >= 0 then
-      mset(self, positive, int2s(num(mget(self, positive)) + delta))
-    else
-      mset(self, negative, int2s(num(mget(self, negative)) - delta))
-    end
   end
 
   -- True when the expiry register still applies: xt > d and a deadline is set.
@@ -689,6 +731,108 @@ local function lib()
     log_write(self.key)
   end
 
+  -- Merges a replica's state (the `merge` script's arguments, parsed: type, metadata fields and their
+  -- names in order, register value, element values) into key K by the rules of merge::merge; returns
+  -- the opened key and the count of changes (metadata fields plus values taken on equal timestamps).
+  local function merge_in(key, itype, incoming, inames, ivalue, ivalues)
+    local L = LIB
+    local self = L.open(key, nil)
+    local lnames = L.mload_all(self)
+    local ltype = L.mget(self, 't')
+    local lvalue, lvalues = L.current_values(self)
+    -- K of another Redis type than t (left by an uncovered write) holds no CRDT data (KeyState::parse).
+    local rtype_of_t = ltype
+    if ltype == 'counter' then rtype_of_t = 'string' end
+    if self.rtype ~= rtype_of_t then lvalue, lvalues = false, {} end
+    if ltype ~= 'string' or L.mget(self, 'a') == '' then lvalue = false end
+
+    -- Equal timestamps: present beats missing, then the larger bytes. A value taken here changes K
+    -- without changing M, so it is counted (K is rebuilt and the reply says the replica was stale).
+    local taken = 0
+    local function pick(mine, theirs)
+      if theirs and (not mine or L.bytes_gt(theirs, mine)) then
+        taken = taken + 1
+        return theirs
+      end
+      return mine
+    end
+
+    -- Type, and the loser's key-level timestamp into d.
+    local llevel, ilevel = L.key_level(self.cache, lnames), L.key_level(incoming, inames)
+    local kind, loser_level = ltype, ''
+    if itype ~= '' and itype ~= ltype then
+      if ltype == '' or ilevel > llevel or (ilevel == llevel and L.bytes_gt(itype, ltype)) then
+        kind = itype
+        if ltype ~= '' then loser_level = llevel end
+        lvalue, lvalues = false, {}
+      else
+        loser_level = ilevel
+      end
+    end
+    if kind ~= '' then L.mset(self, 't', kind) end
+
+    local function is_total(name)
+      return L.starts(name, 'p:') or L.starts(name, 'n:') or L.starts(name, 'h:') or L.starts(name, 'hp:')
+        or L.starts(name, 'hn:') or L.starts(name, 'hh:')
+    end
+
+    for i = 1, #inames do
+      local name = inames[i]
+      local value = incoming[name]
+      if name == 't' or name == 'xa' or is_total(name) then
+        -- t is resolved above; xa follows xt; a component's totals and h follow its start s below.
+      elseif name == 'xt' then
+        local mine = L.mget(self, 'xt')
+        local deadline = incoming['xa'] or ''
+        if value > mine then
+          L.mset(self, 'xt', value)
+          L.mset(self, 'xa', deadline)
+        elseif value == mine and L.num(deadline) > L.num(L.mget(self, 'xa')) then
+          L.mset(self, 'xa', deadline)
+        end
+      elseif L.starts(name, 's:') or L.starts(name, 'hs:') then
+        local pre, suffix = '', string.sub(name, 3)
+        if L.starts(name, 'hs:') then pre, suffix = 'h', string.sub(name, 4) end
+        local function part(prefix) return incoming[pre .. prefix .. suffix] or '' end
+        L.join_component(self, pre, suffix, value, part('p:'), part('n:'), part('h:'))
+      elseif name == 'a' then
+        local mine = L.mget(self, 'a')
+        if value > mine then
+          L.mset(self, 'a', value)
+          lvalue = ivalue
+        elseif value == mine then
+          lvalue = pick(lvalue, ivalue)
+        end
+      elseif L.starts(name, 'e:') then
+        local element = string.sub(name, 3)
+        local mine = L.mget(self, name)
+        if value > mine then
+          L.mset(self, name, value)
+          lvalues[element] = ivalues[element]
+        elseif value == mine then
+          lvalues[element] = pick(lvalues[element], ivalues[element])
+        end
+      else
+        -- d, r:<m>: timestamps, the max wins.
+        if value > L.mget(self, name) then L.mset(self, name, value) end
+      end
+    end
+    if loser_level > L.mget(self, 'd') then L.mset(self, 'd', loser_level) end
+    -- A live expiry that has passed (by the datastore's clock, or the merged data is beyond its deadline)
+    -- is folded into d, as every script does (KeyState::settle).
+    if L.expiry_live(self) then
+      local level = L.key_level(self.cache, L.mload_all(self))
+      if L.deadline_passed(L.mget(self, 'xa'), L.mget(self, 'xt'), level) then
+        L.mset(self, 'd', L.maxts(L.mget(self, 'd'), L.maxts(L.deadline_ts_of(L.mget(self, 'xa')), L.mget(self, 'xt'))))
+      end
+    end
+
+    L.normalize(self)
+    local changed = L.flush(self) + taken
+    if changed > 0 then L.rebuild(self, lvalue, lvalues) end
+    return self, changed
+  end
+
   LIB = {
     maxts = maxts,
     bytes_gt = bytes_gt,
@@ -709,10 +853,11 @@ local function lib()
     key_level = key_level,
     field_components = field_components,
     drop_component = drop_component,
+    join_component = join_component,
+    own_add = own_add,
     normalize = normalize,
     counter_sum = counter_sum,
     field_counter_sum = field_counter_sum,
-    counter_add = counter_add,
     expiry_live = expiry_live,
     now_ms = now_ms,
     deadline_ts_of = deadline_ts_of,
@@ -731,6 +876,7 @@ local function lib()
     apply_add = apply_add,
     apply_remove = apply_remove,
     commit = commit,
+    merge_in = merge_in,
   }
   return LIB
 end
