@@ -42,11 +42,11 @@ fn words(command: &str) -> Vec<Bytes> {
     command.split(' ').map(|word| Bytes::copy_from_slice(word.as_bytes())).collect()
 }
 
-/// True when `command` is a counter op (INCR, DECR, INCRBY, DECRBY, HINCRBY): its rewrite is run by
-/// one replica, the applier, and the other replicas join the applier's component.
-fn is_counter_op(command: &str) -> bool {
-    let ts = Timestamp::new(wall_ms(), 0, 1);
-    rewrite(&words(command), ts, wall_ms(), CHANGELOG_MAX).is_some_and(|args| CounterOp::of(&args).is_some())
+/// `command` as a coordinator sends it: rewritten into its script (plain when it is not covered) once,
+/// with one wall clock reading (absolute deadlines), for every replica.
+fn rewritten(command: &str, ts: Timestamp) -> Vec<Bytes> {
+    let args = words(command);
+    rewrite(&args, ts, wall_ms(), CHANGELOG_MAX).unwrap_or(args)
 }
 
 /// One redis-server with every script loaded.
@@ -86,18 +86,19 @@ impl Node {
     /// `[value, id, s, p, n, h]`, not an error), the `counter` `EVALSHA` the other replicas run to join
     /// this replica's component ([`join_args`]).
     fn crdt_counter_aware(&mut self, command: &str, ts: Timestamp) -> (Vec<u8>, Option<Vec<Bytes>>) {
-        let args = words(command);
-        let Some(evalsha) = rewrite(&args, ts, wall_ms(), CHANGELOG_MAX) else {
-            return (self.raw(&args), None);
-        };
-        let reply = self.raw(&evalsha);
-        if CounterOp::of(&evalsha).is_none() {
+        self.apply(&rewritten(command, ts))
+    }
+
+    /// [`Node::crdt_counter_aware`] for a command already [`rewritten`].
+    fn apply(&mut self, args: &[Bytes]) -> (Vec<u8>, Option<Vec<Bytes>>) {
+        let reply = self.raw(args);
+        if CounterOp::of(args).is_none() {
             return (reply, None);
         }
         let frame = parse_frame(&Bytes::from(reply.clone())).expect("a RESP reply");
         match Applied::parse(&frame) {
             Some(applied) => {
-                let join = join_args(&evalsha, &applied).expect("a counter op has a join");
+                let join = join_args(args, &applied).expect("a counter op has a join");
                 (format!(":{}\r\n", applied.value).into_bytes(), Some(join))
             }
             // An error: the client's reply as it is, nothing to join.
@@ -111,12 +112,13 @@ impl Node {
         self.raw(args)
     }
 
-    /// Runs here what a coordinator sends this replica for `command` when another replica is its
-    /// applier: the op itself, or for a counter op the join of the applier's component (`join`; none
-    /// when the applier answered an error, which the coordinator passes to the client, joining nothing).
-    fn replicate(&mut self, command: &str, ts: Timestamp, join: Option<&[Bytes]>) {
-        if !is_counter_op(command) {
-            self.crdt(command, ts);
+    /// Runs here what a coordinator sends this replica for an op ([`rewritten`] into `args`) that
+    /// another replica applied: the op itself, or for a counter op the join of the applier's component
+    /// (`join`; none when the applier answered an error, which the coordinator passes to the client,
+    /// joining nothing).
+    fn replicate(&mut self, args: &[Bytes], join: Option<&[Bytes]>) {
+        if CounterOp::of(args).is_none() {
+            self.raw(args);
         } else if let Some(join) = join {
             self.join(join);
         }
@@ -197,10 +199,11 @@ impl Node {
 /// `replicas[0]` (the applier) and the join of the applier's component on every other replica; any other
 /// op runs on every replica. Returns the client's reply (the first replica's).
 fn coordinate(replicas: &mut [&mut Node], command: &str, ts: Timestamp) -> Vec<u8> {
+    let args = rewritten(command, ts);
     let (applier, others) = replicas.split_first_mut().expect("a replica");
-    let (reply, join) = applier.crdt_counter_aware(command, ts);
+    let (reply, join) = applier.apply(&args);
     for other in others {
-        other.replicate(command, ts, join.as_deref());
+        other.replicate(&args, join.as_deref());
     }
     reply
 }
@@ -498,12 +501,14 @@ fn replaying_an_op_is_idempotent() {
         "DEL a",
     ];
     for op in ops {
-        let ts = clock.tick(7);
-        if is_counter_op(op) {
+        // A replay is the same message again: the op rewritten once.
+        let args = rewritten(op, clock.tick(7));
+        if CounterOp::of(&args).is_some() {
             // A counter op's first half is sent once, to its applier, and never replayed (it is not
             // hinted); what a replica may receive again is the join, the applier's included.
-            let (reply, join) = node.crdt_counter_aware(op, ts);
-            let join = join.unwrap_or_else(|| panic!("{op:?} answered {:?}", String::from_utf8_lossy(&reply)));
+            let (reply, join) = node.apply(&args);
+            let join =
+                join.unwrap_or_else(|| panic!("{op:?} answered {:?}", String::from_utf8_lossy(&reply)));
             let applied = node.dump(true);
             for time in ["once", "twice"] {
                 assert_eq!(node.join(&join), reply, "join of {op:?} ({time}) on its applier: its value");
@@ -515,13 +520,17 @@ fn replaying_an_op_is_idempotent() {
             assert_eq!(other.dump(true), once, "replayed join of {op:?}");
         } else {
             for replica in [&mut node, &mut other] {
-                replica.crdt(op, ts);
+                replica.raw(&args);
                 let once = replica.dump(true);
-                replica.crdt(op, ts);
+                replica.raw(&args);
                 assert_eq!(replica.dump(true), once, "replay of {op:?}");
             }
         }
-        assert_eq!(other.dump(true), node.dump(true), "after {op:?}: the replica holds what the applier holds");
+        assert_eq!(
+            other.dump(true),
+            node.dump(true),
+            "after {op:?}: the replica holds what the applier holds"
+        );
     }
     for replica in [&mut node, &mut other] {
         assert_eq!(replica.plain("GET c"), b"$2\r\n10\r\n", "INCR, INCRBY 10, DECR each counted once");
@@ -599,22 +608,24 @@ fn concurrent_writers_converge_whatever_the_order() {
         for node in [&mut applier, &mut first, &mut second] {
             node.plain("FLUSHALL");
         }
-        // The join of each counter op, by its (unique) timestamp.
-        let mut joins: BTreeMap<Timestamp, Vec<Bytes>> = BTreeMap::new();
+        // What the coordinators send the two replicas for each op, by its (unique) timestamp: the op
+        // rewritten once, and for a counter op the join of the applier's component.
+        let mut sent: BTreeMap<Timestamp, (Vec<Bytes>, Option<Vec<Bytes>>)> = BTreeMap::new();
         for (ts, op) in &by_time {
-            let (reply, join) = applier.crdt_counter_aware(op, *ts);
-            if is_counter_op(op) {
-                let join = join.unwrap_or_else(|| {
-                    panic!("seed {seed}: {op:?} answered {:?}", String::from_utf8_lossy(&reply))
-                });
-                joins.insert(*ts, join);
+            let args = rewritten(op, *ts);
+            let (reply, join) = applier.apply(&args);
+            if CounterOp::of(&args).is_some() && join.is_none() {
+                panic!("seed {seed}: {op:?} answered {:?}", String::from_utf8_lossy(&reply));
             }
+            sent.insert(*ts, (args, join));
         }
-        for (ts, op) in &by_time {
-            first.replicate(op, *ts, joins.get(ts).map(Vec::as_slice));
+        for (ts, _) in &by_time {
+            let (args, join) = &sent[ts];
+            first.replicate(args, join.as_deref());
         }
-        for (ts, op) in &shuffled {
-            second.replicate(op, *ts, joins.get(ts).map(Vec::as_slice));
+        for (ts, _) in &shuffled {
+            let (args, join) = &sent[ts];
+            second.replicate(args, join.as_deref());
         }
         assert_eq!(first.dump(true), second.dump(true), "seed {seed}: orders {by_time:?} vs {shuffled:?}");
         // The joining replicas hold what the applier holds (its components, their data).
@@ -652,14 +663,15 @@ fn merging_partial_replicas_equals_applying_every_write() {
         // Each write reaches the first replica, the second, or both (a partial quorum write). `full` sees
         // every write and is the applier of counter ops: the others receive their joins.
         for (ts, op) in &ops {
-            let (_, join) = full.crdt_counter_aware(op, *ts);
+            let args = rewritten(op, *ts);
+            let (_, join) = full.apply(&args);
             let join = join.as_deref();
             match rng.gen_range(0..3) {
-                0 => first.replicate(op, *ts, join),
-                1 => second.replicate(op, *ts, join),
+                0 => first.replicate(&args, join),
+                1 => second.replicate(&args, join),
                 _ => {
-                    first.replicate(op, *ts, join);
-                    second.replicate(op, *ts, join);
+                    first.replicate(&args, join);
+                    second.replicate(&args, join);
                 }
             }
         }

@@ -21,8 +21,8 @@
 //!   collected tombstone does not matter);
 //! - HSET/SADD/ZADD (without NX/XX/GT/LT, which may leave a member as it was) of `m`:
 //!   `max(e:m, r:m, d) >= ts`, and when `e:m == ts` and the element is live, its value is the write's;
-//! - EXPIRE: `max(xt, d) >= ts`; INCR/INCRBY/DECRBY: `h:<node> >= ts`; HINCRBY of `f`: `hh:<node>:<f> >= ts`,
-//!   where `<node>` is the coordinator id in `ts`.
+//! - EXPIRE: `max(xt, d) >= ts`; INCR/INCRBY/DECRBY: some component's `h:<id> >= ts`; HINCRBY of `f`:
+//!   some `hh:<id>:<f> >= ts` (`<id>`: the datastore that applied it, unknown to the checker).
 //!
 //! Metadata is judged settled at the replica's datastore clock (`normal_meta`: a passed expiry is the
 //! delete at its deadline, as every script and merge settles it), so a write superseded by an expiry
@@ -331,15 +331,28 @@ fn judge(expect: &Expect<'_>, ts: Timestamp, state: &ReplicaState, gc_possible: 
             older(found).then(|| format!("expiry and delete timestamps are {} (lost)", show_ts(found)))
         }
         Expect::Counter(field) => {
-            let older = |found: Option<Timestamp>| found.is_none_or(|found| found < ts);
-            let node = format!("{:08x}", ts.node);
-            let name = match field {
-                None => format!("h:{node}").into_bytes(),
-                Some(field) => element_field(&format!("hh:{node}:"), field),
+            // The increment was applied into some datastore's component: one of the key's (field's)
+            // components has a newest op at or after it.
+            let is_last = |name: &[u8]| match field {
+                None => name.len() == 2 + 24 && name.starts_with(b"h:"),
+                Some(field) => {
+                    name.len() == 3 + 24 + 1 + field.len()
+                        && name.starts_with(b"hh:")
+                        && name[3 + 24] == b':'
+                        && name.ends_with(field)
+                }
             };
-            let found = stamp(state, &name);
-            older(found)
-                .then(|| format!("{} is {} (increment lost)", String::from_utf8_lossy(&name), show_ts(found)))
+            let found = state
+                .meta
+                .iter()
+                .filter(|(name, _)| is_last(name))
+                .filter_map(|(_, value)| Timestamp::parse(value).ok())
+                .max();
+            let what = match field {
+                None => "newest h:<id>".to_string(),
+                Some(field) => format!("newest hh:<id>:{}", String::from_utf8_lossy(field)),
+            };
+            found.is_none_or(|found| found < ts).then(|| format!("{what} is {} (increment lost)", show_ts(found)))
         }
     }
 }
