@@ -236,6 +236,47 @@ fn counters_incremented_through_three_nodes_sum_right() {
     );
 }
 
+/// Counters are owned by datastores: a replica that lost every increment (its key and metadata deleted
+/// by hand) and then applies a new one keeps its own component beside the others' instead of replacing
+/// them, and a quorum read repairs it to the full count. Each Redis names its components by its own
+/// `_dyn:id`; every replica ends holding both appliers' components.
+#[test]
+fn a_replica_that_missed_increments_does_not_hide_them() {
+    let cluster = start();
+    let mut first = cluster.client(0);
+    for _ in 0..10 {
+        assert!(matches!(Reply::parse(&call(&mut first, &["INCR", "owned"])), Reply::Integer(_)));
+    }
+    assert_converges(&cluster, &["GET", "owned"], &bulk("10"));
+    // Redis 2 loses the counter, then node 2 (its own Redis applies) increments it.
+    call(&mut cluster.redis(2), &["DEL", "owned", "_dyn:m:owned"]);
+    let mut third = cluster.client(2);
+    let reply = Reply::parse(&call(&mut third, &["INCR", "owned"]));
+    assert!(matches!(reply, Reply::Integer(_)), "INCR answered {reply:?}");
+    // The other replicas joined Redis 2's new component beside Redis 0's: 11 there at once.
+    assert_converges_on(&cluster, &[0, 1], &["GET", "owned"], &bulk("11"));
+    // A quorum read through node 2 merges and repairs Redis 2.
+    assert_eq!(show(&call(&mut third, &["GET", "owned"])), show(&bulk("11")));
+    assert_converges(&cluster, &["GET", "owned"], &bulk("11"));
+    let ids: Vec<Vec<u8>> = (0..3).map(|index| redis_get(&cluster, index, "_dyn:id")).collect();
+    assert!(ids[0] != ids[2] && !ids[0].is_empty(), "each applier has its own id: {ids:?}");
+    for index in 0..3 {
+        let fields = call(&mut cluster.redis(index), &["HLEN", "_dyn:m:owned"]);
+        // t, plus p, h, s of two components (no negative totals).
+        assert_eq!(show(&fields), ":7\\r\\n", "Redis {index} holds both components");
+    }
+}
+
+/// Waits until the Redis of every node in `indexes` answers `args` with `expected`.
+fn assert_converges_on(cluster: &Cluster, indexes: &[usize], args: &[&str], expected: &[u8]) {
+    let converged = poll_until(deadline_in(CONVERGE_TIMEOUT_MS), || {
+        indexes.iter().all(|&index| call(&mut cluster.redis(index), args) == expected)
+    });
+    let answers: Vec<String> =
+        indexes.iter().map(|&index| show(&call(&mut cluster.redis(index), args))).collect();
+    assert!(converged, "{args:?}: expected {} on Redis {indexes:?}, got {answers:?}", show(expected));
+}
+
 /// `/read_repairs/disable`: a quorum read still answers, but the stale replica stays stale; enabling it
 /// again repairs it on the next read.
 #[test]

@@ -19,11 +19,12 @@
 //! | `del` | K1..Kn | — | keys that existed |
 //! | `hset` | K | mode (`hset`/`hmset`/`hsetnx`), f1, v1, ... | new fields / OK / 1-0 |
 //! | `hdel` | K | f1, ... | fields removed |
-//! | `hincrby` | K | field, delta | new value |
+//! | `hincrby` | K | field, delta | `[value, id, s, p, n, h]`: the new value and the applier's component of the field (`counter` joins it elsewhere) |
 //! | `sadd`, `srem`, `zrem` | K | members... | members added / removed |
 //! | `zadd` | K | condition (`""`/`NX`/`XX`), compare (`""`/`GT`/`LT`), ch (`0`/`1`), incr (`0`/`1`), score1, member1, ... | added (+changed with CH); INCR: new score or nil |
 //! | `expire` | K | deadline_ms (absolute Unix ms, at least 1; `0` = PERSIST), condition (`""`/`NX`/`XX`/`GT`/`LT`) | 1/0 |
-//! | `incrby` | K | delta | new value |
+//! | `incrby` | K | delta | `[value, id, s, p, n, h]`: the new value and the applier's component |
+//! | `counter` | K | field (`""` for a key), id, s, p, n, h | the value there after joining the component |
 //!
 //! The other scripts take no timestamp:
 //! - `state`: `KEYS=[K], ARGV=[max_elements]` → `[meta_flat, TYPE of K, data, pttl]` (data: string GET,
@@ -62,7 +63,9 @@
 //!   missing key (or one of an uncovered type) they record no `t` (M holds only `d`, `xt`, `xa`).
 //! - Counters are exact in Lua numbers up to 2^53 − 1: beyond, INCR-family scripts answer Redis's
 //!   overflow (or not-an-integer) error where Redis, with 64-bit integers, would still count.
-//! - Scripts touch only K, M and `_dyn:log`; M is derived from K inside the script, which is right for
+//! - Counter ops run in two halves ([`super::counter`]): `incrby`/`hincrby` on one replica (the
+//!   applier), `counter` joining its component on the others; `_dyn:id` names the applier's components.
+//! - Scripts touch only K, M, `_dyn:log` and `_dyn:id`; M is derived from K inside the script, which is right for
 //!   a standalone datastore (Dynomite's) but would break Redis Cluster's key-slot checks.
 //!
 //! # Cost (measured with `ci/bench-crdt-scripts`)
@@ -77,10 +80,10 @@
 //!   the `crdt_*` tests against the Rust merge): `set` without condition, GET or KEEPTTL (a TTL
 //!   allowed) and `mset` on a register or missing key; `del` of a register its timestamp kills or of
 //!   a missing key; `hset` and `sadd` on a hash/set or missing key (fields without HINCRBY
-//!   components); `incrby` on a counter or missing key; all only when no expiry has passed or would
+//!   components); all only when no expiry has passed or would
 //!   pass by this op (a live one, xa set and xt > d, costs one TIME to check; K created under it gets
 //!   PEXPIREAT xa), no type change is involved, and never for unmanaged data (K without M: adopted
-//!   first). They read M with one HMGET (HGETALL for counters, whose sum needs every component), use
+//!   first). They read M with one HMGET, use
 //!   WRONGTYPE errors of `redis.pcall` instead of TYPE, and skip calls whose effect is known (PERSIST
 //!   right after a SET; PERSIST on a key just created). Everything else goes to the general path
 //!   unchanged. They rely on M being in normalized form (every script and `merge` leave it so).

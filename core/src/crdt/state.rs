@@ -15,7 +15,8 @@
 //! values is missing.
 //!
 //! # Fields of `M`
-//! All binary safe; `<m>` is element bytes, `<n>` a node id as 8 lowercase hex.
+//! All binary safe; `<m>` is element bytes, `<id>` a counter component id: the datastore id of the
+//! replica that owns the component (section "Counters"), a timestamp in its 24-hex form.
 //!
 //! | field | meaning |
 //! |---|---|
@@ -25,8 +26,8 @@
 //! | `xt`, `xa` | expiry as an LWW register: timestamp of the last expiry-setting op, absolute deadline in Unix ms (`0` = no expiry) |
 //! | `e:<m>` | element add timestamp (hash field, set member, zset member) |
 //! | `r:<m>` | element remove timestamp (tombstone) |
-//! | `p:<n>`, `n:<n>`, `h:<n>` | PN-counter component of coordinator `<n>`: positive total, negative total (decimal), timestamp of the last op applied from `<n>` |
-//! | `hp:<n>:<f>`, `hn:<n>:<f>`, `hh:<n>:<f>` | the same, per hash field `<f>` (HINCRBY) |
+//! | `p:<id>`, `n:<id>`, `h:<id>`, `s:<id>` | PN-counter component owned by datastore `<id>`: positive total, negative total (decimal), timestamp of the newest op applied into it, timestamp of the op that started it |
+//! | `hp:<id>:<f>`, `hn:<id>:<f>`, `hh:<id>:<f>`, `hs:<id>:<f>` | the same, per hash field `<f>` (HINCRBY) |
 //!
 //! Counter totals are non-negative decimal integers below 2^53 (Lua 5.1 numbers are doubles). No other
 //! field exists; [`KeyState::parse`] rejects unknown fields.
@@ -34,11 +35,11 @@
 //! # Liveness (what the data in K must be)
 //! The kill timestamp `kill(now)` (section "Expiry") is `d`, raised by an expiry that has passed.
 //! - **Register** (`t = string`): live iff `a > kill`; K is its value.
-//! - **Counter** (`t = counter`): component `<n>` live iff `h:<n> > kill`; K is the decimal `Σ (p − n)`
+//! - **Counter** (`t = counter`): component `<id>` live iff `h:<id> > kill`; K is the decimal `Σ (p − n)`
 //!   over the live components (absent when none is live).
 //! - **Element** `<m>` (`t = hash`, `set`, `zset`): live iff `e:<m> > max(r:<m>, kill)`. A hash field's
 //!   value / a zset member's score is the one written with `e:<m>`.
-//! - **Hash field counter** (HINCRBY) component `<n>` of field `<f>`: live iff `hh:<n>:<f> > max(e:<f>,
+//! - **Hash field counter** (HINCRBY) component `<id>` of field `<f>`: live iff `hh:<id>:<f> > max(e:<f>,
 //!   r:<f>, kill)`. A field with a live component is live, its value is `Σ (hp − hn)` over them.
 //! - **Type**: `t` decides which data K holds; metadata of another type may remain in M until pruned but
 //!   is never data. K of another Redis type than `t` (left by an uncovered write, e.g. HINCRBYFLOAT
@@ -99,8 +100,9 @@
 //! - `a <= d`: `a` (and the value) removed;
 //! - `e:<m> <= max(r:<m>, d)`: `e:<m>` (and the value) removed; `r:<m> <= d` or `r:<m> < e:<m>`:
 //!   `r:<m>` removed;
-//! - `h:<n> <= d`: the component `p:<n>`, `n:<n>`, `h:<n>` removed (a later op from `<n>` starts from 0);
-//! - `hh:<n>:<f> <= max(e:<f>, r:<f>, d)`: that field component removed; a field with a component left
+//! - `h:<id> <= d`: the component `p:<id>`, `n:<id>`, `h:<id>`, `s:<id>` removed (its owner's next op
+//!   starts it again from 0, with a newer start);
+//! - `hh:<id>:<f> <= max(e:<f>, r:<f>, d)`: that field component removed; a field with a component left
 //!   has its `e:<f>` turned into the tombstone `r:<f> = max(r:<f>, e:<f>)` (the counter masks the HSET
 //!   value for good; the timestamp stays as the threshold for older components).
 //!
@@ -119,17 +121,34 @@
 //! - **Element** add (HSET/SADD/ZADD...) applies iff `ts > max(e:<m>, r:<m>, d)`: `e:<m> = ts`, value
 //!   written to K; remove (HDEL/SREM/ZREM) applies iff `ts > max(r:<m>, d)`: `r:<m> = ts`, and when
 //!   `ts > e:<m>` the element is removed from K (an older remove stays a pruned no-op).
-//! - **Counter** op `(<n>, ts, delta)` (INCR/DECR/INCRBY/DECRBY) applies iff `ts > h:<n>` and `ts > d`:
-//!   `delta` is added to `p:<n>` (positive) or `n:<n>` (negative), `h:<n> = ts`, K = Σ. INCR on a live
-//!   integer register is a type change whose first op folds the register's value into the delta (`SET k
-//!   5; INCR k` gives 6). A duplicate or retry carries the same `ts` and is not applied twice.
-//! - **HINCRBY** is the same per field (`hp:`, `hn:`, `hh:`), applied iff `ts > max(hh:<n>:<f>,
-//!   e:<f>, r:<f>, d)`; on a field holding an HSET value it folds that value in (and the normalization
-//!   turns `e:<f>` into a tombstone).
+//! - **Counter** op `(ts, delta)` (INCR/DECR/INCRBY/DECRBY): section "Counters". INCR on a live integer
+//!   register is a type change whose op folds the register's value into the delta (`SET k 5; INCR k`
+//!   gives 6).
+//! - **HINCRBY** is the same per field (`hp:`, `hn:`, `hh:`, `hs:`), applied iff `ts > max(e:<f>,
+//!   r:<f>, d)`; on a field holding an HSET value it folds that value in (and the normalization turns
+//!   `e:<f>` into a tombstone).
 //! - **Expiry** (EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT/PERSIST, and SET without KEEPTTL) at `ts` applies iff
 //!   `ts > xt`: `xt = ts`, `xa =` the absolute deadline (the coordinator converts relative TTLs; 0 for
 //!   PERSIST or a SET without expiry); then `PEXPIREAT K xa` (or `PERSIST K`). A passed deadline is a
 //!   delete (section "Expiry").
+//!
+//! # Counters (PN-counters owned by datastores)
+//! A counter's value is the sum of components, and each component grows on **one** datastore only,
+//! its owner, so replicas join components with a maximum and never lose or double-count an increment,
+//! whatever reached whom:
+//! - A datastore's id is `_dyn:id` in that datastore: the timestamp of the first counter op it applied
+//!   (unique, since one op is applied by one datastore). A wiped datastore gets a new one.
+//! - **Applying** (`incrby`/`hincrby`, on the one replica the coordinator picks, the *applier*): the op
+//!   at `ts` applies iff `ts > d` (for a field: `ts > max(e:<f>, r:<f>, d)`); `delta` is added to the
+//!   applier's own component (`p:<id>` or `n:<id>`), `h:<id> = max(h:<id>, ts)`; a component the
+//!   applier does not hold (new, or pruned by a delete) starts at 0 with `s:<id> = ts`. The op is sent
+//!   to the applier once and never replayed (`crate::crdt::counter`), so no op counts twice.
+//! - **Joining** (`counter`, on every other replica, and every merge): per component id, the newer
+//!   start wins (a component the owner started again after a delete replaces the old one); equal
+//!   starts take the maximum of each total; `h` takes the maximum. A new start is newer than every
+//!   `h` of the component it replaces (its owner pruned that one at a delete older than the new op),
+//!   so a join is monotone and the max of the owner's growing totals holds every op the smaller holds:
+//!   joins may be replayed, reordered or lost (repair brings them) without changing the count.
 //!
 //! # Merge (`merge::merge`, and the `merge` script)
 //! - The **key-level timestamp** of a state is its newest timestamp of any add or delete, `max(a, d,
@@ -154,8 +173,9 @@
 //!   `merge` script counts a value it takes on an equal timestamp as a change (it rebuilds K and
 //!   answers > 0) although M is unchanged, and [`KeyState::same_as`] compares values, so a replica that
 //!   holds the other value is stale until merged.
-//! - A counter component (`p`, `n`, `h`, or `hp`, `hn`, `hh`) follows its `h`: the component with the
-//!   newest last op wins whole; equal `h` take the per-field maximum of `p` and `n`.
+//! - A counter component (`p`, `n`, `h`, `s`, or `hp`, `hn`, `hh`, `hs`): the totals of the newer start
+//!   `s` win (the owner started it again after a delete pruned it); equal starts take the maximum of
+//!   `p` and of `n`; `h` takes the maximum (section "Counters").
 //! - Then the result is normalized, and K is rebuilt from the live part.
 //!
 //! Merge is commutative, associative and idempotent (`core/tests/crdt_merge_props.rs`).
@@ -163,10 +183,11 @@
 //! # Not covered, or weaker than Redis
 //! - Concurrent writes of different types to one key (impossible in a sequential Redis) resolve by the
 //!   key-level-timestamp rule; the losing type's data is deleted.
-//! - Counters lose the increments a replica did not apply when the replica that wins a component (the
-//!   newest `h`) missed earlier ops of that node (a late op is discarded once a newer one from the same
-//!   node was applied); they never double-count. A DEL of a counter concurrent with increments on a
-//!   replica that has not seen the DEL keeps that replica's pre-DEL total of the incrementing node.
+//! - A DEL of a counter that the applier has not seen yet when it applies a later increment keeps the
+//!   applier's pre-DEL total in its component (the component's `h` is then newer than the DEL).
+//! - A datastore restored from an older copy with its `_dyn:id` (a snapshot, not a wipe) restarts its
+//!   own components below the totals the other replicas hold: its next increments are hidden by the
+//!   join until its totals pass them. A wiped datastore gets a new id and loses nothing.
 //! - A passed deadline kills data by timestamp: a write whose timestamp's physical part is below a passed
 //!   deadline is treated as expired even if it reached the replica after the deadline (HLC skew); an
 //!   expiry op that reaches a replica after its deadline deletes even if superseded (section "Expiry").

@@ -382,6 +382,8 @@ local function lib()
     local fs, fp, fn, fh = pre .. 's:' .. suffix, pre .. 'p:' .. suffix, pre .. 'n:' .. suffix, pre .. 'h:' .. suffix
     local mine = mget(self, fs)
     local last = maxts(mget(self, fh), h)
+    if p == '0' then p = '' end -- a zero total is stored as no field, as own_add leaves it
+    if n == '0' then n = '' end
     if s > mine then
       mset(self, fs, s)
       mset(self, fp, p)
