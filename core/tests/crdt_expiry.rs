@@ -557,7 +557,10 @@ fn a_state_holds_a_write_after_a_bound_only_through_that_nodes_later_timestamps(
                     .insert(Bytes::from_static(b"m"), Element { add: None, remove: later, value: None });
             }
             "a counter component" => {
-                with.counters.insert(Timestamp::new(0, 0, 7), Component { positive: 1, negative: 0, last: later, start: later });
+                with.counters.insert(
+                    Timestamp::new(0, 0, 7),
+                    Component { positive: 1, negative: 0, last: later, start: later },
+                );
             }
             _ => {}
         }

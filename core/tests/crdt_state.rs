@@ -79,7 +79,10 @@ fn parses_a_hash_with_tombstones_and_field_counters() {
         "e:g <= r:g is pruned"
     );
     assert!(!state.elements.contains_key(&s("c:x")), "a counter-only field has no element entry");
-    assert_eq!(state.field_counters[&s("c:x")][&Timestamp::new(0, 0, 2)], Component { positive: 7, negative: 2, last: ts(8), start: None });
+    assert_eq!(
+        state.field_counters[&s("c:x")][&Timestamp::new(0, 0, 2)],
+        Component { positive: 7, negative: 2, last: ts(8), start: None }
+    );
     assert_eq!(state.live_hash(0), vec![(s("c:x"), s("5")), (s("f"), s("1"))]);
 }
 
@@ -157,7 +160,12 @@ fn parse_errors() {
             "node ids are 8 hex digits",
         ),
         (
-            reply(&[("t", "counter".into()), ("p:000000000000000000000001", "-1".into())], "none", Frame::Array(vec![]), -2),
+            reply(
+                &[("t", "counter".into()), ("p:000000000000000000000001", "-1".into())],
+                "none",
+                Frame::Array(vec![]),
+                -2,
+            ),
             StateError::Number { field: "p:000000000000000000000001".into(), value: "-1".into() },
             "totals are non-negative",
         ),
@@ -265,7 +273,10 @@ fn counter_golden() {
             counters: components
                 .iter()
                 .map(|&(node, positive, negative, last)| {
-                    (Timestamp::new(0, 0, node), Component { positive, negative, last: ts(last), start: ts(last) })
+                    (
+                        Timestamp::new(0, 0, node),
+                        Component { positive, negative, last: ts(last), start: ts(last) },
+                    )
                 })
                 .collect(),
             ..KeyState::default()

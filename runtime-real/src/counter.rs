@@ -110,12 +110,17 @@ pub(crate) fn route(
             return coordinator::verdict_reply(Verdict::Reply(value));
         };
         let mut deciding: Vec<(usize, NodeId, Started)> = Vec::with_capacity(plan.targets.len());
-        deciding.push((0, applier_node, Started::Forward(Box::pin(std::future::ready(ReplicaResult::Reply(value))))));
+        deciding.push((
+            0,
+            applier_node,
+            Started::Forward(Box::pin(std::future::ready(ReplicaResult::Reply(value)))),
+        ));
         for (index, target) in plan.targets.iter().enumerate() {
             if index == applier {
                 continue;
             }
-            let started = coordinator::start(&node, target.node, target.action, origin.spec, &join, protocol, token);
+            let started =
+                coordinator::start(&node, target.node, target.action, origin.spec, &join, protocol, token);
             match target.group {
                 Some(group) => deciding.push((group, target.node, started)),
                 None => drop(started),
@@ -144,7 +149,13 @@ pub(crate) fn applier_reply(result: ReplicaResult) -> Reply {
 }
 
 /// The op on the applier: this node's datastore, or the peer's link without a hint (sent at most once).
-fn start_applier(node: &Arc<NodeShared>, target: NodeId, args: &[Bytes], protocol: Protocol, token: u32) -> Started {
+fn start_applier(
+    node: &Arc<NodeShared>,
+    target: NodeId,
+    args: &[Bytes],
+    protocol: Protocol,
+    token: u32,
+) -> Started {
     if target == node.topology.local().id {
         return Started::Datastore(node.datastore.call(args, protocol, token), node.clock.now_us());
     }

@@ -328,7 +328,8 @@ mod tests {
             (&per_coordinator[..], false, false, true),
         ];
         for (scripts, broken_lww, broken_join, broken_id) in cases {
-            let mut stores = [crate::store::Store::new(), crate::store::Store::new(), crate::store::Store::new()];
+            let mut stores =
+                [crate::store::Store::new(), crate::store::Store::new(), crate::store::Store::new()];
             for store in &mut stores {
                 for script in scripts {
                     let loaded = run(store, &[b"SCRIPT", b"LOAD", script.text.as_bytes()]);
@@ -352,13 +353,45 @@ mod tests {
                 other => panic!("component part {i}: {other:?}"),
             };
             for _replay in 0..2 {
-                run(b, &[b"EVALSHA", join, b"1", b"c", &ts(30), b"0", b"", &part(1), &part(2), &part(3), &part(4), &part(5)]);
+                run(
+                    b,
+                    &[
+                        b"EVALSHA",
+                        join,
+                        b"1",
+                        b"c",
+                        &ts(30),
+                        b"0",
+                        b"",
+                        &part(1),
+                        &part(2),
+                        &part(3),
+                        &part(4),
+                        &part(5),
+                    ],
+                );
             }
             assert_eq!(run(b, &[b"GET", b"c"]), Frame::bulk(if broken_join { "2" } else { "1" }));
             // c applies a later increment from the same coordinator into its own component first, then
             // joins a's: both count.
             run(c, &[b"EVALSHA", incr, b"1", b"c", &ts(31), b"0", b"1"]);
-            run(c, &[b"EVALSHA", join, b"1", b"c", &ts(30), b"0", b"", &part(1), &part(2), &part(3), &part(4), &part(5)]);
+            run(
+                c,
+                &[
+                    b"EVALSHA",
+                    join,
+                    b"1",
+                    b"c",
+                    &ts(30),
+                    b"0",
+                    b"",
+                    &part(1),
+                    &part(2),
+                    &part(3),
+                    &part(4),
+                    &part(5),
+                ],
+            );
             let expected = if broken_id { "1" } else { "2" };
             assert_eq!(run(c, &[b"GET", b"c"]), Frame::bulk(expected), "lww {broken_lww} join {broken_join}");
         }

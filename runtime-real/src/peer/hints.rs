@@ -32,7 +32,11 @@ pub fn is_idempotent_write(args: &[Bytes]) -> bool {
                 && !matches!(
                     script.name,
                     // A counter op's first half adds its delta: it is sent once (crate::counter).
-                    ScriptName::State | ScriptName::Read | ScriptName::Gc | ScriptName::Incrby | ScriptName::Hincrby
+                    ScriptName::State
+                        | ScriptName::Read
+                        | ScriptName::Gc
+                        | ScriptName::Incrby
+                        | ScriptName::Hincrby
                 )
         })
 }

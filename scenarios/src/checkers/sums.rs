@@ -352,7 +352,9 @@ fn judge(expect: &Expect<'_>, ts: Timestamp, state: &ReplicaState, gc_possible: 
                 None => "newest h:<id>".to_string(),
                 Some(field) => format!("newest hh:<id>:{}", String::from_utf8_lossy(field)),
             };
-            found.is_none_or(|found| found < ts).then(|| format!("{what} is {} (increment lost)", show_ts(found)))
+            found
+                .is_none_or(|found| found < ts)
+                .then(|| format!("{what} is {} (increment lost)", show_ts(found)))
         }
     }
 }
