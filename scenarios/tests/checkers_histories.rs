@@ -107,6 +107,7 @@ fn judge(
         replicas: &replicas,
         states: &ReplicaStates::new(),
         gc_possible: false,
+        tombstone_gc_age_ms: None,
         replicas_read_ms: 100_000,
         clients_per_datacenter: 1,
     };
@@ -282,6 +283,7 @@ fn a_write_whose_path_flapped_does_not_bind_completeness() {
             replicas: &replicas,
             states: &ReplicaStates::new(),
             gc_possible: false,
+            tombstone_gc_age_ms: None,
             replicas_read_ms: 100_000,
             clients_per_datacenter: 1,
         };

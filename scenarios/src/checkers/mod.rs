@@ -41,7 +41,7 @@ use bytes::Bytes;
 use dynomite_chaos::Shape;
 use dynomite_core::config::Consistency;
 
-use crate::history::{History, Operation};
+use crate::history::{Command, History, Operation};
 use crate::placement::Owners;
 
 /// Most violations spelled out in a verdict's detail; the rest are only counted.
@@ -71,6 +71,9 @@ pub struct Facts<'a> {
     /// True when tombstone GC may have collected deletes during the run (`tombstone_gc_age` shorter
     /// than the run): checks that need a delete's tombstone skip it then.
     pub gc_possible: bool,
+    /// `tombstone_gc_age` when anti-entropy runs (None: CRDT mode off): tombstones older than this are
+    /// collected by the bounded-age rule even while a replica that lacks them is unreachable.
+    pub tombstone_gc_age_ms: Option<u64>,
     /// When the replicas were read (ms since the workload started).
     pub replicas_read_ms: u64,
     /// Clients per datacenter (client `c` lives in datacenter `c / clients_per_datacenter`).
@@ -134,6 +137,49 @@ impl Facts<'_> {
         common.sort_unstable();
         common.dedup();
         common
+    }
+
+    /// True when tombstone GC's bounded-age rule may have collected `delete`'s tombstone of `key` by
+    /// `until_ms` while an owner that missed the delete was unreachable, so that a later repair spread
+    /// the deleted value again: the documented trade-off of `runtime-real/src/repair/key.rs` ("a replica
+    /// cut off for longer than `tombstone_gc_age` still holds values deleted before it was cut off, and
+    /// the next repair spreads them again"; partition seed 67: node 2 isolated 13569-17071 ms missed
+    /// a DEL at 14026 ms, the age rule collected its tombstone on the other five replicas at 17454 ms
+    /// while node 2's links were still reconnecting, and a repair at 17646 ms copied node 2's older
+    /// value back to all of them).
+    ///
+    /// Precisely: `delete` leaves a tombstone in `key` (DEL of it, HDEL, SREM, ZREM); the tombstone
+    /// became collectable by age at `collectable` = its invocation + `tombstone_gc_age` − 2 × the
+    /// largest clock offset (the tombstone carries its coordinator's clock, the repairing node compares
+    /// with its own), no later than `until_ms`; and
+    /// some owner of `key`, in any rack of any datacenter (a repair compares them all), missed the
+    /// delete (not [`Facts::reached`]) and was cut off from another owner at some time in
+    /// `[collectable, until_ms]` ([`Timeline::link_up`], which also counts links still reconnecting
+    /// after a fault lifted). With the default age (a day) this never holds within a run.
+    pub fn tombstone_collected_by_age(&self, delete: &Operation, key: &Bytes, until_ms: u64) -> bool {
+        let Some(age_ms) = self.tombstone_gc_age_ms else { return false };
+        let tombstones = match &delete.command {
+            Command::Del(keys) => keys.contains(key),
+            Command::Hdel(deleted, _) | Command::Srem(deleted, _) | Command::Zrem(deleted, _) => {
+                deleted == key
+            }
+            _ => false,
+        };
+        if !tombstones {
+            return false;
+        }
+        let skew_ms = self.timeline.skew_max_ms().saturating_mul(2);
+        let collectable_ms = delete.invoked_ms.saturating_add(age_ms).saturating_sub(skew_ms);
+        if collectable_ms > until_ms {
+            return false;
+        }
+        let owners = self.owners.replicas(key).unwrap_or_default();
+        owners.iter().any(|&missed| {
+            !self.reached(delete, key, missed)
+                && owners.iter().any(|&other| {
+                    other != missed && !self.timeline.link_up(other, missed, collectable_ms, until_ms)
+                })
+        })
     }
 
     /// The replicas whose answers may have decided `operation`'s reply for `key` (a read's side of a

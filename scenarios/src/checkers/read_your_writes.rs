@@ -26,6 +26,11 @@
 //!
 //! Writes without a timestamp (CRDT mode off) are judged by the real-time rule above.
 //!
+//! Tombstone GC by age: a delete `W` is not judged by a read `R` once its tombstone may have been
+//! collected by the bounded-age rule while an owner that missed `W` was cut off
+//! ([`Facts::tombstone_collected_by_age`]): a repair then spreads that owner's older value again (the
+//! documented trade-off of `tombstone_gc_age`; only in seeds with a short age).
+//!
 //! Data loss: `W` is not judged once one of the replicas that acknowledged it (any owner of `k` when
 //! unknown) lost its data between `W`'s invocation and `R`'s completion (a wiped replica can then form
 //! the read quorum with one that missed `W`).
@@ -93,6 +98,7 @@ fn check_key(
             .copied()
             .filter(|write| write.completed_ms < read.invoked_ms && covers(shape, write, read))
             .filter(|write| !lost_replica(facts, write, key, read.completed_ms))
+            .filter(|write| !facts.tombstone_collected_by_age(write, key, read.completed_ms))
             .filter(|write| match write.timestamp_min() {
                 Some(ts) => !newer_value_written(key, operations, value, read.completed_ms, ts),
                 None => !excuse.excuses(write),

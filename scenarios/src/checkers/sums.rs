@@ -33,7 +33,9 @@
 //! When tombstone GC may have run (always in CRDT mode: a tombstone is collected once every replica
 //! acknowledged it), an add's record that is missing altogether (collected with a later delete's
 //! tombstone) is excused: only a record holding an older timestamp fails then. Counter records are
-//! never collected.
+//! never collected. A delete (DEL, HDEL, SREM, ZREM) whose tombstone the bounded-age rule may have
+//! collected while an owner that missed it was cut off ([`Facts::tombstone_collected_by_age`]) is not
+//! judged: a repair may have spread the older data again (the documented `tombstone_gc_age` trade-off).
 
 use bytes::Bytes;
 use dynomite_core::config::Consistency;
@@ -220,6 +222,13 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
         for key in write.command.keys() {
             let Some(expect) = expectation(&write.command, key) else { continue };
             if facts.lost_with_wipes(write, key) {
+                continue;
+            }
+            // A delete whose tombstone the age rule may have collected while an owner that missed it
+            // was cut off: a repair may have spread the older data again (the documented trade-off).
+            if matches!(expect, Expect::Delete | Expect::ElementRemoved(_))
+                && facts.tombstone_collected_by_age(write, key, facts.replicas_read_ms)
+            {
                 continue;
             }
             let Some(copies) = facts.states.get(key) else { continue };

@@ -84,6 +84,7 @@ pub fn evaluate(scenario: &Scenario, seed: u64, options: &RunOptions, raw: RawRu
         replicas: &replicas,
         states: &states,
         gc_possible,
+        tombstone_gc_age_ms: config.anti_entropy.as_ref().map(|knobs| knobs.tombstone_gc_age_ms),
         replicas_read_ms,
         clients_per_datacenter: scenario.workload.clients_per_datacenter,
     };
