@@ -358,7 +358,7 @@ fn start_fire_and_forget(
 }
 
 /// Enqueues an Execute on the local datastore, on the pooled connection of `token`.
-fn start_local(
+pub(crate) fn start_local(
     node: &NodeShared,
     spec: &'static CommandSpec,
     args: &[Bytes],

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use dynomite_core::cluster::plan::{Action, Plan};
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult, Verdict};
+use dynomite_core::command::CommandSpec;
 use dynomite_core::config::Consistency;
 use dynomite_core::crdt::counter::{join_args, Applied};
 use dynomite_core::resp::{self, Frame, Protocol};
@@ -77,7 +78,7 @@ pub(crate) fn route(
         return fail(node, plan, origin, ReplicaResult::Failed(ReplicaFailure::PeerDown));
     };
     let applier_node = plan.targets[applier].node;
-    let started = start_applier(node, applier_node, &args, protocol, token);
+    let started = start_applier(node, applier_node, origin.spec, &args, protocol, token);
     let node = node.clone();
     Routed::Later(Box::pin(async move {
         let timeout_ms = node.timeout_ms();
@@ -152,12 +153,14 @@ pub(crate) fn applier_reply(result: ReplicaResult) -> Reply {
 fn start_applier(
     node: &Arc<NodeShared>,
     target: NodeId,
+    spec: &'static CommandSpec,
     args: &[Bytes],
     protocol: Protocol,
     token: u32,
 ) -> Started {
     if target == node.topology.local().id {
-        return Started::Datastore(node.datastore.call(args, protocol, token), node.clock.now_us());
+        let reply = coordinator::start_local(node, spec, args, protocol, token);
+        return Started::Datastore(reply, node.clock.now_us());
     }
     match node.peer(target) {
         Some(link) => {
