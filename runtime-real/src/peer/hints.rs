@@ -245,8 +245,11 @@ mod tests {
     #[test]
     fn crdt_write_and_merge_scripts_are_idempotent_other_requests_are_not() {
         assert!(is_idempotent_write(&evalsha(ScriptName::Set)));
-        assert!(is_idempotent_write(&evalsha(ScriptName::Incrby)));
+        assert!(is_idempotent_write(&evalsha(ScriptName::Counter)), "a counter join is a maximum");
         assert!(is_idempotent_write(&evalsha(ScriptName::Merge)));
+        // A counter op's first half adds its delta on the applier: sent once, never held again.
+        assert!(!is_idempotent_write(&evalsha(ScriptName::Incrby)));
+        assert!(!is_idempotent_write(&evalsha(ScriptName::Hincrby)));
         assert!(!is_idempotent_write(&evalsha(ScriptName::Read)));
         assert!(!is_idempotent_write(&evalsha(ScriptName::State)));
         assert!(!is_idempotent_write(&evalsha(ScriptName::Gc)));
