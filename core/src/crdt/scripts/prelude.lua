@@ -404,10 +404,12 @@ local function lib()
       mset(self, fp, '')
       mset(self, fn, '')
     end
+    -- A zero total is stored as no field (as join_component stores it), so replicas compare equal.
+    local function total(value) if value == 0 then return '' end return int2s(value) end
     if delta >= 0 then
-      mset(self, fp, int2s(num(mget(self, fp)) + delta))
+      mset(self, fp, total(num(mget(self, fp)) + delta))
     else
-      mset(self, fn, int2s(num(mget(self, fn)) - delta))
+      mset(self, fn, total(num(mget(self, fn)) - delta))
     end
     mset(self, fh, maxts(mget(self, fh), TS))
     return { mget(self, fs), mget(self, fp), mget(self, fn), mget(self, fh) }
