@@ -136,6 +136,8 @@ mod switch {
         CounterRetryDoubleCounts = "counter-retry-double-counts", "PN-counter scripts: a shipped, replayed or merged component is added, not joined, so increments count twice";
         /// Counter components are named by the coordinating node instead of the applying datastore.
         CounterComponentPerCoordinator = "counter-component-per-coordinator", "PN-counter scripts: components are named by the coordinator, so two appliers (or one wiped) lose increments in the join";
+        /// Counter settling answers once a quorum "holds" the merge but never writes it to stale replicas.
+        CounterSettleNoWriteBack = "counter-settle-no-write-back", "PN-counter settling: a DC_SAFE_QUORUM counter op whose replicas disagreed is answered without writing the merge to the stale replicas";
         // --- anti-entropy: read repair (runtime-real/src/coordinator.rs, read repair) ---
         /// Read repair answers with the merge but never writes it back to stale replicas.
         NoReadRepairWriteBack = "no-read-repair-write-back", "read repair: stale replicas are never written back";

@@ -560,13 +560,31 @@ pub(crate) async fn collect(
     deciding: Vec<(usize, NodeId, Started)>,
 ) -> Verdict {
     let Origin { spec, access, tag, timestamp } = origin;
+    let (verdict, acknowledgements) =
+        collect_unreported(&node, &plan, spec, canonical_args, protocol, deciding).await;
+    if !verdict.is_reply() && plan.consistency != Consistency::DcOne {
+        node.metrics.count_quorum_failure();
+    }
+    report_decision(&node, &plan, access, tag, timestamp, acknowledgements, verdict.is_reply());
+    verdict
+}
+
+/// [`collect`] without counting or reporting the decision: the verdict and the local datacenter's
+/// replicas that replied (the caller may still change the outcome, as counter settling does).
+pub(crate) async fn collect_unreported(
+    node: &Arc<NodeShared>,
+    plan: &Plan,
+    spec: &'static CommandSpec,
+    canonical_args: Option<Vec<Bytes>>,
+    protocol: Protocol,
+    deciding: Vec<(usize, NodeId, Started)>,
+) -> (Verdict, Vec<NodeId>) {
     let timeout_ms = node.timeout_ms();
     let mut collector = plan.collector();
     let mut results: FuturesUnordered<_> = deciding
         .into_iter()
-        .map(|(group, target, started)| {
-            let node = &node;
-            async move { (group, target, started.result(node, protocol, timeout_ms).await) }
+        .map(|(group, target, started)| async move {
+            (group, target, started.result(node, protocol, timeout_ms).await)
         })
         .collect();
     let local_quorum = plan.groups.first().map_or(1, |group| group.quorum);
@@ -597,11 +615,7 @@ pub(crate) async fn collect(
         }
     };
     drop(results);
-    if !verdict.is_reply() && plan.consistency != Consistency::DcOne {
-        node.metrics.count_quorum_failure();
-    }
-    report_decision(&node, &plan, access, tag, timestamp, acknowledgements, verdict.is_reply());
-    verdict
+    (verdict, acknowledgements)
 }
 
 /// Tells the observer (simulator) how a client request was decided; forwarded requests (default tag)

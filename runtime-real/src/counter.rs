@@ -30,13 +30,15 @@ use dynomite_core::cluster::plan::{Action, Plan};
 use dynomite_core::cluster::{ReplicaFailure, ReplicaResult, Verdict};
 use dynomite_core::command::CommandSpec;
 use dynomite_core::config::Consistency;
-use dynomite_core::crdt::counter::{join_args, Applied};
+use dynomite_core::crdt::counter::{join_args, read_of, value_in, Applied};
+use dynomite_core::crdt::merge::merge_settled;
 use dynomite_core::resp::{self, Frame, Protocol};
 use dynomite_core::ring::NodeId;
 
 use crate::coordinator::{self, Origin, Reply, Routed, Started};
 use crate::node::NodeShared;
 use crate::peer::PeerRequest;
+use crate::read_repair::{self, KeyState};
 
 /// True when a counter op planned so must hold the connection's next requests back until it is
 /// answered: its join goes to some replica that a later request of the connection may read first
@@ -127,9 +129,115 @@ pub(crate) fn route(
                 None => drop(started),
             }
         }
-        let verdict = coordinator::collect(node.clone(), plan, origin, None, protocol, deciding).await;
+        let (mut verdict, mut acknowledgements) =
+            coordinator::collect_unreported(&node, &plan, origin.spec, None, protocol, deciding).await;
+        let quorum = plan.groups.first().map_or(1, |group| group.quorum);
+        if !verdict.is_reply()
+            && plan.consistency == Consistency::DcSafeQuorum
+            && acknowledgements.len() >= quorum
+        {
+            // Enough replicas answered, with different values: settle them.
+            (verdict, acknowledgements) = settle(&node, &plan, origin, &args, protocol, token).await;
+        }
+        if !verdict.is_reply() && plan.consistency != Consistency::DcOne {
+            node.metrics.count_quorum_failure();
+        }
+        coordinator::report_decision(
+            &node,
+            &plan,
+            origin.access,
+            origin.tag,
+            origin.timestamp,
+            acknowledgements,
+            verdict.is_reply(),
+        );
         coordinator::verdict_reply(verdict)
     }))
+}
+
+/// **Settling** a DC_SAFE_QUORUM counter op whose replicas answered different values (one of them
+/// missed another applier's join: a join lost with a dead coordinator, not yet repaired). Without it
+/// the op fails although it was applied, and so does every safe op on the counter until repair runs.
+///
+/// 1. Every replica of this datacenter gets the `read` script for the counter (`GET K` / `HGET K f`)
+///    on the connection its join took, so a state read holds the op.
+/// 2. The states that came back (at least a quorum, else the op fails) are merged.
+/// 3. Each replica whose state lacks part of the merge gets the `merge` script, and is awaited.
+/// 4. Once a quorum of replicas holds the merge (read equal to it, or written), the answer is the
+///    merge's value: the op is in it, and a later safe op shares a replica with that quorum, so it
+///    never answers less. Else `Failed to achieve Quorum`.
+///
+/// Mutant CounterSettleNoWriteBack: stale replicas are counted as holding the merge without being
+/// written (`runtime-sim/tests/counter_settle.rs` catches it).
+async fn settle(
+    node: &Arc<NodeShared>,
+    plan: &Plan,
+    origin: Origin,
+    op_args: &[Bytes],
+    protocol: Protocol,
+    token: u32,
+) -> (Verdict, Vec<NodeId>) {
+    let (Some(read_args), Some(key)) = (read_of(op_args), op_args.get(3)) else {
+        return (read_repair::no_quorum(), Vec::new());
+    };
+    let timeout_ms = node.timeout_ms();
+    let script = read_repair::read_script_args(node, key, &read_args);
+    let replicas: Vec<NodeId> = plan
+        .targets
+        .iter()
+        .filter(|target| target.group == Some(0) && matches!(target.action, Action::Execute))
+        .map(|target| target.node)
+        .collect();
+    let reads = replicas.iter().map(|&replica| {
+        let started =
+            coordinator::start(node, replica, Action::Execute, origin.spec, &script, protocol, token);
+        async move { (replica, started.result(node, protocol, timeout_ms).await) }
+    });
+    let mut states: Vec<(NodeId, KeyState)> = Vec::with_capacity(replicas.len());
+    for (replica, result) in futures_util::future::join_all(reads).await {
+        if let Some(state) = read_repair::state_of(&result, &read_args, protocol, node.clock.now_ms()) {
+            states.push((replica, state));
+        }
+    }
+    let quorum = plan.groups.first().map_or(1, |group| group.quorum);
+    if states.len() < quorum {
+        return (read_repair::no_quorum(), Vec::new());
+    }
+    let now_ms = node.clock.now_ms();
+    let all: Vec<KeyState> = states.iter().map(|(_, state)| state.clone()).collect();
+    let merged = merge_settled(&all, now_ms);
+    let mut holders: Vec<NodeId> = Vec::with_capacity(states.len());
+    let mut writes = Vec::new();
+    for (replica, state) in &states {
+        if state.same_as(&merged) || dynomite_core::mutant!(CounterSettleNoWriteBack) {
+            holders.push(*replica); // Mutant CounterSettleNoWriteBack: stale replicas count as written.
+            continue;
+        }
+        let args = read_repair::merge_script_args(key, &merged, now_ms);
+        let started =
+            coordinator::start(node, *replica, Action::Execute, origin.spec, &args, Protocol::Resp2, token);
+        let replica = *replica;
+        writes.push(async move { (replica, started.result(node, Protocol::Resp2, timeout_ms).await) });
+    }
+    for (replica, result) in futures_util::future::join_all(writes).await {
+        let written = match &result {
+            ReplicaResult::Reply(bytes) => !matches!(resp::parse_frame(bytes), Ok(Frame::Error(_)) | Err(_)),
+            ReplicaResult::Failed(_) => false,
+        };
+        if written {
+            holders.push(replica);
+        }
+    }
+    node.stats.counter_settles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if holders.len() < quorum {
+        return (read_repair::no_quorum(), holders);
+    }
+    let answer = dynomite_core::crdt::answer::answer(&merged, &read_args, Protocol::Resp2, now_ms);
+    match value_in(&answer) {
+        Some(value) => (Verdict::Reply(Frame::Integer(value).to_bytes(protocol)), holders),
+        // A later write replaced the counter (SET, DEL): nothing a quorum agrees on as this op's value.
+        None => (read_repair::no_quorum(), holders),
+    }
 }
 
 /// The client's reply for the applier's result on a one-node cluster: the value, or the reply as it is.

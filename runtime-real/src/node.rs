@@ -60,6 +60,8 @@ pub struct Stats {
     pub read_repairs: AtomicU64,
     /// Merges written back to stale replicas by read repair.
     pub read_repair_writes: AtomicU64,
+    /// DC_SAFE_QUORUM counter ops whose replicas disagreed and were settled (`crate::counter`).
+    pub counter_settles: AtomicU64,
     /// Client `AUTH` (or `HELLO ... AUTH`) attempts with a wrong password.
     pub auth_failures: AtomicU64,
     /// Peer connections closed in the handshake (wrong proof of `peer_secret`, not a peer, too slow).
@@ -272,7 +274,7 @@ impl NodeShared {
              rack:{}\r\ndatastore:{}\r\nconnected_clients:{}\r\ntotal_connections_received:{}\r\n\
              rejected_connections:{}\r\ntotal_requests:{}\r\nrejected_requests:{}\r\nprotocol_errors:{}\r\n\
              crdt_enabled:{}\r\nread_repairs_enabled:{}\r\nread_repair_reads:{}\r\nread_repairs:{}\r\n\
-             read_repair_writes:{}\r\ntls_handshake_failures:{}\r\n{}",
+             read_repair_writes:{}\r\ncounter_settles:{}\r\ntls_handshake_failures:{}\r\n{}",
             env!("CARGO_PKG_VERSION"),
             uptime_seconds,
             self.config.datacenter,
@@ -289,6 +291,7 @@ impl NodeShared {
             load(&stats.read_repair_reads),
             load(&stats.read_repairs),
             load(&stats.read_repair_writes),
+            load(&stats.counter_settles),
             load(&stats.tls_handshake_failures),
             self.gossip_info(),
         )

@@ -80,7 +80,7 @@ use tokio::sync::oneshot;
 use crate::coordinator::{self, Origin, Reply, ReplyFuture, Started};
 use crate::node::NodeShared;
 
-use contract::KeyState;
+pub(crate) use contract::KeyState;
 use dynomite_core::crdt::state::CrdtType;
 use dynomite_core::store::Store;
 
@@ -143,14 +143,7 @@ pub(crate) fn route(
     token: u32,
 ) -> ReplyFuture {
     let key = request.args[request.key_indexes[0]].clone();
-    let elements_max = node.crdt.as_ref().map_or(0, |crdt| crdt.state_elements_max());
-    let mut script = Vec::with_capacity(request.args.len() + 4);
-    script.push(Bytes::from_static(b"EVALSHA"));
-    script.push(contract::read_script_sha());
-    script.push(Bytes::from_static(b"1"));
-    script.push(key.clone());
-    script.push(Bytes::from(elements_max.to_string()));
-    script.extend(request.args.iter().cloned());
+    let script = read_script_args(node, &key, &request.args);
     let mut started = Vec::with_capacity(plan.targets.len());
     for target in &plan.targets {
         let Some(group) = target.group else { continue };
@@ -180,6 +173,46 @@ pub(crate) fn route(
             .await
             .unwrap_or_else(|_| Reply::Frame(Frame::error("ERR Dynomite: read repair was interrupted")))
     })
+}
+
+/// The `read` script's `EVALSHA` for the read `read_args` of `key`: `EVALSHA <read> 1 K
+/// <crdt_state_elements_max> <the read's arguments...>`.
+pub(crate) fn read_script_args(node: &NodeShared, key: &Bytes, read_args: &[Bytes]) -> Vec<Bytes> {
+    let elements_max = node.crdt.as_ref().map_or(0, |crdt| crdt.state_elements_max());
+    let mut script = Vec::with_capacity(read_args.len() + 5);
+    script.push(Bytes::from_static(b"EVALSHA"));
+    script.push(contract::read_script_sha());
+    script.push(Bytes::from_static(b"1"));
+    script.push(key.clone());
+    script.push(Bytes::from(elements_max.to_string()));
+    script.extend(read_args.iter().cloned());
+    script
+}
+
+/// The `merge` script's `EVALSHA` writing `merged` into `key` on a replica.
+pub(crate) fn merge_script_args(key: &Bytes, merged: &KeyState, now_ms: u64) -> Vec<Bytes> {
+    let mut args = vec![
+        Bytes::from_static(b"EVALSHA"),
+        contract::merge_script_sha(),
+        Bytes::from_static(b"1"),
+        key.clone(),
+    ];
+    args.extend(merged.merge_args(now_ms));
+    args
+}
+
+/// A replica's CRDT state from its reply to [`read_script_args`]; `None` when it failed or has no state
+/// the merge can use (unmanaged key, state over the bound, data its metadata does not describe).
+pub(crate) fn state_of(
+    result: &ReplicaResult,
+    read_args: &[Bytes],
+    protocol: Protocol,
+    now_ms: u64,
+) -> Option<KeyState> {
+    match parse_read_reply(result, read_args, protocol, now_ms)? {
+        Answered::State(state) => Some(state),
+        Answered::Plain(_) => None,
+    }
 }
 
 /// What one group-0 replica told us.
@@ -411,13 +444,7 @@ impl Repair {
             if dynomite_core::mutant!(NoReadRepairWriteBack) {
                 continue; // Mutant NoReadRepairWriteBack: stale replicas stay stale.
             }
-            let mut args = vec![
-                Bytes::from_static(b"EVALSHA"),
-                contract::merge_script_sha(),
-                Bytes::from_static(b"1"),
-                self.key.clone(),
-            ];
-            args.extend(merged.merge_args(self.node.clock.now_ms()));
+            let args = merge_script_args(&self.key, merged, self.node.clock.now_ms());
             let call = coordinator::start(
                 &self.node,
                 replica.node,
@@ -437,7 +464,7 @@ impl Repair {
 }
 
 /// `Failed to achieve Quorum`, as the collector answers it.
-fn no_quorum() -> Verdict {
+pub(crate) fn no_quorum() -> Verdict {
     Verdict::Error(Bytes::from_static(NO_QUORUM_TEXT.as_bytes()))
 }
 

@@ -90,6 +90,28 @@ pub fn join_args(op_args: &[Bytes], applied: &Applied) -> Option<Vec<Bytes>> {
     Some(args)
 }
 
+/// The plain read of the counter `op_args` (the `incrby`/`hincrby` `EVALSHA`) changes: `GET K` or
+/// `HGET K field`. Settling reads the replicas' states with it and answers with
+/// [`value_in`] of the merge's answer to it. `None` when `op_args` is not a counter op.
+pub fn read_of(op_args: &[Bytes]) -> Option<Vec<Bytes>> {
+    let op = CounterOp::of(op_args)?;
+    let key = op_args.get(3)?.clone();
+    Some(match op {
+        CounterOp::Key => vec![Bytes::from_static(b"GET"), key],
+        CounterOp::Field => vec![Bytes::from_static(b"HGET"), key, op_args.get(6)?.clone()],
+    })
+}
+
+/// The counter's value in the answer to a [`read_of`] read: the decimal integer of a bulk string;
+/// `None` for anything else (absent, not an integer).
+pub fn value_in(frame: &Frame) -> Option<i64> {
+    match frame {
+        Frame::Bulk(text) | Frame::Simple(text) => std::str::from_utf8(text).ok()?.parse().ok(),
+        Frame::Integer(value) => Some(*value),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +148,20 @@ mod tests {
         assert_eq!(join, words(&expected));
         assert_eq!(Applied::parse(&Frame::Integer(7)), None);
         assert_eq!(join_args(&set, &applied), None);
+    }
+
+    #[test]
+    fn the_read_of_a_counter_op_and_its_value() {
+        let ts = Timestamp::new(5, 0, 1);
+        let incr = rewrite(&words("INCRBY c 3"), ts, 0, 10).expect("covered");
+        let hincr = rewrite(&words("HINCRBY h f -2"), ts, 0, 10).expect("covered");
+        let set = rewrite(&words("SET k v"), ts, 0, 10).expect("covered");
+        assert_eq!(read_of(&incr), Some(words("GET c")));
+        assert_eq!(read_of(&hincr), Some(words("HGET h f")));
+        assert_eq!(read_of(&set), None);
+        assert_eq!(value_in(&Frame::bulk("-12")), Some(-12));
+        assert_eq!(value_in(&Frame::Integer(4)), Some(4));
+        assert_eq!(value_in(&Frame::bulk("v")), None);
+        assert_eq!(value_in(&Frame::Null), None);
     }
 }

@@ -163,10 +163,15 @@ fn peers(out: &mut String, node: &NodeShared) {
 fn anti_entropy(out: &mut String, node: &NodeShared) {
     let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
     let stats = &node.stats;
-    let counters: [(&str, &str, u64); 3] = [
+    let counters: [(&str, &str, u64); 4] = [
         ("read_repair_reads_total", "Quorum reads answered by a CRDT merge", load(&stats.read_repair_reads)),
         ("read_repairs_total", "Merged reads that found a stale replica", load(&stats.read_repairs)),
         ("read_repair_writes_total", "Merges written back by read repair", load(&stats.read_repair_writes)),
+        (
+            "counter_settles_total",
+            "DC_SAFE_QUORUM counter ops whose disagreeing replicas were settled",
+            load(&stats.counter_settles),
+        ),
     ];
     let status = node.repair.status();
     let (changelog, range) = (&status.changelog, &status.range);

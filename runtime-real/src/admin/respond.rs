@@ -298,6 +298,7 @@ fn pool_counters(node: &NodeShared) -> Value {
         "read_repair_reads": load(&stats.read_repair_reads),
         "read_repairs": load(&stats.read_repairs),
         "read_repair_writes": load(&stats.read_repair_writes),
+        "counter_settles": load(&stats.counter_settles),
     });
     let server_name = node
         .config
