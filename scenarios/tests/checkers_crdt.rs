@@ -305,6 +305,41 @@ fn read_your_writes_excuses_a_delete_whose_tombstone_the_age_rule_may_have_colle
 }
 
 #[test]
+fn read_your_writes_excuses_the_writes_a_collected_delete_overwrote() {
+    // Kong seed 287 in small: node 2 is cut off from 1 s to 5 s and misses a SET at 1.5 s and then a DEL
+    // at 2 s, both acknowledged by nodes 0 and 1. With `tombstone_gc_age` 2.5 s the DEL's tombstone may
+    // be collected and a repair brings node 2's value from before both back: the SET is hidden with it.
+    let states = ReplicaStates::new();
+    let level = Consistency::DcSafeQuorum;
+    let isolate = FaultEvent { at_ms: 1_000, fault: Fault::IsolateRack { datacenter: 0, rack: 2 } };
+    let heal = FaultEvent { at_ms: 5_000, fault: Fault::Heal };
+    let check = |history: &[Operation], age| {
+        judge_aged(
+            history.to_vec(),
+            &states,
+            vec![isolate.clone(), heal.clone()],
+            age,
+            read_your_acknowledged_writes,
+        )
+    };
+    let del = |stamp| stamped(op(1, level, Command::Del(vec![bytes("s1")]), Frame::Integer(1), 2_000), stamp);
+    let before = safe_set("s1", "s1=0.0", 10, ts(10));
+    let mine = safe_set("s1", "s1=1.1", 1_500, ts(1_500));
+    let history = vec![before.clone(), mine.clone(), del(ts(2_000)), safe_get("s1", Some("s1=0.0"), 6_000)];
+    let verdict = check(&history, Some(2_500));
+    assert!(verdict.passed, "{verdict:?}");
+    // No wider: binding without a short age ...
+    assert!(check(&history, None).fails_run());
+    // ... when the DEL did not overwrite the SET (a lower timestamp: the SET's value outlives it) ...
+    let history = vec![before.clone(), mine.clone(), del(ts(1_400)), safe_get("s1", Some("s1=0.0"), 6_000)];
+    assert!(check(&history, Some(2_500)).fails_run());
+    // ... and when the value read was written after the DEL (no owner that missed the DEL held it then).
+    let after = safe_set("s1", "s1=9.9", 3_000, ts(500));
+    let history = vec![mine, del(ts(2_000)), after, safe_get("s1", Some("s1=9.9"), 6_000)];
+    assert!(check(&history, Some(2_500)).fails_run());
+}
+
+#[test]
 fn convergence_fails_on_one_stale_replica() {
     let mut states = everywhere("h0", KeyData::Hash([(bytes("f0"), bytes("h0=1.1"))].into()), &[]);
     assert!(convergence(&states, false).passed);

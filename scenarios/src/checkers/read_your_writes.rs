@@ -31,6 +31,13 @@
 //! ([`Facts::tombstone_collected_by_age`]): a repair then spreads that owner's older value again (the
 //! documented trade-off of `tombstone_gc_age`; only in seeds with a short age).
 //!
+//! The same trade-off hides the writes such a delete overwrote: an acknowledged write `W` is not
+//! judged once a DEL `D` of `k` that overwrote it (a higher timestamp than `W`'s; sent after `W` was
+//! answered when writes carry none) is excused that way, and `R` returned nil or a value written no
+//! later than `D` completed (what the owner that missed `D` may still hold; kong seed 287: an MSET
+//! and then a DEL acknowledged by datacenter 0 alone during a split, the DEL's tombstone collected
+//! by age, and the value of a SET before both came back from datacenter 1).
+//!
 //! Data loss: `W` is not judged once one of the replicas that acknowledged it (any owner of `k` when
 //! unknown) lost its data between `W`'s invocation and `R`'s completion (a wiped replica can then form
 //! the read quorum with one that missed `W`).
@@ -99,6 +106,7 @@ fn check_key(
             .filter(|write| write.completed_ms < read.invoked_ms && covers(shape, write, read))
             .filter(|write| !lost_replica(facts, write, key, read.completed_ms))
             .filter(|write| !facts.tombstone_collected_by_age(write, key, read.completed_ms))
+            .filter(|write| !hidden_by_collected_delete(facts, key, write, &writes, value, read.completed_ms))
             .filter(|write| match write.timestamp_min() {
                 Some(ts) => !newer_value_written(key, operations, value, read.completed_ms, ts),
                 None => !excuse.excuses(write),
@@ -154,6 +162,35 @@ impl Excuse {
             Excuse::Nothing => false,
         }
     }
+}
+
+/// True when a DEL of `key` that overwrote `write` may have had its tombstone collected by age by
+/// `until_ms` ([`Facts::tombstone_collected_by_age`]) and the read's `value` is nil or was written no
+/// later than that DEL completed: the older value an owner that missed the DEL held came back.
+fn hidden_by_collected_delete(
+    facts: &Facts<'_>,
+    key: &Bytes,
+    write: &Operation,
+    writes: &[&Operation],
+    value: Option<&Bytes>,
+    until_ms: u64,
+) -> bool {
+    writes.iter().any(|delete| {
+        let overwrote = match (write.timestamp_max(), delete.timestamp_min()) {
+            (Some(written), Some(deleted)) => deleted > written,
+            (None, None) => delete.invoked_ms > write.completed_ms,
+            _ => false,
+        };
+        let older_value = value.is_none()
+            || writes.iter().any(|other| {
+                other.invoked_ms <= delete.completed_ms && other.command.register_write(key) == Some(value)
+            });
+        delete.id != write.id
+            && matches!(delete.command, Command::Del(_))
+            && overwrote
+            && older_value
+            && facts.tombstone_collected_by_age(delete, key, until_ms)
+    })
 }
 
 /// True when a write of `key` sent by `by_ms` could have left `value` (nil: a DEL or EXPIRE) with a
