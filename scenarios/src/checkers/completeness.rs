@@ -13,7 +13,12 @@
 //!   indeterminate, or still travelling to another datacenter), or of one that did not reach `X`
 //!   intact (a copy on a connection that broke may land late), or (CRDT mode) of one whose HLC
 //!   timestamp is at least `W`'s (last-writer-wins by timestamp, not by real time), or nil after an
-//!   EXPIRE whose deadline `W` was sent before ("expiry wins", [`expiry_may_win`]);
+//!   EXPIRE whose deadline `W` was sent before ("expiry wins", [`expiry_may_win`]), or a value written
+//!   before a DEL (`W` or one that overwrote it) whose tombstone the bounded-age rule may have
+//!   collected while an owner that missed it was cut off (the documented trade-off of
+//!   `tombstone_gc_age`, [`Facts::tombstone_collected_by_age`]; swarm seed 167: datacenter 0 down
+//!   through a DEL and past its age, the other datacenter collected the tombstone, and after the
+//!   restart a repair spread datacenter 0's older value everywhere);
 //! - growing counters: `X`'s count is at least the sum of the `Ok` increments that reached it, and at
 //!   most the sum of the increments sent;
 //! - append logs: `X`'s log holds the token of every `Ok` APPEND that reached it.
@@ -28,7 +33,9 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use crate::checkers::timeline::DELIVERY_MARGIN_MS;
-use crate::checkers::{session_order, show, show_operation, show_value, Facts, Verdict, Violations};
+use crate::checkers::{
+    read_your_writes, session_order, show, show_operation, show_value, Facts, Verdict, Violations,
+};
 use crate::history::{Command, KeyFamily, Operation};
 
 /// The checker's name.
@@ -174,17 +181,25 @@ impl Replica<'_, '_> {
         // explain the value.
         // With HLC timestamps (CRDT mode) a write with a later timestamp wins whenever it was sent.
         let later_timestamp = |other: &Operation| matches!((other.timestamp_max(), last.timestamp_min()), (Some(other), Some(last)) if other >= last);
-        let explained = writes.iter().any(|other| {
-            (later_timestamp(other)
-                || expiry_may_win(self.facts, other, last)
-                || !(other.is_ok()
-                    && other.completed_ms + DELIVERY_MARGIN_MS < last.invoked_ms
-                    && self.facts.reached(other, self.key, self.node)))
-                && match &other.command {
-                    Command::Expire(..) => self.value.is_none(),
-                    command => command.register_write(self.key).is_some_and(|written| written == self.value),
-                }
-        });
+        // Tombstone GC's age rule: a DEL that is `last` or overwrote it may have been collected while an
+        // owner that missed it was cut off, and a repair spread that owner's older value again.
+        let restored = read_your_writes::restored_by_collected_delete(
+            self.facts, self.key, last, writes, self.value, read_ms,
+        );
+        let explained = restored
+            || writes.iter().any(|other| {
+                (later_timestamp(other)
+                    || expiry_may_win(self.facts, other, last)
+                    || !(other.is_ok()
+                        && other.completed_ms + DELIVERY_MARGIN_MS < last.invoked_ms
+                        && self.facts.reached(other, self.key, self.node)))
+                    && match &other.command {
+                        Command::Expire(..) => self.value.is_none(),
+                        command => {
+                            command.register_write(self.key).is_some_and(|written| written == self.value)
+                        }
+                    }
+            });
         if !explained {
             violations.push(|| {
                 format!(

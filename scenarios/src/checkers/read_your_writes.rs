@@ -106,7 +106,9 @@ fn check_key(
             .filter(|write| write.completed_ms < read.invoked_ms && covers(shape, write, read))
             .filter(|write| !lost_replica(facts, write, key, read.completed_ms))
             .filter(|write| !facts.tombstone_collected_by_age(write, key, read.completed_ms))
-            .filter(|write| !hidden_by_collected_delete(facts, key, write, &writes, value, read.completed_ms))
+            .filter(|write| {
+                !restored_by_collected_delete(facts, key, write, &writes, value, read.completed_ms)
+            })
             .filter(|write| match write.timestamp_min() {
                 Some(ts) => !newer_value_written(key, operations, value, read.completed_ms, ts),
                 None => !excuse.excuses(write),
@@ -164,10 +166,12 @@ impl Excuse {
     }
 }
 
-/// True when a DEL of `key` that overwrote `write` may have had its tombstone collected by age by
-/// `until_ms` ([`Facts::tombstone_collected_by_age`]) and the read's `value` is nil or was written no
-/// later than that DEL completed: the older value an owner that missed the DEL held came back.
-fn hidden_by_collected_delete(
+/// True when the tombstone of a DEL of `key` that is `write` or overwrote it (a higher timestamp than
+/// `write`'s; sent after `write` was answered when writes carry none) may have been collected by age
+/// by `until_ms` ([`Facts::tombstone_collected_by_age`]), and `value` is nil or was written no later
+/// than that DEL completed: the older value an owner that missed the DEL still held came back with a
+/// repair (kong seed 287, swarm seed 167).
+pub(crate) fn restored_by_collected_delete(
     facts: &Facts<'_>,
     key: &Bytes,
     write: &Operation,
@@ -176,17 +180,17 @@ fn hidden_by_collected_delete(
     until_ms: u64,
 ) -> bool {
     writes.iter().any(|delete| {
-        let overwrote = match (write.timestamp_max(), delete.timestamp_min()) {
-            (Some(written), Some(deleted)) => deleted > written,
-            (None, None) => delete.invoked_ms > write.completed_ms,
-            _ => false,
-        };
+        let overwrote = delete.id == write.id
+            || match (write.timestamp_max(), delete.timestamp_min()) {
+                (Some(written), Some(deleted)) => deleted > written,
+                (None, None) => delete.invoked_ms > write.completed_ms,
+                _ => false,
+            };
         let older_value = value.is_none()
             || writes.iter().any(|other| {
                 other.invoked_ms <= delete.completed_ms && other.command.register_write(key) == Some(value)
             });
-        delete.id != write.id
-            && matches!(delete.command, Command::Del(_))
+        matches!(&delete.command, Command::Del(keys) if keys.contains(key))
             && overwrote
             && older_value
             && facts.tombstone_collected_by_age(delete, key, until_ms)
