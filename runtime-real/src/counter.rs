@@ -61,20 +61,10 @@ pub(crate) fn route(
     protocol: Protocol,
     token: u32,
 ) -> Routed {
-    let applier = plan
-        .targets
-        .iter()
-        .position(|target| target.group == Some(0) && matches!(target.action, Action::Execute))
-        .and_then(|first| {
-            plan.targets[first..]
-                .iter()
-                .position(|target| {
-                    target.group == Some(0)
-                        && matches!(target.action, Action::Execute)
-                        && usable(node, target.node)
-                })
-                .map(|offset| first + offset)
-        });
+    // The first replica of this datacenter's group that can take the op now.
+    let applier = plan.targets.iter().position(|target| {
+        target.group == Some(0) && matches!(target.action, Action::Execute) && usable(node, target.node)
+    });
     let Some(applier) = applier else {
         // No replica of this datacenter can be reached: the plan's own failure, without sending.
         return fail(node, plan, origin, ReplicaResult::Failed(ReplicaFailure::PeerDown));
@@ -93,15 +83,7 @@ pub(crate) fn route(
             // A failure, or the datastore's error reply (WRONGTYPE, overflow): the answer, no join.
             let verdict = match result {
                 ReplicaResult::Reply(bytes) => {
-                    coordinator::report_decision(
-                        &node,
-                        &plan,
-                        origin.access,
-                        origin.tag,
-                        origin.timestamp,
-                        vec![applier_node],
-                        true,
-                    );
+                    report(&node, &plan, origin, vec![applier_node], true);
                     Verdict::Reply(bytes)
                 }
                 failed => return decided(&node, &plan, origin, failed),
@@ -142,15 +124,7 @@ pub(crate) fn route(
         if !verdict.is_reply() && plan.consistency != Consistency::DcOne {
             node.metrics.count_quorum_failure();
         }
-        coordinator::report_decision(
-            &node,
-            &plan,
-            origin.access,
-            origin.tag,
-            origin.timestamp,
-            acknowledgements,
-            verdict.is_reply(),
-        );
+        report(&node, &plan, origin, acknowledgements, verdict.is_reply());
         coordinator::verdict_reply(verdict)
     }))
 }
@@ -228,13 +202,16 @@ async fn settle(
             holders.push(replica);
         }
     }
-    node.stats.counter_settles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if holders.len() < quorum {
         return (read_repair::no_quorum(), holders);
     }
     let answer = dynomite_core::crdt::answer::answer(&merged, &read_args, Protocol::Resp2, now_ms);
     match value_in(&answer) {
-        Some(value) => (Verdict::Reply(Frame::Integer(value).to_bytes(protocol)), holders),
+        Some(value) => {
+            // Counted only for ops that ended settled (a quorum holds the merge, the answer is its value).
+            node.stats.counter_settles.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (Verdict::Reply(Frame::Integer(value).to_bytes(protocol)), holders)
+        }
         // A later write replaced the counter (SET, DEL): nothing a quorum agrees on as this op's value.
         None => (read_repair::no_quorum(), holders),
     }
@@ -300,8 +277,21 @@ fn decided(node: &NodeShared, plan: &Plan, origin: Origin, failed: ReplicaResult
     if plan.consistency != Consistency::DcOne {
         node.metrics.count_quorum_failure();
     }
-    coordinator::report_decision(node, plan, origin.access, origin.tag, origin.timestamp, Vec::new(), false);
+    report(node, plan, origin, Vec::new(), false);
     coordinator::verdict_reply(verdict)
+}
+
+/// Reports the op's decision (the replicas that acknowledged it, and whether it succeeded).
+fn report(node: &NodeShared, plan: &Plan, origin: Origin, acknowledgements: Vec<NodeId>, ok: bool) {
+    coordinator::report_decision(
+        node,
+        plan,
+        origin.access,
+        origin.tag,
+        origin.timestamp,
+        acknowledgements,
+        ok,
+    );
 }
 
 fn fail(node: &Arc<NodeShared>, plan: Plan, origin: Origin, failed: ReplicaResult) -> Routed {

@@ -42,13 +42,7 @@ fn run(seed: u64) -> Seen {
         anti_entropy: Some(AntiEntropy { read_repairs_enabled: false, ..AntiEntropy::read_repair_only() }),
         ..SimConfig::new(1, 3, 1, seed)
     };
-    config.runtime().block_on(async move {
-        let cluster = SimCluster::start(config).await;
-        let host = cluster.client_host("client", 0);
-        let seen = host.spawn(story(cluster.clone())).await.expect("story finished");
-        cluster.shutdown();
-        seen
-    })
+    config.run_story("client", story)
 }
 
 fn args(words: &[&str]) -> Vec<Bytes> {

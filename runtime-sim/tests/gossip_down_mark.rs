@@ -33,13 +33,7 @@ struct Outcome {
 
 fn run(seed: u64) -> Outcome {
     let config = SimConfig::new(1, 3, 1, seed);
-    config.runtime().block_on(async move {
-        let cluster = SimCluster::start(config).await;
-        let host = cluster.client_host("observer", 0);
-        let outcome = host.spawn(story(cluster.clone())).await.expect("story finished");
-        cluster.shutdown();
-        outcome
-    })
+    config.run_story("observer", story)
 }
 
 async fn story(cluster: SimCluster) -> Outcome {

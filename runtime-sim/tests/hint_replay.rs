@@ -41,13 +41,7 @@ fn run(seed: u64) -> Vec<Option<Bytes>> {
         }),
         ..SimConfig::new(1, 3, 1, seed)
     };
-    config.runtime().block_on(async move {
-        let cluster = SimCluster::start(config).await;
-        let host = cluster.client_host("client", 0);
-        let held = host.spawn(story(cluster.clone())).await.expect("story finished");
-        cluster.shutdown();
-        held
-    })
+    config.run_story("client", story)
 }
 
 fn expected() -> Vec<Option<Bytes>> {

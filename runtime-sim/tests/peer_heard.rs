@@ -29,13 +29,7 @@ const WAIT_MAX_MS: u64 = 1_000;
 /// Per seed, ms after the restart until every link to the victim was connected.
 fn run(seed: u64) -> u64 {
     let config = SimConfig::new(1, 3, 1, seed);
-    config.runtime().block_on(async move {
-        let cluster = SimCluster::start(config).await;
-        let host = cluster.client_host("observer", 0);
-        let back_ms = host.spawn(story(cluster.clone())).await.expect("story finished");
-        cluster.shutdown();
-        back_ms
-    })
+    config.run_story("observer", story)
 }
 
 async fn story(cluster: SimCluster) -> u64 {

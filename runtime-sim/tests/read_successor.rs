@@ -38,13 +38,7 @@ fn run(seed: u64) -> Frame {
         anti_entropy: Some(AntiEntropy::read_repair_only()),
         ..SimConfig::new(1, 3, 1, seed)
     };
-    config.runtime().block_on(async move {
-        let cluster = SimCluster::start(config).await;
-        let host = cluster.client_host("client", 0);
-        let reply = host.spawn(race(cluster.clone())).await.expect("race finished");
-        cluster.shutdown();
-        reply
-    })
+    config.run_story("client", race)
 }
 
 fn args(words: &[&str]) -> Vec<Bytes> {

@@ -78,6 +78,25 @@ impl SimConfig {
     pub fn runtime(&self) -> Runtime {
         Runtime::with_seed_and_config(self.seed, self.madsim_config())
     }
+
+    /// Runs one story: in a fresh [`SimConfig::runtime`], starts the cluster, runs `story` on a client
+    /// host named `host` in datacenter 0, shuts the cluster down and returns what the story returned.
+    /// Panics if the story panicked (a failed assertion inside it fails the test).
+    pub fn run_story<T, Story, Fut>(self, host: &str, story: Story) -> T
+    where
+        Story: FnOnce(SimCluster) -> Fut,
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let host = host.to_string();
+        self.runtime().block_on(async move {
+            let cluster = SimCluster::start(self).await;
+            let client = cluster.client_host(&host, 0);
+            let result = client.spawn(story(cluster.clone())).await.expect("story finished");
+            cluster.shutdown();
+            result
+        })
+    }
 }
 
 fn same_rack_range(latency: &crate::model::LatencyClasses) -> std::ops::Range<Duration> {
