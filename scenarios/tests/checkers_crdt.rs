@@ -379,6 +379,36 @@ fn completeness_excuses_the_older_value_a_collected_delete_let_back() {
 }
 
 #[test]
+fn no_lost_safe_writes_excuses_a_write_whose_collected_delete_let_an_older_value_back() {
+    // Kong seed 487 in small: node 2 is cut off from 1 s to 5 s and misses a SET at 1.5 s and a DEL at
+    // 2 s; with `tombstone_gc_age` 2.5 s the DEL's tombstone may be collected and node 2's older value
+    // (and its older timestamp) spread to every replica.
+    let level = Consistency::DcSafeQuorum;
+    let isolate = FaultEvent { at_ms: 1_000, fault: Fault::IsolateRack { datacenter: 0, rack: 2 } };
+    let heal = FaultEvent { at_ms: 5_000, fault: Fault::Heal };
+    let holding = |value: &str, added: Timestamp| {
+        everywhere("s1", KeyData::String(bytes(value)), &[("t", "string".into()), ("a", hex(added))])
+    };
+    let del = |stamp| stamped(op(1, level, Command::Del(vec![bytes("s1")]), Frame::Integer(1), 2_000), stamp);
+    let before = safe_set("s1", "s1=0.0", 10, ts(10));
+    let mine = safe_set("s1", "s1=1.1", 1_500, ts(1_500));
+    let check = |history: &[Operation], states: &ReplicaStates, age| {
+        judge_aged(history.to_vec(), states, vec![isolate.clone(), heal.clone()], age, no_lost_safe_writes)
+    };
+    let history = vec![before.clone(), mine.clone(), del(ts(2_000))];
+    let verdict = check(&history, &holding("s1=0.0", ts(10)), Some(2_500));
+    assert!(verdict.passed, "{verdict:?}");
+    // No wider: binding without a short age, when the DEL did not overwrite the SET (a lower
+    // timestamp), and when the value held was written after the DEL.
+    assert!(check(&history, &holding("s1=0.0", ts(10)), None).fails_run());
+    let kept = vec![before, mine.clone(), del(ts(1_400))];
+    assert!(check(&kept, &holding("s1=0.0", ts(10)), Some(2_500)).fails_run());
+    let after = safe_set("s1", "s1=9.9", 3_000, ts(500));
+    let later = vec![mine, del(ts(2_000)), after];
+    assert!(check(&later, &holding("s1=9.9", ts(500)), Some(2_500)).fails_run());
+}
+
+#[test]
 fn convergence_fails_on_one_stale_replica() {
     let mut states = everywhere("h0", KeyData::Hash([(bytes("f0"), bytes("h0=1.1"))].into()), &[]);
     assert!(convergence(&states, false).passed);
