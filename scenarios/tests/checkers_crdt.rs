@@ -408,6 +408,65 @@ fn no_lost_safe_writes_excuses_a_write_whose_collected_delete_let_an_older_value
     assert!(check(&later, &holding("s1=9.9", ts(500)), Some(2_500)).fails_run());
 }
 
+/// Judges `operations` on two datacenters of three racks (nodes 0-2 and 3-5), every link up, with
+/// `events` as the plan.
+fn judge_two_datacenters(
+    mut operations: Vec<Operation>,
+    events: Vec<FaultEvent>,
+    checker: fn(&Facts<'_>) -> Verdict,
+) -> Verdict {
+    for (id, operation) in operations.iter_mut().enumerate() {
+        operation.id = id as u64;
+    }
+    let history = History::new(operations);
+    let shape = Shape::new(2, 3, 1);
+    let owners = Owners::compute(&SimConfig::new(2, 3, 1, 1), &all_keys(2, 2));
+    let all_up = |at_ms| LinkSample {
+        at_ms,
+        states: (0..6)
+            .flat_map(|from| (0..6).filter(move |to| *to != from).map(move |to| (from, to, true, false)))
+            .collect(),
+    };
+    let timeline = Timeline::new(shape, events, vec![all_up(0), all_up(200_000)]);
+    let facts = Facts {
+        history: &history,
+        shape: &shape,
+        owners: &owners,
+        timeline: &timeline,
+        replicas: &ReplicaValues::new(),
+        states: &ReplicaStates::new(),
+        gc_possible: false,
+        tombstone_gc_age_ms: None,
+        replicas_read_ms: 100_000,
+        clients_per_datacenter: 1,
+    };
+    checker(&facts)
+}
+
+#[test]
+fn read_your_writes_counts_any_wiped_owner_of_a_datacenter_whose_acknowledgements_are_not_recorded() {
+    // Swarm seed 434 in small: a DC_EACH_SAFE_QUORUM SET through node 3 (datacenter 1) is acknowledged
+    // by nodes 3 and 4 there, and by some two of nodes 0-2 through datacenter 0's entry node (not
+    // recorded). Nodes 1 and 2 are wiped later; a DC_EACH_SAFE_QUORUM GET through node 0 answers nil.
+    let each = Consistency::DcEachSafeQuorum;
+    let set = Operation {
+        node: 3,
+        consistency: each,
+        acknowledged_by: vec![vec![3, 4]],
+        ..safe_set("s1", "s1=1.1", 10, ts(10))
+    };
+    let get = Operation { consistency: each, ..safe_get("s1", None, 5_000) };
+    let wipe = |node| FaultEvent { at_ms: 1_000, fault: Fault::KillNode { node, wipe_data: true } };
+    let check =
+        |events| judge_two_datacenters(vec![set.clone(), get.clone()], events, read_your_acknowledged_writes);
+    let verdict = check(vec![wipe(1), wipe(2)]);
+    assert!(verdict.passed, "{verdict:?}");
+    // No wider: binding with no wipe, and with a wipe only of datacenter 1's owner that did not
+    // acknowledge (its acknowledgements there are recorded).
+    assert!(check(Vec::new()).fails_run());
+    assert!(check(vec![wipe(5)]).fails_run());
+}
+
 #[test]
 fn convergence_fails_on_one_stale_replica() {
     let mut states = everywhere("h0", KeyData::Hash([(bytes("f0"), bytes("h0=1.1"))].into()), &[]);

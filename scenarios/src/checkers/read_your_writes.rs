@@ -220,11 +220,28 @@ fn newer_value_written(
 /// be told apart, every fragment that can hold `key` counts ([`Facts::answered_by`]): the replicas
 /// common to all of them (what [`Facts::acknowledged`] gives) would leave out the wiped one that
 /// really held it (monkey-wipe seed 459: an MSET acknowledged by nodes 4+2 and 4+0 for its fragments,
-/// nodes 0 and 2 wiped afterwards, then a DC_SAFE_QUORUM MGET answered nil by those two).
+/// nodes 0 and 2 wiped afterwards, then a DC_SAFE_QUORUM MGET answered nil by those two). At
+/// DC_EACH_SAFE_QUORUM the replicas of another datacenter that acknowledged are not recorded (its
+/// entry node decided there), so every owner of a datacenter without a recorded acknowledgement counts
+/// (swarm seed 434: an MSET through datacenter 1, nodes 1 and 2 of datacenter 0 wiped later, then a
+/// DC_EACH_SAFE_QUORUM MGET through datacenter 0 answered nil by those two).
 pub(crate) fn lost_replica(facts: &Facts<'_>, write: &Operation, key: &Bytes, until_ms: u64) -> bool {
     let acknowledged = facts.answered_by(write, key);
     let owners = facts.owners.replicas(key).unwrap_or_default();
-    let holders: &[usize] = if acknowledged.is_empty() { owners } else { &acknowledged };
+    let mut holders: Vec<usize> = if acknowledged.is_empty() { owners.to_vec() } else { acknowledged };
+    if write.consistency == Consistency::DcEachSafeQuorum {
+        // A remote datacenter's entry node decided its quorum there: which of its replicas acknowledged
+        // is not recorded, so any owner in a datacenter with no recorded acknowledgement counts.
+        let shape = facts.shape;
+        let remote: Vec<usize> = owners
+            .iter()
+            .copied()
+            .filter(|owner| {
+                !holders.iter().any(|holder| shape.datacenter_of(*holder) == shape.datacenter_of(*owner))
+            })
+            .collect();
+        holders.extend(remote);
+    }
     holders.iter().any(|node| facts.timeline.wiped_between(*node, write.invoked_ms, until_ms))
 }
 
