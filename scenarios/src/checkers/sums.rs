@@ -243,11 +243,13 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
                 if facts.gc_possible && state.meta.is_empty() {
                     continue;
                 }
+                judged += 1;
                 let settled = settled(state);
+                let Some(problem) = judge(&expect, ts, &settled, facts.gc_possible) else { continue };
                 // A register write overwritten by a DEL whose tombstone the age rule may have collected,
                 // and a replica holding a value from before that DEL: the older value came back with
                 // it (kong seed 487), the same trade-off.
-                if matches!(expect, Expect::Register(_))
+                let restored = matches!(expect, Expect::Register(_))
                     && read_your_writes::restored_by_collected_delete(
                         facts,
                         key,
@@ -255,12 +257,8 @@ pub fn no_lost_safe_writes(facts: &Facts<'_>) -> Verdict {
                         &register_writes,
                         settled.data.string(),
                         facts.replicas_read_ms,
-                    )
-                {
-                    continue;
-                }
-                judged += 1;
-                if let Some(problem) = judge(&expect, ts, &settled, facts.gc_possible) {
+                    );
+                if !restored {
                     violations.push(|| {
                         format!(
                             "replica {node} of {}: {} at {ts}: {problem}",
