@@ -22,10 +22,6 @@ fn bytes(text: &str) -> Bytes {
     Bytes::copy_from_slice(text.as_bytes())
 }
 
-fn shape() -> Shape {
-    Shape::new(1, 3, 1)
-}
-
 /// Timestamp `physical_ms` of coordinator id 7.
 fn ts(physical_ms: u64) -> Timestamp {
     Timestamp::new(physical_ms, 0, 7)
@@ -82,11 +78,13 @@ fn judge_aged(
     gc_age_ms: Option<u64>,
     checker: fn(&Facts<'_>) -> Verdict,
 ) -> Verdict {
-    judge_replicas(operations, states, &ReplicaValues::new(), events, gc_age_ms, checker)
+    judge_on(1, operations, states, &ReplicaValues::new(), events, gc_age_ms, checker)
 }
 
-/// [`judge_aged`] with the replicas' register values read after heal.
-fn judge_replicas(
+/// Judges `operations` on `datacenters` datacenters of three racks of one node (nodes numbered
+/// datacenter by datacenter), every link up, with `events` as the plan.
+fn judge_on(
+    datacenters: usize,
     mut operations: Vec<Operation>,
     states: &ReplicaStates,
     replicas: &ReplicaValues,
@@ -98,12 +96,13 @@ fn judge_replicas(
         operation.id = id as u64;
     }
     let history = History::new(operations);
-    let shape = shape();
-    let owners = Owners::compute(&SimConfig::new(1, 3, 1, 1), &all_keys(2, 1));
+    let shape = Shape::new(datacenters, 3, 1);
+    let owners = Owners::compute(&SimConfig::new(datacenters, 3, 1, 1), &all_keys(2, datacenters));
+    let nodes = 3 * datacenters;
     let all_up = |at_ms| LinkSample {
         at_ms,
-        states: (0..3)
-            .flat_map(|from| (0..3).filter(move |to| *to != from).map(move |to| (from, to, true, false)))
+        states: (0..nodes)
+            .flat_map(|from| (0..nodes).filter(move |to| *to != from).map(move |to| (from, to, true, false)))
             .collect(),
     };
     let timeline = Timeline::new(shape, events, vec![all_up(0), all_up(200_000)]);
@@ -367,7 +366,7 @@ fn completeness_excuses_the_older_value_a_collected_delete_let_back() {
     };
     let check = |values: &ReplicaValues, age| {
         let events = vec![isolate.clone(), heal.clone()];
-        judge_replicas(history.clone(), &states, values, events, age, replication_completeness)
+        judge_on(1, history.clone(), &states, values, events, age, replication_completeness)
     };
     let verdict = check(&everywhere("s1=0.0"), Some(2_500));
     assert!(verdict.passed, "{verdict:?}");
@@ -408,41 +407,6 @@ fn no_lost_safe_writes_excuses_a_write_whose_collected_delete_let_an_older_value
     assert!(check(&later, &holding("s1=9.9", ts(500)), Some(2_500)).fails_run());
 }
 
-/// Judges `operations` on two datacenters of three racks (nodes 0-2 and 3-5), every link up, with
-/// `events` as the plan.
-fn judge_two_datacenters(
-    mut operations: Vec<Operation>,
-    events: Vec<FaultEvent>,
-    checker: fn(&Facts<'_>) -> Verdict,
-) -> Verdict {
-    for (id, operation) in operations.iter_mut().enumerate() {
-        operation.id = id as u64;
-    }
-    let history = History::new(operations);
-    let shape = Shape::new(2, 3, 1);
-    let owners = Owners::compute(&SimConfig::new(2, 3, 1, 1), &all_keys(2, 2));
-    let all_up = |at_ms| LinkSample {
-        at_ms,
-        states: (0..6)
-            .flat_map(|from| (0..6).filter(move |to| *to != from).map(move |to| (from, to, true, false)))
-            .collect(),
-    };
-    let timeline = Timeline::new(shape, events, vec![all_up(0), all_up(200_000)]);
-    let facts = Facts {
-        history: &history,
-        shape: &shape,
-        owners: &owners,
-        timeline: &timeline,
-        replicas: &ReplicaValues::new(),
-        states: &ReplicaStates::new(),
-        gc_possible: false,
-        tombstone_gc_age_ms: None,
-        replicas_read_ms: 100_000,
-        clients_per_datacenter: 1,
-    };
-    checker(&facts)
-}
-
 #[test]
 fn read_your_writes_counts_any_wiped_owner_of_a_datacenter_whose_acknowledgements_are_not_recorded() {
     // Swarm seed 434 in small: a DC_EACH_SAFE_QUORUM SET through node 3 (datacenter 1) is acknowledged
@@ -457,8 +421,17 @@ fn read_your_writes_counts_any_wiped_owner_of_a_datacenter_whose_acknowledgement
     };
     let get = Operation { consistency: each, ..safe_get("s1", None, 5_000) };
     let wipe = |node| FaultEvent { at_ms: 1_000, fault: Fault::KillNode { node, wipe_data: true } };
-    let check =
-        |events| judge_two_datacenters(vec![set.clone(), get.clone()], events, read_your_acknowledged_writes);
+    let check = |events| {
+        judge_on(
+            2,
+            vec![set.clone(), get.clone()],
+            &ReplicaStates::new(),
+            &ReplicaValues::new(),
+            events,
+            None,
+            read_your_acknowledged_writes,
+        )
+    };
     let verdict = check(vec![wipe(1), wipe(2)]);
     assert!(verdict.passed, "{verdict:?}");
     // No wider: binding with no wipe, and with a wipe only of datacenter 1's owner that did not
