@@ -180,20 +180,23 @@ pub(crate) fn restored_by_collected_delete(
     until_ms: u64,
 ) -> bool {
     writes.iter().any(|delete| {
+        if !matches!(&delete.command, Command::Del(keys) if keys.contains(key)) {
+            return false;
+        }
         let overwrote = delete.id == write.id
             || match (write.timestamp_max(), delete.timestamp_min()) {
                 (Some(written), Some(deleted)) => deleted > written,
                 (None, None) => delete.invoked_ms > write.completed_ms,
                 _ => false,
             };
-        let older_value = value.is_none()
-            || writes.iter().any(|other| {
-                other.invoked_ms <= delete.completed_ms && other.command.register_write(key) == Some(value)
-            });
-        matches!(&delete.command, Command::Del(keys) if keys.contains(key))
-            && overwrote
-            && older_value
-            && facts.tombstone_collected_by_age(delete, key, until_ms)
+        let older_value = || {
+            value.is_none()
+                || writes.iter().any(|other| {
+                    other.invoked_ms <= delete.completed_ms
+                        && other.command.register_write(key) == Some(value)
+                })
+        };
+        overwrote && older_value() && facts.tombstone_collected_by_age(delete, key, until_ms)
     })
 }
 
